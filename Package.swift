@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "roster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roster", targets: ["roster"]),
+        .library(name: "RosterScript", targets: ["RosterScript"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // The language: lexer, parser, interpreter, values. No I/O beyond ScriptHost.
+        .target(
+            name: "RosterScript",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        // libedit, behind a line-reader protocol.
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "LineEditor", dependencies: ["CEditLine"]),
+        // REPL loop, batch runner, output formatting, the file-backed host.
+        .target(
+            name: "RosterSession",
+            dependencies: [
+                "RosterScript", "LineEditor",
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "roster",
+            dependencies: [
+                "RosterSession",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Test support: spawn a process on a pseudo-terminal (glibc hides forkpty from Swift).
+        .target(name: "CPty", linkerSettings: [.linkedLibrary("util")]),
+        .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript"], resources: [.copy("Golden")]),
+        .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty"]),
+    ]
+)

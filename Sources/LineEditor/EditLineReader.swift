@@ -1,0 +1,150 @@
+import CEditLine
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// libedit behind LineReader: emacs keys, persistent history, TAB completion.
+/// Ctrl-C is handled by the owner's SIGINT handler, which makes `el_gets` return; the owner
+/// then calls `noteInterrupt()` so the partial line is dropped.
+public final class EditLineReader: LineReader {
+    private let el: OpaquePointer
+    private let history: OpaquePointer
+    private let historyPath: String?
+    private let completer: LineCompleter?
+    private var prompt = ""
+    private var lastCompletionLine: String?
+    /// Set from the SIGINT handler through `interruptPending`.
+    nonisolated(unsafe) public static var interruptPending: Int32 = 0
+
+    public init(programName: String, historyPath: String?, completer: LineCompleter?) {
+        setlocale(LC_CTYPE, "")
+        el = roster_el_init(programName)
+        history = roster_history_init(1000)
+        self.historyPath = historyPath
+        self.completer = completer
+        roster_el_set_editor(el, "emacs")
+        roster_el_set_hist(el, history)
+        roster_el_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
+        roster_el_set_prompt(el) { el in
+            guard let el, let data = roster_el_get_clientdata(el) else { return nil }
+            let reader = Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue()
+            return reader.promptStorage
+        }
+        roster_el_addfn(el, "roster-complete", "complete the word before the cursor") { el, _ in
+            guard let el, let data = roster_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
+            let reader = Unmanaged<EditLineReader>.fromOpaque(data).takeUnretainedValue()
+            return reader.complete()
+        }
+        roster_el_bind(el, "^I", "roster-complete")
+        if let historyPath { roster_history_load(history, historyPath) }
+    }
+
+    deinit {
+        free(promptStorage)
+        el_end(el)
+        history_end(history)
+    }
+
+    private var promptStorage: UnsafeMutablePointer<CChar>? = strdup("")
+
+    public func readLine(prompt: String) -> LineResult {
+        free(promptStorage)
+        promptStorage = strdup(prompt)
+        lastCompletionLine = nil
+        EditLineReader.interruptPending = 0
+        var count: Int32 = 0
+        let raw = el_gets(el, &count)
+        if EditLineReader.interruptPending != 0 {
+            EditLineReader.interruptPending = 0
+            el_reset(el)
+            fputs("^C\n", roster_stdout())
+            fflush(roster_stdout())
+            return .interrupted
+        }
+        guard let raw, count > 0 else { return .end }
+        var line = String(cString: raw)
+        if line.hasSuffix("\n") { line.removeLast() }
+        return .line(line)
+    }
+
+    public func addHistory(_ line: String) {
+        guard !line.trimmingCharacters(in: " \t").isEmpty else { return }
+        roster_history_enter(history, line)
+        if let historyPath { roster_history_save(history, historyPath) }
+    }
+
+    /// TAB: insert the completion, or the common prefix of several; a second TAB with nothing
+    /// more to insert lists them.
+    private func complete() -> UInt8 {
+        guard let completer, let info = el_line(el) else { return UInt8(CC_ERROR) }
+        let before = info.pointee.buffer.map { start -> String in
+            let n = info.pointee.cursor - start
+            return String(decoding: UnsafeRawBufferPointer(start: start, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
+        } ?? ""
+        let (candidates, replacing) = completer.completions(for: before)
+        guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
+        let typed = String(before.suffix(replacing))
+        let common = EditLineReader.commonPrefix(candidates)
+        if candidates.count == 1 {
+            let word = candidates[0]
+            let suffix = String(word.dropFirst(typed.count))
+            let ending = word.hasSuffix("=") || word.hasSuffix(".") || word.hasSuffix("(") ? "" : " "
+            el_insertstr(el, suffix + ending)
+            return UInt8(CC_REFRESH)
+        }
+        if common.count > typed.count {
+            el_insertstr(el, String(common.dropFirst(typed.count)))
+            lastCompletionLine = before + String(common.dropFirst(typed.count))
+            return UInt8(CC_REFRESH)
+        }
+        if lastCompletionLine == before {
+            // Second TAB: show the choices in columns, then redraw the prompt and line.
+            fputs("\n" + EditLineReader.columns(candidates, width: EditLineReader.terminalWidth()), roster_stdout())
+            fflush(roster_stdout())
+            lastCompletionLine = nil
+            return UInt8(CC_REDISPLAY)
+        }
+        lastCompletionLine = before
+        return UInt8(CC_REFRESH_BEEP)
+    }
+
+    static func commonPrefix(_ words: [String]) -> String {
+        guard var prefix = words.first else { return "" }
+        for w in words.dropFirst() {
+            while !w.hasPrefix(prefix) { prefix.removeLast() }
+        }
+        return prefix
+    }
+
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+
+    public static func columns(_ words: [String], width: Int) -> String {
+        let cell = (words.map(\.count).max() ?? 0) + 2
+        let perRow = max(1, width / max(cell, 1))
+        var out = ""
+        for (i, w) in words.enumerated() {
+            out += w
+            if (i + 1) % perRow == 0 || i == words.count - 1 {
+                out += "\n"
+            } else {
+                out += String(repeating: " ", count: cell - w.count)
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> Substring {
+        let chars = Set(set)
+        guard let start = firstIndex(where: { !chars.contains($0) }) else { return "" }
+        let end = lastIndex(where: { !chars.contains($0) })!
+        return self[start...end]
+    }
+}

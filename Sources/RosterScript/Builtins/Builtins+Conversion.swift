@@ -1,0 +1,30 @@
+extension Builtins {
+    static let conversion: [Builtin] = [
+        b("int", "int(value)", "an integer from a number (truncating), a numeric text or a bool", 1...1) { c in
+            switch c[0] {
+            case .int: return c[0]
+            case .double(let d):
+                guard let n = Int(exactly: d.rounded(.towardZero)) else { throw ErrorValue(code: "overflow", message: "\(Value.format(d)) does not fit in a 64-bit integer") }
+                return .int(n)
+            case .bool(let b): return .int(b ? 1 : 0)
+            case .string(let s):
+                let t = String(s.trimmingBlanks())
+                if let n = Int(t) { return .int(n) }
+                if let d = Double(t), let n = Int(exactly: d.rounded(.towardZero)) { return .int(n) }
+                throw ErrorValue(code: "invalid_number", message: "'\(s)' is not a number")
+            case let v: throw ErrorValue(code: "type_mismatch", message: "int cannot convert \(v.typeName)")
+            }
+        },
+        b("float", "float(value)", "a double from a number or a numeric text", 1...1) { c in
+            switch c[0] {
+            case .int(let n): return .double(Double(n))
+            case .double: return c[0]
+            case .string(let s):
+                guard let d = Double(String(s.trimmingBlanks())) else { throw ErrorValue(code: "invalid_number", message: "'\(s)' is not a number") }
+                return .double(d)
+            case let v: throw ErrorValue(code: "type_mismatch", message: "float cannot convert \(v.typeName)")
+            }
+        },
+        b("str", "str(value)", "the value as text, as print shows it", 1...1) { c in .string(try c[0].text()) },
+    ]
+}

@@ -1,0 +1,185 @@
+extension Compiler {
+    /// `name(a, b)`: a function in scope, else a builtin.
+    func call(_ name: String, _ arguments: [Expr], _ range: SourceRange, _ scope: Scope) -> Eval {
+        let args = arguments.map { expression($0, scope) }
+        let builtin = Builtins.table[name]
+        let interpreter = self.interpreter
+        let resolution = resolve(name, scope)
+        if case .global = resolution, let builtin {
+            return { [unowned interpreter] f in
+                var values: [Value] = []
+                values.reserveCapacity(args.count)
+                for a in args { values.append(try a(f)) }
+                return try Compiler.run(builtin, values, [:], range, interpreter)
+            }
+        }
+        let lookup = functionLookup(name, scope, resolution, range)
+        return { [unowned interpreter] f in
+            var values: [Value] = []
+            values.reserveCapacity(args.count)
+            for a in args { values.append(try a(f)) }
+            if let fn = try lookup(f) { return try interpreter.call(fn, values, at: range) }
+            if let builtin { return try Compiler.run(builtin, values, [:], range, interpreter) }
+            throw RuntimeError(ErrorValue(code: "unknown_function",
+                                          message: "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalNames)))"), at: range)
+        }
+    }
+
+    /// Reads a name as a function value, or nil if it is unset or holds something else.
+    private func functionLookup(_ name: String, _ scope: Scope, _ resolution: Resolution, _ range: SourceRange) -> (Frame) throws -> Function? {
+        let interpreter = self.interpreter
+        let readSlot: Eval
+        switch resolution {
+        case .slot, .known:
+            readSlot = read(name, scope, range)
+        case .global:
+            return { [unowned interpreter] _ in
+                guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot],
+                      case .function(let fn) = interpreter.globalFrame.slots[slot] else { return nil }
+                return fn
+            }
+        }
+        return { f in
+            if case .function(let fn) = try readSlot(f) { return fn }
+            return nil
+        }
+    }
+
+    static func run(_ builtin: Builtin, _ values: [Value], _ named: [String: Value], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
+        guard builtin.arity.contains(values.count) else {
+            let expected = builtin.arity.lowerBound == builtin.arity.upperBound ? "\(builtin.arity.lowerBound)"
+                : builtin.arity.upperBound == Int.max ? "at least \(builtin.arity.lowerBound)" : "\(builtin.arity.lowerBound) to \(builtin.arity.upperBound)"
+            throw RuntimeError(ErrorValue(code: "wrong_argument_count", message: "\(builtin.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(values.count): \(builtin.signature)"), at: range)
+        }
+        do {
+            return try builtin.run(BuiltinCall(arguments: values, named: named, interpreter: interpreter, range: range))
+        } catch let e as ErrorValue {
+            throw RuntimeError(e, at: range)
+        }
+    }
+
+    // MARK: commands
+
+    enum EvaluatedArgument {
+        case positional(Value, SourceRange, bareWord: String?)
+        case named(String, Value, SourceRange)
+        case flag(String, SourceRange)
+    }
+
+    /// A command: a user function, a builtin, or a host verb, tried in that order when it runs.
+    /// `input` is the value piped into it, passed as the first positional argument.
+    func command(_ c: Command, _ scope: Scope, input: Eval?) -> Eval {
+        let name = c.name
+        let evals: [(Frame) throws -> EvaluatedArgument] = c.arguments.map { arg in
+            switch arg {
+            case .positional(let e):
+                let eval = expression(e, scope)
+                let bare: String? = if case .word(let w, _) = e { w } else { nil }
+                let r = e.range
+                return { f in .positional(try eval(f), r, bareWord: bare) }
+            case .named(let n, let e, let r):
+                let eval = expression(e, scope)
+                return { f in .named(n, try eval(f), r) }
+            case .flag(let n, let r):
+                return { _ in .flag(n, r) }
+            }
+        }
+        let builtin = Builtins.table[name]
+        let resolution = resolve(name, scope)
+        let lookup = functionLookup(name, scope, resolution, c.range)
+        let interpreter = self.interpreter
+        let range = c.range
+        return { [unowned interpreter] f in
+            var args: [EvaluatedArgument] = []
+            args.reserveCapacity(evals.count + 1)
+            if let input { args.append(.positional(try input(f), range, bareWord: nil)) }
+            for e in evals { args.append(try e(f)) }
+            if let fn = try lookup(f) {
+                return try Compiler.callFunction(fn, args, range, interpreter)
+            }
+            if let builtin {
+                var values: [Value] = []
+                var named: [String: Value] = [:]
+                for a in args {
+                    switch a {
+                    case .positional(let v, _, _): values.append(v)
+                    case .named(let n, let v, _): named[n] = v
+                    case .flag(let n, _): named[n] = .bool(true)
+                    }
+                }
+                return try Compiler.run(builtin, values, named, range, interpreter)
+            }
+            return try Compiler.invokeHost(name, args, c, interpreter)
+        }
+    }
+
+    /// Binds command-style arguments to a function's parameters: positional in order,
+    /// `name=value` by name, `--name` as true (or, for a parameter without a boolean default,
+    /// taking the next positional value).
+    static func callFunction(_ fn: Function, _ args: [EvaluatedArgument], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
+        var positional: [Value] = []
+        var named: [(String, Value, SourceRange)] = []
+        var i = 0
+        while i < args.count {
+            switch args[i] {
+            case .positional(let v, _, _): positional.append(v)
+            case .named(let n, let v, let r): named.append((n, v, r))
+            case .flag(let n, let r):
+                if !fn.flagParameters.contains(n), i + 1 < args.count, case .positional(let v, _, _) = args[i + 1] {
+                    named.append((n, v, r))
+                    i += 1
+                } else {
+                    named.append((n, .bool(true), r))
+                }
+            }
+            i += 1
+        }
+        return try interpreter.call(fn, positional, named: named, at: range)
+    }
+
+    static func invokeHost(_ name: String, _ args: [EvaluatedArgument], _ c: Command, _ interpreter: Interpreter) throws -> Value {
+        let host = interpreter.host
+        var words = [name]
+        for a in args {
+            guard case .positional(_, _, let bare?) = a else { break }
+            words.append(bare)
+        }
+        guard let match = host.resolveCommand(words) else {
+            throw RuntimeError(ErrorValue(code: "unknown_command", message: unknownCommandMessage(words, interpreter)), at: c.nameRange)
+        }
+        var rest: [CommandArgument] = []
+        for a in args.dropFirst(match.wordCount - 1) {
+            switch a {
+            case .positional(let v, let r, _): rest.append(CommandArgument(kind: .positional(v), range: r))
+            case .named(let n, let v, let r): rest.append(CommandArgument(kind: .named(n, v), range: r))
+            case .flag(let n, let r): rest.append(CommandArgument(kind: .flag(n), range: r))
+            }
+        }
+        do {
+            return try host.invoke(match, rest, at: c.range)
+        } catch var e as ErrorValue {
+            if e.operation == nil { e.operation = match.name }
+            throw RuntimeError(e, at: c.range)
+        }
+    }
+
+    /// "unknown command 'ld membrs list'; did you mean 'ld members list'?", comparing each known
+    /// verb with as many typed words as it has.
+    static func unknownCommandMessage(_ words: [String], _ interpreter: Interpreter) -> String {
+        var best: (String, Int)?
+        let single = Set(Builtins.table.keys).union(interpreter.globalNames)
+        for candidate in interpreter.host.commandNames + single.sorted() {
+            let k = candidate.split(separator: " ").count
+            guard words.count >= k else { continue }
+            let typed = words.prefix(k).joined(separator: " ")
+            if typed == candidate { continue }
+            let d = Suggest.distance(Array(typed.lowercased()), Array(candidate.lowercased()))
+            if d <= max(1, min(3, typed.count / 3 + 1)), best == nil || d < best!.1 { best = (candidate, d) }
+        }
+        let known = interpreter.host.commandNames.filter { $0.hasPrefix(words[0] + " ") }
+        var message = "unknown command '\(words.prefix(max(1, known.isEmpty ? 1 : known.map { $0.split(separator: " ").count }.max()!)).joined(separator: " "))'"
+        if let best { message += "; did you mean '\(best.0)'?" }
+        else if !known.isEmpty { message += "; '\(words[0])' has: \(known.prefix(12).joined(separator: ", "))" }
+        return message
+    }
+}

@@ -1,0 +1,197 @@
+extension Compiler {
+    func expression(_ e: Expr, _ scope: Scope) -> Eval {
+        switch e {
+        case .literal(let l, _):
+            let v = Compiler.value(of: l)
+            return { _ in v }
+        case .word(let w, _):
+            let v = Value.string(w)
+            return { _ in v }
+        case .interpolated(let parts, _):
+            return interpolation(parts, scope)
+        case .variable(let name, let range):
+            return read(name, scope, range)
+        case .itemField(let fields, let range):
+            guard case .slot = resolve("it", scope) else {
+                error("item_outside_pipeline", "'.\(fields.joined(separator: "."))' names a field of the current item, which exists only in a pipeline stage (where, select, sort, each); use $var.\(fields.joined(separator: ".")) elsewhere", range)
+                return { _ in .null }
+            }
+            var eval = read("it", scope, range)
+            for f in fields { eval = fieldAccess(eval, f, range) }
+            return eval
+        case .field(let base, let name, let range):
+            return fieldAccess(expression(base, scope), name, range)
+        case .index(let base, let index, let range):
+            let b = expression(base, scope), i = expression(index, scope)
+            return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
+        case .list(let items, _):
+            let evals = items.map { expression($0, scope) }
+            return { f in
+                var out: [Value] = []
+                out.reserveCapacity(evals.count)
+                for e in evals { out.append(try e(f)) }
+                return .list(out)
+            }
+        case .record(let entries, _):
+            let evals = entries.map { ($0.key, expression($0.value, scope)) }
+            return { f in
+                var out = Record(minimumCapacity: evals.count)
+                for (k, e) in evals { out[k] = try e(f) }
+                return .record(out)
+            }
+        case .unary(.not, let operand, _):
+            let o = expression(operand, scope)
+            return { f in .bool(!(try o(f).isTruthy)) }
+        case .unary(.negate, let operand, let range):
+            let o = expression(operand, scope)
+            return { f in
+                switch try o(f) {
+                case .int(let n) where n != Int.min: return .int(-n)
+                case .double(let d): return .double(-d)
+                case let v: throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot negate \(v.typeName)"), at: range)
+                }
+            }
+        case .binary(let op, let l, let r, let range):
+            return binary(op, expression(l, scope), expression(r, scope), range)
+        case .range(let lower, let upper, let inclusive, let range):
+            let lo = expression(lower, scope), hi = expression(upper, scope)
+            return { f in
+                let a = try lo(f), b = try hi(f)
+                guard case .int(let x) = a, case .int(let y) = b else {
+                    throw RuntimeError(ErrorValue(code: "type_mismatch", message: "a range needs integer bounds, got \(a.typeName) and \(b.typeName)"), at: range)
+                }
+                let end = inclusive ? (y == Int.max ? y : y + 1) : y
+                return .range(x, max(x, end))
+            }
+        case .call(let name, let arguments, let range):
+            return call(name, arguments, range, scope)
+        case .command(let c):
+            return command(c, scope, input: nil)
+        case .pipeline(let head, let stages, _):
+            var current = expression(head, scope)
+            for stage in stages { current = self.stage(stage, input: current, scope) }
+            return current
+        }
+    }
+
+    static func value(of literal: Literal) -> Value {
+        switch literal {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .int(let n): .int(n)
+        case .double(let d): .double(d)
+        case .string(let s): .string(s)
+        }
+    }
+
+    private func interpolation(_ parts: [StringPart], _ scope: Scope) -> Eval {
+        enum Piece { case text(String), value(Eval, SourceRange) }
+        let pieces: [Piece] = parts.map {
+            switch $0 {
+            case .text(let t): return .text(t)
+            case .expression(let e): return .value(expression(e, scope), e.range)
+            }
+        }
+        return { f in
+            var out = ""
+            for p in pieces {
+                switch p {
+                case .text(let t): out += t
+                case .value(let e, let range):
+                    let v = try e(f)
+                    do {
+                        if case .string(let s) = v { out += s } else { out += try v.text() }
+                    } catch let error as ErrorValue {
+                        throw RuntimeError(error, at: range)
+                    }
+                }
+            }
+            return .string(out)
+        }
+    }
+
+    func fieldAccess(_ base: @escaping Eval, _ name: String, _ range: SourceRange) -> Eval {
+        { f in
+            let v = try base(f)
+            if case .record(let r) = v { return r[name] ?? .null }
+            guard let result = v.field(name) else {
+                throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot read field '\(name)' of \(v.typeName)\(v.typeName == "list" ? "; index it first ($x[0].\(name)) or use a pipeline (| select .\(name))" : "")"), at: range)
+            }
+            return result
+        }
+    }
+
+    static func index(_ base: Value, _ index: Value, _ range: SourceRange, _ indexRange: SourceRange) throws -> Value {
+        func position(_ i: Int, _ count: Int) throws -> Int {
+            let j = i < 0 ? count + i : i
+            guard j >= 0, j < count else {
+                throw RuntimeError(ErrorValue(code: "index_out_of_range", message: "index \(i) is out of range for a \(base.typeName) of length \(count)"), at: indexRange)
+            }
+            return j
+        }
+        switch (base, index) {
+        case (.list(let l), .int(let i)): return l[try position(i, l.count)]
+        case (.range(let a, let b), .int(let i)): return .int(a + (try position(i, b - a)))
+        case (.string(let s), .int(let i)):
+            let chars = Array(s)
+            return .string(String(chars[try position(i, chars.count)]))
+        case (.record(let r), .string(let k)): return r[k] ?? .null
+        case (.null, _): return .null
+        case (.error, .string(let k)): return base.field(k) ?? .null
+        case (.stream, _):
+            throw RuntimeError(ErrorValue(code: "invalid_index", message: "a command's paged result cannot be indexed; take items with '| first N' and index that"), at: range)
+        default:
+            throw RuntimeError(ErrorValue(code: "invalid_index", message: "cannot index \(base.typeName) with \(index.typeName)"), at: indexRange)
+        }
+    }
+
+    private func binary(_ op: BinaryOp, _ l: @escaping Eval, _ r: @escaping Eval, _ range: SourceRange) -> Eval {
+        func wrap(_ body: @escaping (Value, Value) throws(ErrorValue) -> Value) -> Eval {
+            { f in
+                let a = try l(f), b = try r(f)
+                do throws(ErrorValue) { return try body(a, b) } catch { throw RuntimeError(error, at: range) }
+            }
+        }
+        switch op {
+        case .and: return { f in let a = try l(f); return a.isTruthy ? try r(f) : a }
+        case .or: return { f in let a = try l(f); return a.isTruthy ? a : try r(f) }
+        case .equal: return { f in .bool(Value.equal(try l(f), try r(f))) }
+        case .notEqual: return { f in .bool(!Value.equal(try l(f), try r(f))) }
+        case .less, .lessEqual, .greater, .greaterEqual:
+            let test: (Int) -> Bool = switch op {
+            case .less: { $0 < 0 }
+            case .lessEqual: { $0 <= 0 }
+            case .greater: { $0 > 0 }
+            default: { $0 >= 0 }
+            }
+            return { f in
+                let a = try l(f), b = try r(f)
+                if case .int(let x) = a, case .int(let y) = b { return .bool(test(x < y ? -1 : (x == y ? 0 : 1))) }
+                guard let c = Value.compare(a, b) else {
+                    throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'"), at: range)
+                }
+                return .bool(test(c))
+            }
+        case .add:
+            return { f in
+                let a = try l(f), b = try r(f)
+                if case .int(let x) = a, case .int(let y) = b {
+                    let (s, o) = x.addingReportingOverflow(y)
+                    if !o { return .int(s) }
+                }
+                do throws(ErrorValue) { return try Value.add(a, b) } catch { throw RuntimeError(error, at: range) }
+            }
+        case .subtract, .multiply:
+            return { f in
+                let a = try l(f), b = try r(f)
+                if case .int(let x) = a, case .int(let y) = b {
+                    let (s, o) = op == .subtract ? x.subtractingReportingOverflow(y) : x.multipliedReportingOverflow(by: y)
+                    if !o { return .int(s) }
+                }
+                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
+            }
+        case .divide, .floorDivide, .modulo:
+            return wrap { a, b throws(ErrorValue) in try Value.arithmetic(op, a, b) }
+        }
+    }
+}

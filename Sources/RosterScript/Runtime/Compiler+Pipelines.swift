@@ -1,0 +1,214 @@
+/// Pipeline stages. `where`, `select` and `each` stay lazy over streams and ranges; `sort` and
+/// `count` consume; `first N` pulls at most N items. The current item lives in a hidden `it` slot.
+extension Compiler {
+    func stage(_ stage: Stage, input: @escaping Eval, _ scope: Scope) -> Eval {
+        switch stage {
+        case .filter(let condition, let range):
+            let stageScope = scope.child()
+            let it = declare("it", stageScope, range)
+            let test = expression(condition, stageScope)
+            return mapping("where", input, range) { f, item in
+                f.slots[it] = item
+                return try test(f).isTruthy ? item : nil
+            }
+
+        case .select(let paths, let range):
+            let fields = paths.map { ($0.fields.last!, $0.fields, $0.range) }
+            let project: (Value) throws -> Value = { item in
+                var out = Record(minimumCapacity: fields.count)
+                for (name, path, r) in fields {
+                    var v = item
+                    for p in path {
+                        guard let next = v.field(p) else {
+                            throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot select '.\(path.joined(separator: "."))' from \(v.typeName)"), at: r)
+                        }
+                        v = next
+                    }
+                    out[name] = v
+                }
+                return .record(out)
+            }
+            return { f in
+                let v = try input(f)
+                if case .record = v { return try project(v) }
+                return try Compiler.map(v, "select", range) { _, item in try project(item) }(f)
+            }
+
+        case .sort(let path, let descending, let range):
+            return { f in
+                var items: [(key: Value, item: Value)] = []
+                try Compiler.consumeAll(try input(f), "sort", range) { item in
+                    var key = item
+                    for p in path?.fields ?? [] {
+                        guard let next = key.field(p) else {
+                            throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot sort by '.\(path!.fields.joined(separator: "."))' of \(key.typeName)"), at: path!.range)
+                        }
+                        key = next
+                    }
+                    items.append((key, item))
+                }
+                var failure: RuntimeError?
+                // Stable, nulls last; mixed types are an error rather than an arbitrary order.
+                let order = items.enumerated().sorted { a, b in
+                    let (x, y) = (a.element.key, b.element.key)
+                    if x.isNull || y.isNull { return x.isNull == y.isNull ? a.offset < b.offset : y.isNull }
+                    guard let c = Value.compare(x, y) else {
+                        failure = failure ?? RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot sort: compares \(x.typeName) with \(y.typeName)"), at: range)
+                        return a.offset < b.offset
+                    }
+                    if c == 0 { return a.offset < b.offset }
+                    return descending ? c > 0 : c < 0
+                }
+                if let failure { throw failure }
+                return .list(order.map(\.element.item))
+            }
+
+        case .first(let count, let range):
+            let n = count.map { expression($0, scope) }
+            return { f in
+                let v = try input(f)
+                var limit = 1
+                if let n {
+                    let c = try n(f)
+                    guard case .int(let k) = c, k >= 0 else {
+                        throw RuntimeError(ErrorValue(code: "invalid_argument", message: "first needs a count of 0 or more, got \(try c.json())"), at: count!.range)
+                    }
+                    limit = k
+                }
+                var out: [Value] = []
+                if limit > 0 {
+                    try Compiler.consume(v, "first", range) { item in
+                        out.append(item)
+                        return out.count < limit
+                    }
+                }
+                if n == nil { return out.first ?? .null }
+                return .list(out)
+            }
+
+        case .count(let range):
+            return { f in
+                let v = try input(f)
+                switch v {
+                case .list(let l): return .int(l.count)
+                case .range(let a, let b): return .int(b - a)
+                case .record(let r): return .int(r.count)
+                default:
+                    var n = 0
+                    try Compiler.consumeAll(v, "count", range) { _ in n += 1 }
+                    return .int(n)
+                }
+            }
+
+        case .each(let body, let range):
+            let stageScope = scope.child()
+            stageScope.isEachBody = true
+            let it = declare("it", stageScope, range)
+            let savedLoops = scope.function.loopDepth
+            scope.function.loopDepth = 0
+            defer { scope.function.loopDepth = savedLoops }
+            let blockScope = stageScope.child()
+            var statements = body.statements
+            var last: Eval?
+            if case .expression(let e)? = statements.last {
+                statements.removeLast()
+                last = expression(e, blockScope)
+            }
+            let steps = statements.map { statement($0, blockScope) }
+            return mapping("each", input, range) { f, item in
+                f.slots[it] = item
+                for s in steps { _ = try s(f) }
+                guard let last else { return nil }
+                let v = try last(f)
+                return v.isNull ? nil : v
+            }
+
+        case .save(let path, let range):
+            let p = expression(path, scope)
+            let interpreter = self.interpreter
+            return { [unowned interpreter] f in
+                let v = try input(f)
+                let target = try p(f)
+                guard case .string(let file) = target else {
+                    throw RuntimeError(ErrorValue(code: "invalid_argument", message: "save needs a file name, got \(target.typeName)"), at: path.range)
+                }
+                do { try interpreter.host.save(v, to: file) } catch let e as ErrorValue { throw RuntimeError(e, at: range) }
+                return .null
+            }
+
+        case .command(let c):
+            return command(c, scope, input: input)
+        }
+    }
+
+    /// A stage that maps each item to zero or one output: eager over lists, lazy over streams and ranges.
+    private func mapping(_ name: String, _ input: @escaping Eval, _ range: SourceRange,
+                         _ transform: @escaping (Frame, Value) throws -> Value?) -> Eval {
+        { f in try Compiler.map(try input(f), name, range, transform)(f) }
+    }
+
+    static func map(_ v: Value, _ name: String, _ range: SourceRange,
+                    _ transform: @escaping (Frame, Value) throws -> Value?) -> Eval {
+        { f in
+            switch v {
+            case .list(let items):
+                var out: [Value] = []
+                out.reserveCapacity(items.count)
+                for item in items {
+                    try Interrupt.check()
+                    if let r = try transform(f, item) { out.append(r) }
+                }
+                return .list(out)
+            case .stream(let s):
+                do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
+                return .stream(ValueStream(label: s.label) {
+                    while let item = try Compiler.pull(s, range) {
+                        try Interrupt.check()
+                        if let r = try transform(f, item) { return r }
+                    }
+                    return nil
+                })
+            case .range(let a, let b):
+                var i = a
+                return .stream(ValueStream(label: "range") {
+                    while i < b {
+                        let item = Value.int(i)
+                        i += 1
+                        try Interrupt.check()
+                        if let r = try transform(f, item) { return r }
+                    }
+                    return nil
+                })
+            default:
+                throw RuntimeError(ErrorValue(code: "not_iterable", message: "'\(name)' needs a list or a command's result, got \(v.typeName)"), at: range)
+            }
+        }
+    }
+
+    /// Feeds every item to `body` until it returns false.
+    static func consume(_ v: Value, _ name: String, _ range: SourceRange, _ body: (Value) throws -> Bool) throws {
+        switch v {
+        case .list(let items):
+            for item in items where try !body(item) { return }
+        case .range(let a, let b):
+            var i = a
+            while i < b {
+                try Interrupt.check()
+                if try !body(.int(i)) { return }
+                i += 1
+            }
+        case .stream(let s):
+            do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
+            while let item = try pull(s, range) {
+                try Interrupt.check()
+                if try !body(item) { return }
+            }
+        default:
+            throw RuntimeError(ErrorValue(code: "not_iterable", message: "'\(name)' needs a list or a command's result, got \(v.typeName)"), at: range)
+        }
+    }
+
+    static func consumeAll(_ v: Value, _ name: String, _ range: SourceRange, _ body: (Value) throws -> Void) throws {
+        try consume(v, name, range) { (item: Value) throws -> Bool in try body(item); return true }
+    }
+}

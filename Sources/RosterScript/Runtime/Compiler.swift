@@ -1,0 +1,431 @@
+/// Turns syntax into closures. Variables resolve here to (depth, slot); what cannot be resolved
+/// is a global looked up by name when it runs (a global declared later, or in another REPL entry).
+final class Compiler {
+    unowned let interpreter: Interpreter
+    var diagnostics: [Diagnostic] = []
+
+    init(interpreter: Interpreter) { self.interpreter = interpreter }
+
+    func error(_ id: String, _ message: String, _ range: SourceRange) {
+        diagnostics.append(Diagnostic(id, message, at: range))
+    }
+
+    /// Each top-level statement as a step that yields the value to display (nil for none).
+    func compileTopLevel(_ statements: [Stmt], in scope: Scope) -> [(Frame) throws -> Value?] {
+        statements.map { stmt in
+            if case .expression(let e) = stmt {
+                let eval = expression(e, scope)
+                return { f in try eval(f) }
+            }
+            let exec = statement(stmt, scope)
+            return { f in
+                switch try exec(f) {
+                case .normal: return nil
+                case .breakLoop, .continueLoop, .returned: return nil
+                }
+            }
+        }
+    }
+
+    func declare(_ name: String, _ scope: Scope, _ range: SourceRange) -> Int {
+        if scope.function.isGlobal, scope.function.slotCount >= Interpreter.globalCapacity - 1 {
+            error("too_many_globals", "too many top-level variables (the limit is \(Interpreter.globalCapacity))", range)
+            return 0
+        }
+        return scope.declare(name)
+    }
+
+    // MARK: variables
+
+    enum Resolution {
+        /// A local of some enclosing frame.
+        case slot(depth: Int, index: Int)
+        /// A top-level variable of the global frame, assigned by the time this code runs.
+        case known(Int)
+        /// A top-level name that may not be assigned yet, or not yet declared: looked up when run.
+        case global
+    }
+
+    /// Top-level names this program has declared so far, in order: reading one later cannot
+    /// find it unassigned, because top-level statements run in order and stop at a failure.
+    var declaredGlobals: Set<String> = []
+
+    func resolve(_ name: String, _ scope: Scope) -> Resolution {
+        var depth = 0
+        var s: Scope? = scope
+        while let cur = s {
+            if let slot = cur.names[name] {
+                guard cur === interpreter.globalScope else { return .slot(depth: depth, index: slot) }
+                return declaredGlobals.contains(name) || interpreter.defined[slot] ? .known(slot) : .global
+            }
+            if let p = cur.parent { s = p } else { s = cur.function.outer; depth += 1 }
+        }
+        return .global
+    }
+
+    static func undefined(_ name: String, _ scope: Scope, _ range: SourceRange, _ interpreter: Interpreter) -> RuntimeError {
+        let candidates = scope.visibleNames.union(interpreter.globalNames)
+        return RuntimeError(ErrorValue(code: "undefined_variable", message: "undefined variable '$\(name)'\(Suggest.hint(name, candidates, prefix: "$"))"), at: range)
+    }
+
+    func read(_ name: String, _ scope: Scope, _ range: SourceRange) -> Eval {
+        switch resolve(name, scope) {
+        case .slot(0, let i): return { f in f.slots[i] }
+        case .slot(1, let i): return { f in f.parent!.slots[i] }
+        case .slot(let d, let i): return { f in f.ancestor(d).slots[i] }
+        case .known(let i):
+            let globals = interpreter.globalFrame
+            return { [unowned globals] _ in globals.slots[i] }
+        case .global:
+            let interpreter = self.interpreter
+            return { [unowned interpreter] _ in
+                guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
+                    throw Compiler.undefined(name, scope, range, interpreter)
+                }
+                return interpreter.globalFrame.slots[slot]
+            }
+        }
+    }
+
+    /// A setter for an existing variable.
+    func write(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) throws -> Void {
+        let interpreter = self.interpreter
+        switch resolve(name, scope) {
+        case .slot(let d, let i):
+            return { f, v in f.ancestor(d).slots[i] = v }
+        case .known(let i):
+            let globals = interpreter.globalFrame
+            return { [unowned globals] _, v in globals.slots[i] = v }
+        case .global:
+            return { [unowned interpreter] _, v in
+                guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
+                    throw Compiler.undefinedAssignment(name, scope, range, interpreter)
+                }
+                interpreter.globalFrame.slots[slot] = v
+            }
+        }
+    }
+
+    static func undefinedAssignment(_ name: String, _ scope: Scope, _ range: SourceRange, _ interpreter: Interpreter) -> RuntimeError {
+        var e = undefined(name, scope, range, interpreter)
+        e.error.message = "cannot assign to undeclared variable '$\(name)'; declare it first with 'let \(name) = ...'" + Suggest.hint(name, scope.visibleNames.union(interpreter.globalNames), prefix: "$")
+        return e
+    }
+
+    /// A `let`: a new slot in this scope (re-declaring makes a new binding).
+    func bind(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) -> Void {
+        if scope === interpreter.globalScope {
+            let slot = scope.names[name] ?? declare(name, scope, range)
+            scope.names[name] = slot
+            declaredGlobals.insert(name)
+            let interpreter = self.interpreter
+            return { [unowned interpreter] f, v in
+                f.slots[slot] = v
+                interpreter.defined[slot] = true
+            }
+        }
+        let slot = declare(name, scope, range)
+        return { f, v in f.slots[slot] = v }
+    }
+
+    // MARK: statements
+
+    func block(_ b: Block, _ scope: Scope) -> Exec {
+        let inner = scope.child()
+        let steps = b.statements.map { statement($0, inner) }
+        switch steps.count {
+        case 0: return { _ in .normal }
+        case 1: return steps[0]
+        case 2:
+            let a = steps[0], c = steps[1]
+            return { f in
+                let r = try a(f)
+                guard case .normal = r else { return r }
+                return try c(f)
+            }
+        default:
+            return { f in
+                for s in steps {
+                    let r = try s(f)
+                    guard case .normal = r else { return r }
+                }
+                return .normal
+            }
+        }
+    }
+
+    func statement(_ stmt: Stmt, _ scope: Scope) -> Exec {
+        switch stmt {
+        case .expression(let e):
+            let eval = expression(e, scope)
+            return { f in _ = try eval(f); return .normal }
+
+        case .declare(let name, let e, let range):
+            let eval = expression(e, scope)   // before binding: `let x = $x + 1` reads the outer x
+            let set = bind(name, scope, range)
+            return { f in set(f, try eval(f)); return .normal }
+
+        case .assign(let name, let path, let e, let range):
+            let eval = expression(e, scope)
+            let set = write(name, scope, range)
+            if path.isEmpty {
+                return { f in try set(f, try eval(f)); return .normal }
+            }
+            let get = read(name, scope, range)
+            let steps = path.map { step -> PathAccess in
+                switch step {
+                case .field(let n): return .field(n)
+                case .index(let ie): return .index(expression(ie, scope), ie.range)
+                }
+            }
+            return { f in
+                let value = try eval(f)
+                let updated = try Compiler.assign(into: try get(f), steps[...], value, range: range, frame: f)
+                try set(f, updated)
+                return .normal
+            }
+
+        case .ifElse(let branches, let elseBlock, _):
+            let compiled = branches.map { (expression($0.0, scope), block($0.1, scope)) }
+            let otherwise = elseBlock.map { block($0, scope) }
+            if compiled.count == 1 {
+                let (c, b) = compiled[0]
+                return { f in
+                    if try c(f).isTruthy { return try b(f) }
+                    return try otherwise?(f) ?? .normal
+                }
+            }
+            return { f in
+                for (c, b) in compiled where try c(f).isTruthy { return try b(f) }
+                return try otherwise?(f) ?? .normal
+            }
+
+        case .forIn(let name, let sequence, let options, let body, let range):
+            return forLoop(name, sequence, options, body, range, scope)
+
+        case .whileLoop(let condition, let body, _):
+            let c = expression(condition, scope)
+            scope.function.loopDepth += 1
+            let b = block(body, scope)
+            scope.function.loopDepth -= 1
+            return { f in
+                while try c(f).isTruthy {
+                    try Interrupt.check()
+                    switch try b(f) {
+                    case .normal, .continueLoop: continue
+                    case .breakLoop: return .normal
+                    case .returned(let v): return .returned(v)
+                    }
+                }
+                return .normal
+            }
+
+        case .breakLoop(let range):
+            if scope.function.loopDepth == 0 { error("break_outside_loop", "'break' outside a loop", range) }
+            return { _ in .breakLoop }
+
+        case .continueLoop(let range):
+            if scope.function.loopDepth == 0 { error("continue_outside_loop", "'continue' outside a loop", range) }
+            return { _ in .continueLoop }
+
+        case .function(let decl):
+            return function(decl, scope)
+
+        case .returnValue(let e, let range):
+            if scope.function.isGlobal {
+                error("return_outside_function", "'return' outside a function", range)
+            } else if isInsideEach(scope) {
+                error("return_in_each", "'return' cannot leave an 'each' block; its last expression is its value", range)
+            }
+            guard let e else { return { _ in .returned(.null) } }
+            let eval = expression(e, scope)
+            return { f in .returned(try eval(f)) }
+
+        case .tryCatch(let body, let name, let handler, _):
+            let b = block(body, scope)
+            let handlerScope = scope.child()
+            let set = name.map { bind($0, handlerScope, handler.range) }
+            let h = block(handler, handlerScope)
+            return { f in
+                do {
+                    return try b(f)
+                } catch let e as RuntimeError {
+                    set?(f, .error(e.error))
+                    return try h(f)
+                }
+            }
+
+        case .exit(let e, let range):
+            guard let e else { return { _ in throw ControlSignal.exit(0) } }
+            let eval = expression(e, scope)
+            return { f in
+                let v = try eval(f)
+                guard case .int(let n) = v, (0...255).contains(n) else {
+                    throw RuntimeError(ErrorValue(code: "invalid_exit_code", message: "exit needs an integer from 0 to 255, got \(try v.json())"), at: range)
+                }
+                throw ControlSignal.exit(Int32(n))
+            }
+
+        case .source(let e, let range):
+            let eval = expression(e, scope)
+            let interpreter = self.interpreter
+            return { [unowned interpreter] f in
+                let path = try eval(f)
+                guard case .string(let p) = path else {
+                    throw RuntimeError(ErrorValue(code: "invalid_argument", message: "source needs a file name, got \(path.typeName)"), at: range)
+                }
+                let text: String
+                do {
+                    text = try interpreter.host.readSource(p, from: range.file.name)
+                } catch let e as ErrorValue {
+                    throw RuntimeError(e, at: e.code == "" ? range : range)
+                }
+                let file = SourceFile(name: p, text: text)
+                let (statements, diagnostics) = Parser.parse(file)
+                if !diagnostics.isEmpty { throw SyntaxErrors(diagnostics: diagnostics) }
+                try interpreter.run(statements, display: false)
+                return .normal
+            }
+        }
+    }
+
+    private func isInsideEach(_ scope: Scope) -> Bool {
+        var s: Scope? = scope
+        while let cur = s {
+            if cur.isEachBody { return true }
+            s = cur.parent
+        }
+        return false
+    }
+
+    private func function(_ decl: FunctionDecl, _ scope: Scope) -> Exec {
+        let set = bind(decl.name, scope, decl.range)
+        let context = FunctionContext(outer: scope, isGlobal: false)
+        let top = Scope(parent: nil, function: context)
+        for p in decl.parameters { _ = top.declare(p.name) }
+        let defaults = decl.parameters.map { p in p.defaultValue.map { expression($0, top) } }
+        let body = block(decl.body, top)
+        let frameSize = context.slotCount
+        let names = decl.parameters.map(\.name)
+        let flags = Set(decl.parameters.compactMap { p -> String? in
+            if case .literal(.bool, _)? = p.defaultValue { return p.name }
+            return nil
+        })
+        return { f in
+            set(f, .function(Function(name: decl.name, parameterNames: names, flagParameters: flags, defaults: defaults, body: body,
+                                      frameSize: frameSize, closure: f, range: decl.range)))
+            return .normal
+        }
+    }
+
+    private func forLoop(_ name: String, _ sequence: Expr, _ options: LoopOptions, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
+        let seq = expression(sequence, scope)
+        let loopScope = scope.child()
+        let slot = declare(name, loopScope, range)
+        scope.function.loopDepth += 1
+        let b = block(body, loopScope)
+        scope.function.loopDepth -= 1
+        // Parallel iterations arrive with the batch work; until then --parallel runs in order.
+        let parallel = options.parallel.map { expression($0, scope) }
+        return { f in
+            if let parallel {
+                let n = try parallel(f)
+                guard case .int(let k) = n, k >= 1 else {
+                    throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--parallel needs a positive integer, got \(try n.json())"), at: range)
+                }
+            }
+            let v = try seq(f)
+            @inline(__always) func run(_ item: Value) throws -> Flow? {
+                f.slots[slot] = item
+                switch try b(f) {
+                case .normal, .continueLoop: return nil
+                case .breakLoop: return .normal
+                case .returned(let r): return .returned(r)
+                }
+            }
+            switch v {
+            case .range(let lo, let hi):
+                var i = lo
+                while i < hi {
+                    try Interrupt.check()
+                    if let done = try run(.int(i)) { return done }
+                    i += 1
+                }
+            case .list(let items):
+                for item in items {
+                    try Interrupt.check()
+                    if let done = try run(item) { return done }
+                }
+            case .stream(let s):
+                do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: sequence.range) }
+                while let item = try Compiler.pull(s, sequence.range) {
+                    try Interrupt.check()
+                    if let done = try run(item) { return done }
+                }
+            case .record(let r):
+                for key in r.keys {
+                    try Interrupt.check()
+                    if let done = try run(.string(key)) { return done }
+                }
+            case .string(let s):
+                for c in s {
+                    try Interrupt.check()
+                    if let done = try run(.string(String(c))) { return done }
+                }
+            case .null, .bool, .int, .double, .error, .function:
+                throw RuntimeError(ErrorValue(code: "not_iterable", message: "cannot loop over \(v.typeName); 'for' takes a list, range, record, string or a command's result"), at: sequence.range)
+            }
+            return .normal
+        }
+    }
+
+    /// The next item of a stream; a host failure while fetching points at the stream's source.
+    static func pull(_ s: ValueStream, _ range: SourceRange) throws -> Value? {
+        do {
+            return try s.next()
+        } catch let e as ErrorValue {
+            throw RuntimeError(e, at: range)
+        }
+    }
+}
+
+enum PathAccess {
+    case field(String)
+    case index(Eval, SourceRange)
+}
+
+extension Compiler {
+    /// `$x.a[0] = v`: rebuilds the path with the new value (values are copied, not shared).
+    static func assign(into base: Value, _ path: ArraySlice<PathAccess>, _ value: Value, range: SourceRange, frame: Frame) throws -> Value {
+        guard let step = path.first else { return value }
+        let rest = path.dropFirst()
+        switch step {
+        case .field(let name):
+            var record: Record
+            switch base {
+            case .record(let r): record = r
+            case .null: record = [:]
+            default:
+                throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot set field '\(name)' of \(base.typeName)"), at: range)
+            }
+            record[name] = try assign(into: record[name] ?? .null, rest, value, range: range, frame: frame)
+            return .record(record)
+        case .index(let eval, let indexRange):
+            let index = try eval(frame)
+            switch (base, index) {
+            case (.list(var l), .int(let i)):
+                let j = i < 0 ? l.count + i : i
+                guard j >= 0, j < l.count else {
+                    throw RuntimeError(ErrorValue(code: "index_out_of_range", message: "index \(i) is out of range for a list of \(l.count)"), at: indexRange)
+                }
+                l[j] = try assign(into: l[j], rest, value, range: range, frame: frame)
+                return .list(l)
+            case (.record(var r), .string(let k)):
+                r[k] = try assign(into: r[k] ?? .null, rest, value, range: range, frame: frame)
+                return .record(r)
+            default:
+                throw RuntimeError(ErrorValue(code: "invalid_index", message: "cannot index \(base.typeName) with \(index.typeName)"), at: indexRange)
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+/// Runs roster programs. A program is parsed whole, compiled to closures over frames with
+/// variables resolved to slots, then run; top-level values go to the host's display.
+public final class Interpreter {
+    public let host: ScriptHost
+    let globalScope: Scope
+    let globalFrame: Frame
+    /// Which global slots hold a value (a name is registered when compiled, defined when run).
+    var defined: [Bool]
+    static let globalCapacity = 16_384
+    var callDepth = 0
+    static let maxCallDepth = 2_000
+
+    public init(host: ScriptHost) {
+        self.host = host
+        let context = FunctionContext(outer: nil, isGlobal: true)
+        globalScope = Scope(parent: nil, function: context)
+        globalFrame = Frame(capacity: Interpreter.globalCapacity, parent: nil)
+        defined = Array(repeating: false, count: Interpreter.globalCapacity)
+    }
+
+    /// Defines (or redefines) a global variable, as `--var k=v` and `$args` do.
+    public func define(_ name: String, _ value: Value) {
+        let slot = globalScope.names[name] ?? globalScope.function.newSlot()
+        globalScope.names[name] = slot
+        globalFrame.slots[slot] = value
+        defined[slot] = true
+    }
+
+    /// The names of defined global variables (for completion).
+    public var globalNames: [String] {
+        globalScope.names.filter { defined[$0.value] }.map(\.key).sorted()
+    }
+
+    public func global(_ name: String) -> Value? {
+        guard let slot = globalScope.names[name], defined[slot] else { return nil }
+        return globalFrame.slots[slot]
+    }
+
+    /// Parses and compiles without running: the diagnostics `roster check` and the REPL need.
+    public func check(_ file: SourceFile) -> [Diagnostic] {
+        let (statements, diagnostics) = Parser.parse(file)
+        if !diagnostics.isEmpty { return diagnostics }
+        let scratch = Interpreter(host: host)
+        let compiler = Compiler(interpreter: scratch)
+        _ = compiler.compileTopLevel(statements, in: scratch.globalScope)
+        return compiler.diagnostics
+    }
+
+    /// Runs a program at the top level. Throws SyntaxErrors (nothing ran), RuntimeError or ControlSignal.
+    public func run(_ file: SourceFile, display: Bool = true) throws {
+        let (statements, diagnostics) = Parser.parse(file)
+        if !diagnostics.isEmpty { throw SyntaxErrors(diagnostics: diagnostics) }
+        try run(statements, display: display)
+    }
+
+    func run(_ statements: [Stmt], display: Bool) throws {
+        let registeredBefore = Set(globalScope.names.keys)
+        let compiler = Compiler(interpreter: self)
+        let compiled = compiler.compileTopLevel(statements, in: globalScope)
+        if !compiler.diagnostics.isEmpty {
+            forgetUndefined(since: registeredBefore)
+            throw SyntaxErrors(diagnostics: compiler.diagnostics)
+        }
+        do {
+            for step in compiled {
+                guard let value = try step(globalFrame) else { continue }
+                if display { try show(value) }
+            }
+        } catch {
+            forgetUndefined(since: registeredBefore)
+            throw error
+        }
+    }
+
+    /// A top-level value is shown unless it is null or an empty list.
+    private func show(_ value: Value) throws {
+        switch value {
+        case .null: return
+        case .list(let l) where l.isEmpty: return
+        default: try host.display(value)
+        }
+    }
+
+    /// After a failed REPL entry, names it declared but never assigned become unknown again.
+    private func forgetUndefined(since before: Set<String>) {
+        for (name, slot) in globalScope.names where !before.contains(name) && !defined[slot] {
+            globalScope.names[name] = nil
+        }
+    }
+
+    // MARK: calls
+
+    func call(_ function: Function, _ arguments: [Value], named: [(String, Value, SourceRange)] = [], at range: SourceRange) throws -> Value {
+        let frame = Frame(capacity: function.frameSize, parent: function.closure)
+        let parameters = function.parameterNames
+        guard arguments.count <= parameters.count else {
+            throw RuntimeError(ErrorValue(code: "too_many_arguments",
+                                          message: "'\(function.name)' takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s") (\(parameters.joined(separator: ", "))), got \(arguments.count)"), at: range)
+        }
+        var given = Array(repeating: false, count: parameters.count)
+        for (i, a) in arguments.enumerated() {
+            frame.slots[i] = a
+            given[i] = true
+        }
+        for (name, value, r) in named {
+            guard let i = parameters.firstIndex(of: name) else {
+                throw RuntimeError(ErrorValue(code: "unknown_parameter",
+                                              message: "'\(function.name)' has no parameter '\(name)'\(Suggest.hint(name, parameters)); its parameters are \(parameters.joined(separator: ", "))"), at: r)
+            }
+            if given[i] {
+                throw RuntimeError(ErrorValue(code: "duplicate_argument", message: "parameter '\(name)' of '\(function.name)' is given twice"), at: r)
+            }
+            frame.slots[i] = value
+            given[i] = true
+        }
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > Interpreter.maxCallDepth {
+            throw RuntimeError(ErrorValue(code: "stack_overflow", message: "too many nested calls (more than \(Interpreter.maxCallDepth)); is '\(function.name)' recursing without end?"), at: range)
+        }
+        do {
+            for i in 0..<parameters.count where !given[i] {
+                guard let d = function.defaults[i] else {
+                    throw RuntimeError(ErrorValue(code: "missing_argument", message: "'\(function.name)' needs a value for '\(parameters[i])'"), at: range)
+                }
+                frame.slots[i] = try d(frame)
+            }
+            try Interrupt.check()
+            if case .returned(let v) = try function.body(frame) { return v }
+            return .null
+        } catch var error as RuntimeError {
+            if error.range.start != range.start || error.range.file !== range.file {
+                error.notes.append(.init(message: "in '\(function.name)', called from here", range: range))
+            }
+            throw error
+        }
+    }
+}
+
+/// Compile-time: a block's names, mapped to slots of its function's frame.
+final class Scope {
+    var names: [String: Int] = [:]
+    let parent: Scope?
+    let function: FunctionContext
+    /// True for the body of `each`: break, continue and return may not leave it.
+    var isEachBody = false
+
+    init(parent: Scope?, function: FunctionContext) {
+        self.parent = parent
+        self.function = function
+    }
+
+    func child() -> Scope { Scope(parent: self, function: function) }
+
+    func declare(_ name: String) -> Int {
+        let slot = function.newSlot()
+        names[name] = slot
+        return slot
+    }
+
+    /// Every name visible from here, for "did you mean".
+    var visibleNames: Set<String> {
+        var out = Set<String>()
+        var s: Scope? = self
+        while let cur = s {
+            out.formUnion(cur.names.keys)
+            s = cur.parent ?? cur.function.outer
+        }
+        return out
+    }
+}
+
+final class FunctionContext {
+    var slotCount = 0
+    let outer: Scope?
+    let isGlobal: Bool
+    var loopDepth = 0
+
+    init(outer: Scope?, isGlobal: Bool) {
+        self.outer = outer
+        self.isGlobal = isGlobal
+    }
+
+    func newSlot() -> Int {
+        slotCount += 1
+        return slotCount - 1
+    }
+}

@@ -1,0 +1,131 @@
+/// The language's operators on values. Failures are ErrorValues; the interpreter adds where.
+extension Value {
+    /// `==`: structural; different types are unequal except integer vs double.
+    public static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.double(let x), .double(let y)): return x == y
+        case (.int(let x), .double(let y)): return Double(x) == y
+        case (.double(let x), .int(let y)): return x == Double(y)
+        case (.string(let x), .string(let y)): return x == y
+        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.record(let x), .record(let y)):
+            return x.count == y.count && x.allSatisfy { k, v in y[k].map { equal(v, $0) } ?? false }
+        case (.range(let a1, let b1), .range(let a2, let b2)): return (a1 == a2 && b1 == b2) || (b1 <= a1 && b2 <= a2)
+        case (.error(let x), .error(let y)): return x.code == y.code && x.message == y.message && x.status == y.status
+        case (.function(let x), .function(let y)): return x === y
+        case (.stream(let x), .stream(let y)): return x === y
+        default: return false
+        }
+    }
+
+    /// Ordering for `<` and `sort`: numbers with numbers, strings with strings, bools; else nil.
+    public static func compare(_ a: Value, _ b: Value) -> Int? {
+        func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return order(x, y)
+        case (.double(let x), .double(let y)): return order(x, y)
+        case (.int(let x), .double(let y)): return order(Double(x), y)
+        case (.double(let x), .int(let y)): return order(x, Double(y))
+        case (.string(let x), .string(let y)): return order(x, y)
+        case (.bool(let x), .bool(let y)): return order(x ? 1 : 0, y ? 1 : 0)
+        default: return nil
+        }
+    }
+
+    static func typeError(_ op: String, _ a: Value, _ b: Value) -> ErrorValue {
+        ErrorValue(code: "type_mismatch", message: "cannot apply '\(op)' to \(a.typeName) and \(b.typeName)")
+    }
+
+    static func overflow(_ op: String) -> ErrorValue {
+        ErrorValue(code: "overflow", message: "integer overflow in '\(op)'")
+    }
+
+    public static func add(_ a: Value, _ b: Value) throws(ErrorValue) -> Value {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            let (r, o) = x.addingReportingOverflow(y)
+            if o { throw overflow("+") }
+            return .int(r)
+        case (.double(let x), .double(let y)): return .double(x + y)
+        case (.int(let x), .double(let y)): return .double(Double(x) + y)
+        case (.double(let x), .int(let y)): return .double(x + Double(y))
+        case (.string(let x), .string(let y)): return .string(x + y)
+        case (.list(let x), .list(let y)): return .list(x + y)
+        case (.record(var x), .record(let y)):
+            for (k, v) in y { x[k] = v }
+            return .record(x)
+        case (.string, _), (_, .string):
+            var e = typeError("+", a, b)
+            e.message += "; convert with str(...) or use interpolation: \"${...}\""
+            throw e
+        default: throw typeError("+", a, b)
+        }
+    }
+
+    public static func arithmetic(_ op: BinaryOp, _ a: Value, _ b: Value) throws(ErrorValue) -> Value {
+        switch (a, b) {
+        case (.int(let x), .int(let y)):
+            switch op {
+            case .subtract:
+                let (r, o) = x.subtractingReportingOverflow(y)
+                if o { throw overflow("-") }
+                return .int(r)
+            case .multiply:
+                let (r, o) = x.multipliedReportingOverflow(by: y)
+                if o { throw overflow("*") }
+                return .int(r)
+            case .divide:
+                if y == 0 { throw divisionByZero() }
+                return .double(Double(x) / Double(y))
+            case .floorDivide:
+                if y == 0 { throw divisionByZero() }
+                if x == Int.min, y == -1 { throw overflow("//") }
+                let q = x / y
+                return .int((x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q)
+            case .modulo:
+                if y == 0 { throw divisionByZero() }
+                if y == -1 { return .int(0) }
+                let r = x % y
+                return .int(r != 0 && (r < 0) != (y < 0) ? r + y : r)
+            default: break
+            }
+        case (.int, .double), (.double, .int), (.double, .double):
+            let x = a.asDouble!, y = b.asDouble!
+            switch op {
+            case .subtract: return .double(x - y)
+            case .multiply: return .double(x * y)
+            case .divide:
+                if y == 0 { throw divisionByZero() }
+                return .double(x / y)
+            case .floorDivide:
+                if y == 0 { throw divisionByZero() }
+                return .double((x / y).rounded(.down))
+            case .modulo:
+                if y == 0 { throw divisionByZero() }
+                let r = x.truncatingRemainder(dividingBy: y)
+                return .double(r != 0 && (r < 0) != (y < 0) ? r + y : r)
+            default: break
+            }
+        case (.string(let s), .int(let n)) where op == .multiply:
+            guard n >= 0, n < 10_000_000 / max(1, s.utf8.count) else {
+                throw ErrorValue(code: "invalid_argument", message: "cannot repeat a string \(n) times")
+            }
+            return .string(String(repeating: s, count: n))
+        default: break
+        }
+        throw typeError(op.rawValue, a, b)
+    }
+
+    static func divisionByZero() -> ErrorValue { ErrorValue(code: "division_by_zero", message: "division by zero") }
+
+    public var asDouble: Double? {
+        switch self {
+        case .int(let n): Double(n)
+        case .double(let d): d
+        default: nil
+        }
+    }
+}

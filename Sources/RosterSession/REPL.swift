@@ -1,0 +1,151 @@
+import Foundation
+import LineEditor
+import RosterScript
+
+extension Session {
+    /// The interactive loop: read (with continuation lines while something is open), run,
+    /// show. Ctrl-C drops the line or stops the running command; Ctrl-D leaves.
+    public func repl(historyPath: String? = Paths.historyFile()) -> Int32 {
+        Signals.installInterruptHandler()
+        return Signals.runOnLargeStack { [self] in
+            let completer = ReplCompleter(interpreter: interpreter, host: host)
+            let reader = EditLineReader(programName: "roster", historyPath: historyPath, completer: completer)
+            return loop(reader)
+        }
+    }
+
+    func loop(_ reader: LineReader) -> Int32 {
+        var entry = ""
+        var recorder: Recorder?
+        var entryNumber = 0
+        host.write("roster \(Session.version): type help for the language, Ctrl-D to leave.")
+        while true {
+            host.out.flush()
+            let prompt = entry.isEmpty ? "roster> " : "   ...> "
+            switch reader.readLine(prompt: prompt) {
+            case .end:
+                host.out.write("\n")
+                host.out.flush()
+                return ExitCode.success
+            case .interrupted:
+                entry = ""
+                continue
+            case .line(let line):
+                if !History.isSecret(line) { reader.addHistory(line) }
+                if entry.isEmpty, line.hasPrefix(":") {
+                    if let code = meta(line, &recorder) { return code }
+                    continue
+                }
+                entry += entry.isEmpty ? line : "\n" + line
+            }
+            entryNumber += 1
+            let file = SourceFile(name: "<repl:\(entryNumber)>", text: entry)
+            Interrupt.clear()
+            do {
+                try interpreter.run(file)
+                recorder?.append(entry)
+                entry = ""
+            } catch let e as SyntaxErrors where e.isIncomplete {
+                entryNumber -= 1
+                continue   // ask for another line
+            } catch ControlSignal.exit(let code) {
+                host.out.flush()
+                return code
+            } catch {
+                _ = report(error)
+                entry = ""
+            }
+        }
+    }
+
+    private func meta(_ line: String, _ recorder: inout Recorder?) -> Int32? {
+        let words = line.split(separator: " ").map(String.init)
+        switch words[0] {
+        case ":quit", ":q", ":exit":
+            return ExitCode.success
+        case ":record":
+            guard words.count == 2 else {
+                err.write("usage: :record FILE (or :record off)\n")
+                return nil
+            }
+            if words[1] == "off" {
+                recorder = nil
+                host.write("recording stopped")
+            } else {
+                do {
+                    recorder = try Recorder(path: DataFiles.expand(words[1]))
+                    host.write("recording statements that succeed into \(words[1])")
+                } catch {
+                    err.write("error: cannot record into '\(words[1])': \(error.localizedDescription)\n")
+                }
+            }
+        case ":help":
+            host.write(Help.topics["repl"]!)
+        default:
+            err.write("error: unknown meta-command '\(words[0])'\(Suggest.hint(words[0], [":record", ":help", ":quit"])); try :help\n")
+        }
+        return nil
+    }
+
+    static let version = "0.1.0"
+}
+
+/// `:record FILE`: each statement that succeeded, appended as it ran, so the file replays the session.
+final class Recorder {
+    let handle: FileHandle
+
+    init(path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: Data("# recorded by roster\n".utf8)) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+    }
+
+    func append(_ entry: String) {
+        handle.write(Data((entry + "\n").utf8))
+    }
+}
+
+/// Which lines history must not keep: those carrying a secret.
+enum History {
+    /// `token=...`, `password=...`, `secret=...`, `api_key=...`, and reads of secret-looking
+    /// environment variables, e.g. env("LD_API_TOKEN").
+    static func isSecret(_ line: String) -> Bool {
+        let lower = line.lowercased()
+        let words = ["token", "password", "passwd", "secret", "api_key", "apikey", "authorization", "bearer"]
+        for w in words {
+            var search = lower[...]
+            while let r = search.range(of: w) {
+                let rest = search[r.upperBound...].drop(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+                if rest.first == "=" || rest.first == ":" { return true }
+                search = search[r.upperBound...]
+            }
+        }
+        if lower.contains("env(") || lower.contains("env ") {
+            return words.contains { lower.contains($0) } || lower.contains("key")
+        }
+        return false
+    }
+}
+
+/// XDG directories.
+public enum Paths {
+    static func base(_ variable: String, _ fallback: String) -> String {
+        if let v = ProcessInfo.processInfo.environment[variable], v.hasPrefix("/") { return v }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(fallback)
+    }
+
+    /// `$XDG_STATE_HOME/roster/history`, made on first use.
+    public static func historyFile() -> String? {
+        let dir = (base("XDG_STATE_HOME", ".local/state") as NSString).appendingPathComponent("roster")
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            return nil
+        }
+        return (dir as NSString).appendingPathComponent("history")
+    }
+}

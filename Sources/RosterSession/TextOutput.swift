@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A buffered writer on a file descriptor. Results go to stdout, diagnostics to stderr; stdout
+/// is flushed before anything goes to stderr so the two stay in order on a shared terminal.
+public final class TextOutput: @unchecked Sendable {
+    public let fd: Int32
+    private var buffer: [UInt8] = []
+    private let lock = NSLockLike()
+    public let isTerminal: Bool
+
+    public init(fd: Int32) {
+        self.fd = fd
+        isTerminal = isatty(fd) == 1
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public static let standardOutput = TextOutput(fd: 1)
+    public static let standardError = TextOutput(fd: 2)
+
+    public func write(_ text: String) {
+        lock.locked {
+            buffer.append(contentsOf: text.utf8)
+            if buffer.count >= 1 << 16 || fd == 2 { flushLocked() }
+        }
+    }
+
+    public func flush() { lock.locked { flushLocked() } }
+
+    private func flushLocked() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break   // a closed pipe: drop the output rather than spin
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A small mutex (pthread), so this module needs no Foundation for locking.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import LineEditor
+import RosterScript
+import RosterSession
+
+/// The command line: argument parsing only.
+struct Roster: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roster",
+        abstract: "A scriptable REPL and batch runner for SaaS account administration.",
+        discussion: """
+            roster                 start the REPL (or run stdin as a script when it is not a terminal)
+            roster FILE [ARG...]   run a script; ARGs are $args
+            roster run FILE        the same
+            roster -c 'SOURCE'     run a snippet
+            roster -               run stdin
+            roster check FILE      parse and check without running
+            Exit codes: 0 ok, 1 some operations failed, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
+            """,
+        version: "0.1.0"
+    )
+
+    @Option(name: .customShort("c"), help: "Run SOURCE and exit.")
+    var command: String?
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set $NAME to VALUE (repeatable).", valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
+    @Option(help: "Result format: table, json, ndjson or csv (default: table on a terminal, ndjson otherwise).")
+    var output: String?
+
+    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: "A script (or 'run FILE', 'check FILE', '-') and its arguments.")
+    var rest: [String] = []
+
+    mutating func run() throws {
+        let err = TextOutput.standardError
+        var options = SessionOptions()
+        if let output {
+            guard let format = OutputFormat(rawValue: output) else {
+                throw usage("unknown output format '\(output)'\(Suggest.hint(output, OutputFormat.allCases.map(\.rawValue))); valid: table, json, ndjson, csv")
+            }
+            options.output = format
+        }
+        for v in variables {
+            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
+                throw usage("--var needs NAME=VALUE, got '\(v)'")
+            }
+            let name = String(v[..<eq])
+            guard name.first.map({ $0.isLetter || $0 == "_" }) == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw usage("--var name '\(name)' is not a valid variable name (letters, digits and _)")
+            }
+            options.variables.append((name, String(v[v.index(after: eq)...])))
+        }
+
+        var words = rest
+        if let command {
+            options.arguments = words
+            let session = Session(options: options)
+            throw ArgumentParser.ExitCode(session.run(SourceFile(name: "<-c>", text: command)))
+        }
+        var mode = "run"
+        if let first = words.first, first == "run" || first == "check" {
+            mode = first
+            words.removeFirst()
+            guard !words.isEmpty else { throw usage("'roster \(mode)' needs a FILE") }
+        }
+        if let first = words.first, first.hasPrefix("-"), first != "-" {
+            throw usage("unknown option '\(first)'")
+        }
+        guard let path = words.first else {
+            let session = Session(options: options)
+            if standardInputIsTerminal() { throw ArgumentParser.ExitCode(session.repl()) }
+            guard let file = Session.load("-", err: err) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+            throw ArgumentParser.ExitCode(session.run(file))
+        }
+        options.arguments = Array(words.dropFirst())
+        guard let file = Session.load(path, err: err) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+        let session = Session(options: options)
+        if mode == "check" {
+            let diagnostics = session.interpreter.check(file)
+            for d in diagnostics { err.write(d.rendered()) }
+            throw ArgumentParser.ExitCode(diagnostics.isEmpty ? 0 : RosterSession.ExitCode.syntax)
+        }
+        throw ArgumentParser.ExitCode(session.run(file))
+    }
+
+    private func usage(_ message: String) -> ArgumentParser.ExitCode {
+        TextOutput.standardError.write("roster: \(message)\n")
+        return ArgumentParser.ExitCode(RosterSession.ExitCode.usage)
+    }
+}

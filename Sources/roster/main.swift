@@ -1,0 +1,3 @@
+import RosterSession
+
+Roster.main()
