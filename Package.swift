@@ -43,7 +43,7 @@ let package = Package(
         ),
         // Test support: spawn a process on a pseudo-terminal (glibc hides forkpty from Swift).
         .target(name: "CPty", linkerSettings: [.linkedLibrary("util")]),
-        .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript"], resources: [.copy("Golden")]),
+        .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty"]),
     ]
 )

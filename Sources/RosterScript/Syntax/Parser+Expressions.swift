@@ -70,7 +70,9 @@ extension Parser {
         let t = peek(.command)
         switch t.kind {
         case .word(let w):
+            if startsCommand(w), isCall(t) { return try postfix(call(w, t)) }
             advance(t)
+            if let fields = Parser.itemPath(w) { return .itemField(fields, range(t)) }
             switch w {
             case "true": return .literal(.bool(true), range(t))
             case "false": return .literal(.bool(false), range(t))
@@ -87,6 +89,16 @@ extension Parser {
              .slashSlash, .percent, .dotDot, .dotDotLess, .identifier, .dotField:
             throw fail("unexpected_argument", "unexpected \(Parser.describe(t.kind)) among command arguments", t)
         }
+    }
+
+    /// `.a.b` written as a command argument is a field path of the current item.
+    static func itemPath(_ word: String) -> [String]? {
+        guard word.hasPrefix(".") else { return nil }
+        let parts = word.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        for p in parts {
+            guard let f = p.utf8.first, Lexer.isIdentStart(f), p.utf8.allSatisfy(Lexer.isIdentChar) else { return nil }
+        }
+        return parts.map(String.init)
     }
 
     private func stage() throws(Failure) -> Stage {
@@ -163,7 +175,19 @@ extension Parser {
 
     // MARK: expressions, by precedence
 
-    func expression() throws(Failure) -> Expr { try or() }
+    func expression() throws(Failure) -> Expr {
+        try nested { () throws(Failure) -> Expr in try or() }
+    }
+
+    /// Bounds recursion so that hostile input (ten thousand '(') is an error, not a crash.
+    func nested<T>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth {
+            throw fail("too_deep", "expressions and blocks are nested too deeply (more than \(Parser.maxDepth) levels)", peek(.expression))
+        }
+        return try body()
+    }
 
     private func binaryLevel(_ op: (Token.Kind) -> BinaryOp?, _ next: () throws(Failure) -> Expr) throws(Failure) -> Expr {
         var left = try next()
@@ -189,7 +213,7 @@ extension Parser {
         let t = peek(.expression)
         if case .identifier("not") = t.kind {
             advance(t)
-            let operand = try not()
+            let operand = try nested { () throws(Failure) -> Expr in try not() }
             return .unary(.not, operand, range(t).to(operand.range))
         }
         return try comparison()
@@ -242,7 +266,7 @@ extension Parser {
         let t = peek(.expression)
         if t.kind == .minus {
             advance(t)
-            let operand = try unary()
+            let operand = try nested { () throws(Failure) -> Expr in try unary() }
             if case .literal(.int(let n), let r) = operand { return .literal(.int(-n), range(t).to(r)) }
             if case .literal(.double(let d), let r) = operand { return .literal(.double(-d), range(t).to(r)) }
             return .unary(.negate, operand, range(t).to(operand.range))
@@ -311,7 +335,7 @@ extension Parser {
         return .itemField(path.fields, path.range)
     }
 
-    private func call(_ name: String, _ t: Token) throws(Failure) -> Expr {
+    func call(_ name: String, _ t: Token) throws(Failure) -> Expr {
         advance(t)
         let open = peek(.expression)
         advance(open)

@@ -1,5 +1,9 @@
 extension Parser {
     func statement() throws(Failure) -> Stmt {
+        try nested { () throws(Failure) -> Stmt in try statementBody() }
+    }
+
+    private func statementBody() throws(Failure) -> Stmt {
         let t = peek(.command)
         if case .word(let w) = t.kind, Keyword.statements.contains(w), !isCall(t) {
             switch w {

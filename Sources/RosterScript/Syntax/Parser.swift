@@ -12,6 +12,8 @@ public final class Parser {
     /// Inside ( ) [ ] and record braces newlines are blanks; blocks make them separators again.
     var newlinesAreBlank = false
     private var cache: (position: Int, mode: Lexer.Mode, token: Token)?
+    var depth = 0
+    static let maxDepth = 200
 
     public init(file: SourceFile) {
         self.file = file
