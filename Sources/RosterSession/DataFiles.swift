@@ -85,11 +85,18 @@ enum DataFiles {
             for (k, v) in zip(header, fields) { record[k] = .string(v) }
             rows.append(.record(record))
         }
-        if let error = reader.error {
+        // On Linux, Foundation's file InputStream claims bytes are available at its end, so
+        // CSV.swift's last read fails with cannotReadFile after the final row: that is the end.
+        if let error = reader.error, !isEndOfStream(error) {
             let reason = if case CSVError.unicodeDecoding = error { "invalid UTF-8" } else { "\(error)" }
             throw ErrorValue(code: "invalid_csv", message: "\(path):\(line + 1): \(reason)")
         }
         return .list(rows)
+    }
+
+    private static func isEndOfStream(_ error: Error) -> Bool {
+        if case CSVError.cannotReadFile = error { return true }
+        return false
     }
 
     static func save(_ value: Value, to path: String) throws {

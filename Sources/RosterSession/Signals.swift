@@ -23,6 +23,11 @@ enum Signals {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0   // no SA_RESTART: a blocked read returns EINTR
         sigaction(SIGINT, &action, nil)
+        // A parent may have started us with SIGINT blocked; threads made from here inherit this mask.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Runs `body` on a thread with a large stack (deep recursion in scripts), waiting for it.

@@ -312,6 +312,9 @@ extension Parser {
             case "null": advance(t); return .literal(.null, range(t))
             default:
                 if isCall(t) { return try call(w, t) }
+                if Keyword.statements.contains(w) {
+                    throw fail("expected_expression", "expected an expression, found '\(w)'", t)
+                }
                 throw fail("bare_word", "unexpected bare word '\(w)' in an expression; quote a string (\"\(w)\"), read a variable ($\(w)), call a function (\(w)(...)) or run a command in parentheses ((\(w) ...))", t)
             }
         case .lparen:

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+/// The built binary: scripts from files, stdin and -c; stdout, stderr and exit codes.
+@Suite(.serialized)
+struct BinaryTests {
+    @Test func snippetPrintsAndExitsZero() throws {
+        let r = try RosterProcess.run(["-c", "print (1 + 2)\nlet x = \"a\"\nprint \"x=$x\""])
+        #expect(r.out == "3\nx=a\n")
+        #expect(r.err == "")
+        #expect(r.status == 0)
+    }
+
+    @Test func scriptOnStdinRunsWithoutAnEditor() throws {
+        let r = try RosterProcess.run([], stdin: "print \"from stdin\"\n[1, 2]\n")
+        #expect(r.out == "from stdin\n1\n2\n")   // no prompt, no banner: libedit was never started
+        #expect(r.status == 0)
+        let dash = try RosterProcess.run(["-"], stdin: "print 7\n")
+        #expect(dash.out == "7\n")
+    }
+
+    @Test func fileWithArgumentsAndRun() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = dir.appendingPathComponent("args.roster")
+        try "print len($args) $args[0]\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run([script.path, "one", "two"])
+        #expect(r.out == "2 one\n")
+        let run = try RosterProcess.run(["run", script.path, "x"])
+        #expect(run.out == "1 x\n")
+    }
+
+    @Test func variablesFromTheCommandLine() throws {
+        let r = try RosterProcess.run(["--var", "n=41", "--var", "name=ada", "-c", "print ($n + 1) $name"])
+        #expect(r.out == "42 ada\n")
+    }
+
+    @Test func syntaxErrorsExit65AndNothingRuns() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = dir.appendingPathComponent("bad.roster")
+        try "print \"before\"\nlet x = (1 +)\nlet = 2\n".write(to: script, atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run([script.path])
+        #expect(r.status == 65)
+        #expect(r.out == "")
+        #expect(r.err.hasPrefix("\(script.path):2:13: error: expected an expression, found ')'\nlet x = (1 +)\n            ^\n"))
+        #expect(r.err.contains("\(script.path):3:5: error: expected a variable name after 'let', found '='\nlet = 2\n    ^\n"))
+        #expect(r.err.contains("2 errors"))
+    }
+
+    @Test func runtimeErrorsExit70WithLocationAndCaret() throws {
+        let r = try RosterProcess.run(["-c", "print \"ok\"\nlet xs = [1]\nprint $xs[3]\nprint \"never\""])
+        #expect(r.status == 70)
+        #expect(r.out == "ok\n")
+        #expect(r.err == "<-c>:3:11: error: index 3 is out of range for a list of length 1\nprint $xs[3]\n          ^\n")
+    }
+
+    @Test func runtimeErrorInFunctionNamesTheCallSite() throws {
+        let r = try RosterProcess.run(["-c", "def f(x) {\n  return $x.a\n}\nf(1)"])
+        #expect(r.status == 70)
+        #expect(r.err.contains("<-c>:2:10: error: cannot read field 'a' of int"))
+        #expect(r.err.contains("<-c>:4:1: note: in 'f', called from here"))
+    }
+
+    @Test func exitCodes() throws {
+        #expect(try RosterProcess.run(["-c", "exit 3"]).status == 3)
+        #expect(try RosterProcess.run(["-c", "exit"]).status == 0)
+        #expect(try RosterProcess.run(["no-such-file.roster"]).status == 64)
+        #expect(try RosterProcess.run(["--output", "yaml", "-c", "1"]).status == 64)
+        #expect(try RosterProcess.run(["--var", "1x=2", "-c", "1"]).status == 64)
+        #expect(try RosterProcess.run(["--bogus"]).status == 64)
+    }
+
+    @Test func interruptedBatchExits130() throws {
+        let r = try RosterProcess.run(["-c", "print \"started\"\nsleep 30\nprint \"not reached\""], interruptAfter: 0.5)
+        #expect(r.status == 130)
+        #expect(r.out == "started\n")
+        #expect(r.err.contains("interrupted"))
+    }
+
+    @Test func outputFormats() throws {
+        let rows = "[{name: \"ada\", n: 1}, {name: \"bob, jr\", n: 2}]"
+        #expect(try RosterProcess.run(["-c", rows]).out == "{\"name\":\"ada\",\"n\":1}\n{\"name\":\"bob, jr\",\"n\":2}\n")
+        #expect(try RosterProcess.run(["--output", "csv", "-c", rows]).out == "name,n\nada,1\n\"bob, jr\",2\n")
+        #expect(try RosterProcess.run(["--output", "table", "-c", rows]).out == "name     n\nada      1\nbob, jr  2\n")
+        #expect(try RosterProcess.run(["--output", "json", "-c", "{a: [1]}"]).out == "{\n  \"a\": [\n    1\n  ]\n}\n")
+    }
+
+    @Test func checkParsesWithoutRunning() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let good = dir.appendingPathComponent("good.roster")
+        try "print \"would print\"\nbreak_not_here()\n".write(to: good, atomically: true, encoding: .utf8)
+        let ok = try RosterProcess.run(["check", good.path])
+        #expect(ok.status == 0)
+        #expect(ok.out == "")
+        let bad = dir.appendingPathComponent("bad.roster")
+        try "break\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["check", bad.path])
+        #expect(r.status == 65)
+        #expect(r.err.contains("bad.roster:1:1: error: 'break' outside a loop"))
+    }
+
+    @Test func csvJsonAndNdjsonFiles() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["-c", """
+            let rows = open("hires.csv")
+            print len($rows) $rows[0].id $rows[1].name
+            $rows | save out.json
+            save($rows, "out.ndjson")
+            $rows | select .name | save names.csv
+            print (open "out.json")[1].email
+            print len(open("out.ndjson"))
+            print open("names.csv")
+            """], directory: dir)
+        #expect(r.err == "")
+        #expect(r.out == "2 007 Lovelace, A\nal@example.com\n2\n[{\"name\":\"Ada\"},{\"name\":\"Lovelace, A\"}]\n")
+        let csv = try String(contentsOf: dir.appendingPathComponent("names.csv"), encoding: .utf8)
+        #expect(csv == "name\nAda\n\"Lovelace, A\"\n")
+    }
+
+    @Test func badCsvRowIsReportedWithItsLine() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "a,b\n1,2\n3\n".write(to: dir.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["-c", "open bad.csv"], directory: dir)
+        #expect(r.status == 70)
+        #expect(r.err.contains("bad.csv:3: expected 2 fields (a,b), found 1"))
+        var bytes = Data("a,b\n1,".utf8)
+        bytes.append(contentsOf: [0xFF, 0xFE])
+        bytes.append(Data("\n".utf8))
+        try bytes.write(to: dir.appendingPathComponent("binary.csv"))
+        let u = try RosterProcess.run(["-c", "open binary.csv"], directory: dir)
+        #expect(u.status == 70)
+        #expect(u.err.contains("invalid UTF-8"))
+    }
+
+    @Test func sourceIsRelativeToTheScript() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("lib"), withIntermediateDirectories: true)
+        try "def hello(n) { return \"hello $n\" }\n".write(to: dir.appendingPathComponent("lib/util.roster"), atomically: true, encoding: .utf8)
+        try "source util.roster\nprint hello(\"ada\")\n".write(to: dir.appendingPathComponent("lib/main.roster"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run([dir.appendingPathComponent("lib/main.roster").path])
+        #expect(r.out == "hello ada\n")
+    }
+
+    @Test func helpListsTopicsAndBuiltins() throws {
+        let r = try RosterProcess.run(["-c", "help"])
+        #expect(r.out.contains("Topics:"))
+        #expect(r.out.contains("starts_with"))
+        let topic = try RosterProcess.run(["-c", "help pipelines"])
+        #expect(topic.out.contains("where COND"))
+        let unknown = try RosterProcess.run(["-c", "help pipelnes"])
+        #expect(unknown.status == 70)
+        #expect(unknown.err.contains("did you mean 'pipelines'?"))
+    }
+}
