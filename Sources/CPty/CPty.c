@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <termios.h>
+#include <fcntl.h>
 
 pid_t roster_spawn_on_pty(const char *path, char *const argv[], char *const envp[], int *master, int rows, int cols) {
     struct winsize ws;
@@ -14,5 +15,6 @@ pid_t roster_spawn_on_pty(const char *path, char *const argv[], char *const envp
         execve(path, argv, envp);
         _exit(127);
     }
+    if (pid > 0) fcntl(*master, F_SETFD, FD_CLOEXEC);   // keep it out of other tests' children
     return pid;
 }

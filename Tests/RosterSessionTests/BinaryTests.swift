@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 /// The built binary: scripts from files, stdin and -c; stdout, stderr and exit codes.
+extension EndToEndTests {
 @Suite(.serialized)
 struct BinaryTests {
     @Test func snippetPrintsAndExitsZero() throws {
@@ -151,4 +152,5 @@ struct BinaryTests {
         #expect(unknown.status == 70)
         #expect(unknown.err.contains("did you mean 'pipelines'?"))
     }
+}
 }

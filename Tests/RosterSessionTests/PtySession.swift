@@ -56,6 +56,41 @@ final class PtySession {
 
     var mark: String.Index { screen.endIndex }
 
+    /// Types a line and waits for the next prompt (libedit flushes input typed before it
+    /// switches the terminal to raw mode, so keys must wait for the prompt). Returns what
+    /// appeared in between.
+    @discardableResult
+    func line(_ text: String, timeout: Double = 10) -> String {
+        drain()
+        let m = mark
+        send(text + "\r")
+        _ = expect("roster> ", after: m, timeout: timeout)
+        return String(screen[m...])
+    }
+
+    /// Ctrl-D, then the exit status. A key typed in the instant between the prompt appearing
+    /// and libedit switching the terminal to raw mode meets the cooked terminal, where ^D on an
+    /// empty line is swallowed as end-of-file; like a person, press it again if nothing happens.
+    func endOfInput() -> Int32? {
+        for _ in 0..<5 {
+            send("\u{4}")
+            if let status = waitForExit(timeout: 1) { return status }
+        }
+        return nil
+    }
+
+    /// Reads whatever output is pending, until the terminal has been quiet for 100 ms.
+    func drain() {
+        while true {
+            var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 100) > 0 else { return }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = read(master, &buffer, buffer.count)
+            if n <= 0 { return }
+            screen += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+    }
+
     /// Waits for the process to end and returns its exit status.
     func waitForExit(timeout: Double = 10) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 /// The REPL through a pseudo-terminal: completion, history, continuation, Ctrl-C, Ctrl-D.
+extension EndToEndTests {
 @Suite(.serialized)
 struct REPLTests {
     let state: URL
@@ -18,21 +19,15 @@ struct REPLTests {
 
     @Test func evaluatesAndShowsResults() throws {
         let s = try start()
-        var m = s.mark
-        s.send("let xs = [{name: \"ada\", n: 1}, {name: \"bob\", n: 22}]\r")
-        #expect(s.expect("roster> ", after: m))
-        m = s.mark
-        s.send("$xs\r")
-        #expect(s.expect("name  n", after: m), "table header: \(s.screen)")
-        #expect(s.expect("bob   22", after: m))
-        s.send("\u{4}")
-        #expect(s.waitForExit() == 0)
+        s.line("let xs = [{name: \"ada\", n: 1}, {name: \"bob\", n: 22}]")
+        let shown = s.line("$xs")
+        #expect(shown.contains("name  n\r\nada   1\r\nbob   22\r\n"), "table: \(shown)")
+        #expect(s.endOfInput() == 0)
     }
 
     @Test func tabCompletesWordsVariablesAndFields() throws {
         let s = try start()
-        s.send("let member_count = {total: 5}\r")
-        #expect(s.expect("roster> ", after: s.mark))
+        s.line("let member_count = {total: 5}")
         var m = s.mark
         s.send("pri\t$member_c\t\r")   // print $member_count
         #expect(s.expect("{\"total\":5}", after: m), "\(s.screen)")
@@ -92,12 +87,9 @@ struct REPLTests {
     @Test func historyPersistsAcrossRunsWithoutSecrets() throws {
         do {
             let s = try start()
-            s.send("print \"remembered\"\r")
-            #expect(s.expect("remembered\r\n", after: s.screen.startIndex))
-            s.send("print \"token=hunter2\"\r")
-            #expect(s.expect("token=hunter2\r\n"))
-            s.send("\u{4}")
-            #expect(s.waitForExit() == 0)
+            #expect(s.line("print \"remembered\"").contains("remembered\r\n"))
+            #expect(s.line("print \"token=hunter2\"").contains("token=hunter2\r\n"))
+            #expect(s.endOfInput() == 0)
         }
         let history = try String(contentsOf: state.appendingPathComponent("roster/history"), encoding: .utf8)
         #expect(history.contains("remembered"))
@@ -117,19 +109,16 @@ struct REPLTests {
     @Test func recordWritesSucceedingStatements() throws {
         let file = state.appendingPathComponent("session.roster")
         let s = try start()
-        s.send(":record \(file.path)\r")
-        #expect(s.expect("recording"))
-        s.send("let a = 2\r")
-        s.send("print $nope\r")
-        #expect(s.expect("undefined variable"))
-        s.send("print ($a * 21)\r")
-        #expect(s.expect("42"))
-        s.send("\u{4}")
-        #expect(s.waitForExit() == 0)
+        #expect(s.line(":record \(file.path)").contains("recording"))
+        s.line("let a = 2")
+        #expect(s.line("print $nope").contains("undefined variable"))
+        #expect(s.line("print ($a * 21)").contains("42"))
+        #expect(s.endOfInput() == 0, "\(s.screen.debugDescription)")
         let recorded = try String(contentsOf: file, encoding: .utf8)
         #expect(recorded.contains("let a = 2\nprint ($a * 21)\n"))
         #expect(!recorded.contains("$nope"))
         let replay = try RosterProcess.run([file.path])
         #expect(replay.out == "42\n")
     }
+}
 }

@@ -1,4 +1,9 @@
 import Foundation
+import Testing
+
+/// Tests that start processes run one at a time: a pseudo-terminal opened while another test
+/// spawns a process can leak into it, and that child then eats the keys meant for the REPL.
+@Suite(.serialized) enum EndToEndTests {}
 
 /// Runs the built `roster` binary and captures what it did.
 enum RosterProcess {

@@ -6,7 +6,7 @@ extension Compiler {
         let interpreter = self.interpreter
         let resolution = resolve(name, scope)
         if case .global = resolution, let builtin {
-            return { [unowned interpreter] f in
+            return { [unowned(unsafe) interpreter] f in
                 var values: [Value] = []
                 values.reserveCapacity(args.count)
                 for a in args { values.append(try a(f)) }
@@ -14,7 +14,7 @@ extension Compiler {
             }
         }
         let lookup = functionLookup(name, scope, resolution, range)
-        return { [unowned interpreter] f in
+        return { [unowned(unsafe) interpreter] f in
             var values: [Value] = []
             values.reserveCapacity(args.count)
             for a in args { values.append(try a(f)) }
@@ -33,7 +33,7 @@ extension Compiler {
         case .slot, .known:
             readSlot = read(name, scope, range)
         case .global:
-            return { [unowned interpreter] _ in
+            return { [unowned(unsafe) interpreter] _ in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot],
                       case .function(let fn) = interpreter.globalFrame.slots[slot] else { return nil }
                 return fn
@@ -89,7 +89,7 @@ extension Compiler {
         let lookup = functionLookup(name, scope, resolution, c.range)
         let interpreter = self.interpreter
         let range = c.range
-        return { [unowned interpreter] f in
+        return { [unowned(unsafe) interpreter] f in
             var args: [EvaluatedArgument] = []
             args.reserveCapacity(evals.count + 1)
             if let input { args.append(.positional(try input(f), range, bareWord: nil)) }

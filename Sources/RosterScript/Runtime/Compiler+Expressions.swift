@@ -84,28 +84,33 @@ extension Compiler {
         }
     }
 
+    /// Interpolation folds its parts into one chain of appends (no per-run array walk).
     private func interpolation(_ parts: [StringPart], _ scope: Scope) -> Eval {
-        enum Piece { case text(String), value(Eval, SourceRange) }
-        let pieces: [Piece] = parts.map {
-            switch $0 {
-            case .text(let t): return .text(t)
-            case .expression(let e): return .value(expression(e, scope), e.range)
-            }
-        }
-        return { f in
-            var out = ""
-            for p in pieces {
-                switch p {
-                case .text(let t): out += t
-                case .value(let e, let range):
-                    let v = try e(f)
-                    do {
-                        if case .string(let s) = v { out += s } else { out += try v.text() }
-                    } catch let error as ErrorValue {
-                        throw RuntimeError(error, at: range)
+        typealias Append = (Frame, inout String) throws -> Void
+        var chain: Append = { _, _ in }
+        for part in parts {
+            let previous = chain
+            switch part {
+            case .text(let t):
+                chain = { f, out in try previous(f, &out); out += t }
+            case .expression(let e):
+                let eval = expression(e, scope)
+                let range = e.range
+                chain = { f, out in
+                    try previous(f, &out)
+                    switch try eval(f) {
+                    case .string(let s): out += s
+                    case .int(let n): out += String(n)
+                    case let v:
+                        do { out += try v.text() } catch let error as ErrorValue { throw RuntimeError(error, at: range) }
                     }
                 }
             }
+        }
+        let build = chain
+        return { f in
+            var out = ""
+            try build(f, &out)
             return .string(out)
         }
     }
@@ -190,7 +195,16 @@ extension Compiler {
                 }
                 do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
             }
-        case .divide, .floorDivide, .modulo:
+        case .modulo:
+            return { f in
+                let a = try l(f), b = try r(f)
+                if case .int(let x) = a, case .int(let y) = b, y > 0 {
+                    let m = x % y
+                    return .int(m < 0 ? m + y : m)
+                }
+                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
+            }
+        case .divide, .floorDivide:
             return wrap { a, b throws(ErrorValue) in try Value.arithmetic(op, a, b) }
         }
     }

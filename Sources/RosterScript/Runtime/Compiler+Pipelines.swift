@@ -126,7 +126,7 @@ extension Compiler {
         case .save(let path, let range):
             let p = expression(path, scope)
             let interpreter = self.interpreter
-            return { [unowned interpreter] f in
+            return { [unowned(unsafe) interpreter] f in
                 let v = try input(f)
                 let target = try p(f)
                 guard case .string(let file) = target else {

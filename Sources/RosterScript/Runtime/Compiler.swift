@@ -75,10 +75,10 @@ final class Compiler {
         case .slot(let d, let i): return { f in f.ancestor(d).slots[i] }
         case .known(let i):
             let globals = interpreter.globalFrame
-            return { [unowned globals] _ in globals.slots[i] }
+            return { [unowned(unsafe) globals] _ in globals.slots[i] }
         case .global:
             let interpreter = self.interpreter
-            return { [unowned interpreter] _ in
+            return { [unowned(unsafe) interpreter] _ in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
                     throw Compiler.undefined(name, scope, range, interpreter)
                 }
@@ -95,9 +95,9 @@ final class Compiler {
             return { f, v in f.ancestor(d).slots[i] = v }
         case .known(let i):
             let globals = interpreter.globalFrame
-            return { [unowned globals] _, v in globals.slots[i] = v }
+            return { [unowned(unsafe) globals] _, v in globals.slots[i] = v }
         case .global:
-            return { [unowned interpreter] _, v in
+            return { [unowned(unsafe) interpreter] _, v in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
                     throw Compiler.undefinedAssignment(name, scope, range, interpreter)
                 }
@@ -119,7 +119,7 @@ final class Compiler {
             scope.names[name] = slot
             declaredGlobals.insert(name)
             let interpreter = self.interpreter
-            return { [unowned interpreter] f, v in
+            return { [unowned(unsafe) interpreter] f, v in
                 f.slots[slot] = v
                 interpreter.defined[slot] = true
             }
@@ -269,7 +269,7 @@ final class Compiler {
         case .source(let e, let range):
             let eval = expression(e, scope)
             let interpreter = self.interpreter
-            return { [unowned interpreter] f in
+            return { [unowned(unsafe) interpreter] f in
                 let path = try eval(f)
                 guard case .string(let p) = path else {
                     throw RuntimeError(ErrorValue(code: "invalid_argument", message: "source needs a file name, got \(path.typeName)"), at: range)

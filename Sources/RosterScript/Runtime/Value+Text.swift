@@ -4,7 +4,10 @@ extension Value {
     public func text() throws -> String {
         switch self {
         case .string(let s): return s
-        case .null, .bool, .int, .double: return try json()
+        case .int(let n): return String(n)
+        case .double(let d): return Value.format(d)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
         case .function(let f): return "<function \(f.name)>"
         case .list, .record, .range, .stream, .error: return try json()
         }

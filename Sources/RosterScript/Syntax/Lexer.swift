@@ -33,7 +33,7 @@ struct Lexer {
     /// Characters that end a bare word in command mode.
     static func endsWord(_ b: UInt8) -> Bool {
         switch b {
-        case 0, 32, 9, 10, 13, UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"),
+        case 32, 9, 10, 13, UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"),
              UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\""),
              UInt8(ascii: "'"), UInt8(ascii: "$"), UInt8(ascii: ","):
             return true
@@ -102,11 +102,14 @@ struct Lexer {
 
     private func lexWord(_ i: Int, space: Bool) -> Token {
         var j = i
-        while !Lexer.endsWord(byte(j)) {
+        while j < limit, !Lexer.endsWord(bytes[j]) {
             if bytes[j] == UInt8(ascii: "="), j > i, isArgName(i..<j) {
                 return Token(kind: .argName(file.slice(i..<j)), start: i, end: j + 1, spaceBefore: space)
             }
             j += 1
+        }
+        if j == i {   // cannot happen for input `next` routes here; never stall the parser
+            return Token(kind: .invalid("unexpected character"), start: i, end: i + 1, spaceBefore: space)
         }
         let text = file.slice(i..<j)
         if let n = Lexer.number(text) { return Token(kind: n, start: i, end: j, spaceBefore: space) }
@@ -255,7 +258,7 @@ struct Lexer {
                     while k < limit, bytes[k] != UInt8(ascii: "}"), k - j < 12 { k += 1 }
                     let hex = file.slice(j + 3..<k)
                     guard byte(k) == UInt8(ascii: "}"), let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) else {
-                        throw StringError(message: "invalid unicode escape; write \\u{HEX} with 1 to 6 hex digits of a valid code point", start: j, end: k + 1, incomplete: false, resume: closingQuote(after: j, quote))
+                        throw StringError(message: "invalid unicode escape; write \\u{HEX} with 1 to 6 hex digits of a valid code point", start: j, end: min(k + 1, limit), incomplete: false, resume: closingQuote(after: j, quote))
                     }
                     text.append(contentsOf: Array(String(Character(scalar)).utf8))
                     j = k + 1

@@ -415,6 +415,7 @@ extension Parser {
                 parts.append(.expression(e))
             case .expression(let start, let end):
                 let inner = Parser(file: file, range: start..<end)
+                inner.depth = depth + 1
                 let e = try inner.withNewlines(blank: true) { () throws(Failure) -> Expr in try inner.pipeline() }
                 let rest = inner.peek(.expression)
                 if rest.kind != .eof {
