@@ -32,9 +32,12 @@ final class ReplCompleter: LineCompleter {
         let afterPipe = before.trimmedRightBlanks().hasSuffix("|")
 
         if previous.isEmpty || (previous.count == 2 && previous[0] == "let" && before.hasSuffix("= ")) || previous.last == "=" {
-            var names = ReplCompleter.keywords + Builtins.names + interpreter.globalNames.filter(isFunction) + firstWords()
-            if afterPipe { names = ReplCompleter.stages + names }
+            let commands = Builtins.names + interpreter.globalNames.filter(isFunction) + firstWords()
+            let names = afterPipe ? ReplCompleter.stages + commands : ReplCompleter.keywords + commands
             return (match(word, names), word.count)
+        }
+        if case .function(let fn)? = interpreter.global(previous[0]) {
+            return (match(word, fn.parameterNames.map { $0 + "=" }), word.count)
         }
         let bare = previous.filter { !$0.contains("=") && !$0.hasPrefix("-") && !$0.hasPrefix("$") && !$0.hasPrefix("\"") }
         if let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {

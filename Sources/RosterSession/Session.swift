@@ -36,21 +36,8 @@ public final class Session {
         host = SessionHost(out: out, err: err, format: options.output)
         interpreter = Interpreter(host: host)
         self.err = err
-        for (k, v) in options.variables { interpreter.define(k, Session.bareValue(v)) }
+        for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }
         interpreter.define("args", .list(options.arguments.map { .string($0) }))
-    }
-
-    /// `--var k=v` reads v as a bare word does: a number if it reads as one, true/false/null, else text.
-    static func bareValue(_ text: String) -> Value {
-        switch text {
-        case "true": return .bool(true)
-        case "false": return .bool(false)
-        case "null": return .null
-        default:
-            if let n = Int(text) { return .int(n) }
-            if text.contains(where: { $0.isNumber }), let d = Double(text), !text.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) { return .double(d) }
-            return .string(text)
-        }
     }
 
     /// Runs a whole program non-interactively and returns the exit code.

@@ -51,6 +51,22 @@ public enum Value: Sendable {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
+    /// A bare word as the language reads one in argument position: a number if it reads as one,
+    /// `true`/`false`/`null` if it is one, and a string otherwise (`--var k=v` uses this too).
+    public static func bareWord(_ text: String) -> Value {
+        switch text {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        case "null": return .null
+        default:
+            switch Lexer.number(text) {
+            case .int(let n)?: return .int(n)
+            case .double(let d)?: return .double(d)
+            default: return .string(text)
+            }
+        }
+    }
+
     /// Field access: a missing field, or any field of null, is null.
     public func field(_ name: String) -> Value? {
         switch self {
