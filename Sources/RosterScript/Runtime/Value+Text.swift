@@ -118,12 +118,7 @@ public struct JSONReader {
     private var i = 0
 
     public static func parse(_ text: String) throws(Failure) -> Value {
-        var reader = JSONReader(bytes: Array(text.utf8))
-        reader.skipBlanks()
-        let v = try reader.value(depth: 0)
-        reader.skipBlanks()
-        guard reader.i == reader.bytes.count else { throw reader.failure("unexpected text after the JSON value") }
-        return v
+        try parse(bytes: Array(text.utf8))
     }
 
     public static func parse(bytes: [UInt8]) throws(Failure) -> Value {
