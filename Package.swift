@@ -12,12 +12,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The language: lexer, parser, interpreter, values. No I/O beyond ScriptHost.
         .target(
             name: "RosterScript",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        // The emulator of the three services: Hummingbird routes over a GRDB (SQLite) store.
+        .target(
+            name: "RosterSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // libedit, behind a line-reader protocol.
         .systemLibrary(
@@ -30,7 +40,7 @@ let package = Package(
         .target(
             name: "RosterSession",
             dependencies: [
-                "RosterScript", "LineEditor",
+                "RosterScript", "LineEditor", "RosterSandbox",
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
@@ -45,5 +55,12 @@ let package = Package(
         .target(name: "CPty", linkerSettings: [.linkedLibrary("util")]),
         .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty"]),
+        .testTarget(
+            name: "RosterSandboxTests",
+            dependencies: [
+                "RosterSandbox",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -16,6 +16,7 @@ struct Roster: ParsableCommand {
             roster -c 'SOURCE'     run a snippet
             roster -               run stdin
             roster check FILE      parse and check without running
+            roster serve           the sandbox over HTTP (roster serve --help)
             Exit codes: 0 ok, 1 some operations failed, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
             """,
         version: "0.1.0"
@@ -54,6 +55,10 @@ struct Roster: ParsableCommand {
         }
 
         var words = rest
+        if words.first == "serve" {
+            Serve.main(Array(words.dropFirst()))
+            return
+        }
         if let command {
             options.arguments = words
             let session = Session(options: options)

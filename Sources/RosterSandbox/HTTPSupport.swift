@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// A vendor-shaped failure: each service renders its own error body.
+struct VendorError: Error {
+    let status: HTTPResponse.Status
+    let body: JSONValue
+    var headers: HTTPFields = [:]
+}
+
+enum JSON {
+    static func response(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        var h = headers
+        h[.contentType] = "application/json"
+        return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func empty(_ status: HTTPResponse.Status) -> Response {
+        Response(status: status)
+    }
+
+    /// The request body, at most 1 MiB; nil when empty.
+    static func body(_ request: Request, tooLarge: () -> VendorError) async throws -> Data? {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: 1 << 20)
+        } catch {
+            throw tooLarge()
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        return Data(buffer.readableBytesView)
+    }
+
+}
+
+extension URLComponents {
+    /// `?a=1&b=2`, percent-encoding values the way a query wants.
+    static func query(_ items: [(String, String)]) -> String {
+        var c = URLComponents()
+        c.queryItems = items.map { URLQueryItem(name: $0.0, value: $0.1) }
+        // URLComponents leaves '+' and ',' unencoded; encode '+' so it survives form decoding.
+        return (c.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// The list route's `filter` and `sort`, turned into SQL. Also used by the semantic patch's
+/// `replaceAll*` filters, which share the list filters' meaning.
+struct LDMemberQuery: Sendable {
+    var clauses: [String] = []
+    var arguments: [DatabaseValue] = []
+    var order = "seq"
+
+    static let filterFields = ["query", "role", "id", "email", "team", "noteam", "lastSeen"]
+
+    /// `filter=query:abc,role:admin|writer`: commas AND clauses, `|` ORs values.
+    mutating func applyFilter(_ filter: String) throws(VendorError) {
+        for clause in filter.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let colon = clause.firstIndex(of: ":") else {
+                throw ldError(.badRequest, "invalid_request", "filter clause '\(clause)' must be field:value; fields are \(LDMemberQuery.filterFields.joined(separator: ", "))")
+            }
+            let field = String(clause[..<colon])
+            let value = String(clause[clause.index(after: colon)...])
+            switch field {
+            case "query": query(value)
+            case "role": roles(value)
+            case "id": inList("id", value)
+            case "email": inList("email", value)
+            case "team": team(value)
+            case "noteam":
+                guard value == "true" || value == "false" else {
+                    throw ldError(.badRequest, "invalid_request", "filter noteam takes true or false, got '\(value)'")
+                }
+                clauses.append("\(value == "true" ? "NOT " : "")EXISTS (SELECT 1 FROM ld_member_team mt WHERE mt.member_id = ld_member.id)")
+            case "lastSeen": try lastSeen(JSONValue.parse(Data(value.utf8)), source: value)
+            case "accessCheck":
+                throw ldError(.badRequest, "invalid_request", "filter accessCheck was removed in API version 20240415")
+            default:
+                throw ldError(.badRequest, "invalid_request", "unknown filter field '\(field)'; fields are \(LDMemberQuery.filterFields.joined(separator: ", "))")
+            }
+        }
+    }
+
+    mutating func query(_ q: String) {
+        let like = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        clauses.append("(email LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ? ESCAPE '\\')")
+        arguments += Array(repeating: like.databaseValue, count: 4)
+    }
+
+    /// Base or custom roles; `owner` counts as `admin`.
+    mutating func roles(_ value: String) {
+        var roles = value.split(separator: "|").map(String.init)
+        if roles.contains("admin") { roles.append("owner") }
+        let marks = Array(repeating: "?", count: roles.count).joined(separator: ",")
+        clauses.append("(role IN (\(marks)) OR EXISTS (SELECT 1 FROM json_each(ld_member.custom_roles) WHERE json_each.value IN (\(marks))))")
+        arguments += (roles + roles).map(\.databaseValue)
+    }
+
+    mutating func inList(_ column: String, _ value: String) {
+        let values = value.split(separator: "|").map(String.init)
+        clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+        arguments += values.map(\.databaseValue)
+    }
+
+    mutating func team(_ key: String) {
+        clauses.append("EXISTS (SELECT 1 FROM ld_member_team mt WHERE mt.member_id = ld_member.id AND mt.team_key = ? COLLATE NOCASE)")
+        arguments.append(key.databaseValue)
+    }
+
+    mutating func excluding(_ ids: [String]) {
+        guard !ids.isEmpty else { return }
+        clauses.append("id NOT IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
+        arguments += ids.map(\.databaseValue)
+    }
+
+    /// `{"never": true}`, `{"noData": true}` (both: never seen) or `{"before": epochMillis}`.
+    mutating func lastSeen(_ v: JSONValue?, source: String) throws(VendorError) {
+        if v?["never"]?.bool == true || v?["noData"]?.bool == true {
+            clauses.append("last_seen IS NULL")
+        } else if let before = v?["before"]?.int {
+            clauses.append("last_seen < ?")
+            arguments.append(before.databaseValue)
+        } else {
+            throw ldError(.badRequest, "invalid_request", "lastSeen filter must be {\"never\": true}, {\"noData\": true} or {\"before\": <epoch ms>}, got \(source)")
+        }
+    }
+
+    /// `sort=displayName,-lastSeen`. Never-seen members count as the oldest.
+    mutating func applySort(_ sort: String) throws(VendorError) {
+        var parts: [String] = []
+        for field in sort.split(separator: ",") {
+            let descending = field.hasPrefix("-")
+            let name = descending ? String(field.dropFirst()) : String(field)
+            let direction = descending ? "DESC" : "ASC"
+            switch name {
+            case "displayName":
+                parts.append("COALESCE(NULLIF(TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')), ''), email) COLLATE NOCASE \(direction)")
+            case "lastSeen":
+                parts.append("COALESCE(last_seen, -1) \(direction)")
+            default:
+                throw ldError(.badRequest, "invalid_request", "cannot sort by '\(name)'; sort fields are displayName and lastSeen (prefix - for descending)")
+            }
+        }
+        if !parts.isEmpty { order = (parts + ["seq"]).joined(separator: ", ") }
+    }
+
+    var whereSQL: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
+    var statementArguments: StatementArguments { StatementArguments(arguments) }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+/// `PATCH /api/v2/members`: the bulk semantic patch. Every instruction is validated before any
+/// is applied (an invalid one changes nothing); per-member failures come back in the 200 body.
+extension LaunchDarkly {
+    static let semanticPatchType = "domain-model=launchdarkly.semanticpatch"
+
+    enum Instruction: Sendable {
+        case roles(value: String, members: [String])
+        case allRoles(value: String, filters: Filters)
+        case customRoles(values: [String], members: [String])
+        case allCustomRoles(values: [String], filters: Filters)
+        case roleAttributes(value: [String: [String]], members: [String])
+    }
+
+    struct Filters: Sendable {
+        var lastSeen: JSONValue?
+        var query: String?
+        var roles: String?
+        var teamKey: String?
+        var ignored: [String] = []
+        var isEmpty: Bool { lastSeen == nil && query == nil && roles == nil && teamKey == nil }
+    }
+
+    func semanticPatch(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        let contentType = request.headers[.contentType] ?? ""
+        if !contentType.contains(LaunchDarkly.semanticPatchType) && options.ldSemanticPatchContentType == .strict {
+            throw ldError(.badRequest, "invalid_request",
+                          "this endpoint takes a semantic patch: send Content-Type: application/json; \(LaunchDarkly.semanticPatchType) (the body was read as a JSON Patch)")
+        }
+        try requireAdmin(caller)
+        let body = try await body(request)
+        guard let raw = body["instructions"]?.array, !raw.isEmpty else {
+            throw ldError(.badRequest, "invalid_request", "the body needs a non-empty instructions array")
+        }
+        if let comment = body["comment"], comment.string == nil {
+            throw ldError(.badRequest, "invalid_request", "comment must be a string")
+        }
+        let instructions = try raw.enumerated().map { try LaunchDarkly.instruction($0.element, index: $0.offset) }
+        let filtersSelect = options.ldFilterReading == .select
+        let result = try await store.write { db -> (updated: [String], errors: [(String, String)]) in
+            for instruction in instructions {
+                switch instruction {
+                case .customRoles(let values, _), .allCustomRoles(let values, _): try LaunchDarkly.checkCustomRoles(db, values)
+                case .roles, .allRoles, .roleAttributes: break
+                }
+            }
+            var updated: [String] = []
+            var errors: [(String, String)] = []
+            var failed = Set<String>()
+            for instruction in instructions {
+                let targets: [String]
+                switch instruction {
+                case .roles(_, let ids), .customRoles(_, let ids), .roleAttributes(_, let ids): targets = ids
+                case .allRoles(_, let f), .allCustomRoles(_, let f): targets = try LaunchDarkly.targets(db, f, select: filtersSelect)
+                }
+                for id in targets where !failed.contains(id) {
+                    guard var member = try LDMember.fetch(db, id: id) else {
+                        errors.append((id, "member not found")); failed.insert(id); continue
+                    }
+                    if id == caller.id {
+                        errors.append((id, "you cannot modify your own role")); failed.insert(id); continue
+                    }
+                    if member.role == "owner" {
+                        errors.append((id, "the account owner's role cannot be changed")); failed.insert(id); continue
+                    }
+                    switch instruction {
+                    case .roles(let value, _), .allRoles(let value, _):
+                        member.role = value
+                        member.customRoles = []
+                    case .customRoles(let values, _), .allCustomRoles(let values, _):
+                        member.customRoles = values
+                    case .roleAttributes(let value, _):
+                        member.roleAttributes = value
+                    }
+                    try member.saveRoles(db)
+                    if !updated.contains(id) { updated.append(id) }
+                }
+            }
+            return (updated.filter { !failed.contains($0) }, errors)
+        }
+        return JSON.response(.ok, ["members": .array(result.updated.map { .string($0) }),
+                                   "errors": .array(result.errors.map { .object([$0.0: .string($0.1)]) })])
+    }
+
+    static func instruction(_ v: JSONValue, index i: Int) throws -> Instruction {
+        guard let kind = v["kind"]?.string else {
+            throw ldError(.badRequest, "invalid_request", "instruction \(i) needs a kind")
+        }
+        func baseRole() throws -> String {
+            guard let r = v["value"]?.string, ["reader", "writer", "admin", "no_access"].contains(r) else {
+                throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): value must be one of reader, writer, admin, no_access")
+            }
+            return r
+        }
+        func memberIDs() throws -> [String] {
+            guard let ids = v["memberIDs"]?.stringArray, !ids.isEmpty else {
+                throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): memberIDs must be a non-empty array of member ids")
+            }
+            return ids
+        }
+        func customRoles() throws -> [String] {
+            guard let values = v["values"]?.stringArray else {
+                throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): values must be an array of custom role keys")
+            }
+            return values
+        }
+        func filters() throws -> Filters {
+            var f = Filters()
+            for key in ["filterQuery", "filterRoles", "filterTeamKey"] where v[key] != nil && v[key]?.string == nil {
+                throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): \(key) must be a string")
+            }
+            f.query = v["filterQuery"]?.string
+            f.roles = v["filterRoles"]?.string
+            f.teamKey = v["filterTeamKey"]?.string
+            if let ls = v["filterLastSeen"] {
+                guard ls.object != nil else {
+                    throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): filterLastSeen must be an object")
+                }
+                f.lastSeen = ls
+            }
+            if let ignored = v["ignoredMemberIDs"] {
+                guard let ids = ignored.stringArray else {
+                    throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): ignoredMemberIDs must be an array of strings")
+                }
+                f.ignored = ids
+            }
+            return f
+        }
+        switch kind {
+        case "replaceMembersRoles": return .roles(value: try baseRole(), members: try memberIDs())
+        case "replaceAllMembersRoles": return .allRoles(value: try baseRole(), filters: try filters())
+        case "replaceMembersCustomRoles": return .customRoles(values: try customRoles(), members: try memberIDs())
+        case "replaceAllMembersCustomRoles": return .allCustomRoles(values: try customRoles(), filters: try filters())
+        case "replaceMembersRoleAttributes":
+            guard let obj = v["value"]?.object, obj.values.allSatisfy({ $0.stringArray != nil }) else {
+                throw ldError(.badRequest, "invalid_request", "instruction \(i) (\(kind)): value must map attribute keys to arrays of strings")
+            }
+            return .roleAttributes(value: obj.mapValues { $0.stringArray! }, members: try memberIDs())
+        default:
+            throw ldError(.badRequest, "invalid_request",
+                          "instruction \(i): unknown kind '\(kind)'; kinds are replaceMembersRoles, replaceAllMembersRoles, replaceMembersCustomRoles, replaceAllMembersCustomRoles, replaceMembersRoleAttributes")
+        }
+    }
+
+    /// The members a `replaceAll*` instruction touches. With `select` (the default) the filters
+    /// choose the members; with `exclude` (the docs' literal wording) matching members are left out.
+    static func targets(_ db: Database, _ f: Filters, select: Bool) throws -> [String] {
+        var q = LDMemberQuery()
+        if let query = f.query { q.query(query) }
+        if let roles = f.roles { q.roles(roles) }
+        if let team = f.teamKey { q.team(team) }
+        if let ls = f.lastSeen { try q.lastSeen(ls, source: "filterLastSeen") }
+        if !select && !f.isEmpty {
+            let matching = "(" + q.clauses.joined(separator: " AND ") + ")"
+            q.clauses = ["NOT " + matching]
+        }
+        q.excluding(f.ignored)
+        return try String.fetchAll(db, sql: "SELECT id FROM ld_member \(q.whereSQL) ORDER BY seq", arguments: q.statementArguments)
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+/// LaunchDarkly account members: `/api/v2/members...` as the fact sheet describes.
+struct LaunchDarkly: Sendable {
+    let store: SandboxStore
+    let options: SandboxOptions
+
+    struct Caller: Sendable {
+        let id: String
+        let role: String
+        var isAdmin: Bool { role == "admin" || role == "owner" }
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v2/members") { request, _ in await handle { try await list(request) } }
+        router.post("/api/v2/members") { request, _ in await handle { try await invite(request) } }
+        router.patch("/api/v2/members") { request, _ in await handle { try await semanticPatch(request) } }
+        router.get("/api/v2/members/:id") { request, context in await handle { try await get(request, context.parameters.get("id") ?? "") } }
+        router.patch("/api/v2/members/:id") { request, context in await handle { try await jsonPatch(request, context.parameters.get("id") ?? "") } }
+        router.delete("/api/v2/members/:id") { request, context in await handle { try await delete(request, context.parameters.get("id") ?? "") } }
+        router.post("/api/v2/members/:id/teams") { request, context in await handle { try await addTeams(request, context.parameters.get("id") ?? "") } }
+    }
+
+    /// Every answer is vendor-shaped, whatever went wrong.
+    func handle(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let e as VendorError {
+            return JSON.response(e.status, e.body, headers: e.headers)
+        } catch {
+            return JSON.response(.internalServerError, ["code": "internal_error", "message": .string("\(error)")])
+        }
+    }
+
+    // MARK: auth
+
+    /// `Authorization: <token>` (no Bearer). Unknown or missing: 401.
+    func authenticate(_ request: Request) async throws -> Caller {
+        guard let token = request.headers[.authorization], !token.isEmpty else {
+            throw ldError(.unauthorized, "unauthorized", "Invalid access token")
+        }
+        let caller = try await store.read { db -> Caller? in
+            try Row.fetchOne(db, sql: "SELECT m.id, m.role FROM ld_token t JOIN ld_member m ON m.id = t.member_id WHERE t.token = ?", arguments: [token])
+                .map { Caller(id: $0["id"], role: $0["role"]) }
+        }
+        guard let caller else { throw ldError(.unauthorized, "unauthorized", "Invalid access token") }
+        return caller
+    }
+
+    func requireAdmin(_ caller: Caller) throws {
+        guard caller.isAdmin else {
+            throw ldError(.forbidden, "forbidden", "Access to the requested resource was denied: your role (\(caller.role)) cannot manage members")
+        }
+    }
+
+    func body(_ request: Request) async throws -> JSONValue {
+        guard let data = try await JSON.body(request, tooLarge: { ldError(.contentTooLarge, "request_too_large", "request body is larger than 1 MiB") }) else {
+            throw ldError(.badRequest, "invalid_request", "request body is empty; expected JSON")
+        }
+        guard let value = JSONValue.parse(data) else {
+            throw ldError(.badRequest, "invalid_request", "request body is not valid JSON")
+        }
+        return value
+    }
+
+    func expand(_ request: Request) throws -> Set<String> {
+        let values = Set((request.uri.queryParameters["expand"].map(String.init) ?? "").split(separator: ",").map(String.init))
+        for v in values where v != "customRoles" && v != "roleAttributes" {
+            throw ldError(.badRequest, "invalid_request", "unknown expand value '\(v)'; valid: customRoles, roleAttributes")
+        }
+        return values
+    }
+
+    // MARK: list
+
+    func list(_ request: Request) async throws -> Response {
+        _ = try await authenticate(request)
+        let q = request.uri.queryParameters
+        let limit = try intParameter(q["limit"].map(String.init), "limit", default: 20, minimum: 1)
+        let offset = try intParameter(q["offset"].map(String.init), "offset", default: 0, minimum: 0)
+        let expand = try expand(request)
+        var query = LDMemberQuery()
+        let filter = q["filter"].map(String.init)
+        let sort = q["sort"].map(String.init)
+        if let filter { try query.applyFilter(filter) }
+        if let sort { try query.applySort(sort) }
+        let finalQuery = query
+        let (members, total) = try await store.read { db -> ([LDMember], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member \(finalQuery.whereSQL)", arguments: finalQuery.statementArguments) ?? 0
+            var members = try Row.fetchAll(db, sql: "SELECT \(LDMember.columns) FROM ld_member \(finalQuery.whereSQL) ORDER BY \(finalQuery.order) LIMIT ? OFFSET ?",
+                                           arguments: finalQuery.statementArguments + [limit, offset]).map(LDMember.init)
+            let teams = try LDMember.teams(db, of: members.map(\.id))
+            for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
+            return (members, total)
+        }
+        var extra: [(String, String)] = []
+        if let filter { extra.append(("filter", filter)) }
+        if let sort { extra.append(("sort", sort)) }
+        if let e = q["expand"] { extra.append(("expand", String(e))) }
+        func link(_ o: Int) -> JSONValue {
+            ["href": .string("/api/v2/members?" + URLComponents.query([("limit", "\(limit)"), ("offset", "\(o)")] + extra)), "type": "application/json"]
+        }
+        var links: [String: JSONValue] = ["self": link(offset)]
+        let lastOffset = total == 0 ? 0 : ((total - 1) / limit) * limit
+        if offset > 0 {
+            links["first"] = link(0)
+            links["prev"] = link(max(0, offset - limit))
+        }
+        if offset + limit < total {
+            links["next"] = link(offset + limit)
+            links["last"] = link(lastOffset)
+        }
+        return JSON.response(.ok, ["items": .array(members.map { $0.json(expand: expand) }), "totalCount": .int(Int64(total)), "_links": .object(links)])
+    }
+
+    func intParameter(_ raw: String?, _ name: String, default value: Int, minimum: Int) throws -> Int {
+        guard let raw else { return value }
+        guard let n = Int(raw), n >= minimum else {
+            throw ldError(.badRequest, "invalid_request", "\(name) must be an integer of at least \(minimum), got '\(raw)'")
+        }
+        return n
+    }
+
+    // MARK: one member
+
+    func resolve(_ id: String, _ caller: Caller) -> String { id == "me" ? caller.id : id }
+
+    func get(_ request: Request, _ id: String) async throws -> Response {
+        let caller = try await authenticate(request)
+        let expand = try expand(request)
+        let target = resolve(id, caller)
+        guard let member = try await store.read({ db in try LDMember.fetch(db, id: target) }) else {
+            throw ldError(.notFound, "not_found", "Unknown member \(id)")
+        }
+        return JSON.response(.ok, member.json(expand: expand))
+    }
+
+    func delete(_ request: Request, _ id: String) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let target = resolve(id, caller)
+        if target == caller.id {
+            throw ldError(.badRequest, "invalid_request", "you cannot delete your own membership")
+        }
+        try await store.write { db in
+            guard let member = try LDMember.fetch(db, id: target) else {
+                throw ldError(.notFound, "not_found", "Unknown member \(id)")
+            }
+            if member.role == "owner" {
+                throw ldError(.forbidden, "forbidden", "the account owner cannot be deleted; transfer ownership first")
+            }
+            try db.execute(sql: "DELETE FROM ld_member WHERE id = ?", arguments: [target])
+        }
+        return JSON.empty(.noContent)
+    }
+}

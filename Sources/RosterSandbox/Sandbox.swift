@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Switches for the places where the fact sheets leave a choice.
+public struct SandboxOptions: Sendable {
+    public enum ContentTypeRule: String, Sendable { case strict, lenient }
+    public enum FilterReading: String, Sendable { case select, exclude }
+
+    /// The semantic patch without its media type: 400 as the docs say (strict), or accepted (lenient).
+    public var ldSemanticPatchContentType: ContentTypeRule = .strict
+    /// `replaceAll*` filters choose the members (select) or, read literally, exclude them.
+    public var ldFilterReading: FilterReading = .select
+
+    public init() {}
+}
+
+/// The sandbox application: one function for `roster serve`, the in-process target and tests.
+public enum Sandbox {
+    public static func router(store: SandboxStore, options: SandboxOptions = SandboxOptions(),
+                              log: (@Sendable (String) -> Void)? = nil) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        if let log { router.add(middleware: RequestLog(log: log)) }
+        LaunchDarkly(store: store, options: options).register(on: router)
+        return router
+    }
+
+    public static func application(store: SandboxStore, options: SandboxOptions = SandboxOptions(), host: String = "127.0.0.1", port: Int = 0,
+                                   log: (@Sendable (String) -> Void)? = nil,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "roster.sandbox")
+        logger.logLevel = .warning
+        return Application(
+            router: router(store: store, options: options, log: log),
+            configuration: .init(address: .hostname(host, port: port), serverName: "roster-sandbox"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+}
+
+/// One line per request on the log: method, path, status, milliseconds. Never a header.
+struct RequestLog: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let log: @Sendable (String) -> Void
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = (ContinuousClock.now - start).components
+        let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        log("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")
+        return response
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+
+/// `roster serve`: the sandbox over HTTP. Prints its URL as the first stdout line (then, on a
+/// non-loopback address, the fresh tokens it made), logs a line per request to stderr, and
+/// stops cleanly on SIGINT or SIGTERM.
+public enum SandboxServer {
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 0
+        /// A file, `:memory:`, or nil for a fresh temporary file.
+        public var database: String?
+        public var syntheticPeople = 0
+        public var options = SandboxOptions()
+        public init() {}
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public static func run(_ settings: Settings) throws {
+        let path = settings.database ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("roster-sandbox-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite").path
+        let store = try SandboxStore(path: path)
+        var tokens = (admin: SandboxSeed.ldAdminToken, reader: SandboxSeed.ldReaderToken)
+        let loopback = isLoopback(settings.host)
+        if !loopback {
+            tokens = ("api-" + UUID().uuidString.lowercased(), "api-" + UUID().uuidString.lowercased())
+        }
+        try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, ldTokens: tokens)
+        let shown = tokens
+        let app = Sandbox.application(store: store, options: settings.options, host: settings.host, port: settings.port,
+                                      log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+                                      onRunning: { port in
+            let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
+            var out = "http://\(host):\(port)\n"
+            if !loopback {
+                out += "launchdarkly admin token: \(shown.admin)\nlaunchdarkly reader token: \(shown.reader)\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        })
+        let done = DispatchSemaphore(value: 0)
+        final class Outcome: @unchecked Sendable { var error: Error? }
+        let outcome = Outcome()
+        Task {
+            do { try await app.runService() } catch { outcome.error = error }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw error }
+    }
+}
