@@ -1,0 +1,266 @@
+import Foundation
+import Testing
+@testable import RosterSandbox
+
+/// LaunchDarkly members, route by route, against the fact sheet.
+struct LaunchDarklyTests {
+    let ada = "64b000000000000000000001", grace = "64b000000000000000000002", alan = "64b000000000000000000003"
+    let katherine = "64b000000000000000000004", margaret = "64b000000000000000000005", linus = "64b000000000000000000006"
+
+    @Test func listDefaultsAndLinks() async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.get, "/api/v2/members")
+        #expect(r.status == .ok)
+        #expect(r.headers[.contentType] == "application/json")
+        #expect(r.json?["totalCount"] == 6)
+        #expect(r.json?.ids.count == 6)
+        let links = r.json?["_links"]?.object ?? [:]
+        #expect(Set(links.keys) == ["self"])
+        let first = r.json?["items"]?.array?.first
+        for field in ["_links", "_id", "role", "email", "_pendingInvite", "_verified", "customRoles", "mfa", "_lastSeen", "creationDate"] {
+            #expect(first?[field] != nil, "member lacks \(field)")
+        }
+        #expect(first?["_lastSeen"]?.int != nil)
+    }
+
+    @Test func pagesToTheLastWithNothingRepeatedOrLost() async throws {
+        let c = try SandboxClient()
+        var uri: String? = "/api/v2/members?limit=4&offset=0"
+        var seen: [String] = []
+        var pages = 0
+        while let next = uri {
+            let r = try await c.send(.get, next)
+            #expect(r.status == .ok)
+            seen += r.json?.ids ?? []
+            let links = r.json?["_links"]?.object ?? [:]
+            if pages == 0 { #expect(links["first"] == nil && links["prev"] == nil && links["last"] != nil) }
+            else { #expect(links["first"] != nil && links["prev"] != nil) }
+            uri = links["next"]?["href"]?.string
+            pages += 1
+        }
+        #expect(pages == 2)
+        #expect(seen.count == 6 && Set(seen).count == 6)
+        let middle = try await c.send(.get, "/api/v2/members?limit=2&offset=2")
+        #expect(middle.json?["_links"]?["next"]?["href"] == "/api/v2/members?limit=2&offset=4")
+        #expect(middle.json?["_links"]?["last"]?["href"] == "/api/v2/members?limit=2&offset=4")
+        #expect(middle.json?["_links"]?["prev"]?["href"] == "/api/v2/members?limit=2&offset=0")
+    }
+
+    static let filters: [(String, Set<String>)] = [
+        ("role:admin", ["ada@example.com", "margaret@example.com"]),
+        ("role:reader|release-managers", ["alan@example.com", "linus@example.com", "grace@example.com"]),
+        ("query:HOP", ["grace@example.com"]),
+        ("query:ada%20love", ["ada@example.com"]),
+        ("team:PLATFORM", ["ada@example.com", "grace@example.com", "katherine@example.com"]),
+        ("noteam:true", ["alan@example.com", "margaret@example.com", "linus@example.com"]),
+        ("noteam:false,role:writer", ["grace@example.com", "katherine@example.com"]),
+        ("email:alan@example.com|linus@example.com", ["alan@example.com", "linus@example.com"]),
+        ("id:64b000000000000000000004", ["katherine@example.com"]),
+        ("lastSeen:%7B%22never%22:true%7D", ["linus@example.com"]),
+        ("lastSeen:%7B%22before%22:1700000000000%7D", ["katherine@example.com"]),
+    ]
+
+    @Test(arguments: filters)
+    func filter(_ filter: String, _ expected: Set<String>) async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.get, "/api/v2/members?filter=\(filter)")
+        #expect(r.status == .ok)
+        #expect(Set(r.json?.emails ?? []) == expected)
+        #expect(r.json?["totalCount"]?.int == Int64(expected.count))
+    }
+
+    @Test func badQueriesAre400() async throws {
+        let c = try SandboxClient()
+        for uri in ["/api/v2/members?filter=colour:red", "/api/v2/members?filter=noteam:maybe", "/api/v2/members?sort=email",
+                    "/api/v2/members?limit=abc", "/api/v2/members?offset=-1", "/api/v2/members?expand=everything",
+                    "/api/v2/members?filter=lastSeen:%7B%7D"] {
+            let r = try await c.send(.get, uri)
+            #expect(r.status == .badRequest, "\(uri)")
+            #expect(r.json?["code"] == "invalid_request", "\(uri)")
+            #expect(r.json?["message"]?.string?.isEmpty == false)
+        }
+    }
+
+    @Test func sorting() async throws {
+        let c = try SandboxClient()
+        let byName = try await c.send(.get, "/api/v2/members?sort=displayName")
+        #expect(byName.json?.emails.first == "ada@example.com" && byName.json?.emails.last == "margaret@example.com")
+        let recent = try await c.send(.get, "/api/v2/members?sort=-lastSeen")
+        #expect(recent.json?.emails.first == "ada@example.com")
+        #expect(recent.json?.emails.last == "linus@example.com")
+        let oldest = try await c.send(.get, "/api/v2/members?sort=lastSeen")
+        #expect(oldest.json?.emails.first == "linus@example.com")
+    }
+
+    @Test func authentication() async throws {
+        let c = try SandboxClient()
+        let none = try await c.send(.get, "/api/v2/members", token: nil)
+        #expect(none.status == .unauthorized)
+        #expect(none.json?["code"] == "unauthorized")
+        let bearer = try await c.send(.get, "/api/v2/members", token: "Bearer api-sandbox-admin")
+        #expect(bearer.status == .unauthorized)
+        let reader = try await c.send(.get, "/api/v2/members", token: SandboxSeed.ldReaderToken)
+        #expect(reader.status == .ok)
+        let forbidden = try await c.send(.post, "/api/v2/members", token: SandboxSeed.ldReaderToken, body: #"[{"email": "x@example.com", "role": "reader"}]"#)
+        #expect(forbidden.status == .forbidden)
+        #expect(forbidden.json?["code"] == "forbidden")
+    }
+
+    @Test func getOneAndMe() async throws {
+        let c = try SandboxClient()
+        #expect(try await c.send(.get, "/api/v2/members/me").json?["_id"]?.string == ada)
+        #expect(try await c.send(.get, "/api/v2/members/me", token: SandboxSeed.ldReaderToken).json?["_id"]?.string == alan)
+        #expect(try await c.send(.get, "/api/v2/members/\(grace)").json?["customRoles"] == ["release-managers"])
+        let missing = try await c.send(.get, "/api/v2/members/64b0000000000000000000ff")
+        #expect(missing.status == .notFound)
+        #expect(missing.json?["code"] == "not_found")
+        #expect(try await c.send(.get, "/api/v2/members/not-an-id").status == .notFound)
+        let expanded = try await c.send(.get, "/api/v2/members/\(grace)?expand=roleAttributes,customRoles")
+        #expect(expanded.json?["roleAttributes"] != nil && expanded.json?["customRolesInfo"] != nil)
+    }
+
+    @Test func inviteIsAllOrNothing() async throws {
+        let c = try SandboxClient()
+        let ok = try await c.send(.post, "/api/v2/members", body: #"[{"email": "new@example.com", "firstName": "New", "role": "writer", "teamKeys": ["platform"]}, {"email": "cr@example.com", "customRoles": ["flag-editors"]}]"#)
+        #expect(ok.status == .created)
+        #expect(ok.json?.emails == ["new@example.com", "cr@example.com"])
+        #expect(ok.json?["items"]?.array?.first?["_pendingInvite"] == true)
+        #expect(ok.json?["items"]?.array?.first?["teams"]?.array?.count == 1)
+        let existing = try await c.send(.post, "/api/v2/members", body: #"[{"email": "fresh@example.com", "role": "reader"}, {"email": "GRACE@example.com", "role": "reader"}]"#)
+        #expect(existing.status == .badRequest)
+        #expect(existing.json?["code"] == "email_already_exists_in_account")
+        #expect(existing.json?["invalid_emails"] == ["grace@example.com"])
+        let after = try await c.send(.get, "/api/v2/members?filter=email:fresh@example.com")
+        #expect(after.json?["totalCount"] == 0, "a failed invite must create nobody")
+        let duplicate = try await c.send(.post, "/api/v2/members", body: #"[{"email": "d@example.com", "role": "reader"}, {"email": "d@example.com", "role": "writer"}]"#)
+        #expect(duplicate.json?["code"] == "duplicate_email")
+        #expect(duplicate.json?["invalid_emails"] == ["d@example.com"])
+    }
+
+    static let badInvites: [String] = [
+        #"{"email": "x@example.com"}"#,
+        #"[]"#,
+        #"[{"role": "reader"}]"#,
+        #"[{"email": "x@example.com"}]"#,
+        #"[{"email": "x@example.com", "role": "owner"}]"#,
+        #"[{"email": "x@example.com", "role": 3}]"#,
+        #"[{"email": "x@example.com", "customRoles": "flag-editors"}]"#,
+        #"[{"email": "x@example.com", "customRoles": ["no-such-role"]}]"#,
+        #"[{"email": "x@example.com", "role": "reader", "teamKeys": ["nope"]}]"#,
+        #"[{"email": "x@example.com", "role": "reader""#,
+        "[" + Array(repeating: #"{"email": "m@example.com", "role": "reader"}"#, count: 51).joined(separator: ",") + "]",
+    ]
+
+    @Test(arguments: badInvites)
+    func badInvite(_ body: String) async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.post, "/api/v2/members", body: body)
+        #expect(r.status == .badRequest)
+        #expect(r.json?["code"] != nil && r.json?["message"] != nil)
+        #expect(try await c.send(.get, "/api/v2/members").json?["totalCount"] == 6)
+    }
+
+    @Test func jsonPatchChangesRolesOnly() async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.patch, "/api/v2/members/\(alan)", body: #"[{"op": "replace", "path": "/role", "value": "writer"}, {"op": "add", "path": "/customRoles/-", "value": "release-managers"}, {"op": "add", "path": "/customRoles/0", "value": "flag-editors"}]"#)
+        #expect(r.status == .ok)
+        #expect(r.json?["role"] == "writer")
+        #expect(r.json?["customRoles"] == ["flag-editors", "release-managers"])
+        let wrapped = try await c.send(.patch, "/api/v2/members/\(alan)", body: #"{"comment": "x", "patch": [{"op": "remove", "path": "/customRoles/0"}]}"#)
+        #expect(wrapped.json?["customRoles"] == ["release-managers"])
+        for bad in [#"[{"op": "replace", "path": "/email", "value": "x@y"}]"#, #"[{"op": "replace", "path": "/role", "value": "owner"}]"#,
+                    #"[{"op": "replace", "path": "/role", "value": "reader"}, {"op": "add", "path": "/customRoles/9", "value": "flag-editors"}]"#,
+                    #"[{"path": "/role"}]"#, #"{"op": "replace"}"#] {
+            let e = try await c.send(.patch, "/api/v2/members/\(alan)", body: bad)
+            #expect(e.status == .badRequest, "\(bad)")
+        }
+        #expect(try await c.send(.get, "/api/v2/members/\(alan)").json?["role"] == "writer", "failed patches change nothing")
+        #expect(try await c.send(.patch, "/api/v2/members/\(margaret)", body: #"[{"op": "replace", "path": "/role", "value": "reader"}]"#).status == .badRequest)
+        #expect(try await c.send(.patch, "/api/v2/members/64b0000000000000000000ff", body: "[]").status == .notFound)
+    }
+
+    @Test func deleteAndTeams() async throws {
+        let c = try SandboxClient()
+        let teams = try await c.send(.post, "/api/v2/members/\(alan)/teams", body: #"{"teamKeys": ["platform"]}"#)
+        #expect(teams.status == .created)
+        #expect(teams.json?["teams"]?.array?.first?["key"] == "platform")
+        #expect(try await c.send(.post, "/api/v2/members/\(alan)/teams", body: #"{"teamKeys": ["nope"]}"#).status == .badRequest)
+        #expect(try await c.send(.post, "/api/v2/members/\(alan)/teams", body: #"{"teamKeys": []}"#).status == .badRequest)
+        let deleted = try await c.send(.delete, "/api/v2/members/\(linus)")
+        #expect(deleted.status == .noContent)
+        #expect(deleted.json == nil)
+        #expect(try await c.send(.get, "/api/v2/members/\(linus)").status == .notFound)
+        #expect(try await c.send(.delete, "/api/v2/members/\(linus)").status == .notFound)
+        #expect(try await c.send(.delete, "/api/v2/members/me").status == .badRequest)
+        #expect(try await c.send(.delete, "/api/v2/members/\(margaret)").status == .forbidden)
+    }
+
+    @Test func semanticPatchNeedsItsMediaType() async throws {
+        let body = #"{"instructions": [{"kind": "replaceMembersRoles", "value": "reader", "memberIDs": ["64b000000000000000000002"]}]}"#
+        let strict = try SandboxClient()
+        let refused = try await strict.send(.patch, "/api/v2/members", body: body)
+        #expect(refused.status == .badRequest)
+        #expect(refused.json?["code"] == "invalid_request")
+        var options = SandboxOptions()
+        options.ldSemanticPatchContentType = .lenient
+        let lenient = try SandboxClient(options: options)
+        #expect(try await lenient.send(.patch, "/api/v2/members", body: body).status == .ok)
+    }
+
+    @Test func semanticPatchReplacesRolesAndReportsPerMember() async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.patch, "/api/v2/members", body: """
+            {"comment": "demote", "instructions": [{"kind": "replaceMembersRoles", "value": "reader", "memberIDs": ["\(grace)", "\(ada)", "\(margaret)", "64b0000000000000000000ff"]}]}
+            """, contentType: SandboxClient.semanticPatch)
+        #expect(r.status == .ok)
+        #expect(r.json?["members"] == [.string(grace)])
+        let errors = r.json?["errors"]?.array ?? []
+        #expect(errors.count == 3)
+        #expect(errors.first?[ada] == "you cannot modify your own role")
+        let g = try await c.send(.get, "/api/v2/members/\(grace)")
+        #expect(g.json?["role"] == "reader")
+        #expect(g.json?["customRoles"] == [], "replacing the base role clears custom roles")
+    }
+
+    @Test func semanticPatchIsAtomicOverInvalidInstructions() async throws {
+        let c = try SandboxClient()
+        let r = try await c.send(.patch, "/api/v2/members", body: """
+            {"instructions": [{"kind": "replaceMembersRoles", "value": "reader", "memberIDs": ["\(grace)"]},
+                              {"kind": "replaceMembersCustomRoles", "value": ["flag-editors"], "memberIDs": ["\(alan)"]}]}
+            """, contentType: SandboxClient.semanticPatch)
+        #expect(r.status == .badRequest)
+        #expect(try await c.send(.get, "/api/v2/members/\(grace)").json?["role"] == "writer")
+        for bad in [#"{"instructions": []}"#, #"{"instructions": [{"kind": "renameMembers"}]}"#, #"{"instructions": [{"kind": "replaceAllMembersCustomRoles", "values": ["no-such-role"]}]}"#,
+                    #"{"instructions": [{"kind": "replaceMembersRoleAttributes", "value": {"k": "v"}, "memberIDs": ["x"]}]}"#, "not json"] {
+            #expect(try await c.send(.patch, "/api/v2/members", body: bad, contentType: SandboxClient.semanticPatch).status == .badRequest, "\(bad)")
+        }
+    }
+
+    @Test func replaceAllWithFiltersSelectsOrExcludes() async throws {
+        let body = """
+            {"instructions": [{"kind": "replaceAllMembersCustomRoles", "values": ["flag-editors"], "filterRoles": "writer", "ignoredMemberIDs": ["\(katherine)"]}]}
+            """
+        let c = try SandboxClient()
+        let selected = try await c.send(.patch, "/api/v2/members", body: body, contentType: SandboxClient.semanticPatch)
+        #expect(selected.json?["members"] == [.string(grace)])
+        var options = SandboxOptions()
+        options.ldFilterReading = .exclude
+        let x = try SandboxClient(options: options)
+        let excluded = try await x.send(.patch, "/api/v2/members", body: body, contentType: SandboxClient.semanticPatch)
+        #expect(Set(excluded.json?["members"]?.stringArray ?? []) == [alan, linus])
+        #expect(excluded.json?["errors"]?.array?.count == 2)   // the caller and the owner
+        let attributes = try await c.send(.patch, "/api/v2/members", body: """
+            {"instructions": [{"kind": "replaceMembersRoleAttributes", "value": {"projects": ["web"]}, "memberIDs": ["\(alan)"]}]}
+            """, contentType: SandboxClient.semanticPatch)
+        #expect(attributes.json?["members"] == [.string(alan)])
+        #expect(try await c.send(.get, "/api/v2/members/\(alan)?expand=roleAttributes").json?["roleAttributes"]?["projects"] == ["web"])
+    }
+
+    @Test func oversizedBodyIs413() async throws {
+        let c = try SandboxClient()
+        let big = "[" + String(repeating: " ", count: 1 << 20) + "]"
+        let r = try await c.send(.post, "/api/v2/members", body: big)
+        #expect(r.status == .contentTooLarge)
+        #expect(r.json?["code"] != nil)
+    }
+}
