@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds roster and runs every test: golden scripts, parser and lexer tables, the parser
 # fuzz property test (20,000 inputs; scripts/fuzz/run.sh runs 1,000,000), the binary on
-# stdin and files, and the REPL on a pseudo-terminal.
+# stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; then
+# the sandbox through the vendors' Python SDKs (installed into a venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test
+scripts/conformance/run.sh .build/debug/roster
