@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Testing
 @testable import RosterSandbox
 
@@ -262,5 +264,20 @@ struct LaunchDarklyTests {
         let r = try await c.send(.post, "/api/v2/members", body: big)
         #expect(r.status == .contentTooLarge)
         #expect(r.json?["code"] != nil)
+    }
+}
+
+/// The same application on a real socket (port 0).
+struct LiveSandboxTests {
+    @Test func listsOverALivePort() async throws {
+        let store = try SandboxStore(path: ":memory:")
+        try SandboxSeed.seed(store)
+        let app = Application(router: Sandbox.router(store: store), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/api/v2/members/me", method: .get, headers: [.authorization: SandboxSeed.ldAdminToken]) { response in
+                #expect(response.status == .ok)
+                #expect(JSONValue.parse(Data(response.body.readableBytesView))?["email"] == "ada@example.com")
+            }
+        }
     }
 }

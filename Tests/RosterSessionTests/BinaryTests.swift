@@ -142,6 +142,38 @@ struct BinaryTests {
         #expect(r.out == "hello ada\n")
     }
 
+    @Test func servePrintsItsURLLogsRequestsAndStopsOnSIGTERM() throws {
+        let p = Process()
+        p.executableURL = RosterProcess.binary
+        p.arguments = ["serve", "--port", "0", "--db", ":memory:"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var firstLine = Data()
+        while !firstLine.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            firstLine.append(chunk)
+        }
+        let url = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        curl.arguments = ["python3", "-c", "import urllib.request as u; r = u.urlopen(u.Request('\(url)/api/v2/members/me', headers={'Authorization': 'api-sandbox-admin'})); print(r.status)"]
+        let curlOut = Pipe()
+        curl.standardOutput = curlOut
+        try curl.run()
+        curl.waitUntilExit()
+        #expect(String(decoding: curlOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200\n")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("GET /api/v2/members/me 200"))
+        #expect(!log.contains("api-sandbox-admin"), "tokens never reach the log")
+    }
+
     @Test func helpListsTopicsAndBuiltins() throws {
         let r = try RosterProcess.run(["-c", "help"])
         #expect(r.out.contains("Topics:"))
