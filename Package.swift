@@ -40,14 +40,14 @@ let package = Package(
         .target(
             name: "RosterSession",
             dependencies: [
-                "RosterScript", "LineEditor", "RosterSandbox",
+                "RosterScript", "LineEditor",
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .executableTarget(
             name: "roster",
             dependencies: [
-                "RosterSession",
+                "RosterSession", "RosterSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
