@@ -32,6 +32,13 @@ final class PtySession {
         close(master)
     }
 
+    /// Waits until the terminal has been quiet (the REPL is at its prompt, in raw mode), then
+    /// sends a control key: a control key typed ahead meets libedit's terminal-mode switch.
+    func control(_ key: String) {
+        drain()
+        send(key)
+    }
+
     func send(_ keys: String) {
         _ = keys.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress!, $0.count - 1) }
     }
@@ -73,6 +80,7 @@ final class PtySession {
     /// empty line is swallowed as end-of-file; like a person, press it again if nothing happens.
     func endOfInput() -> Int32? {
         for _ in 0..<5 {
+            drain()
             send("\u{4}")
             if let status = waitForExit(timeout: 1) { return status }
         }

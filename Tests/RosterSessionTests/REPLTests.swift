@@ -41,7 +41,7 @@ struct REPLTests {
         let m = s.mark
         s.send("le\t\t")
         #expect(s.expect("len", after: m) && s.expect("let", after: m), "\(s.screen)")
-        s.send("\u{3}")
+        s.control("\u{3}")
         #expect(s.expect("roster> ", after: m))
     }
 
@@ -64,7 +64,7 @@ struct REPLTests {
         let s = try start()
         let m = s.mark
         s.send("print \"partial")
-        s.send("\u{3}")
+        s.control("\u{3}")
         #expect(s.expect("roster> ", after: m))
         let n = s.mark
         s.send("print \"after\"\r")
