@@ -174,6 +174,20 @@ struct BinaryTests {
         #expect(!log.contains("api-sandbox-admin"), "tokens never reach the log")
     }
 
+    @Test func theTourExampleRuns() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let r = try RosterProcess.run([root.appendingPathComponent("scripts/examples/tour.roster").path])
+        #expect(r.status == 0)
+        #expect(r.out == """
+            Engineering has 3 members
+            admins:
+              ada@example.com
+            ada@example.com, alan@example.com, grace@example.com
+            refused: invalid_email (not an email: nobody)
+
+            """)
+    }
+
     @Test func helpListsTopicsAndBuiltins() throws {
         let r = try RosterProcess.run(["-c", "help"])
         #expect(r.out.contains("Topics:"))
