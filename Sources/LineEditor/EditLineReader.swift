@@ -70,7 +70,7 @@ public final class EditLineReader: LineReader {
     }
 
     public func addHistory(_ line: String) {
-        guard !line.trimmingCharacters(in: " \t").isEmpty else { return }
+        guard line.contains(where: { $0 != " " && $0 != "\t" }) else { return }
         roster_history_enter(history, line)
         if let historyPath { roster_history_save(history, historyPath) }
     }
@@ -137,14 +137,5 @@ public final class EditLineReader: LineReader {
             }
         }
         return out
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> Substring {
-        let chars = Set(set)
-        guard let start = firstIndex(where: { !chars.contains($0) }) else { return "" }
-        let end = lastIndex(where: { !chars.contains($0) })!
-        return self[start...end]
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import RosterScript
 
 /// `help` and `help TOPIC`: the language at the prompt, from the same tables the interpreter uses.
@@ -46,7 +47,7 @@ enum Help {
     ]
 
     static func text(for topic: String, host: SessionHost) throws -> String {
-        let t = topic.trimmingCharacters()
+        let t = topic.trimmingCharacters(in: .whitespaces)
         if t.isEmpty { return overview() }
         if let text = topics[t] { return text + "\n" }
         if let (signature, summary) = Builtins.describe(t) { return "\(signature)\n    \(summary)\n" }
@@ -77,11 +78,5 @@ enum Help {
             out += "  " + name.padding(width) + "  " + summary + "\n"
         }
         return out
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        String(self.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

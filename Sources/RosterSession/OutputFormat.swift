@@ -145,9 +145,10 @@ extension String {
     func padding(_ width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
+    /// Without trailing blanks (spaces and tabs).
     func trimmedRight() -> String {
         var s = self
-        while s.last == " " { s.removeLast() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
         return s
     }
     func replacingNewlines() -> String {

@@ -29,7 +29,7 @@ final class ReplCompleter: LineCompleter {
         // The current command: the words since the last separator.
         let segment = before.split(omittingEmptySubsequences: false, whereSeparator: { "|;({".contains($0) }).last.map(String.init) ?? ""
         let previous = segment.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        let afterPipe = before.trimmedRightBlanks().hasSuffix("|")
+        let afterPipe = before.trimmedRight().hasSuffix("|")
 
         if previous.isEmpty || (previous.count == 2 && previous[0] == "let" && before.hasSuffix("= ")) || previous.last == "=" {
             let commands = Builtins.names + interpreter.globalNames.filter(isFunction) + firstWords()
@@ -85,13 +85,5 @@ final class ReplCompleter: LineCompleter {
 
     private func match(_ word: String, _ names: [String]) -> [String] {
         Array(Set(names.filter { $0.hasPrefix(word) })).sorted()
-    }
-}
-
-extension String {
-    func trimmedRightBlanks() -> String {
-        var s = self
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
     }
 }

@@ -278,7 +278,7 @@ final class Compiler {
                 do {
                     text = try interpreter.host.readSource(p, from: range.file.name)
                 } catch let e as ErrorValue {
-                    throw RuntimeError(e, at: e.code == "" ? range : range)
+                    throw RuntimeError(e, at: range)
                 }
                 let file = SourceFile(name: p, text: text)
                 let (statements, diagnostics) = Parser.parse(file)

@@ -6,11 +6,11 @@ struct Lexer {
     let bytes: [UInt8]
     let limit: Int
 
-    init(file: SourceFile, start: Int = 0, end: Int? = nil) {
+    /// Scans `file` up to `end` (a `${...}` is lexed as part of its file, to keep offsets absolute).
+    init(file: SourceFile, end: Int? = nil) {
         self.file = file
         self.bytes = file.bytes
         self.limit = end ?? file.bytes.count
-        _ = start
     }
 
     /// Errors found while lexing strings (bad escapes), reported by the parser.

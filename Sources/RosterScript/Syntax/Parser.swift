@@ -25,7 +25,7 @@ public final class Parser {
     /// A parser over part of a file (an interpolated `${...}`), with offsets kept absolute.
     init(file: SourceFile, range: Range<Int>) {
         self.file = file
-        self.lexer = Lexer(file: file, start: range.lowerBound, end: range.upperBound)
+        self.lexer = Lexer(file: file, end: range.upperBound)
         self.position = range.lowerBound
         self.end = range.upperBound
     }
