@@ -28,7 +28,10 @@ struct LDMember: Sendable {
         firstName = row["first_name"]
         lastName = row["last_name"]
         role = row["role"]
-        customRoles = (try? JSONDecoder().decode([String].self, from: Data((row["custom_roles"] as String).utf8))) ?? []
+        // Rows are decoded for every member of every page: most have no custom roles, so skip
+        // the JSON decoder for the empty list.
+        let roles: String = row["custom_roles"]
+        customRoles = roles == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(roles.utf8))) ?? []
         roleAttributes = (row["role_attributes"] as String?).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
         pendingInvite = row["pending_invite"]
         verified = row["verified"]
