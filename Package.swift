@@ -53,12 +53,14 @@ let package = Package(
         ),
         // Test support: spawn a process on a pseudo-terminal (glibc hides forkpty from Swift).
         .target(name: "CPty", linkerSettings: [.linkedLibrary("util")]),
-        .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript"], exclude: ["Golden"]),
+        // Test support shared by the test targets (a seeded generator for fuzz tests).
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty"]),
         .testTarget(
             name: "RosterSandboxTests",
             dependencies: [
-                "RosterSandbox",
+                "RosterSandbox", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

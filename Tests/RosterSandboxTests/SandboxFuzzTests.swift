@@ -2,22 +2,12 @@ import Foundation
 import GRDB
 import Hummingbird
 import Testing
+import TestSupport
 @testable import RosterSandbox
 
 /// Random and mutated requests at every LaunchDarkly route: never a 5xx, always a JSON error
 /// body on 4xx, and the store's invariants hold afterwards.
 struct SandboxFuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let bodies = [
         #"[{"email": "f@example.com", "role": "reader"}]"#, #"[{"op": "replace", "path": "/role", "value": "writer"}]"#,
         #"{"instructions": [{"kind": "replaceMembersRoles", "value": "reader", "memberIDs": ["64b000000000000000000002"]}]}"#,

@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import RosterScript
 
 /// Property test over random and mutated scripts: the parser (and the compiler after it) must
 /// never crash or hang, every diagnostic must point inside the input, and a clean parse must
 /// print. `ROSTER_FUZZ_ITERATIONS` sets the count (scripts/fuzz/run.sh runs 1,000,000).
 struct ParserFuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let fragments = [
         "let ", "x", "$x", "$it", " = ", "==", "!=", "<", ">=", "+", "-", "*", "/", "//", "%", "..", "..<",
         "(", ")", "[", "]", "{", "}", ",", ":", ";", "|", "\n", " ", "\"", "'", "${", "$", ".", ".name",
