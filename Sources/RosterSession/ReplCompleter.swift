@@ -28,10 +28,12 @@ final class ReplCompleter: LineCompleter {
 
         // The current command: the words since the last separator.
         let segment = before.split(omittingEmptySubsequences: false, whereSeparator: { "|;({".contains($0) }).last.map(String.init) ?? ""
-        let previous = segment.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        var previous = segment.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        // `let x = ...` and `$x = ...`: the command starts after the assignment's `=`.
+        if let eq = previous.lastIndex(of: "=") { previous = Array(previous[(eq + 1)...]) }
         let afterPipe = before.trimmedRight().hasSuffix("|")
 
-        if previous.isEmpty || (previous.count == 2 && previous[0] == "let" && before.hasSuffix("= ")) || previous.last == "=" {
+        if previous.isEmpty {
             let commands = Builtins.names + interpreter.globalNames.filter(isFunction) + firstWords()
             let names = afterPipe ? ReplCompleter.stages + commands : ReplCompleter.keywords + commands
             return (match(word, names), word.count)

@@ -42,3 +42,49 @@ struct CompletionTests {
         #expect(replacing == "$member.na".count)
     }
 }
+
+/// Verbs completed word by word, then their parameters, from what the host declares (the
+/// catalog will be such a host).
+struct VerbCompletionTests {
+    final class VerbHost: ScriptHost {
+        static let verbs = ["box memberships add": ["user", "group", "role"], "box memberships list": ["user", "group"],
+                            "box users list": ["limit"], "ld members list": ["limit", "filter"]]
+        var commandNames: [String] { VerbHost.verbs.keys.sorted() }
+        func resolveCommand(_ words: [String]) -> HostCommand? {
+            for n in stride(from: min(3, words.count), through: 1, by: -1) {
+                let name = words.prefix(n).joined(separator: " ")
+                if VerbHost.verbs[name] != nil { return HostCommand(name: name, wordCount: n) }
+            }
+            return nil
+        }
+        func parameterNames(of command: HostCommand) -> [String] { VerbHost.verbs[command.name] ?? [] }
+        func write(_ text: String) {}
+        func display(_ value: Value) throws {}
+        func readSource(_ path: String, from file: String) throws -> String { "" }
+        func open(_ path: String) throws -> Value { .null }
+        func save(_ value: Value, to path: String) throws {}
+        func environment(_ name: String) -> String? { nil }
+        func now() -> Double { 0 }
+        func sleep(_ seconds: Double) throws {}
+    }
+
+    static let cases: [(String, [String])] = [
+        ("bo", ["box"]),
+        ("box mem", ["memberships"]),
+        ("box memberships ", ["add", "list"]),
+        ("box memberships a", ["add"]),
+        ("box memberships add us", ["user="]),
+        ("box memberships add user=5 ", ["group=", "role=", "user="]),
+        ("let r = ld members l", ["list"]),
+        ("box nothing ", []),
+    ]
+
+    @Test(arguments: cases)
+    func candidates(_ text: String, _ expected: [String]) {
+        let host = VerbHost()
+        let interpreter = Interpreter(host: host)   // the completer holds it unowned, as the session does
+        let completer = ReplCompleter(interpreter: interpreter, host: host)
+        #expect(completer.completions(for: text).candidates == expected)
+        withExtendedLifetime(interpreter) {}
+    }
+}
