@@ -11,6 +11,10 @@ public struct SandboxOptions: Sendable {
     public var ldSemanticPatchContentType: ContentTypeRule = .strict
     /// `replaceAll*` filters choose the members (select) or, read literally, exclude them.
     public var ldFilterReading: FilterReading = .select
+    /// `--faults`: injected 429s, 500s, connection resets and latency (nil: none).
+    public var faults: FaultPlan?
+    /// `--rate-limit N/s` per token (nil: unlimited).
+    public var rateLimit: RateLimit?
 
     public init() {}
 }
@@ -18,10 +22,17 @@ public struct SandboxOptions: Sendable {
 /// The sandbox application: one function for `roster serve`, the in-process target and tests.
 public enum Sandbox {
     public static func router(store: SandboxStore, options: SandboxOptions = SandboxOptions(),
-                              log: (@Sendable (String) -> Void)? = nil) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+                              log: (@Sendable (String) -> Void)? = nil) -> Router<SandboxContext> {
+        let router = Router(context: SandboxContext.self)
+        let routes = RouteTable(router: router)
         if let log { router.add(middleware: RequestLog(log: log)) }
-        LaunchDarkly(store: store, options: options).register(on: router)
+        router.add(middleware: UnknownRoute(table: routes))
+        if options.faults != nil || options.rateLimit != nil {
+            router.add(middleware: FaultInjector(plan: options.faults, rateLimit: options.rateLimit))
+        }
+        LaunchDarkly(store: store, options: options).register(on: routes)
+        Losant(store: store).register(on: routes)
+        Box(store: store).register(on: routes)
         return router
     }
 
@@ -41,12 +52,18 @@ public enum Sandbox {
 
 /// One line per request on the log: method, path, status, milliseconds. Never a header.
 struct RequestLog: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = SandboxContext
     let log: @Sendable (String) -> Void
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            log("\(request.method) \(request.uri.path) dropped")
+            throw error
+        }
         let elapsed = (ContinuousClock.now - start).components
         let ms = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
         log("\(request.method) \(request.uri.path) \(response.status.code) \(String(format: "%.1f", ms))ms")

@@ -23,21 +23,16 @@ public enum SandboxServer {
         let path = settings.database ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("roster-sandbox-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite").path
         let store = try SandboxStore(path: path)
-        var tokens = (admin: SandboxSeed.ldAdminToken, reader: SandboxSeed.ldReaderToken)
         let loopback = isLoopback(settings.host)
-        if !loopback {
-            tokens = ("api-" + UUID().uuidString.lowercased(), "api-" + UUID().uuidString.lowercased())
-        }
-        try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, ldTokens: tokens)
+        let tokens = loopback ? SandboxTokens.fixed : SandboxTokens.random()
+        try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, tokens: tokens)
         let shown = tokens
         let app = Sandbox.application(store: store, options: settings.options, host: settings.host, port: settings.port,
                                       log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
                                       onRunning: { port in
             let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
             var out = "http://\(host):\(port)\n"
-            if !loopback {
-                out += "launchdarkly admin token: \(shown.admin)\nlaunchdarkly reader token: \(shown.reader)\n"
-            }
+            if !loopback { out += shown.listing }
             FileHandle.standardOutput.write(Data(out.utf8))
         })
         let done = DispatchSemaphore(value: 0)

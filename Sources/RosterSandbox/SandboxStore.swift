@@ -53,6 +53,65 @@ public final class SandboxStore: Sendable {
                 CREATE TABLE sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("losant-instance-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE losant_token (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    instance_id TEXT NOT NULL,
+                    value TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    description TEXT,
+                    scope TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    expiration_date INTEGER,
+                    creation_date INTEGER NOT NULL,
+                    last_updated INTEGER NOT NULL,
+                    creator_id TEXT NOT NULL,
+                    creator_type TEXT NOT NULL,
+                    creator_name TEXT NOT NULL,
+                    default_role TEXT,
+                    org_roles TEXT
+                );
+                """)
+        }
+        migrator.registerMigration("box-memberships") { db in
+            try db.execute(sql: """
+                CREATE TABLE box_user (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    login TEXT UNIQUE COLLATE NOCASE,
+                    role TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attributes TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL,
+                    modified_at INTEGER NOT NULL
+                );
+                CREATE TABLE box_group (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    group_type TEXT NOT NULL,
+                    attributes TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL,
+                    modified_at INTEGER NOT NULL
+                );
+                CREATE TABLE box_membership (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    user_id TEXT NOT NULL REFERENCES box_user(id) ON DELETE CASCADE,
+                    group_id TEXT NOT NULL REFERENCES box_group(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL,
+                    configurable_permissions TEXT,
+                    created_at INTEGER NOT NULL,
+                    modified_at INTEGER NOT NULL,
+                    UNIQUE (user_id, group_id)
+                );
+                CREATE INDEX box_membership_group ON box_membership(group_id, seq);
+                CREATE TABLE box_token (token TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES box_user(id) ON DELETE CASCADE);
+                """)
+        }
         return migrator
     }
 
@@ -62,5 +121,17 @@ public final class SandboxStore: Sendable {
 
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         try await db.write(body)
+    }
+}
+
+extension String {
+    /// The text as a literal inside a `LIKE ... ESCAPE '\'` pattern.
+    var likeEscaped: String {
+        var out = ""
+        for c in self {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
     }
 }

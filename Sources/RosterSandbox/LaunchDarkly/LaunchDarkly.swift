@@ -13,25 +13,14 @@ struct LaunchDarkly: Sendable {
         var isAdmin: Bool { role == "admin" || role == "owner" }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/v2/members") { request, _ in await handle { try await list(request) } }
-        router.post("/api/v2/members") { request, _ in await handle { try await invite(request) } }
-        router.patch("/api/v2/members") { request, _ in await handle { try await semanticPatch(request) } }
-        router.get("/api/v2/members/:id") { request, context in await handle { try await get(request, context.parameters.get("id") ?? "") } }
-        router.patch("/api/v2/members/:id") { request, context in await handle { try await jsonPatch(request, context.parameters.get("id") ?? "") } }
-        router.delete("/api/v2/members/:id") { request, context in await handle { try await delete(request, context.parameters.get("id") ?? "") } }
-        router.post("/api/v2/members/:id/teams") { request, context in await handle { try await addTeams(request, context.parameters.get("id") ?? "") } }
-    }
-
-    /// Every answer is vendor-shaped, whatever went wrong.
-    func handle(_ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let e as VendorError {
-            return JSON.response(e.status, e.body, headers: e.headers)
-        } catch {
-            return JSON.response(.internalServerError, ["code": "internal_error", "message": .string("\(error)")])
-        }
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/api/v2/members", .launchDarkly) { request, _ in try await list(request) }
+        routes.on(.post, "/api/v2/members", .launchDarkly) { request, _ in try await invite(request) }
+        routes.on(.patch, "/api/v2/members", .launchDarkly) { request, _ in try await semanticPatch(request) }
+        routes.on(.get, "/api/v2/members/:id", .launchDarkly) { request, context in try await get(request, context.parameters.get("id") ?? "") }
+        routes.on(.patch, "/api/v2/members/:id", .launchDarkly) { request, context in try await jsonPatch(request, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/api/v2/members/:id", .launchDarkly) { request, context in try await delete(request, context.parameters.get("id") ?? "") }
+        routes.on(.post, "/api/v2/members/:id/teams", .launchDarkly) { request, context in try await addTeams(request, context.parameters.get("id") ?? "") }
     }
 
     // MARK: auth

@@ -1,0 +1,323 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+
+/// Box users, groups and group memberships under `/2.0/...`, as the fact sheet describes.
+struct Box: Sendable {
+    let store: SandboxStore
+
+    struct Caller: Sendable {
+        let id: String
+        let role: String
+        /// Enterprise admins and co-admins have "admin-level permissions".
+        var isAdmin: Bool { role == "admin" || role == "coadmin" }
+    }
+
+    func register(on routes: RouteTable) {
+        routes.on(.get, "/2.0/users", .box) { request, _ in try await listUsers(request) }
+        routes.on(.post, "/2.0/users", .box) { request, _ in try await createUser(request) }
+        routes.on(.get, "/2.0/users/:id", .box) { request, context in try await getUser(request, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/2.0/groups", .box) { request, _ in try await listGroups(request) }
+        routes.on(.post, "/2.0/groups", .box) { request, _ in try await createGroup(request) }
+        routes.on(.get, "/2.0/groups/:id", .box) { request, context in try await getGroup(request, context.parameters.get("id") ?? "") }
+        registerMemberships(on: routes)
+    }
+
+    static func error(_ failure: Vendor.Failure, _ message: String, code: String? = nil, context: JSONValue? = nil) -> VendorError {
+        Vendor.box.error(failure, message, code: code, context: context)
+    }
+
+    static func notFound(_ what: String, _ name: String, _ value: String) -> VendorError {
+        error(.notFound, "Not Found", context: ["errors": [["reason": "invalid_parameter", "name": .string(name), "message": .string("Invalid value '\(value)'. \(what) not found.")]]])
+    }
+
+    // MARK: auth
+
+    /// `Authorization: Bearer <token>`; an admin may act as another user with `As-User`.
+    func authenticate(_ request: Request) async throws -> Caller {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+            throw Box.error(.unauthorized, "Unauthorized", code: "unauthorized")
+        }
+        let token = String(header.dropFirst(7))
+        let asUser = request.headers[HTTPField.Name("As-User")!]
+        let (caller, impersonated) = try await store.read { db -> (Caller?, Caller?) in
+            let caller = try Row.fetchOne(db, sql: "SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id WHERE t.token = ?", arguments: [token])
+                .map { Caller(id: $0["id"], role: $0["role"]) }
+            let impersonated = try asUser.flatMap { id in
+                try Row.fetchOne(db, sql: "SELECT id, role FROM box_user WHERE id = ?", arguments: [id]).map { Caller(id: $0["id"], role: $0["role"]) }
+            }
+            return (caller, impersonated)
+        }
+        guard let caller else { throw Box.error(.unauthorized, "Unauthorized", code: "invalid_token") }
+        guard let asUser else { return caller }
+        guard caller.isAdmin else { throw Box.error(.forbidden, "As-User is only allowed for admins", code: "access_denied_insufficient_permissions") }
+        guard let impersonated else { throw Box.error(.badRequest, "As-User names no user: '\(asUser)'", code: "invalid_parameter") }
+        return impersonated
+    }
+
+    func requireAdmin(_ caller: Caller) throws {
+        guard caller.isAdmin else {
+            throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
+        }
+    }
+
+    // MARK: request parts
+
+    struct Page { let limit: Int; let offset: Int }
+
+    /// `limit` defaults to 100 and is clamped to 1000; `offset` over 10000 is refused (the spec's
+    /// "exceeding 10000", read over the guide's "maximum 9999").
+    static func page(_ request: Request) throws -> Page {
+        let q = request.uri.queryParameters
+        var limit = 100, offset = 0
+        if let raw = q["limit"] {
+            guard let n = Int(raw), n >= 1 else { throw error(.badRequest, "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000", code: "invalid_limit") }
+            limit = min(n, 1000)
+        }
+        if let raw = q["offset"] {
+            guard let n = Int(raw), n >= 0 else { throw error(.badRequest, "Invalid value for offset: '\(raw)'; it must be an integer of 0 or more", code: "invalid_offset") }
+            guard n <= 10_000 else {
+                throw error(.badRequest, "offset \(n) exceeds 10000; narrow the query (filter_term) or, for users, use marker paging (usemarker=true)", code: "invalid_offset")
+            }
+            offset = n
+        }
+        return Page(limit: limit, offset: offset)
+    }
+
+    static func fields(_ request: Request) -> [String]? {
+        guard let raw = request.uri.queryParameters["fields"] else { return nil }
+        return raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The body as a JSON object (Box ignores fields it does not know).
+    static func body(_ request: Request, required: Bool = true) async throws -> [String: JSONValue] {
+        guard let data = try await JSON.body(request, tooLarge: { error(.tooLarge, "request body is larger than 1 MiB") }) else {
+            if required { throw error(.badRequest, "request body is empty; expected a JSON object") }
+            return [:]
+        }
+        guard let value = JSONValue.parse(data) else { throw error(.badRequest, "request body is not valid JSON", code: "bad_request") }
+        guard let object = value.object else { throw error(.badRequest, "request body must be a JSON object", code: "bad_request") }
+        return object
+    }
+
+    static func string(_ o: [String: JSONValue], _ key: String, max: Int? = nil, oneOf: [String]? = nil) throws -> String? {
+        guard let v = o[key], v != .null else { return nil }
+        guard let s = v.string else { throw error(.badRequest, "\(key) must be a string", code: "bad_request") }
+        if let max, s.count > max { throw error(.badRequest, "\(key) must be at most \(max) characters", code: "bad_request") }
+        if let oneOf, !oneOf.contains(s) {
+            throw error(.badRequest, "Invalid value for \(key): '\(s)'; valid: \(oneOf.joined(separator: ", "))", code: "bad_request")
+        }
+        return s
+    }
+
+    /// An offset page: `total_count`, `limit`, `offset`, `order`, `entries`.
+    static func collection(_ entries: [JSONValue], total: Int, page: Page, by: String) -> Response {
+        JSON.response(.ok, ["total_count": .int(Int64(total)), "limit": .int(Int64(page.limit)), "offset": .int(Int64(page.offset)),
+                            "order": [["by": .string(by), "direction": "ASC"]], "entries": .array(entries)])
+    }
+
+    // MARK: users
+
+    func listUsers(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let q = request.uri.queryParameters
+        let fields = Box.fields(request)
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let term = q["filter_term"].map(String.init), !term.isEmpty {
+            conditions.append("(name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\')")
+            let prefix = term.likeEscaped + "%"
+            arguments += [prefix, prefix]
+        }
+        if let type = q["user_type"].map(String.init) {
+            guard ["all", "managed", "external"].contains(type) else {
+                throw Box.error(.badRequest, "Invalid value for user_type: '\(type)'; valid: all, managed, external", code: "bad_request")
+            }
+            if type == "external" { conditions.append("0") }  // every sandbox user is managed
+        }
+        if let external = q["external_app_user_id"].map(String.init) {
+            conditions.append("json_extract(attributes, '$.external_app_user_id') = ?")
+            arguments.append(external)
+        }
+        let whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let standard = BoxRecords.userStandard
+        if q["usemarker"].map({ $0.lowercased() == "true" }) == true {
+            return try await markerPage(request, whereSQL: whereSQL, arguments: arguments, fields: fields)
+        }
+        let page = try Box.page(request)
+        let finalArguments = StatementArguments(arguments)!
+        let (entries, total) = try await store.read { db -> ([JSONValue], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_user \(whereSQL)", arguments: finalArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
+                                        arguments: finalArguments + [page.limit, page.offset])
+            return (rows.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: standard, fields: fields) }, total)
+        }
+        return Box.collection(entries, total: total, page: page, by: "id")
+    }
+
+    /// Marker paging on `/users`: the marker is the position after the last entry, opaque to clients.
+    func markerPage(_ request: Request, whereSQL: String, arguments: [any DatabaseValueConvertible], fields: [String]?) async throws -> Response {
+        let q = request.uri.queryParameters
+        var limit = 100
+        if let raw = q["limit"] {
+            guard let n = Int(raw), n >= 1 else { throw Box.error(.badRequest, "Invalid value for limit: '\(raw)'", code: "invalid_limit") }
+            limit = min(n, 1000)
+        }
+        var after: Int64 = 0
+        if let marker = q["marker"].map(String.init), !marker.isEmpty {
+            guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
+                  let seq = Int64(text.dropFirst(4)) else {
+                throw Box.error(.badRequest, "Invalid value for marker: '\(marker)'; pass the next_marker of the previous page", code: "invalid_parameter")
+            }
+            after = seq
+        }
+        let condition = (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "seq > ?"
+        let pageLimit = limit
+        let finalArguments = StatementArguments(arguments)! + [after, limit + 1]
+        let (entries, lastSeq, more) = try await store.read { db -> ([JSONValue], Int64?, Bool) in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, \(BoxRecords.userColumns) FROM box_user \(condition) ORDER BY seq LIMIT ?", arguments: finalArguments)
+            let page = rows.prefix(pageLimit)
+            let entries = page.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }
+            return (entries, page.last.map { $0["seq"] as Int64 }, rows.count > pageLimit)
+        }
+        var body: [String: JSONValue] = ["limit": .int(Int64(limit)), "entries": .array(entries)]
+        if more, let lastSeq {
+            body["next_marker"] = .string(Data("seq:\(lastSeq)".utf8).base64EncodedString())
+        }
+        return JSON.response(.ok, .object(body))
+    }
+
+    func getUser(_ request: Request, _ id: String) async throws -> Response {
+        let caller = try await authenticate(request)
+        let target = id == "me" ? caller.id : id
+        guard caller.isAdmin || target == caller.id else {
+            throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
+        }
+        guard let user = try await store.read({ db in
+            try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [target]).map(BoxRecords.user)
+        }) else { throw Box.notFound("User", "user_id", id) }
+        return JSON.response(.ok, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
+    }
+
+    func createUser(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let o = try await Box.body(request)
+        guard let name = try Box.string(o, "name", max: 50), !name.isEmpty else {
+            throw Box.error(.badRequest, "name is required (a string of 1 to 50 characters)", code: "bad_request")
+        }
+        let appUser = o["is_platform_access_only"]?.bool == true
+        let login = try Box.string(o, "login")
+        if !appUser {
+            guard let login, login.contains("@") else { throw Box.error(.badRequest, "login is required (an email address) unless is_platform_access_only is true", code: "bad_request") }
+        }
+        let role = try Box.string(o, "role", oneOf: ["coadmin", "user"]) ?? "user"
+        let status = try Box.string(o, "status", oneOf: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"]) ?? "active"
+        var attributes: [String: JSONValue] = [:]
+        for key in ["language", "job_title", "phone", "address", "timezone", "external_app_user_id"] {
+            if let s = try Box.string(o, key) { attributes[key] = .string(s) }
+        }
+        for key in ["is_platform_access_only", "is_sync_enabled", "can_see_managed_users", "is_external_collab_restricted",
+                    "is_exempt_from_device_limits", "is_exempt_from_login_verification"] {
+            guard let v = o[key], v != .null else { continue }
+            guard v.bool != nil else { throw Box.error(.badRequest, "\(key) must be true or false", code: "bad_request") }
+            attributes[key] = v
+        }
+        if let v = o["space_amount"], v != .null {
+            guard let n = v.int, n >= -1 else { throw Box.error(.badRequest, "space_amount must be an integer (-1 for unlimited)", code: "bad_request") }
+            attributes["space_amount"] = .int(n)
+        }
+        if let v = o["tracking_codes"], v != .null {
+            guard let list = v.array, list.allSatisfy({ $0["name"]?.string != nil && $0["value"]?.string != nil }) else {
+                throw Box.error(.badRequest, "tracking_codes must be a list of {type, name, value}", code: "bad_request")
+            }
+            attributes["tracking_codes"] = v
+        }
+        let json = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        let userLogin = appUser ? nil : login
+        let user = try await store.write { db -> [String: JSONValue] in
+            if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
+                throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
+            }
+            let now = Timestamps.now()
+            try db.execute(sql: "INSERT INTO box_user (id, name, login, role, status, attributes, created_at, modified_at) VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [name, userLogin, role, status, json, now, now])
+            let id = BoxRecords.userID(db.lastInsertedRowID)
+            try db.execute(sql: "UPDATE box_user SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
+            return BoxRecords.user(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [id])!)
+        }
+        return JSON.response(.created, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
+    }
+
+    // MARK: groups
+
+    func listGroups(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let page = try Box.page(request)
+        let fields = Box.fields(request)
+        var whereSQL = ""
+        var arguments = StatementArguments()
+        if let term = request.uri.queryParameters["filter_term"].map(String.init), !term.isEmpty {
+            whereSQL = "WHERE name LIKE ? ESCAPE '\\'"
+            arguments = [term.likeEscaped + "%"]
+        }
+        let finalWhere = whereSQL, finalArguments = arguments
+        let (entries, total) = try await store.read { db -> ([JSONValue], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_group \(finalWhere)", arguments: finalArguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group \(finalWhere) ORDER BY seq LIMIT ? OFFSET ?",
+                                        arguments: finalArguments + [page.limit, page.offset])
+            return (rows.map { BoxRecords.shape(BoxRecords.group($0), mini: BoxRecords.groupMini, standard: BoxRecords.groupStandard, fields: fields) }, total)
+        }
+        return Box.collection(entries, total: total, page: page, by: "name")
+    }
+
+    func getGroup(_ request: Request, _ id: String) async throws -> Response {
+        let caller = try await authenticate(request)
+        let (group, isMember) = try await store.read { db -> ([String: JSONValue]?, Bool) in
+            let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id]).map(BoxRecords.group)
+            let member = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_membership WHERE group_id = ? AND user_id = ?)", arguments: [id, caller.id]) ?? false
+            return (row, member)
+        }
+        guard let group else { throw Box.notFound("Group", "group_id", id) }
+        guard caller.isAdmin || isMember else {
+            throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
+        }
+        return JSON.response(.ok, BoxRecords.shape(group, mini: BoxRecords.groupMini, standard: nil, fields: Box.fields(request)))
+    }
+
+    static let levels = ["admins_only", "admins_and_members", "all_managed_users"]
+
+    func createGroup(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let o = try await Box.body(request)
+        guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {
+            throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
+        }
+        var attributes: [String: JSONValue] = [:]
+        for key in ["provenance", "external_sync_identifier", "description"] {
+            if let s = try Box.string(o, key, max: 255) { attributes[key] = .string(s) }
+        }
+        for key in ["invitability_level", "member_viewability_level"] {
+            if let s = try Box.string(o, key, oneOf: Box.levels) { attributes[key] = .string(s) }
+        }
+        let json = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        let group = try await store.write { db -> [String: JSONValue] in
+            if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
+                throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [
+                    "conflicts": [BoxRecords.shape(BoxRecords.group(existing), mini: BoxRecords.groupMini, standard: BoxRecords.groupMini, fields: nil)],
+                ])
+            }
+            let now = Timestamps.now()
+            try db.execute(sql: "INSERT INTO box_group (id, name, group_type, attributes, created_at, modified_at) VALUES ('', ?, 'managed_group', ?, ?, ?)",
+                           arguments: [name, json, now, now])
+            let id = BoxRecords.groupID(db.lastInsertedRowID)
+            try db.execute(sql: "UPDATE box_group SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
+            return BoxRecords.group(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id])!)
+        }
+        return JSON.response(.created, BoxRecords.shape(group, mini: BoxRecords.groupMini, standard: nil, fields: Box.fields(request)))
+    }
+}

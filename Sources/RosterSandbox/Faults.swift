@@ -1,0 +1,186 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import HTTPTypes
+import Synchronization
+
+/// `--faults 429:0.1,500:0.05,reset:0.02,latency:20ms`: what share of requests fail, and how.
+public struct FaultPlan: Sendable, Equatable {
+    public var tooManyRequests = 0.0
+    public var serverError = 0.0
+    public var reset = 0.0
+    public var latency: Duration = .zero
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    /// Parses the switch's value; the error says which part is wrong and what would be valid.
+    public init(parsing text: String, seed: UInt64) throws(SandboxOptionError) {
+        self.seed = seed
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let pieces = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2 else {
+                throw SandboxOptionError("--faults: '\(part)' is not KIND:VALUE; kinds are 429, 500, reset (a probability 0...1) and latency (e.g. 20ms)")
+            }
+            if pieces[0] == "latency" {
+                guard pieces[1].hasSuffix("ms"), let ms = Int(pieces[1].dropLast(2)), ms >= 0 else {
+                    throw SandboxOptionError("--faults: latency '\(pieces[1])' must be milliseconds, e.g. latency:20ms")
+                }
+                latency = .milliseconds(ms)
+                continue
+            }
+            guard let p = Double(pieces[1]), (0...1).contains(p) else {
+                throw SandboxOptionError("--faults: \(pieces[0]) needs a probability from 0 to 1, got '\(pieces[1])'")
+            }
+            switch pieces[0] {
+            case "429": tooManyRequests = p
+            case "500": serverError = p
+            case "reset": reset = p
+            default: throw SandboxOptionError("--faults: unknown kind '\(pieces[0])'; kinds are 429, 500, reset, latency")
+            }
+        }
+        guard tooManyRequests + serverError + reset <= 1 else {
+            throw SandboxOptionError("--faults: the probabilities add up to more than 1")
+        }
+    }
+}
+
+public struct SandboxOptionError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--rate-limit N/s`: each token may make N requests a second (a bucket of N, refilled evenly).
+public struct RateLimit: Sendable, Equatable {
+    public let perSecond: Int
+
+    public init(parsing text: String) throws(SandboxOptionError) {
+        guard text.hasSuffix("/s"), let n = Int(text.dropLast(2)), n > 0 else {
+            throw SandboxOptionError("--rate-limit: '\(text)' must be requests per second, e.g. 50/s")
+        }
+        perSecond = n
+    }
+}
+
+/// Rate limits and injected faults, in front of every vendor route. Decisions come from one
+/// seeded generator drawn once per request in arrival order, so a run is repeatable.
+final class FaultInjector: RouterMiddleware, Sendable {
+    typealias Context = SandboxContext
+
+    let plan: FaultPlan?
+    let rateLimit: RateLimit?
+    private let state: Mutex<State>
+
+    struct State {
+        var random: UInt64
+        var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
+    }
+
+    init(plan: FaultPlan?, rateLimit: RateLimit?) {
+        self.plan = plan
+        self.rateLimit = rateLimit
+        state = Mutex(State(random: plan?.seed ?? 0))
+    }
+
+    enum Decision { case pass, tooManyRequests, serverError, resetBefore, resetAfter }
+
+    /// SplitMix64: one draw per request; a reset takes a second draw to pick its side.
+    private static func next(_ s: inout UInt64) -> Double {
+        s &+= 0x9E37_79B9_7F4A_7C15
+        var z = s
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+
+    func decide() -> Decision {
+        guard let plan else { return .pass }
+        return state.withLock { s in
+            let u = FaultInjector.next(&s.random)
+            if u < plan.tooManyRequests { return .tooManyRequests }
+            if u < plan.tooManyRequests + plan.serverError { return .serverError }
+            if u < plan.tooManyRequests + plan.serverError + plan.reset {
+                return FaultInjector.next(&s.random) < 0.5 ? .resetBefore : .resetAfter
+            }
+            return .pass
+        }
+    }
+
+    /// Takes one request from the token's bucket: nil if allowed, else the wait until one is.
+    func take(_ token: String) -> (remaining: Int, wait: Duration?) {
+        guard let rateLimit else { return (0, nil) }
+        let now = ContinuousClock.now
+        let rate = Double(rateLimit.perSecond)
+        return state.withLock { s in
+            var bucket = s.buckets[token] ?? (rate, now)
+            let elapsed = now - bucket.at
+            bucket.tokens = min(rate, bucket.tokens + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            bucket.at = now
+            defer { s.buckets[token] = bucket }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return (Int(bucket.tokens), nil)
+            }
+            return (0, .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up))))
+        }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let vendor = Vendor(path: request.uri.path) else { return try await next(request, context) }
+        if let plan, plan.latency > .zero { try await Task.sleep(for: plan.latency) }
+        var token = request.headers[.authorization] ?? ""
+        if token.hasPrefix("Bearer ") { token.removeFirst(7) }
+        let (remaining, wait) = take(token)
+        if let wait {
+            return tooManyRequests(vendor, wait: wait, limit: rateLimit!.perSecond)
+        }
+        switch decide() {
+        case .pass:
+            var response = try await next(request, context)
+            if let rateLimit, vendor == .launchDarkly {
+                response.headers[HTTPField.Name("X-Ratelimit-Auth-Token-Limit")!] = "\(rateLimit.perSecond)"
+                response.headers[HTTPField.Name("X-Ratelimit-Auth-Token-Remaining")!] = "\(remaining)"
+            }
+            return response
+        case .tooManyRequests:
+            return tooManyRequests(vendor, wait: .milliseconds(200), limit: rateLimit?.perSecond)
+        case .serverError:
+            let e = vendor.error(.internalError, "injected fault: internal server error")
+            return JSON.response(e.status, e.body)
+        case .resetBefore:
+            throw drop(context)
+        case .resetAfter:
+            _ = try await next(request, context)
+            throw drop(context)
+        }
+    }
+
+    /// The vendor's 429: LaunchDarkly gives its reset in epoch milliseconds; all give Retry-After in seconds.
+    func tooManyRequests(_ vendor: Vendor, wait: Duration, limit: Int?) -> Response {
+        let e = vendor.error(.rateLimited, "rate limit exceeded; retry after \(wait)")
+        var headers: HTTPFields = [:]
+        let ms = Int(wait.components.seconds) * 1000 + Int(wait.components.attoseconds / 1_000_000_000_000_000)
+        headers[.retryAfter] = "\(max(1, (ms + 999) / 1000))"
+        if vendor == .launchDarkly {
+            let reset = Int64(Date().timeIntervalSince1970 * 1000) + Int64(ms)
+            headers[HTTPField.Name("X-Ratelimit-Reset")!] = "\(reset)"
+            headers[HTTPField.Name("X-Ratelimit-Auth-Token-Reset")!] = "\(reset)"
+            if let limit { headers[HTTPField.Name("X-Ratelimit-Auth-Token-Limit")!] = "\(limit)" }
+            headers[HTTPField.Name("X-Ratelimit-Auth-Token-Remaining")!] = "0"
+        }
+        return JSON.response(e.status, e.body, headers: headers)
+    }
+
+    /// Drops the connection with a TCP reset: the client gets no answer at all.
+    func drop(_ context: Context) -> Error {
+        let channel = context.channel
+        if let socket = channel as? any SocketOptionProvider {
+            socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(mode: .all, promise: nil) }
+        } else {
+            channel.close(mode: .all, promise: nil)
+        }
+        return ConnectionDropped()
+    }
+
+    struct ConnectionDropped: Error {}
+}
