@@ -148,10 +148,10 @@ final class FaultInjector: RouterMiddleware, Sendable {
             let e = vendor.error(.internalError, "injected fault: internal server error")
             return JSON.response(e.status, e.body)
         case .resetBefore:
-            throw drop(context)
+            throw drop(context, applied: false)
         case .resetAfter:
             _ = try await next(request, context)
-            throw drop(context)
+            throw drop(context, applied: true)
         }
     }
 
@@ -172,15 +172,18 @@ final class FaultInjector: RouterMiddleware, Sendable {
     }
 
     /// Drops the connection with a TCP reset: the client gets no answer at all.
-    func drop(_ context: Context) -> Error {
+    func drop(_ context: Context, applied: Bool) -> Error {
         let channel = context.channel
         if let socket = channel as? any SocketOptionProvider {
             socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(mode: .all, promise: nil) }
         } else {
             channel.close(mode: .all, promise: nil)
         }
-        return ConnectionDropped()
+        return ConnectionDropped(applied: applied)
     }
 
-    struct ConnectionDropped: Error {}
+    struct ConnectionDropped: Error {
+        /// Whether the request had been handled (a write made) before the connection went.
+        let applied: Bool
+    }
 }

@@ -60,8 +60,8 @@ struct RequestLog: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
-        } catch {
-            log("\(request.method) \(request.uri.path) dropped")
+        } catch let error as FaultInjector.ConnectionDropped {
+            log("\(request.method) \(request.uri.path) reset \(error.applied ? "after" : "before") handling")
             throw error
         }
         let elapsed = (ContinuousClock.now - start).components

@@ -5,8 +5,12 @@ import RosterSandbox
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roster serve",
-        abstract: "Serve the sandbox (LaunchDarkly members today; Losant and Box to come) over HTTP.",
-        discussion: "Prints the URL as the first line. On loopback the fixed tokens work (api-sandbox-admin, api-sandbox-reader); on any other address fresh tokens are made and printed."
+        abstract: "Serve the sandbox (LaunchDarkly members, Losant instance tokens, Box memberships) over HTTP.",
+        discussion: """
+            Prints the URL as the first line. On loopback the fixed tokens work (LaunchDarkly api-sandbox-admin, \
+            api-sandbox-reader; Losant losant-sandbox-all, losant-sandbox-read; Box box-sandbox-admin, box-sandbox-user); \
+            on any other address fresh tokens are made and printed.
+            """
     )
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
@@ -15,6 +19,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Add N synthetic people.") var seed = 0
     @Option(help: "Semantic patch without its media type: strict (400, as documented) or lenient.") var semanticPatch = "strict"
     @Option(help: "replaceAll* filters: select (choose members) or exclude (the docs' literal wording).") var ldFilters = "select"
+    @Option(help: "Requests per second per token, e.g. 50/s (answered with each vendor's 429).") var rateLimit: String?
+    @Option(help: "Injected failures, e.g. 429:0.1,500:0.05,reset:0.02,latency:20ms.") var faults: String?
+    @Option(help: "Seed for --faults: the same requests meet the same faults.") var faultSeed: UInt64 = 1
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -31,6 +38,12 @@ struct Serve: ParsableCommand {
         guard seed >= 0, (0...65535).contains(port) else { throw ValidationError("--seed must be 0 or more and --port 0 to 65535") }
         settings.options.ldSemanticPatchContentType = rule
         settings.options.ldFilterReading = reading
+        do {
+            settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
+            settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }
+        } catch {
+            throw ValidationError(error.description)
+        }
         try SandboxServer.run(settings)
     }
 }

@@ -13,18 +13,20 @@ struct SandboxClient {
     }
 
     let store: SandboxStore
-    let options: SandboxOptions
+    /// One router for the client's life, so rate buckets and the fault generator carry over between requests.
+    let router: Router<SandboxContext>
 
     init(options: SandboxOptions = SandboxOptions()) throws {
         store = try SandboxStore(path: ":memory:")
         try SandboxSeed.seed(store)
-        self.options = options
+        router = Sandbox.router(store: store, options: options)
     }
 
+    /// `token` is the whole Authorization header (LaunchDarkly's is the bare token; see `bearer`).
     func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = SandboxSeed.ldAdminToken,
-              body: String? = nil, contentType: String = "application/json") async throws -> Reply {
-        let app = Application(router: Sandbox.router(store: store, options: options))
-        var fields: HTTPFields = [:]
+              body: String? = nil, contentType: String = "application/json", headers extra: HTTPFields = [:]) async throws -> Reply {
+        let app = Application(router: router)
+        var fields = extra
         if let token { fields[.authorization] = token }
         if body != nil { fields[.contentType] = contentType }
         let headers = fields
@@ -35,6 +37,8 @@ struct SandboxClient {
             }
         }
     }
+
+    static func bearer(_ token: String) -> String { "Bearer " + token }
 
     /// The semantic-patch media type, as a correct client sends it.
     static let semanticPatch = "application/json; domain-model=launchdarkly.semanticpatch"
