@@ -24,7 +24,7 @@ url=$(head -n 1 "$out")
 
 failed=0
 passed=0
-for script in scripts/conformance/launchdarkly.py; do
+for script in scripts/conformance/launchdarkly.py scripts/conformance/losant.py scripts/conformance/box.py; do
     if "$venv/bin/python" "$script" "$url"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "conformance: $passed passed, $failed failed"
