@@ -105,7 +105,7 @@ public enum SandboxSeed {
         let insert = try db.cachedStatement(sql: ldInsert)
         for (i, p) in people.enumerated() {
             let id = ldMemberID(i + 1)
-            let roles = String(decoding: try JSONEncoder().encode(p.customRoles), as: UTF8.self)
+            let roles = JSONValue(strings: p.customRoles).text
             try insert.execute(arguments: [id, p.email, p.first, p.last, p.ldRole, roles, p.lastSeen == nil, p.lastSeen != nil,
                                            p.lastSeen, epoch - Int64(people.count - i) * day])
             for t in p.teams {

@@ -174,6 +174,49 @@ struct BinaryTests {
         #expect(!log.contains("api-sandbox-admin"), "tokens never reach the log")
     }
 
+    /// Off loopback the fixed tokens are refused and fresh ones, printed after the URL, work.
+    @Test func serveOffLoopbackMakesFreshTokens() throws {
+        let p = Process()
+        p.executableURL = RosterProcess.binary
+        p.arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--db", ":memory:"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
+        var text = Data()
+        while text.filter({ $0 == UInt8(ascii: "\n") }).count < 7 {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text.append(chunk)
+        }
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        try #require(lines.count >= 7, "\(lines)")
+        let port = try #require(lines[0].split(separator: ":").last)
+        func token(_ label: String) -> String { lines.first { $0.hasPrefix(label + ": ") }.map { String($0.dropFirst(label.count + 2)) } ?? "" }
+        let box = token("box admin token"), ld = token("launchdarkly admin token"), losant = token("losant all.Instance token")
+        #expect(box.hasPrefix("box-") && ld.hasPrefix("api-") && losant.hasPrefix("losant-") && box != "box-sandbox-admin")
+        func status(_ path: String, _ authorization: String) throws -> String {
+            let py = Process()
+            py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            py.arguments = ["python3", "-c", """
+                import urllib.request as u, urllib.error as e
+                try: print(u.urlopen(u.Request('http://127.0.0.1:\(port)\(path)', headers={'Authorization': '\(authorization)'})).status)
+                except e.HTTPError as x: print(x.code)
+                """]
+            let pipe = Pipe()
+            py.standardOutput = pipe
+            try py.run()
+            py.waitUntilExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try status("/2.0/users/me", "Bearer box-sandbox-admin") == "401")
+        #expect(try status("/2.0/users/me", "Bearer \(box)") == "200")
+        #expect(try status("/api/v2/members/me", "api-sandbox-admin") == "401")
+        #expect(try status("/api/v2/members/me", ld) == "200")
+        #expect(try status("/instances/5f0000000000000000000001/tokens", "Bearer \(losant)") == "200")
+    }
+
     @Test func theTourExampleRuns() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let r = try RosterProcess.run([root.appendingPathComponent("scripts/examples/tour.roster").path])

@@ -63,7 +63,7 @@ extension Box {
                 guard let object = v.object, object.values.allSatisfy({ $0.bool != nil }) else {
                     throw error(.badRequest, "configurable_permissions must be an object of booleans (\(BoxRecords.permissionKeys.joined(separator: ", "))) or null", code: "bad_request")
                 }
-                permissions = .some(String(decoding: try JSONEncoder().encode(object), as: UTF8.self))
+                permissions = .some(JSONValue.object(object).text)
             }
         }
         return (role, permissions)

@@ -235,7 +235,7 @@ struct Box: Sendable {
             }
             attributes["tracking_codes"] = v
         }
-        let json = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        let json = JSONValue.object(attributes).text
         let userLogin = appUser ? nil : login
         let user = try await store.write { db -> [String: JSONValue] in
             if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
@@ -304,7 +304,7 @@ struct Box: Sendable {
         for key in ["invitability_level", "member_viewability_level"] {
             if let s = try Box.string(o, key, oneOf: Box.levels) { attributes[key] = .string(s) }
         }
-        let json = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        let json = JSONValue.object(attributes).text
         let group = try await store.write { db -> [String: JSONValue] in
             if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
                 throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [

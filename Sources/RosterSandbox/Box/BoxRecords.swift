@@ -13,6 +13,12 @@ enum BoxRecords {
 
     static func time(_ ms: Int64) -> JSONValue { .string(Timestamps.iso(ms, style: .offset)) }
 
+    /// Stored attributes over the defaults; most rows have none, so skip the decoder for `{}`.
+    static func merge(_ attributes: String, into o: inout [String: JSONValue]) {
+        guard attributes != "{}", let stored = JSONValue.parse(Data(attributes.utf8))?.object else { return }
+        o.merge(stored) { $1 }
+    }
+
     // MARK: users
 
     static let userColumns = "id, name, login, role, status, attributes, created_at, modified_at"
@@ -31,9 +37,7 @@ enum BoxRecords {
     static func user(_ row: Row) -> [String: JSONValue] {
         let id: String = row["id"]
         var o = userDefaults
-        if let stored = JSONValue.parse(Data((row["attributes"] as String).utf8))?.object {
-            o.merge(stored) { $1 }
-        }
+        merge(row["attributes"], into: &o)
         o["type"] = "user"
         o["id"] = .string(id)
         o["name"] = .string(row["name"])
@@ -64,9 +68,7 @@ enum BoxRecords {
 
     static func group(_ row: Row) -> [String: JSONValue] {
         var o = groupDefaults
-        if let stored = JSONValue.parse(Data((row["attributes"] as String).utf8))?.object {
-            o.merge(stored) { $1 }
-        }
+        merge(row["attributes"], into: &o)
         o["type"] = "group"
         o["id"] = .string(row["id"])
         o["name"] = .string(row["name"])

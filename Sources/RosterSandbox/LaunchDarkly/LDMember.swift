@@ -62,8 +62,8 @@ struct LDMember: Sendable {
 
     /// Saves role, custom roles and role attributes (the only fields the API may change).
     func saveRoles(_ db: Database) throws {
-        let roles = String(decoding: try JSONEncoder().encode(customRoles), as: UTF8.self)
-        let attributes = try roleAttributes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let roles = JSONValue(strings: customRoles).text
+        let attributes = roleAttributes.map { JSONValue(lists: $0).text }
         try db.execute(sql: "UPDATE ld_member SET role = ?, custom_roles = ?, role_attributes = ?, version = version + 1 WHERE id = ?",
                        arguments: [role, roles, attributes, id])
     }

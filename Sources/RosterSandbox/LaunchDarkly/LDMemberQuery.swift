@@ -49,7 +49,8 @@ struct LDMemberQuery: Sendable {
         var roles = value.split(separator: "|").map(String.init)
         if roles.contains("admin") { roles.append("owner") }
         let marks = Array(repeating: "?", count: roles.count).joined(separator: ",")
-        clauses.append("(role IN (\(marks)) OR EXISTS (SELECT 1 FROM json_each(ld_member.custom_roles) WHERE json_each.value IN (\(marks))))")
+        // Most members have no custom roles: test for '[]' first so json_each runs only where it can match.
+        clauses.append("(role IN (\(marks)) OR (custom_roles != '[]' AND EXISTS (SELECT 1 FROM json_each(ld_member.custom_roles) WHERE json_each.value IN (\(marks)))))")
         arguments += (roles + roles).map(\.databaseValue)
     }
 

@@ -70,8 +70,8 @@ extension LaunchDarkly {
             var created: [LDMember] = []
             for invite in all {
                 let id = try LaunchDarkly.newMemberID(db)
-                let roles = String(decoding: try JSONEncoder().encode(invite.customRoles), as: UTF8.self)
-                let attributes = try invite.roleAttributes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+                let roles = JSONValue(strings: invite.customRoles).text
+                let attributes = invite.roleAttributes.map { JSONValue(lists: $0).text }
                 try db.execute(sql: """
                     INSERT INTO ld_member (id, email, first_name, last_name, role, custom_roles, role_attributes, pending_invite, verified, creation_date)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)

@@ -172,7 +172,7 @@ struct Losant: Sendable {
         }
         if let v = o["orgRoles"] {
             try Losant.checkOrgRoles(v)
-            columns["org_roles"] = String(decoding: try JSONEncoder().encode(v), as: UTF8.self).databaseValue
+            columns["org_roles"] = v.text.databaseValue
         }
         return columns
     }
@@ -214,7 +214,7 @@ struct Losant: Sendable {
             guard Set(list).count == list.count else { throw Losant.error(.badRequest, "scope must not contain duplicate items") }
             scope = list
         }
-        columns["scope"] = String(decoding: try JSONEncoder().encode(scope), as: UTF8.self).databaseValue
+        columns["scope"] = JSONValue(strings: scope).text.databaseValue
         if let v = o["expirationDate"] {
             guard let s = v.string, let ms = Timestamps.parse(s) else {
                 throw Losant.error(.badRequest, "expirationDate must be an ISO-8601 date-time, e.g. 2030-01-01T00:00:00.000Z")
