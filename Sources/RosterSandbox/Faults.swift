@@ -62,6 +62,29 @@ public struct RateLimit: Sendable, Equatable {
     }
 }
 
+/// One token bucket per caller: `perSecond` requests at once, refilled evenly. Time is passed in,
+/// so the arithmetic is tested without waiting.
+struct RateBuckets: Sendable {
+    let perSecond: Int
+    private var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
+
+    init(perSecond: Int) { self.perSecond = perSecond }
+
+    mutating func take(_ token: String, at now: ContinuousClock.Instant) -> (remaining: Int, wait: Duration?) {
+        let rate = Double(perSecond)
+        var bucket = buckets[token] ?? (rate, now)
+        let elapsed = (now - bucket.at).components
+        bucket.tokens = min(rate, bucket.tokens + rate * (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))
+        bucket.at = now
+        defer { buckets[token] = bucket }
+        if bucket.tokens >= 1 {
+            bucket.tokens -= 1
+            return (Int(bucket.tokens), nil)
+        }
+        return (0, .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up))))
+    }
+}
+
 /// Rate limits and injected faults, in front of every vendor route. Decisions come from one
 /// seeded generator drawn once per request in arrival order, so a run is repeatable.
 final class FaultInjector: RouterMiddleware, Sendable {
@@ -73,13 +96,13 @@ final class FaultInjector: RouterMiddleware, Sendable {
 
     struct State {
         var random: UInt64
-        var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
+        var buckets: RateBuckets
     }
 
     init(plan: FaultPlan?, rateLimit: RateLimit?) {
         self.plan = plan
         self.rateLimit = rateLimit
-        state = Mutex(State(random: plan?.seed ?? 0))
+        state = Mutex(State(random: plan?.seed ?? 0, buckets: RateBuckets(perSecond: rateLimit?.perSecond ?? 1)))
     }
 
     enum Decision { case pass, tooManyRequests, serverError, resetBefore, resetAfter }
@@ -108,21 +131,9 @@ final class FaultInjector: RouterMiddleware, Sendable {
 
     /// Takes one request from the token's bucket: nil if allowed, else the wait until one is.
     func take(_ token: String) -> (remaining: Int, wait: Duration?) {
-        guard let rateLimit else { return (0, nil) }
+        guard rateLimit != nil else { return (0, nil) }
         let now = ContinuousClock.now
-        let rate = Double(rateLimit.perSecond)
-        return state.withLock { s in
-            var bucket = s.buckets[token] ?? (rate, now)
-            let elapsed = now - bucket.at
-            bucket.tokens = min(rate, bucket.tokens + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-            bucket.at = now
-            defer { s.buckets[token] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                return (Int(bucket.tokens), nil)
-            }
-            return (0, .milliseconds(Int(((1 - bucket.tokens) / rate * 1000).rounded(.up))))
-        }
+        return state.withLock { s in s.buckets.take(token, at: now) }
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
