@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The language: lexer, parser, interpreter, values. No I/O beyond ScriptHost.
@@ -29,6 +31,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Verbs bound to the services' HTTP APIs: operation specs, requests, pagination, retries,
+        // profiles. Knows nothing of the prompt, nor of the sandbox (it meets it over HTTP).
+        .target(
+            name: "RosterCatalog",
+            dependencies: [
+                "RosterScript",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         // libedit, behind a line-reader protocol.
         .systemLibrary(
             name: "CEditLine",
@@ -40,14 +52,14 @@ let package = Package(
         .target(
             name: "RosterSession",
             dependencies: [
-                "RosterScript", "LineEditor",
+                "RosterScript", "RosterCatalog", "LineEditor",
                 .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .executableTarget(
             name: "roster",
             dependencies: [
-                "RosterSession", "RosterSandbox",
+                "RosterSession", "RosterCatalog", "RosterSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +69,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty"]),
+        .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox"]),
         .testTarget(
             name: "RosterSandboxTests",
             dependencies: [

@@ -52,7 +52,11 @@ enum Help {
         if let text = topics[t] { return text + "\n" }
         if let (signature, summary) = Builtins.describe(t) { return "\(signature)\n    \(summary)\n" }
         if let key = keywordTopics[t], let text = topics[key] { return text + "\n" }
-        let names = Array(topics.keys) + Builtins.names + Array(keywordTopics.keys)
+        if let catalog = host.catalog {
+            if t == "verbs" { return catalog.verbList() }
+            if let text = catalog.help(for: t.split(separator: " ").map(String.init)) { return text }
+        }
+        let names = Array(topics.keys) + Builtins.names + Array(keywordTopics.keys) + (host.catalog?.commandNames ?? [])
         throw ErrorValue(code: "unknown_topic", message: "no help for '\(t)'\(Suggest.hint(t, names)); try 'help' for the list of topics")
     }
 
@@ -68,7 +72,7 @@ enum Help {
         var out = """
             roster: a command language for SaaS account administration.
 
-            Topics: \(topics.keys.sorted().joined(separator: ", "))
+            Topics: \(topics.keys.sorted().joined(separator: ", ")), verbs (the service verbs; help ld, help box memberships add)
             Builtins (help NAME for each):
 
             """

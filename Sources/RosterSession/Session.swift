@@ -1,5 +1,6 @@
 import Foundation
 import LineEditor
+import RosterCatalog
 import RosterScript
 
 /// Exit codes are a contract (sysexits for the errors).
@@ -18,6 +19,8 @@ public struct SessionOptions: Sendable {
     public var variables: [(String, String)] = []
     /// `$args`.
     public var arguments: [String] = []
+    /// The service verbs (nil: the language and its builtins only).
+    public var catalog: Catalog?
 
     public init(output: OutputFormat? = nil, variables: [(String, String)] = [], arguments: [String] = []) {
         self.output = output
@@ -33,7 +36,7 @@ public final class Session {
     let err: TextOutput
 
     public init(options: SessionOptions, out: TextOutput = .standardOutput, err: TextOutput = .standardError) {
-        host = SessionHost(out: out, err: err, format: options.output)
+        host = SessionHost(out: out, err: err, format: options.output, catalog: options.catalog)
         interpreter = Interpreter(host: host)
         self.err = err
         for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }

@@ -1,15 +1,19 @@
 import Foundation
+import RosterCatalog
 import RosterScript
 
-/// The host for real sessions: stdout/stderr, files, environment, clock, and the session's own
-/// commands (help). Service verbs are added by the catalog.
+/// The host for real sessions: stdout/stderr, files, environment, clock, the session's own
+/// commands (help, use), and the catalog's service verbs.
 public final class SessionHost: ScriptHost {
     let out: TextOutput
     let err: TextOutput
     public var format: OutputFormat
     let color: Bool
+    /// The service verbs (nil: the language alone).
+    public let catalog: Catalog?
 
-    public init(out: TextOutput = .standardOutput, err: TextOutput = .standardError, format: OutputFormat? = nil) {
+    public init(out: TextOutput = .standardOutput, err: TextOutput = .standardError, format: OutputFormat? = nil, catalog: Catalog? = nil) {
+        self.catalog = catalog
         self.out = out
         self.err = err
         self.format = format ?? .automatic(terminal: out.isTerminal)
@@ -18,22 +22,40 @@ public final class SessionHost: ScriptHost {
 
     // MARK: commands
 
-    public var commandNames: [String] { ["help"] }
+    static let ownCommands = ["help", "use"]
+
+    public var commandNames: [String] { SessionHost.ownCommands + (catalog?.commandNames ?? []) }
 
     public func resolveCommand(_ words: [String]) -> HostCommand? {
-        words.first == "help" ? HostCommand(name: "help", wordCount: 1) : nil
+        if let first = words.first, SessionHost.ownCommands.contains(first) { return HostCommand(name: first, wordCount: 1) }
+        return catalog?.resolve(words)
+    }
+
+    public func parameterNames(of command: HostCommand) -> [String] {
+        catalog?.parameterNames(of: command) ?? []
     }
 
     public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
-        var topic: [String] = []
-        for a in arguments {
-            if case .positional(let v) = a.kind { topic.append(try v.text()) }
+        switch command.name {
+        case "help":
+            var topic: [String] = []
+            for a in arguments {
+                if case .positional(let v) = a.kind { topic.append(try v.text()) }
+            }
+            out.write(try Help.text(for: topic.joined(separator: " "), host: self))
+            return .null
+        case "use":
+            // `use NAME`: later commands go to this profile unless they name another.
+            guard let catalog else { throw ErrorValue(code: "unknown_command", message: "use: no service verbs in this session") }
+            guard arguments.count == 1, case .positional(let v) = arguments[0].kind else {
+                throw ErrorValue(code: "invalid_argument", message: "use takes one profile name, e.g. use sandbox")
+            }
+            try catalog.use(try v.text())
+            return .null
+        default:
+            guard let catalog else { throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'") }
+            return try catalog.invoke(command, arguments, at: range)
         }
-        guard command.name == "help" else {
-            throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
-        }
-        out.write(try Help.text(for: topic.joined(separator: " "), host: self))
-        return .null
     }
 
     // MARK: world

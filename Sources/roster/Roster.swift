@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LineEditor
+import RosterCatalog
 import RosterScript
 import RosterSession
 
@@ -17,6 +18,8 @@ struct Roster: ParsableCommand {
             roster -               run stdin
             roster check FILE      parse and check without running
             roster serve           the sandbox over HTTP (roster serve --help)
+            roster verbs           the service verbs
+            roster profiles        the profiles of config.toml (tokens never shown)
             Exit codes: 0 ok, 1 some operations failed, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
             """,
         version: "0.1.0"
@@ -30,6 +33,15 @@ struct Roster: ParsableCommand {
 
     @Option(help: "Result format: table, json, ndjson or csv (default: table on a terminal, ndjson otherwise).")
     var output: String?
+
+    @Option(help: "The profile of config.toml that verbs use (default: its default, else sandbox).")
+    var profile: String?
+
+    @Option(help: "Use a running `roster serve` at URL as the sandbox (also ROSTER_SANDBOX_URL).")
+    var sandboxURL: String?
+
+    @Option(help: "The embedded sandbox's SQLite file, or :memory: (also ROSTER_SANDBOX_DB).")
+    var sandboxDB: String?
 
     @ArgumentParser.Argument(parsing: .captureForPassthrough, help: "A script (or 'run FILE', 'check FILE', '-') and its arguments.")
     var rest: [String] = []
@@ -57,6 +69,16 @@ struct Roster: ParsableCommand {
         var words = rest
         if words.first == "serve" {
             Serve.main(Array(words.dropFirst()))
+            return
+        }
+        let targets = try makeTargets()
+        options.catalog = Catalog(targets: targets)
+        if words == ["verbs"] {
+            TextOutput.standardOutput.write(options.catalog!.verbList())
+            return
+        }
+        if words == ["profiles"] {
+            TextOutput.standardOutput.write(targets.describe())
             return
         }
         if let command {
@@ -88,6 +110,22 @@ struct Roster: ParsableCommand {
             throw ArgumentParser.ExitCode(diagnostics.isEmpty ? 0 : RosterSession.ExitCode.syntax)
         }
         throw ArgumentParser.ExitCode(session.run(file))
+    }
+
+    /// Profiles from config.toml, and the sandbox: a running one by URL, else the embedded one.
+    private func makeTargets() throws -> SessionTargets {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let profiles = try Profiles.load(path: Profiles.defaultPath(environment: environment))
+            let url = sandboxURL ?? environment["ROSTER_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let database = EmbeddedSandbox.databasePath(sandboxDB, environment: environment)
+            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: profile) {
+                if let url { return url }
+                return try EmbeddedSandbox.start(database: database)
+            }
+        } catch let e as ConfigError {
+            throw usage(e.description)
+        }
     }
 
     private func usage(_ message: String) -> ArgumentParser.ExitCode {

@@ -1,0 +1,144 @@
+import Foundation
+import RosterScript
+
+/// Where each service's requests go: a profile from config.toml, a running `roster serve`, or
+/// the embedded sandbox.
+public protocol TargetResolver: Sendable {
+    /// The target of `service` under `profile` (nil: the session's current profile).
+    func target(for service: Service, profile: String?) throws -> ServiceTarget
+}
+
+/// The verbs: every operation of the three services, bound to HTTP. The session's host hands
+/// it the commands it does not know itself.
+public final class Catalog: @unchecked Sendable {
+    public static let operations: [Operation] = Operation.launchDarkly + Operation.losant + Operation.box
+
+    public let operations: [Operation]
+    let byName: [String: Operation]
+    let targets: any TargetResolver
+    let transport: Transport
+    /// `use NAME`: the profile commands use when they name none.
+    public var profile: String?
+
+    public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
+        self.operations = operations
+        self.targets = targets
+        self.transport = transport
+        var byName: [String: Operation] = [:]
+        for op in operations {
+            byName[op.name] = op
+            byName[([op.service.rawValue, op.words[0], op.alias]).joined(separator: " ")] = op
+        }
+        self.byName = byName
+    }
+
+    /// `use NAME`: the profile for commands that name none.
+    public func use(_ name: String) throws {
+        if let targets = targets as? SessionTargets, !targets.profileNames.contains(name) {
+            throw ErrorValue(code: "unknown_profile", message: "no profile '\(name)'\(Suggest.hint(name, targets.profileNames)); profiles: \(targets.profileNames.joined(separator: ", "))")
+        }
+        profile = name
+    }
+
+    /// Every verb and SDK alias, as word paths.
+    public var commandNames: [String] { byName.keys.sorted() }
+
+    public func resolve(_ words: [String]) -> HostCommand? {
+        guard words.count >= 3, let op = byName[words[0..<3].joined(separator: " ")] else { return nil }
+        return HostCommand(name: op.name, wordCount: 3)
+    }
+
+    public func operation(named name: String) -> Operation? { byName[name] }
+
+    public func parameterNames(of command: HostCommand) -> [String] {
+        (byName[command.name]?.parameters.map(\.name) ?? []) + ["profile"]
+    }
+
+    /// Runs a verb: binds and checks its arguments (nothing is sent if they are wrong), sends
+    /// it, and gives back the answer as a value, a stream of pages, or an error value.
+    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
+        guard let op = byName[command.name] else {
+            throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
+        }
+        // Bind once without the profile's defaults to learn which profile the command names.
+        let named = try Binder(operation: op, defaults: ["instance": .string("-")]).bind(arguments, at: range)
+        let target = try targets.target(for: op.service, profile: named.profile ?? profile)
+        var defaults: [String: Value] = [:]
+        if let instance = target.instance { defaults["instance"] = .string(instance) }
+        let request = try Binder(operation: op, defaults: defaults).bind(arguments, at: range)
+        let transport = self.transport
+        if op.pagination != .none {
+            var first = request.target
+            if op.pagination == .boxMarker, HTTPPages.queryValue(first, "usemarker") == nil {
+                first = HTTPPages.replacing(first, "usemarker", with: "true")
+            }
+            let pages = try HTTPPages(operation: op, first: first) { path in
+                try await transport.perform(request, target: path, body: nil, to: target)
+            }
+            return .stream(ValueStream(label: op.name, source: pages))
+        }
+        let bodies: [Value?] = request.bodies.isEmpty ? [nil] : request.bodies
+        var results: [Value] = []
+        for body in bodies {
+            let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
+            results.append(try Catalog.decode(reply, op))
+        }
+        if case .invites = op.body {
+            // Invites answer with a page of members: one invite gives the member, a list the list.
+            let members = results.flatMap { result -> [Value] in
+                if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
+                return []
+            }
+            if request.bodies.count == 1, case .list(let sent) = request.bodies[0], sent.count == 1, members.count == 1, arguments.allSatisfy({
+                if case .named("members", _) = $0.kind { false } else { true }
+            }) {
+                return members[0]
+            }
+            return .list(members)
+        }
+        return results[0]
+    }
+
+    /// A success body as a value (204: null); anything else as the vendor's error.
+    static func decode(_ reply: WireReply, _ op: Operation) throws -> Value {
+        let body: Value? = reply.body.isEmpty ? nil : try? JSONReader.parse(bytes: reply.body)
+        guard (200..<300).contains(reply.status) else {
+            throw vendorError(reply, body, op)
+        }
+        if reply.body.isEmpty { return .null }
+        guard let body else {
+            throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON", status: reply.status, operation: op.name)
+        }
+        return body
+    }
+
+    /// The vendor's error body as an error value: LaunchDarkly {code, message}, Losant {type,
+    /// message}, Box {code, message, request_id}.
+    static func vendorError(_ reply: WireReply, _ body: Value?, _ op: Operation) -> ErrorValue {
+        var code = "http_\(reply.status)", message = HTTPStatus.reason(reply.status)
+        var requestID = reply.header("X-Request-Id") ?? reply.header("box-request-id")
+        if case .record(let r)? = body {
+            if case .string(let c)? = r["code"] ?? r["type"], c != "error" { code = c }
+            if case .string(let m)? = r["message"] { message = m }
+            if case .string(let id)? = r["request_id"] { requestID = id }
+        }
+        return ErrorValue(code: code, message: message, status: reply.status, operation: op.name, requestID: requestID, body: body)
+    }
+}
+
+enum HTTPStatus {
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "bad request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not found"
+        case 405: "method not allowed"
+        case 409: "conflict"
+        case 429: "too many requests"
+        case 500: "internal server error"
+        case 503: "service unavailable"
+        default: "HTTP \(status)"
+        }
+    }
+}

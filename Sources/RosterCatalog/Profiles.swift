@@ -1,0 +1,192 @@
+import Foundation
+import RosterScript
+import TOMLKit
+
+/// One service in a profile: its base URL and where its token comes from (never the token itself).
+public struct ServiceConfig: Sendable, Equatable {
+    public var url: String
+    public var tokenEnv: String?
+    public var tokenFile: String?
+    public var instance: String?
+}
+
+/// The profiles of `config.toml`:
+///
+///     default = "acme"
+///     [profiles.acme]
+///     launchdarkly = { url = "https://app.launchdarkly.com", token_env = "LD_API_TOKEN" }
+///     losant = { url = "https://api.losant.com", token_file = "~/.config/roster/losant.token", instance = "..." }
+///     box = { url = "https://api.box.com", token_env = "BOX_TOKEN" }
+public struct Profiles: Sendable {
+    public var defaultProfile: String?
+    public var profiles: [String: [Service: ServiceConfig]] = [:]
+    /// Where they were read from, for messages.
+    public var path: String?
+
+    public init() {}
+
+    static let serviceKeys: [String: Service] = ["launchdarkly": .launchDarkly, "losant": .losant, "box": .box]
+
+    /// `ROSTER_CONFIG`, else `$XDG_CONFIG_HOME/roster/config.toml` (or `~/.config/...`).
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let path = environment["ROSTER_CONFIG"], !path.isEmpty { return path }
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+        return base + "/roster/config.toml"
+    }
+
+    /// Reads a config file; a missing file is no profiles, a malformed one an error that says where.
+    public static func load(path: String) throws -> Profiles {
+        guard let data = FileManager.default.contents(atPath: path) else { return Profiles() }
+        guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path): not UTF-8 text") }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> Profiles {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ConfigError("\(path):\(e.source.begin.line):\(e.source.begin.column): \(e.description)")
+        }
+        var result = Profiles()
+        result.path = path
+        for key in table.keys where key != "default" && key != "profiles" {
+            throw ConfigError("\(path): unknown key '\(key)'; the file holds default = \"NAME\" and [profiles.NAME] tables")
+        }
+        if let d = table["default"] {
+            guard let name = d.string else { throw ConfigError("\(path): default must be a profile name (a string)") }
+            result.defaultProfile = name
+        }
+        guard let profiles = table["profiles"] else { return result }
+        guard let profileTable = profiles.table else { throw ConfigError("\(path): profiles must be a table of [profiles.NAME]") }
+        for name in profileTable.keys {
+            guard let services = profileTable[name]?.table else { throw ConfigError("\(path): profiles.\(name) must be a table") }
+            var configs: [Service: ServiceConfig] = [:]
+            for key in services.keys {
+                guard let service = serviceKeys[key] else {
+                    throw ConfigError("\(path): profiles.\(name).\(key) is not a service; services are launchdarkly, losant, box")
+                }
+                guard let fields = services[key]?.table else { throw ConfigError("\(path): profiles.\(name).\(key) must be a table { url = ..., token_env = ... }") }
+                func string(_ field: String) throws -> String? {
+                    guard let v = fields[field] else { return nil }
+                    guard let s = v.string else { throw ConfigError("\(path): profiles.\(name).\(key).\(field) must be a string") }
+                    return s
+                }
+                for field in fields.keys where !["url", "token_env", "token_file", "instance"].contains(field) {
+                    if field == "token" {
+                        throw ConfigError("\(path): profiles.\(name).\(key) holds a token inline; name where it comes from instead, with token_env or token_file")
+                    }
+                    throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are url, token_env, token_file, instance")
+                }
+                guard let url = try string("url"), url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw ConfigError("\(path): profiles.\(name).\(key) needs url = \"https://...\"")
+                }
+                let config = ServiceConfig(url: url, tokenEnv: try string("token_env"), tokenFile: try string("token_file"), instance: try string("instance"))
+                guard (config.tokenEnv == nil) != (config.tokenFile == nil) else {
+                    throw ConfigError("\(path): profiles.\(name).\(key) needs exactly one of token_env or token_file")
+                }
+                configs[service] = config
+            }
+            result.profiles[name] = configs
+        }
+        if let d = result.defaultProfile, result.profiles[d] == nil, d != "sandbox" {
+            throw ConfigError("\(path): default profile '\(d)' is not defined; profiles: \(result.profiles.keys.sorted().joined(separator: ", "))")
+        }
+        return result
+    }
+
+    /// The token a service config points at, read now (so a rotated token is picked up).
+    static func token(_ config: ServiceConfig, environment: [String: String], profile: String, service: Service) throws -> String {
+        if let name = config.tokenEnv {
+            guard let token = environment[name], !token.isEmpty else {
+                throw ConfigError("profile '\(profile)': \(service.displayName) token variable \(name) is not set")
+            }
+            return token
+        }
+        let path = (config.tokenFile! as NSString).expandingTildeInPath
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("profile '\(profile)': cannot read the \(service.displayName) token file \(path)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The targets of a session: the profiles of config.toml, plus `sandbox` (a running
+/// `roster serve` given by URL, or the embedded one started on first use).
+public final class SessionTargets: TargetResolver, @unchecked Sendable {
+    public static let sandboxTokens: [Service: String] = [.launchDarkly: "api-sandbox-admin", .losant: "losant-sandbox-all", .box: "box-sandbox-admin"]
+    public static let sandboxInstance = "5f0000000000000000000001"
+
+    let profiles: Profiles
+    let environment: [String: String]
+    /// The profile used when a command names none.
+    public let defaultProfile: String
+    private let sandboxURL: @Sendable () throws -> String
+    private let lock = NSLock()
+    private var resolvedSandboxURL: String?
+
+    public init(profiles: Profiles, environment: [String: String], defaultProfile: String? = nil, sandboxURL: @escaping @Sendable () throws -> String) throws {
+        self.profiles = profiles
+        self.environment = environment
+        self.sandboxURL = sandboxURL
+        let name = defaultProfile ?? profiles.defaultProfile ?? "sandbox"
+        guard name == "sandbox" || profiles.profiles[name] != nil else {
+            throw ConfigError("no profile '\(name)'\(SessionTargets.list(profiles))")
+        }
+        self.defaultProfile = name
+    }
+
+    static func list(_ profiles: Profiles) -> String {
+        let names = (["sandbox"] + profiles.profiles.keys.sorted()).joined(separator: ", ")
+        return "; profiles: \(names)" + (profiles.path.map { " (from \($0))" } ?? "")
+    }
+
+    public var profileNames: [String] { ["sandbox"] + profiles.profiles.keys.sorted() }
+
+    public func target(for service: Service, profile: String?) throws -> ServiceTarget {
+        let name = profile ?? defaultProfile
+        if name == "sandbox" {
+            let url = try sandbox()
+            return ServiceTarget(url: url, token: SessionTargets.sandboxTokens[service]!, instance: service == .losant ? SessionTargets.sandboxInstance : nil)
+        }
+        guard let services = profiles.profiles[name] else {
+            throw ErrorValue(code: "unknown_profile", message: "no profile '\(name)'\(SessionTargets.list(profiles))")
+        }
+        guard let config = services[service] else {
+            throw ErrorValue(code: "unknown_profile", message: "profile '\(name)' does not configure \(service.displayName) (add [profiles.\(name)] \(Profiles.serviceKeys.first { $0.value == service }!.key) = { url = ..., token_env = ... })")
+        }
+        do {
+            return ServiceTarget(url: config.url, token: try Profiles.token(config, environment: environment, profile: name, service: service), instance: config.instance)
+        } catch let e as ConfigError {
+            throw ErrorValue(code: "missing_token", message: e.description)
+        }
+    }
+
+    /// The sandbox's URL, starting it the first time it is needed.
+    func sandbox() throws -> String {
+        lock.lock(); defer { lock.unlock() }
+        if let url = resolvedSandboxURL { return url }
+        let url = try sandboxURL()
+        resolvedSandboxURL = url
+        return url
+    }
+
+    /// `roster profiles`: each profile's services, URLs and token sources; never a token.
+    public func describe() -> String {
+        var out = "sandbox\(defaultProfile == "sandbox" ? " (default)" : ""): the embedded sandbox, or --sandbox-url\n"
+        for name in profiles.profiles.keys.sorted() {
+            out += "\(name)\(defaultProfile == name ? " (default)" : ""):\n"
+            for (key, service) in Profiles.serviceKeys.sorted(by: { $0.key < $1.key }) {
+                guard let c = profiles.profiles[name]?[service] else { continue }
+                let source = c.tokenEnv.map { "token from $\($0)" } ?? "token from \(c.tokenFile!)"
+                out += "  \(key): \(c.url), \(source)\(c.instance.map { ", instance \($0)" } ?? "")\n"
+            }
+        }
+        return out
+    }
+}

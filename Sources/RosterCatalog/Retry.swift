@@ -1,0 +1,121 @@
+import Foundation
+
+/// What happened to one attempt of a request.
+public enum AttemptOutcome: Sendable, Equatable {
+    /// An HTTP answer. `retryAfter` is the wait the server asked for (Retry-After, or
+    /// LaunchDarkly's X-Ratelimit-Reset turned into seconds from now).
+    case answered(status: Int, retryAfter: Double?)
+    /// The connection could not be made: the request never reached the server.
+    case notSent
+    /// The connection broke after the request went out: the server may have acted on it.
+    case lost
+}
+
+/// When to try a request again: 429 always (the server refused it), 5xx and lost connections
+/// only for reads (a write might apply twice), connection failures always (nothing was sent);
+/// exponential backoff with full jitter, at most `maxAttempts`, and never beyond the retry
+/// budget. Pure: the caller supplies the randomness and does the sleeping.
+public struct RetryPolicy: Sendable {
+    public var maxAttempts = 6
+    public var baseDelay = 0.1
+    public var maxDelay = 8.0
+    /// The longest server-requested wait honoured; a longer one fails instead of hanging.
+    public var maxRetryAfter = 60.0
+
+    public init() {}
+
+    public enum Decision: Sendable, Equatable {
+        case done
+        case retry(after: Double)
+        case giveUp
+    }
+
+    /// `attempt` counts from 1; `random` is uniform in 0..<1.
+    public func decide(_ outcome: AttemptOutcome, attempt: Int, isWrite: Bool, random: Double) -> Decision {
+        let retryable: Bool
+        var wait: Double?
+        switch outcome {
+        case .answered(let status, let retryAfter):
+            if status < 400 || (400..<500).contains(status) && status != 429 { return .done }
+            retryable = status == 429 || !isWrite
+            wait = retryAfter
+        case .notSent:
+            retryable = true
+        case .lost:
+            retryable = !isWrite
+        }
+        guard retryable, attempt < maxAttempts else { return .giveUp }
+        if let wait {
+            guard wait <= maxRetryAfter else { return .giveUp }
+            // Spread the waiters a little so they do not all return at the same instant.
+            return .retry(after: max(0, wait) + random * baseDelay)
+        }
+        let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
+        return .retry(after: random * ceiling)
+    }
+}
+
+/// A shared allowance of retries per service, so a failing service is not hammered: each retry
+/// spends a token, each success earns back a fraction, up to a cap.
+public struct RetryBudget: Sendable {
+    public private(set) var tokens: Double
+    public let capacity: Double
+    public let earnedPerSuccess: Double
+
+    public init(capacity: Double = 20, earnedPerSuccess: Double = 0.2) {
+        self.capacity = capacity
+        self.tokens = capacity
+        self.earnedPerSuccess = earnedPerSuccess
+    }
+
+    public mutating func spend() -> Bool {
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+
+    public mutating func earn() { tokens = min(capacity, tokens + earnedPerSuccess) }
+}
+
+/// One service's shared state across every concurrent task: a pause that a 429 sets for all of
+/// them (so they stop together until the server's reset), and the retry budget.
+final class ServiceGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var resumeAt: Double = 0
+    private var budget = RetryBudget()
+
+    /// Seconds to wait before the next request may go, given the clock's `now`.
+    func delay(now: Double) -> Double {
+        lock.lock(); defer { lock.unlock() }
+        return max(0, resumeAt - now)
+    }
+
+    func pause(until time: Double) {
+        lock.lock(); defer { lock.unlock() }
+        resumeAt = max(resumeAt, time)
+    }
+
+    func spendRetry() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return budget.spend()
+    }
+
+    func succeeded() {
+        lock.lock(); defer { lock.unlock() }
+        budget.earn()
+    }
+}
+
+/// The time source for retries: real in use, fake in tests.
+public protocol RetryClock: Sendable {
+    func now() -> Double
+    func sleep(_ seconds: Double) async throws
+}
+
+public struct SystemClock: RetryClock {
+    public init() {}
+    public func now() -> Double { Date().timeIntervalSince1970 }
+    public func sleep(_ seconds: Double) async throws {
+        if seconds > 0 { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+    }
+}

@@ -1,0 +1,193 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RosterScript
+
+/// Where one service's requests go, and with which token.
+public struct ServiceTarget: Sendable {
+    public var url: String
+    public var token: String
+    /// Losant's default instance id.
+    public var instance: String?
+
+    public init(url: String, token: String, instance: String? = nil) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.token = token
+        self.instance = instance
+    }
+}
+
+/// One HTTP exchange on the wire, as sent.
+public struct WireRequest: Sendable {
+    public let method: String
+    public let url: String
+    public let headers: [(String, String)]
+    public let body: [UInt8]?
+}
+
+public struct WireReply: Sendable {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+}
+
+/// Sends one request. The real one is AsyncHTTPClient; tests may record or fake.
+public protocol HTTPSender: Sendable {
+    func send(_ request: WireRequest) async throws(SendFailure) -> WireReply
+}
+
+public struct SendFailure: Error, Sendable {
+    /// Whether the request may have reached the server.
+    public let mayHaveArrived: Bool
+    public let message: String
+}
+
+/// AsyncHTTPClient's shared client: pooled keep-alive connections, TLS verification on.
+public struct AsyncHTTPSender: HTTPSender {
+    public init() {}
+
+    public func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+        var r = HTTPClientRequest(url: request.url)
+        r.method = HTTPMethod(rawValue: request.method)
+        for (k, v) in request.headers { r.headers.add(name: k, value: v) }
+        if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await HTTPClient.shared.execute(r, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 256 << 20)
+            return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                             body: Array(body.readableBytesView))
+        } catch {
+            throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), message: AsyncHTTPSender.describe(error))
+        }
+    }
+
+    /// Failures to connect: nothing reached the server, so even a write may be tried again.
+    static func neverSent(_ error: Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let e = error as? HTTPClientError, e == .connectTimeout || e == .invalidURL || e == .emptyHost { return true }
+        if let e = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(e.errnoCode) { return true }
+        return false
+    }
+
+    static func describe(_ error: Error) -> String {
+        if error is NIOConnectionError { return "connection refused" }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .remoteConnectionClosed: return "the server closed the connection without answering"
+            case .readTimeout, .deadlineExceeded: return "no answer within the time limit"
+            default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Sends prepared requests for every service: auth and version headers, retries with backoff
+/// under a per-service gate, and vendor errors turned into language error values.
+public final class Transport: Sendable {
+    let sender: any HTTPSender
+    let clock: any RetryClock
+    let policy: RetryPolicy
+    let gates: [Service: ServiceGate]
+    public let userAgent = "roster/0.1.0"
+
+    public init(sender: any HTTPSender = AsyncHTTPSender(), clock: any RetryClock = SystemClock(), policy: RetryPolicy = RetryPolicy()) {
+        self.sender = sender
+        self.clock = clock
+        self.policy = policy
+        gates = Dictionary(uniqueKeysWithValues: Service.allCases.map { ($0, ServiceGate()) })
+    }
+
+    /// The headers each vendor's own SDK sends.
+    func headers(_ service: Service, token: String, contentType: String?) -> [(String, String)] {
+        var h: [(String, String)]
+        switch service {
+        case .launchDarkly: h = [("Authorization", token), ("LD-API-Version", "20240415")]
+        case .losant: h = [("Authorization", "Bearer " + token), ("Accept-Version", "^1.31.0")]
+        case .box: h = [("Authorization", "Bearer " + token)]
+        }
+        h += [("Accept", "application/json"), ("User-Agent", userAgent)]
+        if let contentType { h.append(("Content-Type", contentType)) }
+        return h
+    }
+
+    func wire(_ request: PreparedRequest, target: String, body: Value?, to service: ServiceTarget) throws -> WireRequest {
+        WireRequest(method: request.method, url: service.url + target,
+                    headers: headers(request.operation.service, token: service.token, contentType: body == nil ? nil : request.contentType),
+                    body: try body.map { Array(try $0.json().utf8) })
+    }
+
+    /// One request, retried as the policy allows. Returns the final answer whatever its status;
+    /// throws an ErrorValue when no answer came.
+    func perform(_ request: PreparedRequest, target: String? = nil, body: Value?, to service: ServiceTarget) async throws -> WireReply {
+        let wireRequest = try wire(request, target: target ?? request.target, body: body, to: service)
+        let gate = gates[request.operation.service]!
+        var attempt = 0
+        while true {
+            attempt += 1
+            try await clock.sleep(gate.delay(now: clock.now()))
+            let outcome: AttemptOutcome
+            var reply: WireReply?
+            var failure: SendFailure?
+            do {
+                let r = try await sender.send(wireRequest)
+                reply = r
+                outcome = .answered(status: r.status, retryAfter: retryAfter(r))
+            } catch {
+                failure = error
+                outcome = error.mayHaveArrived ? .lost : .notSent
+            }
+            switch policy.decide(outcome, attempt: attempt, isWrite: request.operation.isWrite, random: Double.random(in: 0..<1)) {
+            case .done:
+                gate.succeeded()
+                return reply!
+            case .retry(let after) where gate.spendRetry():
+                if case .answered(429, _) = outcome { gate.pause(until: clock.now() + after) }
+                try await clock.sleep(after)
+            case .retry, .giveUp:
+                if let reply { return reply }
+                let f = failure!
+                let doubt = f.mayHaveArrived && request.operation.isWrite ? " (the request may have been applied)" : ""
+                throw ErrorValue(code: "connection_failed", message: "\(request.method) \(service.url)\(request.path): \(f.message)\(doubt)",
+                                 operation: request.operation.name)
+            }
+        }
+    }
+
+    /// Seconds the server asked us to wait: LaunchDarkly's reset instant (epoch ms) or Retry-After.
+    func retryAfter(_ reply: WireReply) -> Double? {
+        guard reply.status == 429 || reply.status == 503 else { return nil }
+        if let reset = reply.header("X-Ratelimit-Reset").flatMap(Double.init) {
+            return max(0, reset / 1000 - clock.now())
+        }
+        return reply.header("Retry-After").flatMap(Double.init)
+    }
+}
+
+/// Runs async work from the interpreter's thread (which is not a concurrency thread, so it may
+/// block), giving up early with `ControlSignal.interrupted` on Ctrl-C.
+enum Blocking {
+    final class Box<T>: @unchecked Sendable { var result: Result<T, Error>? }
+
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        let task = Task {
+            do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            if Interrupt.isRequested {
+                task.cancel()
+                throw ControlSignal.interrupted
+            }
+        }
+        return try box.result!.get()
+    }
+}

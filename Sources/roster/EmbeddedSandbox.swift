@@ -1,0 +1,38 @@
+import Foundation
+import RosterSandbox
+
+/// The sandbox roster talks to when no profile is chosen: started in this process on the first
+/// verb, on an ephemeral loopback port, so verbs take the same HTTP path as with real services.
+enum EmbeddedSandbox {
+    /// `--sandbox-db`, else `ROSTER_SANDBOX_DB`, else `$XDG_DATA_HOME/roster/sandbox.sqlite`.
+    static func databasePath(_ option: String?, environment: [String: String]) -> String {
+        if let option { return option }
+        if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return path }
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
+        return base + "/roster/sandbox.sqlite"
+    }
+
+    /// Opens (and on first use seeds) the database, starts the server, and returns its URL.
+    static func start(database: String) throws -> String {
+        if database != ":memory:" {
+            try FileManager.default.createDirectory(atPath: (database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        let store = try SandboxStore(path: database)
+        try SandboxSeed.seed(store)
+        final class Port: @unchecked Sendable { var value = 0 }
+        let port = Port()
+        let ready = DispatchSemaphore(value: 0)
+        let app = Sandbox.application(store: store, onRunning: { p in
+            port.value = p
+            ready.signal()
+        })
+        // run(), not runService(): the session owns SIGINT (Ctrl-C stops a command, not the sandbox).
+        Task.detached { try? await app.run() }
+        guard ready.wait(timeout: .now() + 30) == .success else {
+            throw SandboxStartError(description: "the embedded sandbox did not start within 30 s")
+        }
+        return "http://127.0.0.1:\(port.value)"
+    }
+
+    struct SandboxStartError: Error, CustomStringConvertible { let description: String }
+}
