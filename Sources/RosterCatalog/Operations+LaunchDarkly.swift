@@ -57,7 +57,7 @@ extension Operation {
         Operation(.launchDarkly, ["members", "add-teams"], alias: "post_member_teams", "Add a member to teams.",
                   method: "POST", paths: ["/api/v2/members/{id}/teams"], parameters: [
                       ldID, Parameter("teams", .strings, in: .body, wire: "teamKeys", required: true, "team keys"),
-                  ], success: 201, body: .object, example: "ld members add-teams id=$m._id teams=[platform]"),
+                  ], success: 201, body: .object, example: "ld members add-teams id=$m._id teams=[\"platform\"]"),
         Operation(.launchDarkly, ["members", "patch"], alias: "patch_members",
                   "Semantic patch over many members: instructions=[{kind: ..., ...}], applied atomically.",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
@@ -79,7 +79,7 @@ extension Operation {
                   "Replace the custom roles of the listed members.",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
                       Parameter("roles", .strings, in: .body, wire: "values", required: true, "custom role keys"), ldMemberIDs, ldComment,
-                  ], body: .semanticPatch(kind: "replaceMembersCustomRoles"), example: "ld members replace-custom-roles roles=[flag-editors] ids=[$id]"),
+                  ], body: .semanticPatch(kind: "replaceMembersCustomRoles"), example: "ld members replace-custom-roles roles=[\"flag-editors\"] ids=[$id]"),
         Operation(.launchDarkly, ["members", "replace-all-custom-roles"], alias: "replaceAllMembersCustomRoles",
                   "Replace the custom roles of every member the filters select.",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
@@ -91,6 +91,6 @@ extension Operation {
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
                       Parameter("attributes", .record, in: .body, wire: "value", required: true, "{key: [values]}"), ldMemberIDs, ldComment,
                   ], body: .semanticPatch(kind: "replaceMembersRoleAttributes"),
-                  example: "ld members replace-role-attributes attributes={projects: [web]} ids=[$id]"),
+                  example: "ld members replace-role-attributes attributes={projects: [\"web\"]} ids=[$id]"),
     ]
 }
