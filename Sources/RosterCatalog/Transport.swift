@@ -25,12 +25,25 @@ public struct WireRequest: Sendable {
     public let url: String
     public let headers: [(String, String)]
     public let body: [UInt8]?
+
+    public init(method: String, url: String, headers: [(String, String)], body: [UInt8]?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
 }
 
 public struct WireReply: Sendable {
     public let status: Int
     public let headers: [(String, String)]
     public let body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 
     public func header(_ name: String) -> String? {
         headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
@@ -46,6 +59,11 @@ public struct SendFailure: Error, Sendable {
     /// Whether the request may have reached the server.
     public let mayHaveArrived: Bool
     public let message: String
+
+    public init(mayHaveArrived: Bool, message: String) {
+        self.mayHaveArrived = mayHaveArrived
+        self.message = message
+    }
 }
 
 /// AsyncHTTPClient's shared client: pooled keep-alive connections, TLS verification on.

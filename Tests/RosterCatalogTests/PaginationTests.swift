@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import RosterCatalog
+import RosterSandbox
+@testable import RosterScript
+
+/// Each pagination style to its last page, pages fetched only as they are used, and the Box
+/// offset wall reported up front.
+@Suite(.serialized) struct PaginationTests {
+    let sandbox: LiveSandbox
+    let recorder = Recorder()
+    let catalog: Catalog
+
+    init() throws {
+        sandbox = try LiveSandbox(synthetic: 250)
+        catalog = Catalog(targets: sandbox.targets, transport: Transport(sender: recorder))
+    }
+
+    func pages(_ pathPrefix: String) -> [WireRequest] { recorder.requests.filter { $0.path.hasPrefix(pathPrefix) } }
+
+    @Test func launchDarklyFollowsLinksToTheEnd() async {
+        let r = await run("""
+            print (to_json(ld members list limit=7 | each { $it._id }))
+            """, catalog: catalog)
+        #expect(r.error == nil, "\(r.error ?? "")")
+        let ids = try? JSONDecoder().decode([String].self, from: Data((r.output.first ?? "").utf8))
+        #expect(ids?.count == 256 && Set(ids ?? []).count == 256, "every member once")
+        #expect(pages("/api/v2/members").count == 37, "ceil(256 / 7) pages, each once")
+    }
+
+    @Test func losantPagesByNumber() async {
+        let r = await run("print (losant tokens list per_page=2 | count)", catalog: catalog)
+        #expect(r.output == ["5"], "\(r.error ?? "")")
+        let pageNumbers = pages("/instances/").compactMap { URLComponents(string: $0.url)?.queryItems?.first { $0.name == "page" }?.value }
+        #expect(pageNumbers == ["1", "2"], "the first page is the default page 0")
+    }
+
+    @Test func boxOffsetsAndMarkers() async {
+        let r = await run("""
+            print (box memberships list group=57001 limit=1 | count)
+            print (to_json(box users list limit=40 | each { $it.id }))
+            """, catalog: catalog)
+        #expect(r.output.first == "3", "\(r.error ?? "")")
+        let users = try? JSONDecoder().decode([String].self, from: Data((r.output.last ?? "").utf8))
+        #expect(users?.count == 256 && Set(users ?? []).count == 256, "every user once")
+        let offsets = pages("/2.0/groups/57001/memberships").compactMap { URLComponents(string: $0.url)?.queryItems?.first { $0.name == "offset" }?.value }
+        #expect(offsets == ["1", "2"], "the first page has no offset; then 1 and 2")
+        let userPages = pages("/2.0/users")
+        #expect(userPages.count == 7 && userPages.allSatisfy { $0.url.contains("usemarker=true") })
+        #expect(userPages.dropFirst().allSatisfy { $0.url.contains("marker=") })
+    }
+
+    @Test func pagesAreFetchedOnlyAsUsed() async {
+        let r = await run("print (len(ld members list limit=5 | first 3))", catalog: catalog)
+        #expect(r.output == ["3"])
+        // The first page, and at most the one prefetched behind it.
+        #expect(pages("/api/v2/members").count <= 2)
+    }
+
+    @Test func theBoxOffsetWallIsReportedBeforeIteration() async throws {
+        struct Huge: HTTPSender {
+            func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+                WireReply(status: 200, headers: [], body: Array(#"{"total_count": 25000, "limit": 1000, "offset": 0, "entries": [{"id": "1"}]}"#.utf8))
+            }
+        }
+        let catalog = Catalog(targets: sandbox.targets, transport: Transport(sender: Huge()))
+        let r = await run("for m in (box memberships list group=57001) { print $m.id }", catalog: catalog)
+        #expect(r.output.isEmpty)
+        #expect(r.error?.contains("box memberships list: 200 offset_limit") == false)
+        #expect(r.error?.contains("this list has 25000 entries, but Box pages by offset only up to 10000") == true, "\(r.error ?? "")")
+    }
+}
