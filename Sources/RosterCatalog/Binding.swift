@@ -118,6 +118,16 @@ struct Binder {
         return request
     }
 
+    /// `--profile NAME` among the arguments, read before binding (the profile supplies defaults).
+    static func profile(in arguments: [CommandArgument]) -> String? {
+        for (i, a) in arguments.enumerated() {
+            if case .flag("profile") = a.kind, i + 1 < arguments.count, case .positional(let v) = arguments[i + 1].kind {
+                return try? v.text()
+            }
+        }
+        return nil
+    }
+
     var names: String { operation.parameters.map(\.name).joined(separator: ", ") }
 
     func accept(_ name: String, _ value: Value, _ r: SourceRange, into given: inout [String: (Value, SourceRange)]) throws {
@@ -132,7 +142,19 @@ struct Binder {
     }
 
     /// The value as the parameter's declared type (a bare `57645` becomes the string Box expects).
-    func convert(_ value: Value, to p: Parameter, at r: SourceRange) throws -> Value {
+    func convert(_ given: Value, to p: Parameter, at r: SourceRange) throws -> Value {
+        // A lazy list (a range, a pipeline, a page stream) is read whole when a list is wanted.
+        var value = given
+        if [.strings, .records, .any].contains(p.kind) {
+            switch given {
+            case .range(let a, let b): value = .list((a..<max(a, b)).map { .int($0) })
+            case .stream(let s):
+                var items: [Value] = []
+                while let v = try s.next() { items.append(v) }
+                value = .list(items)
+            default: break
+            }
+        }
         func wrong(_ expected: String) -> RuntimeError {
             RuntimeError(ErrorValue(code: "invalid_argument", message: "\(p.name)= must be \(expected), got \(value.typeName) \(Binder.show(value))"), at: r)
         }

@@ -60,9 +60,7 @@ public final class Catalog: @unchecked Sendable {
         guard let op = byName[command.name] else {
             throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
         }
-        // Bind once without the profile's defaults to learn which profile the command names.
-        let named = try Binder(operation: op, defaults: ["instance": .string("-")]).bind(arguments, at: range)
-        let target = try targets.target(for: op.service, profile: named.profile ?? profile)
+        let target = try targets.target(for: op.service, profile: Binder.profile(in: arguments) ?? profile)
         var defaults: [String: Value] = [:]
         if let instance = target.instance { defaults["instance"] = .string(instance) }
         let request = try Binder(operation: op, defaults: defaults).bind(arguments, at: range)

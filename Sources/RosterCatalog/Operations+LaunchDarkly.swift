@@ -19,11 +19,12 @@ extension Operation {
     static let launchDarkly: [Operation] = [
         Operation(.launchDarkly, ["members", "list"], alias: "get_members", "List the account's members, page by page.",
                   method: "GET", paths: ["/api/v2/members"], parameters: [
-                      Parameter("filter", in: .query, "field:value clauses joined by commas (AND); | ORs values, e.g. role:admin|writer,query:ada"),
-                      Parameter("sort", in: .query, allowed: ["displayName", "-displayName", "lastSeen", "-lastSeen"], "sort field; - for descending"),
-                      Parameter("expand", in: .query, allowed: ["customRoles", "roleAttributes", "customRoles,roleAttributes"], "extra fields to include"),
+                      // In the SDK's order, so the query reads as its does.
                       Parameter("limit", .integer, in: .query, default: .int(100), "members per page (pages are fetched as they are used)"),
                       Parameter("offset", .integer, in: .query, "members to skip first"),
+                      Parameter("filter", in: .query, "field:value clauses joined by commas (AND); | ORs values, e.g. role:admin|writer,query:ada"),
+                      Parameter("expand", in: .query, allowed: ["customRoles", "roleAttributes", "customRoles,roleAttributes"], "extra fields to include"),
+                      Parameter("sort", in: .query, allowed: ["displayName", "-displayName", "lastSeen", "-lastSeen"], "sort field; - for descending"),
                   ], pagination: .launchDarklyLinks, itemsKey: "items",
                   example: "ld members list filter=role:admin sort=-lastSeen | select .email"),
         Operation(.launchDarkly, ["members", "get"], alias: "get_member", "One member, or the caller with id=me.",
