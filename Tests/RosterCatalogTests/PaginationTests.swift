@@ -11,8 +11,8 @@ import RosterSandbox
     let recorder = Recorder()
     let catalog: Catalog
 
-    init() throws {
-        sandbox = try LiveSandbox(synthetic: 250)
+    init() async throws {
+        sandbox = try await LiveSandbox.start(synthetic: 250)
         catalog = Catalog(targets: sandbox.targets, transport: Transport(sender: recorder))
     }
 

@@ -11,19 +11,26 @@ final class LiveSandbox: @unchecked Sendable {
     let url: String
     private let task: Task<Void, Never>
 
-    init(options: SandboxOptions = SandboxOptions(), synthetic: Int = 0) throws {
-        store = try SandboxStore(path: ":memory:")
+    /// Waits for the server without blocking a concurrency thread (the tests run on that pool).
+    static func start(options: SandboxOptions = SandboxOptions(), synthetic: Int = 0) async throws -> LiveSandbox {
+        let store = try SandboxStore(path: ":memory:")
         try SandboxSeed.seed(store, synthetic: synthetic)
-        final class Port: @unchecked Sendable { var value = 0 }
-        let port = Port(), ready = DispatchSemaphore(value: 0)
         var quiet = Logger(label: "catalog-tests")
         quiet.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: Sandbox.router(store: store, options: options),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.value = channel.localAddress?.port ?? 0; ready.signal() }, logger: quiet)
-        task = Task.detached { try? await app.run() }
-        ready.wait()
-        url = "http://127.0.0.1:\(port.value)"
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet)
+        let task = Task.detached { _ = try? await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = await iterator.next() ?? 0
+        return LiveSandbox(store: store, url: "http://127.0.0.1:\(port)", task: task)
+    }
+
+    private init(store: SandboxStore, url: String, task: Task<Void, Never>) {
+        self.store = store
+        self.url = url
+        self.task = task
     }
 
     deinit { task.cancel() }

@@ -8,8 +8,8 @@ import RosterSandbox
     let sandbox: LiveSandbox
     let catalog: Catalog
 
-    init() throws {
-        sandbox = try LiveSandbox()
+    init() async throws {
+        sandbox = try await LiveSandbox.start()
         catalog = Catalog(targets: sandbox.targets)
     }
 

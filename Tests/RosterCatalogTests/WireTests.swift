@@ -10,8 +10,8 @@ import RosterCatalog
     let recorder = Recorder()
     let catalog: Catalog
 
-    init() throws {
-        sandbox = try LiveSandbox()
+    init() async throws {
+        sandbox = try await LiveSandbox.start()
         catalog = Catalog(targets: sandbox.targets, transport: Transport(sender: recorder))
     }
 
