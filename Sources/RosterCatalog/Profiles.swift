@@ -57,7 +57,16 @@ public struct Profiles: Sendable {
             guard let name = d.string else { throw ConfigError("\(path): default must be a profile name (a string)") }
             result.defaultProfile = name
         }
-        guard let profiles = table["profiles"] else { return result }
+        if let profiles = table["profiles"] {
+            try readProfiles(profiles, into: &result, path: path)
+        }
+        if let d = result.defaultProfile, result.profiles[d] == nil, d != "sandbox" {
+            throw ConfigError("\(path): default profile '\(d)' is not defined; profiles: \((["sandbox"] + result.profiles.keys.sorted()).joined(separator: ", "))")
+        }
+        return result
+    }
+
+    static func readProfiles(_ profiles: TOMLValueConvertible, into result: inout Profiles, path: String) throws {
         guard let profileTable = profiles.table else { throw ConfigError("\(path): profiles must be a table of [profiles.NAME]") }
         for name in profileTable.keys {
             guard let services = profileTable[name]?.table else { throw ConfigError("\(path): profiles.\(name) must be a table") }
@@ -89,10 +98,6 @@ public struct Profiles: Sendable {
             }
             result.profiles[name] = configs
         }
-        if let d = result.defaultProfile, result.profiles[d] == nil, d != "sandbox" {
-            throw ConfigError("\(path): default profile '\(d)' is not defined; profiles: \(result.profiles.keys.sorted().joined(separator: ", "))")
-        }
-        return result
     }
 
     /// The token a service config points at, read now (so a rotated token is picked up).

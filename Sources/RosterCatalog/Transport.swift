@@ -165,9 +165,10 @@ public final class Transport: Sendable {
             case .done:
                 gate.succeeded()
                 return reply!
-            case .retry(let after) where gate.spendRetry():
-                if case .answered(429, _) = outcome { gate.pause(until: clock.now() + after) }
-                try await clock.sleep(after)
+            case .retry(let after) where isRateLimited(outcome) || gate.spendRetry():
+                // A 429 pauses every task of this service until the server's reset (the wait
+                // happens at the top of the loop); other retries back off on their own.
+                if isRateLimited(outcome) { gate.pause(until: clock.now() + after) } else { try await clock.sleep(after) }
             case .retry, .giveUp:
                 if let reply { return reply }
                 let f = failure!
@@ -176,6 +177,11 @@ public final class Transport: Sendable {
                                  operation: request.operation.name)
             }
         }
+    }
+
+    /// A 429 is the server pacing us, not failing: it is waited out, not charged to the retry budget.
+    func isRateLimited(_ outcome: AttemptOutcome) -> Bool {
+        if case .answered(429, _) = outcome { true } else { false }
     }
 
     /// Seconds the server asked us to wait: LaunchDarkly's reset instant (epoch ms) or Retry-After.

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import RosterCatalog
+import RosterSandbox
+
+/// The retry policy as a pure state machine, the transport against scripted answers with a fake
+/// clock, and verbs against the sandbox's injected faults.
+struct RetryTests {
+    let policy = RetryPolicy()
+
+    @Test func whatIsRetried() {
+        #expect(policy.decide(.answered(status: 200, retryAfter: nil), attempt: 1, isWrite: true, random: 0.5) == .done)
+        #expect(policy.decide(.answered(status: 409, retryAfter: nil), attempt: 1, isWrite: true, random: 0.5) == .done, "a 4xx is an answer")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 2), attempt: 1, isWrite: true, random: 0) == .retry(after: 2), "429: the server refused, so even a write is retried, after its wait")
+        #expect(policy.decide(.answered(status: 500, retryAfter: nil), attempt: 1, isWrite: false, random: 1) == .retry(after: 0.1))
+        #expect(policy.decide(.answered(status: 500, retryAfter: nil), attempt: 1, isWrite: true, random: 0.5) == .giveUp, "a write that failed with 5xx may have applied")
+        #expect(policy.decide(.lost, attempt: 1, isWrite: true, random: 0.5) == .giveUp)
+        #expect(policy.decide(.lost, attempt: 1, isWrite: false, random: 0.5) != .giveUp)
+        #expect(policy.decide(.notSent, attempt: 1, isWrite: true, random: 0.5) != .giveUp, "nothing reached the server")
+        #expect(policy.decide(.answered(status: 503, retryAfter: nil), attempt: 6, isWrite: false, random: 0.5) == .giveUp, "at most six attempts")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 3600), attempt: 1, isWrite: false, random: 0.5) == .giveUp, "an hour's wait fails instead of hanging")
+    }
+
+    @Test func backoffGrowsAndIsCapped() {
+        let ceilings = (1...10).map { attempt -> Double in
+            guard case .retry(let after) = policy.decide(.answered(status: 502, retryAfter: nil), attempt: attempt, isWrite: false, random: 0.999_999) else { return -1 }
+            return after
+        }
+        #expect(ceilings[0] < ceilings[1] && ceilings[1] < ceilings[2])
+        #expect(ceilings[4] <= 8.0)
+    }
+
+    @Test func theBudgetRunsOutAndRefills() {
+        var budget = RetryBudget(capacity: 2, earnedPerSuccess: 0.5)
+        let first = budget.spend(), second = budget.spend(), third = budget.spend()
+        #expect(first && second && !third)
+        budget.earn(); budget.earn()
+        let refilled = budget.spend()
+        #expect(refilled)
+    }
+
+    /// Answers from a script, one per request; the clock only records the waits.
+    final class Scripted: HTTPSender, @unchecked Sendable {
+        var answers: [Result<WireReply, SendFailure>]
+        var count = 0
+        init(_ answers: [Result<WireReply, SendFailure>]) { self.answers = answers }
+        func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+            count += 1
+            return try answers.removeFirst().get()
+        }
+    }
+
+    final class FakeClock: RetryClock, @unchecked Sendable {
+        var slept: [Double] = []
+        func now() -> Double { 1_000_000 }
+        func sleep(_ seconds: Double) async throws { if seconds > 0 { slept.append(seconds) } }
+    }
+
+    static func reply(_ status: Int, _ headers: [(String, String)] = [], _ body: String = "{}") -> Result<WireReply, SendFailure> {
+        .success(WireReply(status: status, headers: headers, body: Array(body.utf8)))
+    }
+
+    func catalog(_ sender: Scripted, _ clock: FakeClock) throws -> Catalog {
+        Catalog(targets: try SessionTargets(profiles: Profiles(), environment: [:]) { "http://127.0.0.1:9" },
+                transport: Transport(sender: sender, clock: clock))
+    }
+
+    @Test func launchDarklyResetIsHonouredInMilliseconds() async throws {
+        // Reset 1.5 s after the fake clock's now, in epoch milliseconds.
+        let sender = Scripted([RetryTests.reply(429, [("X-Ratelimit-Reset", "1000001500")]), RetryTests.reply(200, [], #"{"_id": "x"}"#)])
+        let clock = FakeClock()
+        let r = await run("print (ld members get id=me)._id", catalog: try catalog(sender, clock))
+        #expect(r.output == ["x"], "\(r.error ?? "")")
+        #expect(sender.count == 2)
+        #expect(clock.slept.count == 1 && clock.slept[0] >= 1.5 && clock.slept[0] < 1.7)
+    }
+
+    @Test func aWriteIsNotRepeatedAfterAServerError() async throws {
+        let sender = Scripted([RetryTests.reply(500, [], #"{"type": "error", "status": 500, "code": "internal_server_error", "message": "boom"}"#)])
+        let r = await run("box memberships add user=1 group=2", catalog: try catalog(sender, FakeClock()))
+        #expect(sender.count == 1)
+        #expect(r.error?.contains("box memberships add: 500 internal_server_error: boom") == true, "\(r.error ?? "")")
+    }
+
+    @Test func aLostWriteSaysItMayHaveApplied() async throws {
+        let sender = Scripted([.failure(SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering"))])
+        let r = await run("box memberships add user=1 group=2", catalog: try catalog(sender, FakeClock()))
+        #expect(sender.count == 1)
+        #expect(r.error?.contains("may have been applied") == true, "\(r.error ?? "")")
+    }
+
+    @Test func readsRideThroughFaults() async throws {
+        var options = SandboxOptions()
+        options.faults = try FaultPlan(parsing: "429:0.1,500:0.2,reset:0.1", seed: 4)
+        let sandbox = try await LiveSandbox.start(options: options)
+        let catalog = Catalog(targets: sandbox.targets)
+        let r = await run("""
+            let n = 0
+            for i in range(20) { $n = $n + len(box memberships list group=57001 | first 10) }
+            print $n
+            """, catalog: catalog)
+        #expect(r.output == ["60"], "\(r.error ?? "")")
+    }
+}
