@@ -73,12 +73,10 @@ struct Roster: ParsableCommand {
         }
         let targets = try makeTargets()
         options.catalog = Catalog(targets: targets)
-        if words == ["verbs"] {
-            TextOutput.standardOutput.write(options.catalog!.verbList())
-            return
-        }
-        if words == ["profiles"] {
-            TextOutput.standardOutput.write(targets.describe())
+        if words == ["verbs"] || words == ["profiles"] {
+            let out = TextOutput.standardOutput
+            out.write(words == ["verbs"] ? options.catalog!.verbList() : targets.describe())
+            out.flush()
             return
         }
         if let command {

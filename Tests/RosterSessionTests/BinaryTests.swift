@@ -217,6 +217,35 @@ struct BinaryTests {
         #expect(try status("/instances/5f0000000000000000000001/tokens", "Bearer \(losant)") == "200")
     }
 
+    /// The exploration scripts, against the embedded sandbox (in memory), as a newcomer runs them.
+    @Test func theExplorationScriptsRun() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let expected = ["launchdarkly": "after delete: 404 not_found", "losant": "deleted: true", "box": "memberships of Explorer Box: 0"]
+        for (service, lastLine) in expected {
+            let r = try RosterProcess.run([root.appendingPathComponent("scripts/explore-\(service).roster").path],
+                                          environment: ["ROSTER_SANDBOX_DB": ":memory:", "ROSTER_CONFIG": "/nonexistent"])
+            #expect(r.status == 0, "\(service): \(r.err)")
+            #expect(r.out.hasSuffix(lastLine + "\n"), "\(service): \(r.out)")
+        }
+    }
+
+    @Test func verbsHelpAndProfilesComeFromTheCatalog() throws {
+        let verbs = try RosterProcess.run(["verbs"])
+        #expect(verbs.out.contains("box memberships add") && verbs.out.contains("ld members replace-roles") && verbs.out.contains("losant tokens create"))
+        let help = try RosterProcess.run(["-c", "help box memberships add"])
+        #expect(help.out.contains("POST /2.0/group_memberships") && help.out.contains("create_group_membership"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roster-profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let config = dir.appendingPathComponent("config.toml")
+        try "[profiles.acme]\nbox = { url = \"https://api.box.com\", token_env = \"BOX_TOKEN\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let profiles = try RosterProcess.run(["profiles"], environment: ["ROSTER_CONFIG": config.path, "BOX_TOKEN": "very-secret"])
+        #expect(profiles.out.contains("acme:") && profiles.out.contains("token from $BOX_TOKEN") && !profiles.out.contains("very-secret"))
+        let unknown = try RosterProcess.run(["--profile", "nope", "-c", "print 1"], environment: ["ROSTER_CONFIG": config.path])
+        #expect(unknown.status == 64 && unknown.err.contains("no profile 'nope'"))
+        let use = try RosterProcess.run(["-c", "use acme\nbox users me"], environment: ["ROSTER_CONFIG": config.path])
+        #expect(use.status == 70 && use.err.contains("BOX_TOKEN is not set"), "\(use.err)")
+    }
+
     @Test func theTourExampleRuns() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let r = try RosterProcess.run([root.appendingPathComponent("scripts/examples/tour.roster").path])
