@@ -1,10 +1,14 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The sandbox's data: one SQLite database (WAL, one writer at a time, every change in a
 /// transaction, so a killed server never leaves half a change behind).
 public final class SandboxStore: Sendable {
     let db: any DatabaseWriter
+    /// Counts writes, so caches of what was read can tell they are stale.
+    private let writes = Atomic<Int>(0)
+    var generation: Int { writes.load(ordering: .acquiring) }
 
     /// `path` is a file, or `:memory:`.
     public init(path: String) throws {
@@ -120,7 +124,8 @@ public final class SandboxStore: Sendable {
     }
 
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await db.write(body)
+        defer { writes.add(1, ordering: .releasing) }
+        return try await db.write(body)
     }
 }
 

@@ -258,6 +258,19 @@ struct LaunchDarklyTests {
         #expect(try await c.send(.get, "/api/v2/members/\(alan)?expand=roleAttributes").json?["roleAttributes"]?["projects"] == ["web"])
     }
 
+    /// Deep pages seek from the previous page's last row; a write in between falls back to OFFSET,
+    /// so the answers are always what a plain offset query gives.
+    @Test func pageWalksStayExactAcrossWrites() async throws {
+        let c = try SandboxClient()
+        let all = try await c.send(.get, "/api/v2/members?limit=100").json?.ids ?? []
+        let first = try await c.send(.get, "/api/v2/members?limit=2&offset=0").json?.ids
+        let second = try await c.send(.get, "/api/v2/members?limit=2&offset=2").json?.ids
+        #expect(first == Array(all[0..<2]) && second == Array(all[2..<4]))
+        #expect(try await c.send(.delete, "/api/v2/members/\(all[1])").status == .noContent)
+        let third = try await c.send(.get, "/api/v2/members?limit=2&offset=4")
+        #expect(third.json?.ids == Array(all[5..<6]) && third.json?["totalCount"] == 5, "offset 4 after the delete is the sixth of the original list")
+    }
+
     @Test func oversizedBodyIs413() async throws {
         let c = try SandboxClient()
         let big = "[" + String(repeating: " ", count: 1 << 20) + "]"

@@ -6,6 +6,7 @@ import Hummingbird
 struct LaunchDarkly: Sendable {
     let store: SandboxStore
     let options: SandboxOptions
+    let cursors = PageCursors()
 
     struct Caller: Sendable {
         let id: String
@@ -76,13 +77,29 @@ struct LaunchDarkly: Sendable {
         if let filter { try query.applyFilter(filter) }
         if let sort { try query.applySort(sort) }
         let finalQuery = query
-        let (members, total) = try await store.read { db -> ([LDMember], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member \(finalQuery.whereSQL)", arguments: finalQuery.statementArguments) ?? 0
-            var members = try Row.fetchAll(db, sql: "SELECT \(LDMember.columns) FROM ld_member \(finalQuery.whereSQL) ORDER BY \(finalQuery.order) LIMIT ? OFFSET ?",
-                                           arguments: finalQuery.statementArguments + [limit, offset]).map(LDMember.init)
+        // Walking the default order page by page seeks past the previous page's last row and
+        // reuses its count, so each page costs the same however deep it is.
+        let key = "\(finalQuery.whereSQL)|\(finalQuery.statementArguments)|\(finalQuery.order)"
+        let generation = store.generation
+        let known = finalQuery.order == "seq" ? cursors.lookup(key, offset: offset, generation: generation) : nil
+        let (members, total, last) = try await store.read { db -> ([LDMember], Int, Int64?) in
+            let total = try known?.total ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member \(finalQuery.whereSQL)", arguments: finalQuery.statementArguments) ?? 0
+            let rows: [Row]
+            if let after = known?.after {
+                let condition = (finalQuery.whereSQL.isEmpty ? "WHERE" : finalQuery.whereSQL + " AND") + " seq > ?"
+                rows = try Row.fetchAll(db, sql: "SELECT seq, \(LDMember.columns) FROM ld_member \(condition) ORDER BY seq LIMIT ?",
+                                        arguments: finalQuery.statementArguments + [after, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT seq, \(LDMember.columns) FROM ld_member \(finalQuery.whereSQL) ORDER BY \(finalQuery.order) LIMIT ? OFFSET ?",
+                                        arguments: finalQuery.statementArguments + [limit, offset])
+            }
+            var members = rows.map(LDMember.init)
             let teams = try LDMember.teams(db, of: members.map(\.id))
             for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
-            return (members, total)
+            return (members, total, rows.last.map { $0["seq"] as Int64 })
+        }
+        if finalQuery.order == "seq" {
+            cursors.remember(key, generation: generation, total: total, nextOffset: offset + limit, last: last)
         }
         var extra: [(String, String)] = []
         if let filter { extra.append(("filter", filter)) }
