@@ -11,7 +11,11 @@ struct VendorError: Error {
 
 enum JSON {
     static func response(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
-        let data = value.bytes
+        response(status, bytes: value.bytes, headers: headers)
+    }
+
+    /// A body already written as JSON.
+    static func response(_ status: HTTPResponse.Status, bytes data: [UInt8], headers: HTTPFields = [:]) -> Response {
         var h = headers
         h[.contentType] = "application/json"
         return Response(status: status, headers: h, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -269,6 +270,26 @@ struct LaunchDarklyTests {
         #expect(try await c.send(.delete, "/api/v2/members/\(all[1])").status == .noContent)
         let third = try await c.send(.get, "/api/v2/members?limit=2&offset=4")
         #expect(third.json?.ids == Array(all[5..<6]) && third.json?["totalCount"] == 5, "offset 4 after the delete is the sixth of the original list")
+    }
+
+    /// The list writes members directly; the bytes must be exactly the member's JSON value.
+    @Test func directlyWrittenMembersMatchTheirJSON() async throws {
+        let c = try SandboxClient()
+        _ = try await c.send(.patch, "/api/v2/members/64b000000000000000000003", body: #"[{"op": "add", "path": "/customRoles/-", "value": "flag-editors"}]"#)
+        let members = try await c.store.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(LDMember.columns) FROM ld_member").map { row -> LDMember in
+                var m = LDMember(row: row)
+                m.teams = try LDMember.teams(db, of: [m.id])[m.id] ?? []
+                return m
+            }
+        }
+        for m in members {
+            for expand: Set<String> in [[], ["customRoles", "roleAttributes"]] {
+                var out: [UInt8] = []
+                m.write(to: &out, expand: expand)
+                #expect(String(decoding: out, as: UTF8.self) == m.json(expand: expand).text, "\(m.email) \(expand)")
+            }
+        }
     }
 
     @Test func oversizedBodyIs413() async throws {

@@ -118,7 +118,18 @@ struct LaunchDarkly: Sendable {
             links["next"] = link(offset + limit)
             links["last"] = link(lastOffset)
         }
-        return JSON.response(.ok, ["items": .array(members.map { $0.json(expand: expand) }), "totalCount": .int(Int64(total)), "_links": .object(links)])
+        // {"_links": ..., "items": [...], "totalCount": N}, the members written directly.
+        var out: [UInt8] = []
+        out.reserveCapacity(members.count * 600 + 512)
+        out += #"{"_links":"#.utf8
+        JSONValue.object(links).write(to: &out)
+        out += #","items":["#.utf8
+        for (i, m) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            m.write(to: &out, expand: expand)
+        }
+        out += #"],"totalCount":\#(total)}"#.utf8
+        return JSON.response(.ok, bytes: out)
     }
 
     func intParameter(_ raw: String?, _ name: String, default value: Int, minimum: Int) throws -> Int {
