@@ -241,10 +241,21 @@ struct Binder {
         throw RuntimeError(ErrorValue(code: "missing_argument", message: "\(operation.name) needs one of \(choices.joined(separator: " or "))"), at: range)
     }
 
+    /// Body parameters a shape places itself rather than as fields: the whole list of invites,
+    /// the whole JSON Patch, the semantic patch's top-level comment.
+    var placedByShape: Set<String> {
+        switch operation.body {
+        case .invites: ["members"]
+        case .jsonPatch: ["patch"]
+        case .semanticPatch: ["comment"]
+        case .object, .none: []
+        }
+    }
+
     func bodies(_ values: [String: Value], at range: SourceRange) throws -> [Value] {
         var fields = Record()
-        for p in operation.parameters where p.location == .body {
-            guard let v = values[p.name], p.name != "members", p.name != "patch", p.name != "comment" || !isSemanticPatch else { continue }
+        for p in operation.parameters where p.location == .body && !placedByShape.contains(p.name) {
+            guard let v = values[p.name] else { continue }
             fields[p.wire] = p.kind == .reference ? .record(["id": v]) : v
         }
         switch operation.body {
@@ -288,6 +299,4 @@ struct Binder {
             return [.record(body)]
         }
     }
-
-    var isSemanticPatch: Bool { if case .semanticPatch = operation.body { true } else { false } }
 }

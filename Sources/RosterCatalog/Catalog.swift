@@ -6,6 +6,8 @@ import RosterScript
 public protocol TargetResolver: Sendable {
     /// The target of `service` under `profile` (nil: the session's current profile).
     func target(for service: Service, profile: String?) throws -> ServiceTarget
+    /// The profiles `use` and `--profile` may name.
+    var profileNames: [String] { get }
 }
 
 /// The verbs: every operation of the three services, bound to HTTP. The session's host hands
@@ -34,7 +36,7 @@ public final class Catalog: @unchecked Sendable {
 
     /// `use NAME`: the profile for commands that name none.
     public func use(_ name: String) throws {
-        if let targets = targets as? SessionTargets, !targets.profileNames.contains(name) {
+        guard targets.profileNames.contains(name) else {
             throw ErrorValue(code: "unknown_profile", message: "no profile '\(name)'\(Suggest.hint(name, targets.profileNames)); profiles: \(targets.profileNames.joined(separator: ", "))")
         }
         profile = name
@@ -87,12 +89,8 @@ public final class Catalog: @unchecked Sendable {
                 if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
                 return []
             }
-            if request.bodies.count == 1, case .list(let sent) = request.bodies[0], sent.count == 1, members.count == 1, arguments.allSatisfy({
-                if case .named("members", _) = $0.kind { false } else { true }
-            }) {
-                return members[0]
-            }
-            return .list(members)
+            let oneByFields = !arguments.contains { if case .named("members", _) = $0.kind { true } else { false } }
+            return oneByFields && members.count == 1 ? members[0] : .list(members)
         }
         return results[0]
     }

@@ -11,9 +11,9 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     let fetch: Fetch
     let totalCount: Int?
     private var pending: [Value]?
-    private var prefetch: Task<(items: [Value], next: String?), Error>?
+    private var prefetch: Task<Page, Error>?
 
-    struct Page {
+    struct Page: Sendable {
         let items: [Value]
         let next: String?
         let total: Int?
@@ -50,11 +50,8 @@ final class HTTPPages: PageSource, @unchecked Sendable {
 
     deinit { prefetch?.cancel() }
 
-    static func start(_ operation: Operation, _ target: String, _ fetch: @escaping Fetch) -> Task<(items: [Value], next: String?), Error> {
-        Task {
-            let page = try await load(operation, target, fetch)
-            return (page.items, page.next)
-        }
+    static func start(_ operation: Operation, _ target: String, _ fetch: @escaping Fetch) -> Task<Page, Error> {
+        Task { try await load(operation, target, fetch) }
     }
 
     static func load(_ operation: Operation, _ target: String, _ fetch: Fetch) async throws -> Page {

@@ -124,6 +124,8 @@ public struct ConfigError: Error, CustomStringConvertible {
 /// The targets of a session: the profiles of config.toml, plus `sandbox` (a running
 /// `roster serve` given by URL, or the embedded one started on first use).
 public final class SessionTargets: TargetResolver, @unchecked Sendable {
+    /// DESIGN's sandbox contract: its admin tokens and Losant instance (the catalog meets the
+    /// sandbox only over HTTP, so it knows them as any client would).
     public static let sandboxTokens: [Service: String] = [.launchDarkly: "api-sandbox-admin", .losant: "losant-sandbox-all", .box: "box-sandbox-admin"]
     public static let sandboxInstance = "5f0000000000000000000001"
 

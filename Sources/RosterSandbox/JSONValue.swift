@@ -2,7 +2,7 @@ import Foundation
 
 /// JSON as the sandbox reads and writes it: strict about types (a bool is not a number), so
 /// wrong types in a request are caught the way the real services catch them.
-enum JSONValue: Codable, Sendable, Equatable {
+enum JSONValue: Decodable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -20,19 +20,6 @@ enum JSONValue: Codable, Sendable, Equatable {
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let n): try c.encode(n)
-        case .double(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
     }
 
     static func parse(_ data: Data) -> JSONValue? {

@@ -69,13 +69,9 @@ struct Box: Sendable {
     /// `limit` defaults to 100 and is clamped to 1000; `offset` over 10000 is refused (the spec's
     /// "exceeding 10000", read over the guide's "maximum 9999").
     static func page(_ request: Request) throws -> Page {
-        let q = request.uri.queryParameters
-        var limit = 100, offset = 0
-        if let raw = q["limit"] {
-            guard let n = Int(raw), n >= 1 else { throw error(.badRequest, "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000", code: "invalid_limit") }
-            limit = min(n, 1000)
-        }
-        if let raw = q["offset"] {
+        let limit = try Box.limit(request)
+        var offset = 0
+        if let raw = request.uri.queryParameters["offset"] {
             guard let n = Int(raw), n >= 0 else { throw error(.badRequest, "Invalid value for offset: '\(raw)'; it must be an integer of 0 or more", code: "invalid_offset") }
             guard n <= 10_000 else {
                 throw error(.badRequest, "offset \(n) exceeds 10000; narrow the query (filter_term) or, for users, use marker paging (usemarker=true)", code: "invalid_offset")
@@ -83,6 +79,15 @@ struct Box: Sendable {
             offset = n
         }
         return Page(limit: limit, offset: offset)
+    }
+
+    /// `limit`: 100 by default, clamped to 1000, refused below 1 (both paging styles).
+    static func limit(_ request: Request) throws -> Int {
+        guard let raw = request.uri.queryParameters["limit"] else { return 100 }
+        guard let n = Int(raw), n >= 1 else {
+            throw error(.badRequest, "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000", code: "invalid_limit")
+        }
+        return min(n, 1000)
     }
 
     static func fields(_ request: Request) -> [String]? {
@@ -142,7 +147,6 @@ struct Box: Sendable {
             arguments.append(external)
         }
         let whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let standard = BoxRecords.userStandard
         if q["usemarker"].map({ $0.lowercased() == "true" }) == true {
             return try await markerPage(request, whereSQL: whereSQL, arguments: arguments, fields: fields)
         }
@@ -152,7 +156,7 @@ struct Box: Sendable {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_user \(whereSQL)", arguments: finalArguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
                                         arguments: finalArguments + [page.limit, page.offset])
-            return (rows.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: standard, fields: fields) }, total)
+            return (rows.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }, total)
         }
         return Box.collection(entries, total: total, page: page, by: "id")
     }
@@ -160,11 +164,7 @@ struct Box: Sendable {
     /// Marker paging on `/users`: the marker is the position after the last entry, opaque to clients.
     func markerPage(_ request: Request, whereSQL: String, arguments: [any DatabaseValueConvertible], fields: [String]?) async throws -> Response {
         let q = request.uri.queryParameters
-        var limit = 100
-        if let raw = q["limit"] {
-            guard let n = Int(raw), n >= 1 else { throw Box.error(.badRequest, "Invalid value for limit: '\(raw)'", code: "invalid_limit") }
-            limit = min(n, 1000)
-        }
+        let limit = try Box.limit(request)
         var after: Int64 = 0
         if let marker = q["marker"].map(String.init), !marker.isEmpty {
             guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
@@ -174,13 +174,12 @@ struct Box: Sendable {
             after = seq
         }
         let condition = (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "seq > ?"
-        let pageLimit = limit
         let finalArguments = StatementArguments(arguments)! + [after, limit + 1]
         let (entries, lastSeq, more) = try await store.read { db -> ([JSONValue], Int64?, Bool) in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, \(BoxRecords.userColumns) FROM box_user \(condition) ORDER BY seq LIMIT ?", arguments: finalArguments)
-            let page = rows.prefix(pageLimit)
+            let page = rows.prefix(limit)
             let entries = page.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }
-            return (entries, page.last.map { $0["seq"] as Int64 }, rows.count > pageLimit)
+            return (entries, page.last.map { $0["seq"] as Int64 }, rows.count > limit)
         }
         var body: [String: JSONValue] = ["limit": .int(Int64(limit)), "entries": .array(entries)]
         if more, let lastSeq {
