@@ -39,7 +39,7 @@ struct LDMemberQuery: Sendable {
     }
 
     mutating func query(_ q: String) {
-        let like = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        let like = "%" + q.likeEscaped + "%"
         clauses.append("(email LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ? ESCAPE '\\')")
         arguments += Array(repeating: like.databaseValue, count: 4)
     }
