@@ -21,6 +21,10 @@ public final class Catalog: @unchecked Sendable {
     let transport: Transport
     /// `use NAME`: the profile commands use when they name none.
     public var profile: String?
+    /// --dry-run: writes are planned here instead of sent.
+    public var plan: Plan?
+    /// --journal FILE: writes are recorded here, and replayed from it.
+    public var journal: Journal?
 
     public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
         self.operations = operations
@@ -58,7 +62,8 @@ public final class Catalog: @unchecked Sendable {
 
     /// Runs a verb: binds and checks its arguments (nothing is sent if they are wrong), sends
     /// it, and gives back the answer as a value, a stream of pages, or an error value.
-    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
+    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
+        let range = site.range
         guard let op = byName[command.name] else {
             throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
         }
@@ -79,9 +84,13 @@ public final class Catalog: @unchecked Sendable {
         }
         let bodies: [Value?] = request.bodies.isEmpty ? [nil] : request.bodies
         var results: [Value] = []
-        for body in bodies {
-            let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
-            results.append(try Catalog.decode(reply, op))
+        for (part, body) in bodies.enumerated() {
+            if op.isWrite {
+                results.append(try write(request, body: body, to: target, site: site, part: part))
+            } else {
+                let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
+                results.append(try Catalog.decode(reply, op))
+            }
         }
         if case .invites = op.body {
             // Invites answer with a page of members: one invite gives the member, a list the list.

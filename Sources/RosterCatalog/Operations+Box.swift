@@ -28,7 +28,7 @@ extension Operation {
                       Parameter("user", .reference, in: .body, required: true, "the user's id"),
                       Parameter("group", .reference, in: .body, required: true, "the group's id"),
                       boxRole, boxPermissions, boxFields,
-                  ], success: 201, body: .object, example: "box memberships add user=20000006 group=57001 role=member"),
+                  ], success: 201, body: .object, inDoubt: .lookUp(.boxMembership), example: "box memberships add user=20000006 group=57001 role=member"),
         Operation(.box, ["memberships", "get"], alias: "get_group_membership_by_id", "One membership.",
                   method: "GET", paths: ["/2.0/group_memberships/{group_membership_id}"], parameters: [
                       Parameter("id", in: .path, wire: "group_membership_id", required: true, "the membership's id"), boxFields,
@@ -68,7 +68,7 @@ extension Operation {
                       Parameter("is_platform_access_only", .boolean, in: .body, "an app user, without a login"),
                       Parameter("external_app_user_id", in: .body, "an id from another system"),
                       boxFields,
-                  ], success: 201, body: .object, example: "box users create name=\"Ada Lovelace\" login=ada@example.com"),
+                  ], success: 201, body: .object, inDoubt: .lookUp(.boxUser), example: "box users create name=\"Ada Lovelace\" login=ada@example.com"),
 
         Operation(.box, ["groups", "list"], alias: "get_groups", "The enterprise's groups, page by page.",
                   method: "GET", paths: ["/2.0/groups"], parameters: [
@@ -87,6 +87,6 @@ extension Operation {
                       Parameter("invitability_level", in: .body, allowed: boxLevels, "who may invite the group to collaborate"),
                       Parameter("member_viewability_level", in: .body, allowed: boxLevels, "who may see the members"),
                       boxFields,
-                  ], success: 201, body: .object, example: "box groups create name=Design member_viewability_level=admins_and_members"),
+                  ], success: 201, body: .object, inDoubt: .lookUp(.boxGroup), example: "box groups create name=Design member_viewability_level=admins_and_members"),
     ]
 }

@@ -42,7 +42,7 @@ extension Operation {
                       Parameter("team_keys", .strings, in: .body, wire: "teamKeys", "teams to join"),
                       Parameter("role_attributes", .record, in: .body, wire: "roleAttributes", "{key: [values]} for roles that need them"),
                       Parameter("members", .records, in: .body, "many invites at once: [{email, role, firstName, ...}]"),
-                  ], success: 201, body: .invites, itemsKey: "items",
+                  ], success: 201, body: .invites, itemsKey: "items", inDoubt: .lookUp(.ldMember),
                   example: "ld members invite email=ada@example.com role=writer first_name=Ada"),
         Operation(.launchDarkly, ["members", "update"], alias: "patch_member",
                   "Change a member's role or custom roles (JSON Patch); patch=[...] sends operations as given.",
@@ -58,7 +58,7 @@ extension Operation {
         Operation(.launchDarkly, ["members", "add-teams"], alias: "post_member_teams", "Add a member to teams.",
                   method: "POST", paths: ["/api/v2/members/{id}/teams"], parameters: [
                       ldID, Parameter("teams", .strings, in: .body, wire: "teamKeys", required: true, "team keys"),
-                  ], success: 201, body: .object, example: "ld members add-teams id=$m._id teams=[\"platform\"]"),
+                  ], success: 201, body: .object, inDoubt: .resend, example: "ld members add-teams id=$m._id teams=[\"platform\"]"),
         Operation(.launchDarkly, ["members", "patch"], alias: "patch_members",
                   "Semantic patch over many members: instructions=[{kind: ..., ...}], applied atomically.",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [

@@ -30,7 +30,7 @@ extension Operation {
                   method: "POST", paths: [losantBase], parameters: [losantInstance] + losantTokenFields + [
                       Parameter("scope", .strings, in: .body, "scopes, e.g. [all.Instance.read] (default all.Instance)"),
                       Parameter("expiration_date", in: .body, wire: "expirationDate", "ISO-8601 date-time; cannot change later"),
-                  ], success: 201, body: .object,
+                  ], success: 201, body: .object, inDoubt: .lookUp(.losantToken),
                   example: "losant tokens create name=ci scope=[\"all.Instance.read\"] expiration_date=2030-01-01T00:00:00.000Z"),
         Operation(.losant, ["tokens", "get"], alias: "instance_api_token.get", "One token (without its value).",
                   method: "GET", paths: [losantBase + "/{apiTokenId}"], parameters: [losantInstance, losantTokenID],

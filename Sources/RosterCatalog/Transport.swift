@@ -135,16 +135,21 @@ public final class Transport: Sendable {
         return h
     }
 
-    func wire(_ request: PreparedRequest, target: String, body: Value?, to service: ServiceTarget) throws -> WireRequest {
-        WireRequest(method: request.method, url: service.url + target,
+    func wire(_ request: PreparedRequest, method: String, target: String, body: Value?, to service: ServiceTarget) throws -> WireRequest {
+        WireRequest(method: method, url: service.url + target,
                     headers: headers(request.operation.service, token: service.token, contentType: body == nil ? nil : request.contentType),
                     body: try body.map { Array(try $0.json().utf8) })
     }
 
     /// One request, retried as the policy allows. Returns the final answer whatever its status;
-    /// throws an ErrorValue when no answer came.
-    func perform(_ request: PreparedRequest, target: String? = nil, body: Value?, to service: ServiceTarget) async throws -> WireReply {
-        let wireRequest = try wire(request, target: target ?? request.target, body: body, to: service)
+    /// throws an ErrorValue when no answer came, or WriteInDoubt when a write may have been
+    /// applied (a 5xx, or a connection lost after sending).
+    /// `target` and `method` replace the request's own (the next page of a list; the read that
+    /// checks a write in doubt).
+    func perform(_ request: PreparedRequest, target: String? = nil, body: Value?, to service: ServiceTarget, method: String? = nil) async throws -> WireReply {
+        let method = method ?? request.method
+        let isWrite = method != "GET"
+        let wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service)
         let gate = gates[request.operation.service]!
         var attempt = 0
         while true {
@@ -161,7 +166,7 @@ public final class Transport: Sendable {
                 failure = error
                 outcome = error.mayHaveArrived ? .lost : .notSent
             }
-            switch policy.decide(outcome, attempt: attempt, isWrite: request.operation.isWrite, random: Double.random(in: 0..<1)) {
+            switch policy.decide(outcome, attempt: attempt, isWrite: isWrite, random: Double.random(in: 0..<1)) {
             case .done:
                 gate.succeeded()
                 return reply!
@@ -170,11 +175,13 @@ public final class Transport: Sendable {
                 // happens at the top of the loop); other retries back off on their own.
                 if isRateLimited(outcome) { gate.pause(until: clock.now() + after) } else { try await clock.sleep(after) }
             case .retry, .giveUp:
+                let place = "\(method) \(service.url)\(target ?? request.path)"
+                if isWrite, reply.map({ $0.status >= 500 }) ?? failure!.mayHaveArrived {
+                    // It may have been applied: the caller settles it (InDoubt) rather than guess.
+                    throw WriteInDoubt(message: "\(place): " + (reply.map { "\($0.status) \(HTTPStatus.reason($0.status))" } ?? failure!.message), reply: reply)
+                }
                 if let reply { return reply }
-                let f = failure!
-                let doubt = f.mayHaveArrived && request.operation.isWrite ? " (the request may have been applied)" : ""
-                throw ErrorValue(code: "connection_failed", message: "\(request.method) \(service.url)\(request.path): \(f.message)\(doubt)",
-                                 operation: request.operation.name)
+                throw ErrorValue(code: "connection_failed", message: "\(place): \(failure!.message)", operation: request.operation.name)
             }
         }
     }

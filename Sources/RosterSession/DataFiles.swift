@@ -19,6 +19,9 @@ enum DataFiles {
 
     static func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
 
+    /// CSV and NDJSON files are streams of rows, read as they are used (so a file of a million
+    /// rows takes the memory of one) and read again from the start by each consumer; JSON is
+    /// one value. A bad row stops the reading with its line number; none is skipped.
     static func open(_ path: String) throws -> Value {
         let format = try format(of: path)
         let full = expand(path)
@@ -26,26 +29,16 @@ enum DataFiles {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)': no such file, or not readable")
         }
         switch format {
-        case .csv: return try readCSV(path, full)
+        case .csv:
+            _ = try csvRows(path, full)   // the header's problems show at once
+            return .stream(ValueStream(label: "open \(path)", rereadable: { try csvRows(path, full) }))
         case .json:
             let data = try readData(path, full)
             do throws(JSONReader.Failure) { return try JSONReader.parse(bytes: [UInt8](data)) } catch {
                 throw ErrorValue(code: "invalid_json", message: "\(path): invalid JSON at byte \(error.offset): \(error.message)")
             }
         case .ndjson:
-            let data = try readData(path, full)
-            var items: [Value] = []
-            var line = 0
-            for piece in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-                line += 1
-                var bytes = [UInt8](piece)
-                if bytes.last == 13 { bytes.removeLast() }
-                if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-                do throws(JSONReader.Failure) { items.append(try JSONReader.parse(bytes: bytes)) } catch {
-                    throw ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")
-                }
-            }
-            return .list(items)
+            return .stream(ValueStream(label: "open \(path)", rereadable: { try jsonLines(path, full) }))
         }
     }
 
@@ -56,7 +49,37 @@ enum DataFiles {
         return data
     }
 
-    private static func readCSV(_ path: String, _ full: String) throws -> Value {
+    /// One JSON value per line (blank lines skipped). A --failures file reads as the inputs
+    /// that failed, so a re-run can take it in place of the original rows.
+    private static func jsonLines(_ path: String, _ full: String) throws -> () throws -> Value? {
+        guard let file = fopen(full, "r") else {
+            throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
+        }
+        let handle = FileCloser(file)
+        var line = 0
+        return {
+            var buffer: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            defer { free(buffer) }
+            while true {
+                let n = getline(&buffer, &capacity, handle.file)
+                guard n >= 0, let buffer else { return nil }
+                line += 1
+                var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: n))
+                while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+                if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+                let value: Value
+                do throws(JSONReader.Failure) { value = try JSONReader.parse(bytes: bytes) } catch {
+                    throw ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")
+                }
+                if case .record(let r) = value, r.count == 2, let input = r["input"], case .record? = r["failure"] { return input }
+                return value
+            }
+        }
+    }
+
+    /// The header row is checked here; rows come one at a time, each a record of strings.
+    private static func csvRows(_ path: String, _ full: String) throws -> () throws -> Value? {
         guard let stream = InputStream(fileAtPath: full) else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
         }
@@ -73,25 +96,29 @@ enum DataFiles {
         for name in header where !seen.insert(name).inserted {
             throw ErrorValue(code: "invalid_csv", message: "\(path):1: the header names '\(name)' twice")
         }
-        var rows: [Value] = []
-        var line = 1
-        while let fields = reader.next() {
-            line += 1
-            if fields.count == 1 && fields[0].isEmpty { continue }   // a blank line
-            guard fields.count == header.count else {
-                throw ErrorValue(code: "invalid_csv", message: "\(path):\(line): expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
+        // The line each row starts on: quoted fields may hold newlines of their own.
+        var line = 1 + header.reduce(0) { $0 + $1.count { $0 == "\n" } }
+        return {
+            while let fields = reader.next() {
+                line += 1
+                let start = line
+                line += fields.reduce(0) { $0 + $1.count { $0 == "\n" } }
+                if fields.count == 1 && fields[0].isEmpty { continue }   // a blank line
+                guard fields.count == header.count else {
+                    throw ErrorValue(code: "invalid_csv", message: "\(path):\(start): expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
+                }
+                var record = Record(minimumCapacity: header.count)
+                for (k, v) in zip(header, fields) { record[k] = .string(v) }
+                return .record(record)
             }
-            var record = Record(minimumCapacity: header.count)
-            for (k, v) in zip(header, fields) { record[k] = .string(v) }
-            rows.append(.record(record))
+            // On Linux, Foundation's file InputStream claims bytes are available at its end, so
+            // CSV.swift's last read fails with cannotReadFile after the final row: that is the end.
+            if let error = reader.error, !isEndOfStream(error) {
+                let reason = if case CSVError.unicodeDecoding = error { "invalid UTF-8" } else { "\(error)" }
+                throw ErrorValue(code: "invalid_csv", message: "\(path):\(line + 1): \(reason)")
+            }
+            return nil
         }
-        // On Linux, Foundation's file InputStream claims bytes are available at its end, so
-        // CSV.swift's last read fails with cannotReadFile after the final row: that is the end.
-        if let error = reader.error, !isEndOfStream(error) {
-            let reason = if case CSVError.unicodeDecoding = error { "invalid UTF-8" } else { "\(error)" }
-            throw ErrorValue(code: "invalid_csv", message: "\(path):\(line + 1): \(reason)")
-        }
-        return .list(rows)
     }
 
     private static func isEndOfStream(_ error: Error) -> Bool {
@@ -130,4 +157,11 @@ enum DataFiles {
             throw ErrorValue(code: "write_failed", message: "cannot write '\(path)': \(error.localizedDescription)")
         }
     }
+}
+
+/// Closes a C file when the last reader holding it goes.
+final class FileCloser {
+    let file: UnsafeMutablePointer<FILE>
+    init(_ file: UnsafeMutablePointer<FILE>) { self.file = file }
+    deinit { fclose(file) }
 }

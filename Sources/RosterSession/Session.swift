@@ -21,6 +21,8 @@ public struct SessionOptions: Sendable {
     public var arguments: [String] = []
     /// The service verbs (nil: the language and its builtins only).
     public var catalog: Catalog?
+    /// --dry-run, --journal, --keep-going and their files.
+    public var batch = BatchOptions()
 
     public init(output: OutputFormat? = nil, variables: [(String, String)] = [], arguments: [String] = []) {
         self.output = output
@@ -34,10 +36,13 @@ public final class Session {
     public let host: SessionHost
     public let interpreter: Interpreter
     let err: TextOutput
+    let batch: BatchOptions
 
     public init(options: SessionOptions, out: TextOutput = .standardOutput, err: TextOutput = .standardError) {
         host = SessionHost(out: out, err: err, format: options.output, catalog: options.catalog)
         interpreter = Interpreter(host: host)
+        interpreter.keepGoing = options.batch.keepGoing
+        batch = options.batch
         self.err = err
         for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }
         interpreter.define("args", .list(options.arguments.map { .string($0) }))
@@ -48,8 +53,65 @@ public final class Session {
         Signals.installInterruptHandler()
         return Signals.runOnLargeStack { [self] in
             defer { host.out.flush(); err.flush() }
-            return execute(file)
+            if let failed = startBatch() { return failed }
+            let code = execute(file)
+            return finishBatch(code)
         }
+    }
+
+    /// Opens what the batch flags name: the journal, the plan, the failures file. A usage
+    /// error (exit 64) when one cannot be opened; nil when all is ready.
+    func startBatch() -> Int32? {
+        do {
+            host.report = try BatchReport(err: err, failures: batch.failures)
+            host.observesLoops = err.isTerminal || batch.keepGoing
+            guard let catalog = host.catalog else { return nil }
+            if batch.dryRun {
+                let interpreter = self.interpreter
+                catalog.plan = Plan { line in interpreter.emit(line) }
+            } else if let path = batch.journal {
+                catalog.journal = try Journal(path: path)
+            }
+            return nil
+        } catch let e as ErrorValue {
+            err.write("roster: \(e.message)\n")
+            return ExitCode.usage
+        } catch {
+            err.write("roster: \(error)\n")
+            return ExitCode.usage
+        }
+    }
+
+    /// The closing summary on stderr (failures passed over, the journal's and the plan's counts),
+    /// the plan file, and the exit code: 1 when the run went on past failures.
+    func finishBatch(_ code: Int32) -> Int32 {
+        host.out.flush()
+        var code = code
+        if let report = host.report {
+            report.close()
+            if report.failed > 0 {
+                var line = "done \(report.done), failed \(report.failed)"
+                if let path = batch.failures { line += " (written to \(path); run again with it as the input to retry just those)" }
+                err.write(line + "\n")
+                if code == ExitCode.success { code = ExitCode.someFailed }
+            }
+        }
+        if let journal = host.catalog?.journal {
+            let c = journal.counts
+            if c.skipped + c.settled > 0 || code != ExitCode.success {
+                err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused\n")
+            }
+        }
+        if let plan = host.catalog?.plan, code != ExitCode.syntax {
+            err.write(plan.summary + "\n")
+            if let path = batch.planFile {
+                do { try plan.save(to: path) } catch let e as ErrorValue {
+                    err.write("roster: \(e.message)\n")
+                    if code == ExitCode.success { code = ExitCode.runtime }
+                } catch {}
+            }
+        }
+        return code
     }
 
     /// Runs one program and reports its outcome on stderr; the exit code says how it ended.

@@ -11,6 +11,9 @@ public final class SessionHost: ScriptHost {
     let color: Bool
     /// The service verbs (nil: the language alone).
     public let catalog: Catalog?
+    /// Progress and the failures loops pass over (set when a run starts).
+    var report: BatchReport?
+    public var observesLoops = false
 
     public init(out: TextOutput = .standardOutput, err: TextOutput = .standardError, format: OutputFormat? = nil, catalog: Catalog? = nil) {
         self.catalog = catalog
@@ -35,7 +38,7 @@ public final class SessionHost: ScriptHost {
         catalog?.parameterNames(of: command) ?? []
     }
 
-    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
+    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         switch command.name {
         case "help":
             var topic: [String] = []
@@ -54,9 +57,11 @@ public final class SessionHost: ScriptHost {
             return .null
         default:
             guard let catalog else { throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'") }
-            return try catalog.invoke(command, arguments, at: range)
+            return try catalog.invoke(command, arguments, at: site)
         }
     }
+
+    public func loopEvent(_ event: LoopEvent) { report?.handle(event) }
 
     // MARK: world
 

@@ -20,6 +20,7 @@ struct Roster: ParsableCommand {
             roster serve           the sandbox over HTTP (roster serve --help)
             roster verbs           the service verbs
             roster profiles        the profiles of config.toml (tokens never shown)
+            roster journal FILE    what a --journal holds: writes done, refused, in doubt
             Exit codes: 0 ok, 1 some operations failed, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
             """,
         version: "0.1.0"
@@ -42,6 +43,21 @@ struct Roster: ParsableCommand {
 
     @Option(help: "The embedded sandbox's SQLite file, or :memory: (also ROSTER_SANDBOX_DB).")
     var sandboxDB: String?
+
+    @Flag(help: "Perform reads, but only show each write (and answer it with a stand-in).")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("With --dry-run: save the planned writes as JSON lines.", valueName: "FILE"))
+    var plan: String?
+
+    @Option(help: ArgumentHelp("Journal every write; a re-run with the same FILE applies each one exactly once.", valueName: "FILE"))
+    var journal: String?
+
+    @Flag(help: "Go on past a failed loop iteration; exit 1 at the end if any failed.")
+    var keepGoing = false
+
+    @Option(help: ArgumentHelp("Write each failure passed over as a JSON line (a re-run can take it as its input).", valueName: "FILE"))
+    var failures: String?
 
     @ArgumentParser.Argument(parsing: .captureForPassthrough, help: "A script (or 'run FILE', 'check FILE', '-') and its arguments.")
     var rest: [String] = []
@@ -66,10 +82,28 @@ struct Roster: ParsableCommand {
             options.variables.append((name, String(v[v.index(after: eq)...])))
         }
 
+        if plan != nil && !dryRun { throw usage("--plan FILE goes with --dry-run") }
+        if journal != nil && dryRun { throw usage("--dry-run sends no writes, so it keeps no journal; drop --journal for the dry run") }
+        options.batch.dryRun = dryRun
+        options.batch.planFile = plan
+        options.batch.journal = journal
+        options.batch.keepGoing = keepGoing
+        options.batch.failures = failures
+
         var words = rest
         if words.first == "serve" {
             Serve.main(Array(words.dropFirst()))
             return
+        }
+        if words.first == "journal" {
+            guard words.count == 2 else { throw usage("'roster journal' takes one FILE") }
+            do {
+                TextOutput.standardOutput.write(try Journal.summary(of: words[1]))
+                TextOutput.standardOutput.flush()
+                return
+            } catch let e as ErrorValue {
+                throw usage(e.message)
+            }
         }
         let targets = try makeTargets()
         options.catalog = Catalog(targets: targets)

@@ -73,8 +73,8 @@ final class CatalogHost: ScriptHost {
     var commandNames: [String] { catalog.commandNames }
     func resolveCommand(_ words: [String]) -> HostCommand? { catalog.resolve(words) }
     func parameterNames(of command: HostCommand) -> [String] { catalog.parameterNames(of: command) }
-    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
-        try catalog.invoke(command, arguments, at: range)
+    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
+        try catalog.invoke(command, arguments, at: site)
     }
     func write(_ text: String) { output.append(text) }
     func display(_ value: Value) throws {

@@ -31,7 +31,7 @@ final class FakeHost: ScriptHost {
 
     func parameterNames(of command: HostCommand) -> [String] { FakeHost.verbs[command.name] ?? [] }
 
-    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
+    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         var named = Record()
         var positional: [Value] = []
         let known = FakeHost.verbs[command.name] ?? []

@@ -51,7 +51,7 @@ public enum Builtins {
 
     static let core: [Builtin] = [
         b("print", "print VALUE...", "write values separated by spaces, then a newline (strings as they are)", 0...Int.max) { c in
-            c.host.write(try c.arguments.map { try $0.text() }.joined(separator: " "))
+            c.interpreter.emit(try c.arguments.map { try $0.text() }.joined(separator: " "))
             return .null
         },
         b("len", "len(value)", "the number of characters, items or fields", 1...1) { c in

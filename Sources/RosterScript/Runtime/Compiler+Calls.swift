@@ -156,7 +156,7 @@ extension Compiler {
             }
         }
         do {
-            return try host.invoke(match, rest, at: c.range)
+            return try host.invoke(match, rest, at: CallSite(range: c.range, iterations: Strand.current.iterations))
         } catch var e as ErrorValue {
             if e.operation == nil { e.operation = match.name }
             throw RuntimeError(e, at: c.range)

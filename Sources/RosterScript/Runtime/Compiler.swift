@@ -87,9 +87,25 @@ final class Compiler {
         }
     }
 
+    /// Whether assigning `name` from `scope` would reach past a parallel loop's body.
+    func crossesParallelBody(_ name: String, _ scope: Scope) -> Bool {
+        var s: Scope? = scope
+        while let cur = s {
+            if cur.names[name] != nil { return false }
+            if let p = cur.parent { s = p } else {
+                if cur.function.isParallelBody { return true }
+                s = cur.function.outer
+            }
+        }
+        return false
+    }
+
     /// A setter for an existing variable.
     func write(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) throws -> Void {
         let interpreter = self.interpreter
+        if crossesParallelBody(name, scope) {
+            error("assign_in_parallel_loop", "cannot assign '$\(name)' inside a parallel loop: its iterations run at once, so they may not change variables declared outside the loop (declare one inside with 'let', or gather results with a sequential loop or '| each')", range)
+        }
         switch resolve(name, scope) {
         case .slot(let d, let i):
             return { f, v in f.ancestor(d).slots[i] = v }
@@ -234,6 +250,8 @@ final class Compiler {
         case .returnValue(let e, let range):
             if scope.function.isGlobal {
                 error("return_outside_function", "'return' outside a function", range)
+            } else if scope.function.isParallelBody {
+                error("return_in_parallel_loop", "'return' cannot leave a parallel loop (its iterations run at once); use 'break' to stop it", range)
             } else if isInsideEach(scope) {
                 error("return_in_each", "'return' cannot leave an 'each' block; its last expression is its value", range)
             }
@@ -319,29 +337,36 @@ final class Compiler {
     }
 
     private func forLoop(_ name: String, _ sequence: Expr, _ options: LoopOptions, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
+        if let parallel = options.parallel { return parallelLoop(name, sequence, parallel, options.keepGoing, body, range, scope) }
         let seq = expression(sequence, scope)
         let loopScope = scope.child()
         let slot = declare(name, loopScope, range)
         scope.function.loopDepth += 1
         let b = block(body, loopScope)
         scope.function.loopDepth -= 1
-        // Parallel iterations arrive with the batch work; until then --parallel runs in order.
-        let parallel = options.parallel.map { expression($0, scope) }
-        return { f in
-            if let parallel {
-                let n = try parallel(f)
-                guard case .int(let k) = n, k >= 1 else {
-                    throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--parallel needs a positive integer, got \(try n.json())"), at: range)
-                }
-            }
+        let interpreter = self.interpreter
+        let keepGoing = options.keepGoing
+        return { [unowned(unsafe) interpreter] f in
             let v = try seq(f)
+            let loop = LoopTracker(interpreter, keepGoing: keepGoing, total: v.knownCount, range: range)
+            defer { loop.end() }
+            var index = 0
             @inline(__always) func run(_ item: Value) throws -> Flow? {
                 f.slots[slot] = item
-                switch try b(f) {
-                case .normal, .continueLoop: return nil
-                case .breakLoop: return .normal
-                case .returned(let r): return .returned(r)
+                loop.begin(index)
+                index += 1
+                do {
+                    switch try b(f) {
+                    case .normal, .continueLoop: break
+                    case .breakLoop: return .normal
+                    case .returned(let r): return .returned(r)
+                    }
+                } catch {
+                    guard loop.passOver(error, input: item, iterations: loop.strand.iterations) else { throw error }
+                    return nil
                 }
+                loop.iterationEnded()
+                return nil
             }
             switch v {
             case .range(let lo, let hi):
@@ -373,9 +398,68 @@ final class Compiler {
                     if let done = try run(.string(String(c))) { return done }
                 }
             case .null, .bool, .int, .double, .error, .function:
-                throw RuntimeError(ErrorValue(code: "not_iterable", message: "cannot loop over \(v.typeName); 'for' takes a list, range, record, string or a command's result"), at: sequence.range)
+                throw Compiler.notIterable(v, sequence.range)
             }
             return .normal
+        }
+    }
+
+    static func notIterable(_ v: Value, _ range: SourceRange) -> RuntimeError {
+        RuntimeError(ErrorValue(code: "not_iterable", message: "cannot loop over \(v.typeName); 'for' takes a list, range, record, string or a command's result"), at: range)
+    }
+
+    /// The body runs as a function of its own (one frame per iteration, under the loop's frame),
+    /// so iterations on different threads share nothing they could both write.
+    private func parallelLoop(_ name: String, _ sequence: Expr, _ width: Expr, _ keepGoing: Bool, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
+        let seq = expression(sequence, scope)
+        let workers = expression(width, scope)
+        let context = FunctionContext(outer: scope, isGlobal: false)
+        context.isParallelBody = true
+        context.loopDepth = 1
+        let top = Scope(parent: nil, function: context)
+        let slot = top.declare(name)
+        let b = block(body, top)
+        let interpreter = self.interpreter
+        return { [unowned(unsafe) interpreter] f in
+            let n = try workers(f)
+            guard case .int(let k) = n, (1...256).contains(k) else {
+                throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--parallel needs an integer from 1 to 256, got \(try n.json())"), at: width.range)
+            }
+            let items = try Compiler.cursor(over: try seq(f), sequence.range)
+            let loop = LoopTracker(interpreter, keepGoing: keepGoing, total: items.total, range: range)
+            defer { loop.end() }
+            try ParallelLoop(interpreter: interpreter, items: items.next, body: b, parent: f, frameSize: context.slotCount,
+                             slot: slot, tracker: loop).run(workers: k)
+            return .normal
+        }
+    }
+
+    /// The items of a loop's sequence one at a time (for parallel loops, which pull them under a lock).
+    static func cursor(over v: Value, _ range: SourceRange) throws -> (total: Int?, next: () throws -> Value?) {
+        switch v {
+        case .range(let lo, let hi):
+            var i = lo
+            return (v.knownCount, { () -> Value? in
+                guard i < hi else { return nil }
+                i += 1
+                return .int(i - 1)
+            })
+        case .list(let items):
+            var i = 0
+            return (items.count, { () -> Value? in
+                guard i < items.count else { return nil }
+                i += 1
+                return items[i - 1]
+            })
+        case .stream(let s):
+            do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
+            return (s.totalCount, { try Compiler.pull(s, range) })
+        case .record(let r):
+            return try cursor(over: .list(r.keys.map { .string($0) }), range)
+        case .string(let s):
+            return try cursor(over: .list(s.map { .string(String($0)) }), range)
+        case .null, .bool, .int, .double, .error, .function:
+            throw notIterable(v, range)
         }
     }
 

@@ -1,14 +1,21 @@
+import Synchronization
+
 /// Runs roster programs. A program is parsed whole, compiled to closures over frames with
 /// variables resolved to slots, then run; top-level values go to the host's display.
-public final class Interpreter {
+/// Sendable because parallel loops run its compiled code on several threads; what they share
+/// is read-only, or behind `hostLock`, or per thread (Strand).
+public final class Interpreter: @unchecked Sendable {
     public let host: ScriptHost
     let globalScope: Scope
     let globalFrame: Frame
     /// Which global slots hold a value (a name is registered when compiled, defined when run).
     var defined: [Bool]
     static let globalCapacity = 16_384
-    var callDepth = 0
     static let maxCallDepth = 2_000
+    /// `--keep-going`: an outermost loop passes over a failed iteration (reported to the host).
+    public var keepGoing = false
+    /// Serialises what parallel iterations hand the host: output, loop events.
+    private let hostLock = Mutex(())
 
     public init(host: ScriptHost) {
         self.host = host
@@ -88,6 +95,22 @@ public final class Interpreter {
         }
     }
 
+    /// Runs `body` with the host, one thread at a time.
+    func withHost(_ body: (ScriptHost) -> Void) {
+        hostLock.withLock { _ in body(host) }
+    }
+
+    /// `print`: held back inside a parallel iteration (written whole when it ends), else written.
+    /// The host's own lines about a call (a dry run's planned writes) go this way too.
+    public func emit(_ text: String) {
+        let strand = Strand.current
+        if strand.heldOutput != nil {
+            strand.heldOutput!.append(text)
+        } else {
+            withHost { $0.write(text) }
+        }
+    }
+
     // MARK: calls
 
     func call(_ function: Function, _ arguments: [Value], named: [(String, Value, SourceRange)] = [], at range: SourceRange) throws -> Value {
@@ -113,9 +136,10 @@ public final class Interpreter {
             frame.slots[i] = value
             given[i] = true
         }
-        callDepth += 1
-        defer { callDepth -= 1 }
-        if callDepth > Interpreter.maxCallDepth {
+        let strand = Strand.current
+        strand.callDepth += 1
+        defer { strand.callDepth -= 1 }
+        if strand.callDepth > Interpreter.maxCallDepth {
             throw RuntimeError(ErrorValue(code: "stack_overflow", message: "too many nested calls (more than \(Interpreter.maxCallDepth)); is '\(function.name)' recursing without end?"), at: range)
         }
         do {
@@ -175,6 +199,9 @@ final class FunctionContext {
     let outer: Scope?
     let isGlobal: Bool
     var loopDepth = 0
+    /// The body of a parallel loop: its iterations run at once, so it may not assign variables
+    /// declared outside it, nor `return` out of it.
+    var isParallelBody = false
 
     init(outer: Scope?, isGlobal: Bool) {
         self.outer = outer

@@ -8,8 +8,15 @@ public protocol ScriptHost: AnyObject {
     /// Parameter names of a verb, for "did you mean" and completion.
     func parameterNames(of command: HostCommand) -> [String]
     /// Runs a verb. Throws an ErrorValue for a failed operation, or a RuntimeError that points
-    /// at one argument (an unknown parameter, say).
-    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value
+    /// at one argument (an unknown parameter, say). May be called from several threads at once
+    /// (parallel loops).
+    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value
+
+    /// Whether the host wants `.iterationEnded` for every iteration of an outermost loop (progress).
+    var observesLoops: Bool { get }
+    /// How outermost loops advance, and the failures a loop passes over (--keep-going).
+    /// Called one at a time, never concurrently.
+    func loopEvent(_ event: LoopEvent)
 
     /// `print`: text as is (the interpreter adds the newline).
     func write(_ text: String)
@@ -32,9 +39,36 @@ extension ScriptHost {
     public var commandNames: [String] { [] }
     public func resolveCommand(_ words: [String]) -> HostCommand? { nil }
     public func parameterNames(of command: HostCommand) -> [String] { [] }
-    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at range: SourceRange) throws -> Value {
+    public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
     }
+    public var observesLoops: Bool { false }
+    public func loopEvent(_ event: LoopEvent) {}
+}
+
+/// Where a verb was called: the statement's place in the source and the index of each
+/// enclosing `for` iteration (outermost first). Together they name a call the same way on
+/// every run of the same script over the same input, which is what a journal keys on.
+public struct CallSite: Sendable {
+    public let range: SourceRange
+    public let iterations: [Int]
+    public init(range: SourceRange, iterations: [Int] = []) {
+        self.range = range
+        self.iterations = iterations
+    }
+}
+
+/// What loops tell the host.
+public enum LoopEvent: Sendable {
+    /// An outermost `for` loop began; `total` is its length when known.
+    case started(total: Int?, at: SourceRange)
+    /// One of its iterations finished (sent only when the host observes loops).
+    case iterationEnded
+    /// An iteration failed and the loop goes on (--keep-going): the error, the loop variable's
+    /// value and the iteration's place.
+    case failed(RuntimeError, input: Value, iterations: [Int])
+    /// The outermost loop ended, however it ended.
+    case ended
 }
 
 /// A verb the host recognised, and how many words of the command line name it.

@@ -154,6 +154,8 @@ public final class ValueStream: @unchecked Sendable {
     private(set) public var started = false
     private(set) public var finished = false
     public let totalCount: Int?
+    /// For a stream that can be read again (a file): a fresh reader, made each time it is read.
+    private let reopen: (() throws -> () throws -> Value?)?
 
     /// A stream over a host's pages.
     public init(label: String, source: PageSource) {
@@ -161,6 +163,7 @@ public final class ValueStream: @unchecked Sendable {
         self.source = source
         self.totalCount = source.totalCount
         self.pull = { nil }
+        self.reopen = nil
     }
 
     /// A stream computed item by item (lazy pipeline stages).
@@ -168,10 +171,29 @@ public final class ValueStream: @unchecked Sendable {
         self.label = label
         self.totalCount = totalCount
         self.pull = next
+        self.reopen = nil
     }
 
-    /// Marks the stream as taken by a consumer; a second consumer is an error.
+    /// A stream that each consumer reads from the start (rows of a file): `reader` makes a
+    /// fresh reader, and fails (say, the file is gone) with an ErrorValue.
+    public init(label: String, rereadable reader: @escaping () throws -> () throws -> Value?) {
+        self.label = label
+        self.totalCount = nil
+        self.pull = { nil }
+        self.reopen = reader
+    }
+
+    /// Marks the stream as taken by a consumer; a second consumer is an error, unless the
+    /// stream can be read again, which then starts over.
     func begin() throws(ErrorValue) {
+        if let reopen {
+            do { pull = try reopen() } catch let e as ErrorValue { throw e } catch {
+                throw ErrorValue(code: "read_failed", message: "\(label): \(error)")
+            }
+            started = true
+            finished = false
+            return
+        }
         guard !started else {
             throw ErrorValue(code: "stream_consumed", message: "the result of '\(label)' was already iterated; a stream is read once: run the command again, or keep it with 'first N'")
         }
@@ -223,5 +245,19 @@ public final class Function: @unchecked Sendable {
         self.frameSize = frameSize
         self.closure = closure
         self.range = range
+    }
+}
+
+extension Value {
+    /// How many items a `for` loop over this value takes, when that is known before it starts.
+    var knownCount: Int? {
+        switch self {
+        case .range(let lo, let hi): max(0, hi - lo)
+        case .list(let l): l.count
+        case .stream(let s): s.totalCount
+        case .record(let r): r.count
+        case .string(let s): s.count
+        case .null, .bool, .int, .double, .error, .function: nil
+        }
     }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import RosterScript
+
+/// Writes: planned (--dry-run), journaled (--journal), and settled when their fate is unknown.
+extension Catalog {
+    /// One write (one body of it, for a list sent in chunks): `part` numbers the chunk.
+    func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, part: Int) throws -> Value {
+        if let plan { return plan.add(request, body: body, url: target.url, site: site) }
+        guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
+        let entry = try journal.begin(request, body: body, site: site, part: part)
+        switch entry.prior {
+        case .done(let result):
+            return result
+        case .inDoubt(let since):
+            // An earlier run sent it and never learnt the outcome: find out before sending again.
+            let value = try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
+            return value
+        case .none, .failed:
+            try journal.intend(entry, request, body: body, site: site, time: transport.clock.now())
+            return try journal.settling(entry) { try send(request, body: body, to: target, since: transport.clock.now()) }
+        }
+    }
+
+    /// Sends a write; a 5xx or a lost connection is settled rather than reported as a failure.
+    func send(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, since: Double) throws -> Value {
+        let transport = self.transport
+        do {
+            return try Catalog.decode(try Blocking.run { try await transport.perform(request, body: body, to: target) }, request.operation)
+        } catch let doubt as WriteInDoubt {
+            return try settle(request, body: body, to: target, since: since, cause: doubt.message)
+        }
+    }
+
+    /// A write that may or may not have been applied: the operation's InDoubt says how to find
+    /// out, and it is sent again only when that cannot apply it twice. Rounds back off and
+    /// spend the service's retry budget.
+    func settle(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, since: Double, cause: String) throws -> Value {
+        let op = request.operation
+        let transport = self.transport
+        var cause = cause
+        for round in 1...transport.policy.maxAttempts {
+            if round > 1 {
+                guard transport.gates[op.service]!.spendRetry() else { break }
+                let wait = min(transport.policy.maxDelay, transport.policy.baseDelay * pow(2, Double(round - 1))) * Double.random(in: 0.5..<1)
+                try Blocking.run { try await transport.clock.sleep(wait) }
+            }
+            var resend = body
+            switch op.inDoubt {
+            case .report:
+                throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and \(op.name) has no safe way to check, so it was not sent again",
+                                 operation: op.name)
+            case .resend:
+                break
+            case .lookUp(let lookup):
+                guard let body else { break }
+                let (found, missing) = try look(lookup, request, body: body, to: target, since: since)
+                if missing == nil { return found! }
+                resend = missing
+                if let found, let missing {
+                    // Some of a chunk of invites arrived: send the rest, answer with all of them.
+                    let rest = try send(request, body: missing, to: target, since: since)
+                    return Catalog.joinItems(found, rest, key: lookup.itemsKey)
+                }
+            }
+            do {
+                let again = resend
+                let reply = try Blocking.run { try await transport.perform(request, body: again, to: target) }
+                // The first DELETE did it: the second finds nothing to delete.
+                if op.method == "DELETE", reply.status == 404 { return .null }
+                return try Catalog.decode(reply, op)
+            } catch let doubt as WriteInDoubt {
+                cause = doubt.message
+            }
+        }
+        throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and checking failed too", operation: op.name)
+    }
+
+    /// What the lookup finds: (found, missing) where missing is the body still to send (nil: all found).
+    private func look(_ lookup: Lookup, _ request: PreparedRequest, body: Value, to target: ServiceTarget, since: Double) throws -> (Value?, Value?) {
+        let transport = self.transport
+        func read(_ one: Value) throws -> Value? {
+            guard let path = lookup.target(request.path, one) else { return nil }
+            let reply = try Blocking.run { try await transport.perform(request, target: path, body: nil, to: target, method: "GET") }
+            return lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since)
+        }
+        guard lookup.eachItem, case .list(let forms) = body else {
+            return try read(body).map { ($0, nil) } ?? (nil, body)
+        }
+        var found: [Value] = [], missing: [Value] = []
+        for form in forms {
+            if let member = try read(form) { found.append(member) } else { missing.append(form) }
+        }
+        let page = Value.record([lookup.itemsKey: .list(found)])
+        return (found.isEmpty ? nil : page, missing.isEmpty ? nil : .list(missing))
+    }
+
+    static func joinItems(_ a: Value, _ b: Value, key: String) -> Value {
+        guard case .record(let x) = a, case .list(let l)? = x[key], case .record(var y) = b, case .list(let m)? = y[key] else { return b }
+        y[key] = .list(l + m)
+        return .record(y)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import RosterScript
+
+/// --dry-run: reads go out, writes do not. Each write is shown as the exact request it would
+/// send (tokens live only in headers, which are not shown; secret body fields are redacted) and
+/// answers with a stand-in, so the script goes on: a created object gets a placeholder id
+/// (`planned-3`) that later planned requests show.
+public final class Plan: @unchecked Sendable {
+    public struct Entry: Sendable {
+        public let operation: String
+        public let method: String
+        public let url: String
+        public let body: Value?
+        /// `file:line:col` of the statement, and its loop iterations.
+        public let at: String
+        public let iterations: [Int]
+
+        public var line: String {
+            "plan: \(method) \(url)" + ((try? body.map { " " + (try $0.json()) }) ?? nil ?? "")
+        }
+
+        public var record: Value {
+            var r: Record = ["operation": .string(operation), "method": .string(method), "url": .string(url)]
+            if let body { r["body"] = body }
+            r["at"] = .string(at)
+            if !iterations.isEmpty { r["iterations"] = .list(iterations.map { .int($0) }) }
+            return .record(r)
+        }
+    }
+
+    private let lock = NSLock()
+    private(set) public var entries: [Entry] = []
+    private var placeholders = 0
+    /// Where each planned write is shown as it is planned (one whole line).
+    let show: @Sendable (String) -> Void
+
+    public init(show: @escaping @Sendable (String) -> Void) {
+        self.show = show
+    }
+
+    func add(_ request: PreparedRequest, body: Value?, url: String, site: CallSite) -> Value {
+        let shown = body.map(Secrets.redacted)
+        let entry = Entry(operation: request.operation.name, method: request.method, url: url + request.target, body: shown,
+                          at: site.range.description, iterations: site.iterations)
+        let first: Int = lock.withLock {
+            entries.append(entry)
+            placeholders += Plan.placeholderCount(request.operation, body)
+            return placeholders - Plan.placeholderCount(request.operation, body) + 1
+        }
+        show(entry.line)
+        return Plan.standIn(request, body: body, firstID: first)
+    }
+
+    static func placeholderCount(_ op: Operation, _ body: Value?) -> Int {
+        guard op.creates else { return 0 }
+        if case .list(let forms)? = body { return forms.count }
+        return 1
+    }
+
+    /// What the script gets instead of the server's answer: the body it sent with an id
+    /// (`_id` for LaunchDarkly), and `planned: true`.
+    static func standIn(_ request: PreparedRequest, body: Value?, firstID: Int) -> Value {
+        let op = request.operation
+        if op.method == "DELETE" { return .null }
+        let idKey = op.service == .launchDarkly ? "_id" : "id"
+        func object(_ v: Value?, _ n: Int) -> Value {
+            var r: Record = [:]
+            if op.creates { r[idKey] = .string("planned-\(n)") }
+            if case .record(let b)? = v { for (k, x) in b where r[k] == nil { r[k] = x } }
+            r["planned"] = .bool(true)
+            return .record(r)
+        }
+        if case .list(let forms)? = body {
+            return .record(["items": .list(forms.enumerated().map { object($1, firstID + $0) })])
+        }
+        return object(body, firstID)
+    }
+
+    /// Planned writes by operation, in the order first planned: "3 writes planned: box users create 2, ...".
+    public var summary: String {
+        let all = lock.withLock { entries }
+        var order: [String] = [], counts: [String: Int] = [:]
+        for e in all {
+            if counts[e.operation] == nil { order.append(e.operation) }
+            counts[e.operation, default: 0] += 1
+        }
+        let each = order.map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
+        return "dry run: \(all.count) write\(all.count == 1 ? "" : "s") planned, none sent" + (each.isEmpty ? "" : ": " + each)
+    }
+
+    /// `--plan FILE`: the planned writes as JSON lines.
+    public func save(to path: String) throws {
+        var text = ""
+        for e in lock.withLock({ entries }) { text += try e.record.json() + "\n" }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), options: .atomic)
+        } catch {
+            throw ErrorValue(code: "write_failed", message: "cannot write the plan to '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
+
+extension Operation {
+    /// Whether its answer is a new object (those are what a lookup finds when in doubt).
+    var creates: Bool { if case .lookUp = inDoubt { true } else { false } }
+}
+
+/// Body and answer fields that hold secrets: never shown in a plan nor kept in a journal.
+enum Secrets {
+    static let keys: Set<String> = ["token", "password", "access_token", "refresh_token", "client_secret", "jwt"]
+
+    static func redacted(_ v: Value) -> Value {
+        switch v {
+        case .record(let r):
+            var out = Record(minimumCapacity: r.count)
+            for (k, x) in r { out[k] = keys.contains(k) && !x.isNull ? .string("(redacted)") : redacted(x) }
+            return .record(out)
+        case .list(let l): return .list(l.map(redacted))
+        default: return v
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import RosterScript
+
+/// What to do with a write whose fate is unknown: the server answered 5xx, the connection broke
+/// after the request went out, or a journal holds its intent but no outcome. It may have been
+/// applied; it must not be applied twice.
+public enum InDoubt: Sendable {
+    /// Sending it again cannot apply it twice: a replace, a set, a removal (for a DELETE, a
+    /// 404 on the second try means the first one did it).
+    case resend
+    /// Look for what the write would have made; send it again only if it is not there.
+    case lookUp(Lookup)
+    /// No safe way to tell: report the doubt rather than risk a second copy.
+    case report
+}
+
+/// The read that finds a create's result, declared next to the operation.
+public struct Lookup: Sendable {
+    /// The read's `path?query`, from the write's path and its body (nil: it cannot be built).
+    public let target: @Sendable (_ path: String, _ body: Value) -> String?
+    /// The key of the read's answer that holds the candidates.
+    public let itemsKey: String
+    /// Whether a candidate is what this body would have made; `since` is when the write was
+    /// first sent (seconds since 1970), for objects that have no natural key.
+    public let matches: @Sendable (_ candidate: Value, _ body: Value, _ since: Double) -> Bool
+    /// For a body that is a list (LaunchDarkly invites): each item is looked up on its own and
+    /// only the missing ones are sent again.
+    public let eachItem: Bool
+
+    public init(itemsKey: String, eachItem: Bool = false,
+                target: @escaping @Sendable (_ path: String, _ body: Value) -> String?,
+                matches: @escaping @Sendable (_ candidate: Value, _ body: Value, _ since: Double) -> Bool) {
+        self.target = target
+        self.itemsKey = itemsKey
+        self.matches = matches
+        self.eachItem = eachItem
+    }
+
+    /// The candidates of a read's answer that match.
+    func found(in answer: Value, for body: Value, since: Double) -> Value? {
+        guard case .record(let r) = answer, case .list(let items)? = r[itemsKey] else { return nil }
+        return items.last { matches($0, body, since) }
+    }
+}
+
+extension Lookup {
+    static func q(_ s: String) -> String { PreparedRequest.escape(s) }
+
+    /// `a.b` of a value, as text (ids may be numbers or strings).
+    static func text(_ v: Value, _ path: String) -> String? {
+        var cur = v
+        for key in path.split(separator: ".") {
+            guard case .record(let r) = cur, let next = r[String(key)] else { return nil }
+            cur = next
+        }
+        switch cur {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        default: return nil
+        }
+    }
+
+    static func same(_ a: Value, _ b: Value, _ path: String, caseInsensitive: Bool = false) -> Bool {
+        guard let x = text(a, path), let y = text(b, path) else { return false }
+        return caseInsensitive ? x.lowercased() == y.lowercased() : x == y
+    }
+
+    /// Box: a user with this login (logins are unique; Box compares them without case).
+    static let boxUser = Lookup(itemsKey: "entries", target: { _, body in
+        text(body, "login").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
+    }, matches: { c, body, _ in same(c, body, "login", caseInsensitive: true) })
+
+    /// Box: a group with this name (unique in the enterprise).
+    static let boxGroup = Lookup(itemsKey: "entries", target: { _, body in
+        text(body, "name").map { "/2.0/groups?filter_term=\(q($0))&limit=1000" }
+    }, matches: { c, body, _ in same(c, body, "name") })
+
+    /// Box: the user's membership of this group (a user has few memberships; a group may have many).
+    static let boxMembership = Lookup(itemsKey: "entries", target: { _, body in
+        text(body, "user.id").map { "/2.0/users/\(q($0))/memberships?limit=1000" }
+    }, matches: { c, body, _ in same(c, body, "group.id", caseInsensitive: false) })
+
+    /// LaunchDarkly: a member with this email, one invite at a time.
+    static let ldMember = Lookup(itemsKey: "items", eachItem: true, target: { _, form in
+        text(form, "email").map { "/api/v2/members?filter=\(q("query:" + $0))&limit=100" }
+    }, matches: { c, form, _ in same(c, form, "email", caseInsensitive: true) })
+
+    /// Losant: token names are not unique, so the match is a token of this name created since
+    /// the write was first sent (a few seconds of clock skew allowed). Its value, shown only at
+    /// creation, is lost with the answer.
+    static let losantToken = Lookup(itemsKey: "items", target: { path, body in
+        text(body, "name").map { "\(path)?filterField=name&filter=\(q($0))&perPage=1000&sortField=creationDate&sortDirection=desc" }
+    }, matches: { c, body, since in
+        guard same(c, body, "name"), let created = text(c, "creationDate"), let date = Timestamp.parse(created) else { return false }
+        return date >= since - 5
+    })
+}
+
+enum Timestamp {
+    /// ISO 8601 with or without fractional seconds.
+    static func parse(_ s: String) -> Double? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return d.timeIntervalSince1970 }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: s)?.timeIntervalSince1970
+    }
+}
+
+/// The transport's word that a write's fate is unknown (5xx, or a connection lost after sending).
+struct WriteInDoubt: Error {
+    let message: String
+    let reply: WireReply?
+}

@@ -1,0 +1,351 @@
+import Foundation
+import RosterScript
+
+/// `--journal FILE`: a write-ahead log of JSON lines. Before a write is sent its intent is
+/// appended (what, where in the script, when); after, its outcome (the answer, or the refusal).
+/// A re-run with the same file gives back the recorded answer of every finished write without
+/// sending it, tries again what was refused, and settles what has an intent but no outcome (the
+/// run stopped between sending and hearing back) before it is ever sent again.
+///
+/// A write is named by its request (service, method, path and query, body) plus the statement's
+/// location, its loop iterations and how many identical calls came before it in the run: the
+/// same script over the same input names its writes the same way every time.
+///
+/// Each line goes out in one write(2) on a file opened for appending, so a SIGKILL at any
+/// instant leaves whole lines and at most one torn last line, which the next run cuts off (an
+/// intent cut short was never acted on: the request goes out only after its intent is written).
+/// No token is ever in it: tokens travel in headers, and secret body fields are redacted.
+public final class Journal: @unchecked Sendable {
+    public enum Prior {
+        case none
+        case done(Value)
+        case failed
+        case inDoubt(since: Double)
+    }
+
+    public struct Entry {
+        let key: UInt128
+        public let prior: Prior
+    }
+
+    enum State {
+        case intended(since: Double)
+        /// The byte offset of the outcome line, read again only when the write is replayed.
+        case done(offset: Int64)
+        case failed
+    }
+
+    public struct Counts: Sendable {
+        /// Writes sent and answered in this run.
+        public var applied = 0
+        /// Writes finished by an earlier run, answered from the journal.
+        public var skipped = 0
+        /// Writes an earlier run left in doubt, settled in this one.
+        public var settled = 0
+        /// Writes the server refused.
+        public var refused = 0
+    }
+
+    public let path: String
+    private let fd: Int32
+    private let lock = NSLock()
+    private var states: [UInt128: State] = [:]
+    private var occurrences: [UInt128: Int] = [:]
+    private var size: Int64
+    private var stats = Counts()
+
+    public var counts: Counts { lock.withLock { stats } }
+
+    /// Opens (or creates) a journal, reading what earlier runs recorded.
+    public init(path: String) throws {
+        self.path = path
+        let full = (path as NSString).expandingTildeInPath
+        fd = open(full, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ErrorValue(code: "journal_unavailable", message: "cannot open the journal '\(path)': \(String(cString: strerror(errno)))")
+        }
+        size = 0
+        do {
+            try load()
+            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(Journal.iso(Date().timeIntervalSince1970))]))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    // MARK: the write path
+
+    /// Names a write and says what earlier runs did with it.
+    public func begin(_ request: PreparedRequest, body: Value?, site: CallSite, part: Int) throws -> Entry {
+        let name = Journal.name(request, body: body, site: site, part: part)
+        let (key, state): (UInt128, State?) = lock.withLock {
+            let base = FNV.hash(name)
+            let n = occurrences[base, default: 0]
+            occurrences[base] = n + 1
+            let key = FNV.hash(name + "#\(n)")
+            return (key, states[key])
+        }
+        switch state {
+        case nil: return Entry(key: key, prior: .none)
+        case .failed?: return Entry(key: key, prior: .failed)
+        case .intended(let since)?: return Entry(key: key, prior: .inDoubt(since: since))
+        case .done(let offset)?:
+            let result = try readResult(at: offset)
+            lock.withLock { stats.skipped += 1 }
+            return Entry(key: key, prior: .done(result))
+        }
+    }
+
+    /// Appends the intent: after this, the request may go out.
+    public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, site: CallSite, time: Double) throws {
+        var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name),
+                         "method": .string(request.method), "path": .string(request.target)]
+        if let body { r["body"] = Secrets.redacted(body) }
+        r["at"] = .string(site.range.description)
+        if !site.iterations.isEmpty { r["iterations"] = .list(site.iterations.map { .int($0) }) }
+        r["time"] = .double(time)
+        try append(.record(r))
+        lock.withLock { states[entry.key] = .intended(since: time) }
+    }
+
+    /// Runs the write and appends its outcome: the answer, or the server's refusal. Anything
+    /// else (no answer, an interrupt) leaves the intent alone: the write stays in doubt.
+    public func settling(_ entry: Entry, _ send: () throws -> Value) throws -> Value {
+        do {
+            let value = try send()
+            let offset = try append(.record(["done": .string(Journal.hex(entry.key)), "result": Secrets.redacted(value)]))
+            lock.withLock {
+                states[entry.key] = .done(offset: offset)
+                if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
+            }
+            return value
+        } catch let e as ErrorValue where e.status != nil {
+            var error: Record = ["code": .string(e.code), "message": .string(e.message)]
+            error["status"] = .int(e.status!)
+            try append(.record(["failed": .string(Journal.hex(entry.key)), "error": .record(error)]))
+            lock.withLock {
+                states[entry.key] = .failed
+                stats.refused += 1
+            }
+            throw e
+        }
+    }
+
+    // MARK: the file
+
+    /// One line, in one write(2). Returns the offset it was written at.
+    @discardableResult
+    private func append(_ value: Value) throws -> Int64 {
+        let bytes = Array((try value.json() + "\n").utf8)
+        return try lock.withLock {
+            let offset = size
+            var done = 0
+            while done < bytes.count {
+                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(String(cString: strerror(errno)))")
+                }
+                done += n
+            }
+            size += Int64(bytes.count)
+            return offset
+        }
+    }
+
+    private func load() throws {
+        var line = 0
+        var offset: Int64 = 0
+        var sawHeader = false
+        try Journal.lines(fd: fd) { bytes, complete in
+            line += 1
+            defer { offset += Int64(bytes.count) + (complete ? 1 : 0) }
+            guard complete else {
+                // A line cut short by a crash: it never took effect, and the next append must start clean.
+                guard ftruncate(fd, off_t(offset)) == 0 else {
+                    throw ErrorValue(code: "journal_write_failed", message: "cannot repair the journal '\(path)': \(String(cString: strerror(errno)))")
+                }
+                return
+            }
+            guard let value = try? JSONReader.parse(bytes: bytes), case .record(let r) = value else {
+                throw ErrorValue(code: "invalid_journal", message: "\(path):\(line): not a journal line (the journal is left as it is)")
+            }
+            if case .string("roster")? = r["journal"] { sawHeader = true; return }
+            guard sawHeader else {
+                throw ErrorValue(code: "invalid_journal", message: "\(path) is not a roster journal (its first line should be a roster run header); name a new file or a journal roster wrote")
+            }
+            if case .string(let k)? = r["intent"], let key = Journal.key(k) {
+                states[key] = .intended(since: Journal.seconds(r["time"]))
+            } else if case .string(let k)? = r["done"], let key = Journal.key(k) {
+                states[key] = .done(offset: offset)
+            } else if case .string(let k)? = r["failed"], let key = Journal.key(k) {
+                states[key] = .failed
+            }
+        }
+        size = Int64(lseek(fd, 0, SEEK_END))
+    }
+
+    private func readResult(at offset: Int64) throws -> Value {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var at = off_t(offset)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, at) }
+            guard n > 0 else { break }
+            if let nl = chunk[0..<n].firstIndex(of: 10) {
+                bytes += chunk[0..<nl]
+                break
+            }
+            bytes += chunk[0..<n]
+            at += off_t(n)
+        }
+        guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v, let result = r["result"] else {
+            throw ErrorValue(code: "invalid_journal", message: "\(path): the outcome at byte \(offset) cannot be read")
+        }
+        return result
+    }
+
+    /// Calls `body` with each line (without its newline) and whether it ended with one.
+    static func lines(fd: Int32, _ body: ([UInt8], Bool) throws -> Void) throws {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var at: off_t = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, at) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            at += off_t(n)
+            var start = 0
+            while let nl = chunk[start..<n].firstIndex(of: 10) {
+                if pending.isEmpty {
+                    try body(Array(chunk[start..<nl]), true)
+                } else {
+                    pending += chunk[start..<nl]
+                    try body(pending, true)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = nl + 1
+            }
+            pending += chunk[start..<n]
+        }
+        if !pending.isEmpty { try body(pending, false) }
+    }
+
+    // MARK: names
+
+    /// What identifies a write across runs. The location is the script's file name (not the
+    /// path it was run by) with line and column.
+    static func name(_ request: PreparedRequest, body: Value?, site: CallSite, part: Int) -> String {
+        let (line, column) = site.range.location
+        let file = (site.range.file.name as NSString).lastPathComponent
+        let json = (try? body.map { try Secrets.redacted($0).json() }) ?? nil
+        return "\(request.operation.service.rawValue) \(request.method) \(request.target) \(json ?? "-") @\(file):\(line):\(column) \(site.iterations) \(part)"
+    }
+
+    static func seconds(_ v: Value?) -> Double {
+        switch v {
+        case .double(let d)?: d
+        case .int(let i)?: Double(i)
+        default: 0
+        }
+    }
+
+    static func hex(_ key: UInt128) -> String {
+        let s = String(key, radix: 16)
+        return String(repeating: "0", count: 32 - s.count) + s
+    }
+
+    static func key(_ hex: String) -> UInt128? { UInt128(hex, radix: 16) }
+
+    static func iso(_ t: Double) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: t))
+    }
+}
+
+/// FNV-1a, 128 bits: a stable name for a write (Swift's own hashing is seeded per process).
+enum FNV {
+    static func hash(_ s: String) -> UInt128 {
+        var h: UInt128 = 0x6c62272e07bb014262b821756295c58d
+        let prime: UInt128 = 0x0000000001000000000000000000013B
+        for byte in s.utf8 {
+            h ^= UInt128(byte)
+            h = h &* prime
+        }
+        return h
+    }
+}
+
+extension Journal {
+    /// `roster journal FILE`: runs, writes by operation and outcome, and the writes in doubt.
+    public static func summary(of path: String) throws -> String {
+        let full = (path as NSString).expandingTildeInPath
+        let fd = open(full, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        struct Write { let op: String; let line: String; var outcome: String? }
+        var runs: [String] = []
+        var writes: [UInt128: Write] = [:]
+        var order: [UInt128] = []
+        var torn = false
+        var number = 0
+        try lines(fd: fd) { bytes, complete in
+            number += 1
+            guard complete else { torn = true; return }
+            guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v else {
+                throw ErrorValue(code: "invalid_journal", message: "\(path):\(number): not a journal line")
+            }
+            if case .string(let t)? = r["run"] { runs.append(t) }
+            if case .string(let k)? = r["intent"], let key = key(k) {
+                if writes[key] == nil { order.append(key) }
+                let op = (try? r["op"]?.text()) ?? "?"
+                let what = "\((try? r["method"]?.text()) ?? "?") \((try? r["path"]?.text()) ?? "?")"
+                let at = (try? r["at"]?.text()) ?? "?"
+                let iterations = (try? r["iterations"]?.json()).map { " " + $0 } ?? ""
+                writes[key] = Write(op: op, line: "\(at)\(iterations): \(what)", outcome: nil)
+            } else if case .string(let k)? = r["done"], let key = key(k) {
+                writes[key]?.outcome = "done"
+            } else if case .string(let k)? = r["failed"], let key = key(k) {
+                writes[key]?.outcome = "refused"
+            }
+        }
+        var ops: [String] = []
+        var tally: [String: (done: Int, refused: Int, doubt: Int)] = [:]
+        var doubts: [String] = []
+        for key in order {
+            let w = writes[key]!
+            if tally[w.op] == nil { ops.append(w.op); tally[w.op] = (0, 0, 0) }
+            switch w.outcome {
+            case "done": tally[w.op]!.done += 1
+            case "refused": tally[w.op]!.refused += 1
+            default:
+                tally[w.op]!.doubt += 1
+                doubts.append(w.line)
+            }
+        }
+        let width = max(9, ops.map(\.count).max() ?? 0)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        func num(_ i: Int) -> String { let s = String(i); return String(repeating: " ", count: max(0, 8 - s.count)) + s }
+        var out = "\(path): \(runs.count) run\(runs.count == 1 ? "" : "s")"
+        if let first = runs.first, let last = runs.last { out += " (\(first)\(runs.count > 1 ? " to " + last : ""))" }
+        out += ", \(order.count) write\(order.count == 1 ? "" : "s")\n"
+        if !ops.isEmpty {
+            out += pad("operation", width) + "    done refused in doubt\n"
+            for op in ops {
+                let t = tally[op]!
+                out += pad(op, width) + num(t.done) + num(t.refused) + num(t.doubt) + "\n"
+            }
+        }
+        if !doubts.isEmpty {
+            out += "in doubt (checked before being sent again by the next run with this journal):\n"
+            for d in doubts.prefix(20) { out += "  \(d)\n" }
+            if doubts.count > 20 { out += "  ... and \(doubts.count - 20) more\n" }
+        }
+        if torn { out += "the last line was cut short by a crash; the next run removes it\n" }
+        return out
+    }
+}

@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// `for x in EXPR --parallel N { }`: N threads take items in order and run the body, each in a
+/// frame of its own under the loop's frame. Items are pulled one at a time under a lock (a
+/// stream fetches its pages as it is read); what an iteration prints is written whole when it
+/// ends. The first failure stops new iterations (those running finish) and is rethrown, unless
+/// the loop passes over failures (--keep-going), which are then reported to the host.
+final class ParallelLoop: @unchecked Sendable {
+    struct State {
+        var nextIndex = 0
+        var stopped = false
+        /// The failure that stopped the loop, and the index of its iteration.
+        var failure: (index: Int, error: Error)?
+    }
+
+    let interpreter: Interpreter
+    let items: () throws -> Value?
+    let body: Exec
+    let parent: Frame
+    let frameSize: Int
+    /// The loop variable's slot in each iteration's frame.
+    let slot: Int
+    let tracker: LoopTracker
+    private let state = Mutex(State())
+
+    init(interpreter: Interpreter, items: @escaping () throws -> Value?, body: @escaping Exec, parent: Frame, frameSize: Int, slot: Int, tracker: LoopTracker) {
+        self.slot = slot
+        self.interpreter = interpreter
+        self.items = items
+        self.body = body
+        self.parent = parent
+        self.frameSize = frameSize
+        self.tracker = tracker
+    }
+
+    func run(workers: Int) throws {
+        let base = Array(tracker.strand.iterations.prefix(tracker.depth))
+        Threads.run(workers) { _ in self.work(Strand(iterations: base)) }
+        if let failure = state.withLock({ $0.failure }) { throw failure.error }
+    }
+
+    /// Stops the loop; the earliest iteration's failure is the one reported.
+    private func stop(_ index: Int, _ error: Error?) {
+        state.withLock { s in
+            s.stopped = true
+            if let error, s.failure == nil || index < s.failure!.index { s.failure = (index, error) }
+        }
+    }
+
+    private func take() -> (Int, Value)? {
+        state.withLock { s -> (Int, Value)? in
+            guard !s.stopped else { return nil }
+            if Interrupt.isRequested {
+                s.stopped = true
+                if s.failure == nil { s.failure = (s.nextIndex, ControlSignal.interrupted) }
+                return nil
+            }
+            do {
+                guard let item = try items() else {
+                    s.stopped = true
+                    return nil
+                }
+                s.nextIndex += 1
+                return (s.nextIndex - 1, item)
+            } catch {
+                s.stopped = true
+                if s.failure == nil { s.failure = (s.nextIndex, error) }
+                return nil
+            }
+        }
+    }
+
+    private func work(_ strand: Strand) {
+        let previous = Strand.adopt(strand)
+        defer { Strand.adopt(previous) }
+        strand.iterations.append(0)
+        while let (index, item) = take() {
+            strand.iterations[strand.iterations.count - 1] = index
+            strand.heldOutput = []
+            let frame = Frame(capacity: frameSize, parent: parent)
+            frame.slots[slot] = item
+            var failure: Error?
+            var broke = false
+            do {
+                if case .breakLoop = try body(frame) { broke = true }
+            } catch {
+                failure = error
+            }
+            let lines = strand.heldOutput ?? []
+            strand.heldOutput = nil
+            let passedOver = failure.flatMap { tracker.passOver($0, input: item, iterations: strand.iterations, output: lines) } ?? false
+            if failure == nil { tracker.iterationEnded(output: lines) }
+            if let failure, !passedOver { stop(index, failure) } else if broke { stop(index, nil) }
+        }
+    }
+}
+
+/// One running `for` loop's bookkeeping: its place in the strand's iterations, the host's loop
+/// events for the outermost loop (progress), and whether it passes over a failed iteration
+/// (its own --keep-going, or the run's for the outermost loop).
+final class LoopTracker: @unchecked Sendable {
+    let interpreter: Interpreter
+    let strand: Strand
+    let depth: Int
+    let outermost: Bool
+    let passesOver: Bool
+    let reports: Bool
+
+    init(_ interpreter: Interpreter, keepGoing: Bool, total: Int?, range: SourceRange) {
+        self.interpreter = interpreter
+        strand = Strand.current
+        depth = strand.iterations.count
+        outermost = depth == 0
+        passesOver = keepGoing || (outermost && interpreter.keepGoing)
+        reports = outermost && interpreter.host.observesLoops
+        if outermost { interpreter.withHost { $0.loopEvent(.started(total: total, at: range)) } }
+        strand.iterations.append(-1)
+    }
+
+    @inline(__always) func begin(_ index: Int) { strand.iterations[depth] = index }
+
+    /// Writes an iteration's held output (parallel loops) and counts it for progress.
+    func iterationEnded(output: [String] = []) {
+        guard reports || !output.isEmpty else { return }
+        interpreter.withHost { host in
+            for line in output { host.write(line) }
+            if reports { host.loopEvent(.iterationEnded) }
+        }
+    }
+
+    /// A failed iteration: reported and passed over when the loop keeps going (true), or left
+    /// to stop the loop (false). Exits and interrupts always stop it.
+    func passOver(_ error: Error, input: Value, iterations: [Int], output: [String] = []) -> Bool {
+        let failure = error as? RuntimeError
+        interpreter.withHost { host in
+            for line in output { host.write(line) }
+            if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations)) }
+        }
+        return passesOver && failure != nil
+    }
+
+    func end() {
+        strand.iterations.removeLast()
+        if outermost { interpreter.withHost { $0.loopEvent(.ended) } }
+    }
+}
+
+/// Threads for parallel loops, with stacks as deep as the session's (scripts recurse).
+enum Threads {
+    final class Job {
+        let body: (Int) -> Void
+        let index: Int
+        init(_ body: @escaping (Int) -> Void, _ index: Int) {
+            self.body = body
+            self.index = index
+        }
+    }
+
+    /// Runs `body(i)` for i in 0..<count, each on a new thread, and waits for all of them.
+    static func run(_ count: Int, stackSize: Int = 128 << 20, _ body: @escaping (Int) -> Void) {
+        var threads: [pthread_t] = []
+        for i in 0..<count {
+            var attr = pthread_attr_t()
+            pthread_attr_init(&attr)
+            pthread_attr_setstacksize(&attr, stackSize)
+            var thread = pthread_t()
+            let job = Unmanaged.passRetained(Job(body, i)).toOpaque()
+            let created = pthread_create(&thread, &attr, { arg in
+                let job = Unmanaged<Job>.fromOpaque(arg!).takeRetainedValue()
+                job.body(job.index)
+                return nil
+            }, job)
+            pthread_attr_destroy(&attr)
+            if created == 0 {
+                threads.append(thread)
+            } else {
+                // No more threads: this one does the work (the others still share it).
+                Unmanaged<Job>.fromOpaque(job).release()
+                if threads.isEmpty { body(i) }
+                break
+            }
+        }
+        for t in threads { pthread_join(t, nil) }
+    }
+}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one thread running script code carries of its own: how deep its calls go, which loop
+/// iterations it is inside, and, in an iteration of a parallel loop, the output it holds back
+/// until the iteration ends (so iterations never interleave on screen).
+final class Strand {
+    var callDepth = 0
+    /// The index of each enclosing `for` iteration, outermost first: with the statement's
+    /// location, it names a write the same way on every run (the journal's key).
+    var iterations: [Int] = []
+    /// Lines printed by the current parallel iteration, not yet written.
+    var heldOutput: [String]?
+
+    init(iterations: [Int] = []) { self.iterations = iterations }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            Unmanaged<Strand>.fromOpaque(pointer).release()
+        }
+        return key
+    }()
+
+    /// This thread's strand (made on first use).
+    static var current: Strand {
+        if let p = pthread_getspecific(key) { return Unmanaged<Strand>.fromOpaque(p).takeUnretainedValue() }
+        let s = Strand()
+        _ = adopt(s)
+        return s
+    }
+
+    /// Makes `strand` this thread's own (a parallel loop's worker starts with its parent's
+    /// iterations), returning the one it replaces so it can be put back.
+    @discardableResult
+    static func adopt(_ strand: Strand?) -> Strand? {
+        let old = pthread_getspecific(key).map { Unmanaged<Strand>.fromOpaque($0).takeRetainedValue() }
+        pthread_setspecific(key, strand.map { Unmanaged.passRetained($0).toOpaque() })
+        return old
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import RosterCatalog
+import RosterScript
+
+/// The batch flags of a run.
+public struct BatchOptions: Sendable {
+    /// --dry-run: reads go out, writes are shown and answered with stand-ins.
+    public var dryRun = false
+    /// --plan FILE: the planned writes as JSON lines (with --dry-run).
+    public var planFile: String?
+    /// --journal FILE: writes are journaled, and replayed from it on a re-run.
+    public var journal: String?
+    /// --keep-going: an outermost loop passes over failed iterations.
+    public var keepGoing = false
+    /// --failures FILE: each passed-over failure as a JSON line, fit to be the input of a re-run.
+    public var failures: String?
+
+    public init() {}
+}
+
+/// What loops report during a run: the progress line (stderr, only on a terminal), the failures
+/// --keep-going passes over (stderr and the --failures file), and the closing summary.
+final class BatchReport {
+    let err: TextOutput
+    let progress: Bool
+    private var failuresFile: FileHandle?
+    let failuresPath: String?
+    private(set) var failed = 0
+    private(set) var done = 0
+    private var total: Int?
+    private var started = 0.0
+    private var loopDone = 0
+    private var loopFailed = 0
+    private var lastDrawn = 0.0
+    private var drawn = false
+
+    init(err: TextOutput, failures: String?) throws {
+        self.err = err
+        progress = err.isTerminal
+        failuresPath = failures
+        if let failures {
+            let full = (failures as NSString).expandingTildeInPath
+            guard FileManager.default.createFile(atPath: full, contents: nil), let handle = FileHandle(forWritingAtPath: full) else {
+                throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)'")
+            }
+            failuresFile = handle
+        }
+    }
+
+    func handle(_ event: LoopEvent) {
+        switch event {
+        case .started(let total, _):
+            self.total = total
+            started = Date().timeIntervalSince1970
+            loopDone = 0
+            loopFailed = 0
+        case .iterationEnded:
+            done += 1
+            loopDone += 1
+            draw()
+        case .failed(let error, let input, let iterations):
+            failed += 1
+            loopFailed += 1
+            record(error, input: input, iterations: iterations)
+            draw()
+        case .ended:
+            if drawn { err.write("\r\u{1B}[K") }
+            drawn = false
+        }
+    }
+
+    /// The failure on stderr as a diagnostic, and as a JSON line: `{"failure": {...}, "input": ROW}`.
+    private func record(_ error: RuntimeError, input: Value, iterations: [Int]) {
+        if drawn { err.write("\r\u{1B}[K") }
+        drawn = false
+        err.write(error.diagnostic.rendered())
+        guard let failuresFile else { return }
+        var failure: Record = ["at": .string(error.range.description), "iterations": .list(iterations.map { .int($0) })]
+        failure["error"] = .record(error.error.record)
+        let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
+        failuresFile.write(Data((line + "\n").utf8))
+    }
+
+    /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.
+    private func draw() {
+        guard progress else { return }
+        let now = Date().timeIntervalSince1970
+        guard now - lastDrawn >= 0.1 else { return }
+        lastDrawn = now
+        let n = loopDone + loopFailed
+        let rate = Double(n) / max(0.001, now - started)
+        var line = "[\(n)\(total.map { "/\($0)" } ?? "")] \(Int(rate.rounded()))/s"
+        if loopFailed > 0 { line += ", \(loopFailed) failed" }
+        if let total, rate > 0, n < total { line += ", ETA \(Int((Double(total - n) / rate).rounded(.up)))s" }
+        err.write("\r\u{1B}[K" + line)
+        drawn = true
+    }
+
+    func close() {
+        try? failuresFile?.close()
+        failuresFile = nil
+    }
+}
