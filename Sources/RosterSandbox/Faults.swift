@@ -154,7 +154,9 @@ final class FaultInjector: RouterMiddleware, Sendable {
             }
             return response
         case .tooManyRequests:
-            return tooManyRequests(vendor, wait: .milliseconds(200), limit: rateLimit?.perSecond)
+            // An injected 429 tests that clients retry, not how long they wait: it asks for no
+            // wait (Retry-After: 0), so a 10% fault rate does not stall a whole batch.
+            return tooManyRequests(vendor, wait: .zero, limit: rateLimit?.perSecond)
         case .serverError:
             let e = vendor.error(.internalError, "injected fault: internal server error")
             return JSON.response(e.status, e.body)
@@ -171,7 +173,7 @@ final class FaultInjector: RouterMiddleware, Sendable {
         let e = vendor.error(.rateLimited, "rate limit exceeded; retry after \(wait)")
         var headers: HTTPFields = [:]
         let ms = Int(wait.components.seconds) * 1000 + Int(wait.components.attoseconds / 1_000_000_000_000_000)
-        headers[.retryAfter] = "\(max(1, (ms + 999) / 1000))"
+        headers[.retryAfter] = "\(ms == 0 ? 0 : max(1, (ms + 999) / 1000))"
         if vendor == .launchDarkly {
             let reset = Int64(Date().timeIntervalSince1970 * 1000) + Int64(ms)
             headers[HTTPField.Name("X-Ratelimit-Reset")!] = "\(reset)"

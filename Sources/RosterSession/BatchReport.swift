@@ -28,6 +28,7 @@ final class BatchReport {
     private(set) var failed = 0
     private(set) var done = 0
     private var total: Int?
+    private var loopAt = ""
     private var started = 0.0
     private var loopDone = 0
     private var loopFailed = 0
@@ -49,8 +50,9 @@ final class BatchReport {
 
     func handle(_ event: LoopEvent) {
         switch event {
-        case .started(let total, _):
+        case .started(let total, let range):
             self.total = total
+            loopAt = range.description
             started = Date().timeIntervalSince1970
             loopDone = 0
             loopFailed = 0
@@ -66,6 +68,8 @@ final class BatchReport {
         case .ended:
             if drawn { err.write("\r\u{1B}[K") }
             drawn = false
+            // A loop that went on past failures says how it went.
+            if loopFailed > 0 { err.write("\(loopAt): done \(loopDone), failed \(loopFailed)\n") }
         }
     }
 

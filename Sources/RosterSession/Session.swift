@@ -90,7 +90,7 @@ public final class Session {
         if let report = host.report {
             report.close()
             if report.failed > 0 {
-                var line = "done \(report.done), failed \(report.failed)"
+                var line = "\(report.failed) failed in all"
                 if let path = batch.failures { line += " (written to \(path); run again with it as the input to retry just those)" }
                 err.write(line + "\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }

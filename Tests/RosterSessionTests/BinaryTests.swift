@@ -103,8 +103,10 @@ struct BinaryTests {
         let dir = try RosterProcess.temporaryDirectory()
         try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["-c", """
-            let rows = open("hires.csv")
+            let file = open("hires.csv")
+            let rows = list($file)
             print len($rows) $rows[0].id $rows[1].name
+            print len($file) len($file | where .id == "8")
             $rows | save out.json
             save($rows, "out.ndjson")
             $rows | select .name | save names.csv
@@ -113,7 +115,7 @@ struct BinaryTests {
             print open("names.csv")
             """], directory: dir)
         #expect(r.err == "")
-        #expect(r.out == "2 007 Lovelace, A\nal@example.com\n2\n[{\"name\":\"Ada\"},{\"name\":\"Lovelace, A\"}]\n")
+        #expect(r.out == "2 007 Lovelace, A\n2 1\nal@example.com\n2\n[{\"name\":\"Ada\"},{\"name\":\"Lovelace, A\"}]\n", "a file's stream is read again by each use")
         let csv = try String(contentsOf: dir.appendingPathComponent("names.csv"), encoding: .utf8)
         #expect(csv == "name\nAda\n\"Lovelace, A\"\n")
     }

@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import Testing
+import RosterCatalog
+@testable import RosterSandbox
+@testable import RosterScript
+
+/// Loses the answer to chosen requests: the request reaches the server (or not), and the
+/// client hears nothing, as when a connection resets. Reads can be refused outright.
+final class LosingSender: HTTPSender, @unchecked Sendable {
+    let inner = Recorder()
+    private let lock = NSLock()
+    private var toLose: Int
+    let deliverLost: Bool
+    var refuseReads = false
+
+    init(lose: Int = 1, deliver: Bool = true) {
+        toLose = lose
+        deliverLost = deliver
+    }
+
+    var requests: [WireRequest] { inner.requests }
+    var methods: [String] { requests.map(\.method) }
+
+    func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+        if request.method == "GET", lock.withLock({ refuseReads }) {
+            throw SendFailure(mayHaveArrived: false, message: "connection refused")
+        }
+        let lose = request.method != "GET" && lock.withLock { () -> Bool in
+            guard toLose > 0 else { return false }
+            toLose -= 1
+            return true
+        }
+        guard lose else { return try await inner.send(request) }
+        if deliverLost { _ = try await inner.send(request) }
+        throw SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering")
+    }
+}
+
+@Suite(.serialized) struct WriteSafetyTests {
+    func count(_ sandbox: LiveSandbox, _ sql: String) throws -> Int {
+        try sandbox.store.db.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
+    }
+
+    func catalog(_ sandbox: LiveSandbox, _ sender: any HTTPSender, journal: Journal? = nil) -> Catalog {
+        var policy = RetryPolicy()
+        policy.baseDelay = 0.001
+        let c = Catalog(targets: sandbox.targets, transport: Transport(sender: sender, policy: policy))
+        c.journal = journal
+        return c
+    }
+
+    @Test func aCreateWhoseAnswerWasLostIsFoundNotMadeTwice() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender()
+        let r = await run("print (box users create name=Ada login=lost@example.com).login", catalog: catalog(sandbox, sender))
+        #expect(r.output == ["lost@example.com"], "\(r.error ?? "")")
+        #expect(sender.methods == ["POST", "GET"], "the lookup found it: no second POST")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'lost@example.com'") == 1)
+    }
+
+    @Test func aCreateThatNeverArrivedIsSentAgain() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender(deliver: false)
+        let r = await run("print (box groups create name=Lost).name", catalog: catalog(sandbox, sender))
+        #expect(r.output == ["Lost"], "\(r.error ?? "")")
+        #expect(sender.methods == ["GET", "POST"], "the lost POST never reached the server; the lookup found nothing, so it went again")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_group WHERE name = 'Lost'") == 1)
+    }
+
+    @Test func invitesInDoubtAreLookedUpOneByOne() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender()
+        let r = await run("""
+            let members = ld members invite members=[{email: "one@example.com", role: "reader"}, {email: "two@example.com", role: "writer"}]
+            print len($members) $members[1].role
+            """, catalog: catalog(sandbox, sender))
+        #expect(r.output == ["2 writer"], "\(r.error ?? "")")
+        #expect(sender.methods == ["POST", "GET", "GET"])
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM ld_member WHERE email IN ('one@example.com', 'two@example.com')") == 2)
+    }
+
+    @Test func aLosantTokenInDoubtIsFoundByNameAndTime() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender()
+        let r = await run("print (losant tokens create name=rotated scope=[\"all.Instance.read\"]).name", catalog: catalog(sandbox, sender))
+        #expect(r.output == ["rotated"], "\(r.error ?? "")")
+        #expect(sender.methods == ["POST", "GET"])
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'rotated'") == 1)
+    }
+
+    @Test func aDeleteInDoubtIsSentAgainAndA404MeansDone() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender()
+        let r = await run("box memberships remove id=1560001\nprint \"gone\"", catalog: catalog(sandbox, sender))
+        #expect(r.output == ["gone"], "\(r.error ?? "")")
+        #expect(sender.methods == ["DELETE", "DELETE"])
+    }
+
+    @Test func theJournalReplaysFinishedWritesAndSettlesOnesInDoubt() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let script = """
+            for login in ["j1@example.com", "j2@example.com"] {
+                let u = box users create name=J login=$login
+                print $u.id
+            }
+            let t = losant tokens create name=journaled scope=["all.Instance.read"]
+            print (len($t.token) > 20)
+            """
+        // First run: the second create's answer is lost and every check fails, so it stays in doubt.
+        let first = LosingSender(lose: 0)
+        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        #expect(firstRun.error == nil && firstRun.output.count == 3, "\(firstRun.error ?? "")")
+        let ids = Array(firstRun.output.prefix(2))
+
+        // A second run replays everything: nothing is sent.
+        let second = LosingSender(lose: 0)
+        let journal = try Journal(path: path)
+        let replay = await run(script, catalog: catalog(sandbox, second, journal: journal))
+        #expect(replay.output.prefix(2) == ids[...], "\(replay.error ?? "")")
+        #expect(replay.output.last == "false", "the token value is not kept in the journal")
+        #expect(second.methods.isEmpty)
+        #expect(journal.counts.skipped == 3)
+
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(!text.contains("sandbox-admin") && !text.contains("losant-sandbox"), "no token in the journal")
+        #expect(text.contains(#""token":"(redacted)""#))
+    }
+
+    @Test func aWriteLeftInDoubtByACrashIsCheckedBeforeItIsSentAgain() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let script = "print (box users create name=Crash login=crash@example.com).login"
+        // The create arrives, its answer is lost, and the lookup cannot reach the server: in doubt.
+        let first = LosingSender()
+        first.refuseReads = true
+        let crashed = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        #expect(crashed.error != nil)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"intent\""))
+        let summary = try Journal.summary(of: path)
+        #expect(summary.contains("in doubt (checked before being sent again"), "\(summary)")
+
+        let second = LosingSender(lose: 0)
+        let journal = try Journal(path: path)
+        let resumed = await run(script, catalog: catalog(sandbox, second, journal: journal))
+        #expect(resumed.output == ["crash@example.com"], "\(resumed.error ?? "")")
+        #expect(second.methods == ["GET"], "found by the lookup, not created again")
+        #expect(journal.counts.settled == 1)
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'crash@example.com'") == 1)
+    }
+
+    @Test func aTornLastLineIsCutOffAndAForeignFileRefused() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let path = dir.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let header = #"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
+        try (header + #"{"intent":"00ff","op":"box us"#).write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try Journal(path: path)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.hasPrefix(#"{"journal":"roster""#) }, "\(lines)")
+
+        let foreign = dir.appendingPathComponent("notes-\(UUID().uuidString).txt").path
+        try "{\"hello\": 1}\n".write(toFile: foreign, atomically: true, encoding: .utf8)
+        #expect(throws: ErrorValue.self) { _ = try Journal(path: foreign) }
+        #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "{\"hello\": 1}\n", "left as it was")
+    }
+}

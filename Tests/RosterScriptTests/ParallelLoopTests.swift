@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import RosterScript
+
+/// A host that may be called from several threads: it records output, the call sites of
+/// `fake echo`, and loop events.
+final class ThreadedHost: ScriptHost, @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var output: [String] = []
+    private(set) var sites: [(String, [Int])] = []
+    private(set) var events: [String] = []
+    var observesLoops = true
+    /// How many verbs were running at once, at most.
+    private(set) var peak = 0
+    private var running = 0
+
+    var commandNames: [String] { ["fake echo"] }
+    func resolveCommand(_ words: [String]) -> HostCommand? {
+        words.prefix(2) == ["fake", "echo"] ? HostCommand(name: "fake echo", wordCount: 2) : nil
+    }
+
+    func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
+        lock.withLock {
+            running += 1
+            peak = max(peak, running)
+        }
+        Thread.sleep(forTimeInterval: 0.002)
+        var value = Value.null
+        if case .positional(let v)? = arguments.first?.kind { value = v }
+        lock.withLock {
+            running -= 1
+            sites.append(((try? value.text()) ?? "", site.iterations))
+        }
+        return value
+    }
+
+    func loopEvent(_ event: LoopEvent) {
+        let text: String
+        switch event {
+        case .started(let total, _): text = "started \(total.map(String.init) ?? "?")"
+        case .iterationEnded: text = "ended"
+        case .failed(let e, let input, let iterations): text = "failed \((try? input.text()) ?? "") \(iterations) \(e.error.message)"
+        case .ended: text = "loop ended"
+        }
+        lock.withLock { events.append(text) }
+    }
+
+    func write(_ text: String) { lock.withLock { output.append(text) } }
+    func display(_ value: Value) throws { write(try value.text()) }
+    func readSource(_ path: String, from file: String) throws -> String { throw ErrorValue(code: "file_not_found", message: path) }
+    func open(_ path: String) throws -> Value { .null }
+    func save(_ value: Value, to path: String) throws {}
+    func environment(_ name: String) -> String? { nil }
+    func now() -> Double { 0 }
+    func sleep(_ seconds: Double) throws { Thread.sleep(forTimeInterval: seconds) }
+}
+
+@Suite struct ParallelLoopTests {
+    func run(_ source: String, host: ThreadedHost = ThreadedHost(), keepGoing: Bool = false) throws -> ThreadedHost {
+        let interpreter = Interpreter(host: host)
+        interpreter.keepGoing = keepGoing
+        try interpreter.run(SourceFile(name: "t.roster", text: source))
+        return host
+    }
+
+    @Test func iterationsRunAtOnceAndEachOnesOutputStaysWhole() throws {
+        let host = try run("""
+            for i in range(40) --parallel 8 {
+                print "begin $i"
+                fake echo $i
+                print "end $i"
+            }
+            """)
+        #expect(host.peak > 1 && host.peak <= 8, "at most 8 at once, and more than one: \(host.peak)")
+        #expect(host.output.count == 80)
+        for pair in stride(from: 0, to: host.output.count, by: 2) {
+            let i = host.output[pair].dropFirst("begin ".count)
+            #expect(host.output[pair + 1] == "end \(i)", "an iteration's lines stay together")
+        }
+        #expect(Set(host.output.filter { $0.hasPrefix("end") }).count == 40)
+    }
+
+    @Test func callSitesCarryTheLoopIterations() throws {
+        let host = try run("""
+            for a in ["x", "y"] {
+                for b in range(3) --parallel 3 { fake echo "$a$b" }
+            }
+            """)
+        let sites = Dictionary(uniqueKeysWithValues: host.sites)
+        #expect(sites["x0"] == [0, 0] && sites["y2"] == [1, 2] && sites["x1"] == [0, 1])
+        #expect(host.events.first == "started 2" && host.events.last == "loop ended")
+        #expect(host.events.filter { $0 == "ended" }.count == 2, "only the outermost loop reports progress")
+    }
+
+    @Test func firstFailureStopsTheLoopAndIsRethrown() throws {
+        let host = ThreadedHost()
+        #expect(throws: RuntimeError.self) {
+            _ = try run("for i in range(1000) --parallel 4 { if $i == 5 { fail(\"boom\") }; fake echo $i }", host: host)
+        }
+        #expect(host.sites.count < 100, "no new iterations start after the failure: \(host.sites.count)")
+    }
+
+    @Test func keepGoingReportsEachFailureWithItsInputAndGoesOn() throws {
+        let host = try run("for i in range(10) --parallel 3 { if $i % 4 == 1 { fail(\"odd one $i\") }; fake echo $i }", keepGoing: true)
+        let failed = host.events.filter { $0.hasPrefix("failed") }.sorted()
+        #expect(failed == ["failed 1 [1] odd one 1", "failed 5 [5] odd one 5", "failed 9 [9] odd one 9"])
+        #expect(host.sites.count == 7)
+        let loopOption = try run("for i in range(4) --keep-going { if $i == 2 { fail(\"two\") }; fake echo $i }")
+        #expect(loopOption.sites.map(\.0) == ["0", "1", "3"])
+    }
+
+    @Test func breakStopsTakingItems() throws {
+        let host = try run("for i in range(1000) --parallel 2 { if $i == 3 { break }; fake echo $i }")
+        #expect(host.sites.count < 10)
+    }
+
+    @Test func theBodyMayNotAssignOutsideItselfNorReturn() {
+        for source in ["let n = 0\nfor i in range(3) --parallel 2 { $n = $n + 1 }",
+                       "def f() { for i in range(3) --parallel 2 { return 1 } }"] {
+            #expect(throws: SyntaxErrors.self) { _ = try run(source) }
+        }
+        // Its own variables are its own: each iteration has a frame.
+        let host = try? run("for i in range(20) --parallel 4 { let x = $i * 2; let y = 0; $y = $x + 1; fake echo $y }")
+        let seen: Set<String> = Set(host?.sites.map(\.0) ?? [])
+        let expected: Set<String> = Set((0..<20).map { (i: Int) -> String in String(i * 2 + 1) })
+        #expect(seen == expected)
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+/// Batch runs end to end: the binary runs scripts/onboard-from-csv.roster against a `roster
+/// serve` in another process, and the server's state is read back independently.
+extension EndToEndTests {
+    @Suite struct BatchTests {
+        let onboard = SandboxProcess.scripts.appendingPathComponent("onboard-from-csv.roster").path
+
+        /// Each row's user, membership and invite exist exactly once.
+        func expectExactlyOnce(_ state: SandboxProcess.State, rows: Int, domain: String) {
+            let logins = state.box_logins.filter { $0.hasSuffix("@" + domain) }
+            #expect(logins.count == rows && Set(logins).count == rows, "Box users: \(logins.count) for \(rows) rows")
+            let memberships = state.memberships.filter { $0.contains("@" + domain + " ") }
+            #expect(memberships.count == rows && Set(memberships.map { $0.split(separator: " ")[0] }).count == rows,
+                    "Box memberships: \(memberships.count) for \(rows) rows")
+            let emails = state.ld_emails.filter { $0.hasSuffix("@" + domain) }
+            #expect(emails.count == rows && Set(emails).count == rows, "LaunchDarkly members: \(emails.count) for \(rows) rows")
+        }
+
+        @Test func sigkillAtRandomInstantsThenResumeAppliesEveryWriteOnce() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let rows = 2000
+            let csv = try SandboxProcess.hires(rows, domain: "kill.example", in: dir)
+            let journal = dir.appendingPathComponent("onboard.journal").path
+            let arguments = ["--sandbox-url", server.url, "--journal", journal, onboard, csv.path, "16"]
+            var random = SystemRandomNumberGenerator()
+            var killedMidway = 0
+            for _ in 0..<5 {
+                let p = Process()
+                p.executableURL = RosterProcess.binary
+                p.arguments = arguments
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                Thread.sleep(forTimeInterval: Double.random(in: 0.3...2.5, using: &random))
+                if p.isRunning { killedMidway += 1 }
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+            }
+            #expect(killedMidway >= 3, "most kills should land mid-batch")
+            let last = try RosterProcess.run(arguments)
+            #expect(last.status == 0, "\(last.err)")
+            expectExactlyOnce(try server.state(), rows: rows, domain: "kill.example")
+            let summary = try RosterProcess.run(["journal", journal])
+            let counts = summary.out.split(separator: "\n").filter { $0.hasPrefix("box users create") || $0.hasPrefix("box memberships add") || $0.hasPrefix("ld members invite") }
+            #expect(counts.count == 3 && counts.allSatisfy { $0.hasSuffix("\(rows)       0       0") }, "\(summary.out)")
+            #expect(!summary.out.contains("in doubt (checked"), "nothing is left in doubt: \(summary.out)")
+            let text = try String(contentsOfFile: journal, encoding: .utf8)
+            #expect(!text.contains("sandbox-admin"), "the journal holds no token")
+        }
+
+        @Test func parallelBatchUnderInjectedFaultsAppliesEveryRowOnce() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path,
+                                            arguments: ["--faults", "429:0.1,500:0.05,reset:0.02", "--fault-seed", "11"])
+            let rows = 10_000
+            let csv = try SandboxProcess.hires(rows, domain: "faults.example", in: dir)
+            let r = try RosterProcess.run(["--sandbox-url", server.url, onboard, csv.path, "16"])
+            #expect(r.status == 0, "\(r.err.prefix(2000))")
+            #expect(r.out.split(separator: "\n").count == rows)
+            server.stop()
+            // Read the outcome from a clean server over the same store.
+            let clean = try SandboxProcess(database: server.database)
+            defer { clean.stop() }
+            expectExactlyOnce(try clean.state(), rows: rows, domain: "faults.example")
+        }
+
+        @Test func dryRunChangesNothingAndPlansEveryWriteTheRealRunMakes() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let csv = try SandboxProcess.hires(40, domain: "dry.example", in: dir)
+            let before = try server.state()
+            let plan = dir.appendingPathComponent("plan.jsonl").path
+            let dry = try RosterProcess.run(["--sandbox-url", server.url, "--dry-run", "--plan", plan, onboard, csv.path, "4"])
+            #expect(dry.status == 0, "\(dry.err)")
+            #expect(dry.err.contains("dry run: 120 writes planned, none sent: box users create 40, box memberships add 40, ld members invite 40"), "\(dry.err)")
+            #expect(dry.out.contains("plan: POST \(server.url)/2.0/group_memberships {\"user\":{\"id\":\"planned-"))
+            let after = try server.state()
+            #expect(after.box_logins == before.box_logins && after.memberships == before.memberships && after.ld_emails == before.ld_emails,
+                    "a dry run changes nothing")
+
+            let journal = dir.appendingPathComponent("real.journal").path
+            let real = try RosterProcess.run(["--sandbox-url", server.url, "--journal", journal, onboard, csv.path, "4"])
+            #expect(real.status == 0, "\(real.err)")
+            // Every write of the real run was planned at the same place, with the same request;
+            // where the plan shows a placeholder the real run has the id the server gave.
+            let planned = try Self.lines(plan).reduce(into: [String: [String: Any]]()) { $0[Self.place($1)] = $1 }
+            let made = try Self.lines(journal).filter { $0["intent"] != nil }
+            #expect(made.count == 120 && planned.count == 120)
+            for write in made {
+                let p = try #require(planned[Self.place(write)], "unplanned write at \(Self.place(write))")
+                #expect(p["method"] as? String == write["method"] as? String)
+                #expect((p["url"] as? String).map { $0 == server.url + (write["path"] as! String) } == true)
+                #expect(Self.same(p["body"], write["body"]), "\(String(describing: p["body"])) vs \(String(describing: write["body"]))")
+            }
+        }
+
+        @Test func keepGoingRecordsFailuresThatARerunTakesAsItsInput() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let csv = try SandboxProcess.hires(12, domain: "keep.example", in: dir, groups: ["Engineering", "Design", "Support"])
+            let failures = dir.appendingPathComponent("failed.jsonl").path
+            let first = try RosterProcess.run(["--sandbox-url", server.url, "--keep-going", "--failures", failures, onboard, csv.path, "3"])
+            #expect(first.status == 1)
+            #expect(first.err.contains("onboard-from-csv.roster:19:1: done 8, failed 4\n4 failed in all"), "\(first.err)")
+            #expect(first.err.contains("error: no Box group named 'Design'"))
+            let lines = try Self.lines(failures)
+            #expect(lines.count == 4)
+            let inputs = lines.compactMap { ($0["input"] as? [String: Any])?["group"] as? String }
+            #expect(inputs == ["Design", "Design", "Design", "Design"])
+            #expect(lines.allSatisfy { (($0["failure"] as? [String: Any])?["at"] as? String)?.contains("onboard-from-csv.roster:") == true })
+
+            let made = try RosterProcess.run(["--sandbox-url", server.url, "-c", "box groups create name=Design"])
+            #expect(made.status == 0, "\(made.err)")
+            let again = try RosterProcess.run(["--sandbox-url", server.url, "--keep-going", onboard, failures])
+            #expect(again.status == 0, "\(again.err)")
+            #expect(again.out.split(separator: "\n").count == 4)
+            expectExactlyOnce(try server.state(), rows: 12, domain: "keep.example")
+        }
+
+        static func lines(_ path: String) throws -> [[String: Any]] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            }
+        }
+
+        /// A write's place: its statement and loop iterations.
+        static func place(_ line: [String: Any]) -> String {
+            "\(line["at"] ?? "") \((line["iterations"] as? [Int]) ?? [])"
+        }
+
+        /// Equal, where a planned placeholder id stands for any id.
+        static func same(_ planned: Any?, _ real: Any?) -> Bool {
+            switch (planned, real) {
+            case (let p as String, _) where p.hasPrefix("planned-"): return real is String
+            case (let p as [String: Any], let r as [String: Any]):
+                return Set(p.keys) == Set(r.keys) && p.keys.allSatisfy { same(p[$0], r[$0]) }
+            case (let p as [Any], let r as [Any]):
+                return p.count == r.count && zip(p, r).allSatisfy { same($0, $1) }
+            case (let p as NSObject, let r as NSObject): return p == r
+            case (nil, nil): return true
+            default: return false
+            }
+        }
+    }
+}
