@@ -123,6 +123,52 @@ extension EndToEndTests {
             expectExactlyOnce(try server.state(), rows: 12, domain: "keep.example")
         }
 
+        /// The example scripts, each as its comment says to run it: dry run first, then for real.
+        @Test func exampleScriptsDoWhatTheySay() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let scripts = SandboxProcess.scripts
+            func roster(_ arguments: [String]) throws -> RosterProcess.Result {
+                try RosterProcess.run(["--sandbox-url", server.url] + arguments, directory: dir)
+            }
+
+            // onboard-from-csv.roster with its sample file.
+            let hires = scripts.appendingPathComponent("samples/hires.csv").path
+            let onboard = try roster(["--journal", "onboard.journal", scripts.appendingPathComponent("onboard-from-csv.roster").path, hires])
+            #expect(onboard.status == 0, "\(onboard.err)")
+            #expect(onboard.out.contains("gbh@example.com: Box user 2000") && onboard.out.split(separator: "\n").count == 8)
+
+            // sync-group.roster: the dry run changes nothing; the real run makes the group equal the CSV; a second finds nothing to do.
+            let sync = scripts.appendingPathComponent("sync-group.roster").path
+            let team = scripts.appendingPathComponent("samples/engineering.csv").path
+            let engineering = { try server.state().memberships.filter { $0.contains(" Engineering ") }.sorted() }
+            let before = try engineering()
+            let dry = try roster(["--dry-run", sync, "Engineering", team])
+            #expect(dry.status == 0 && dry.out.contains("removed alan@example.com"), "\(dry.err)")
+            #expect(try engineering() == before)
+            let real = try roster([sync, "Engineering", team])
+            #expect(real.status == 0, "\(real.err)")
+            #expect(try engineering() == ["ada@example.com Engineering admin", "grace@example.com Engineering admin",
+                                          "katherine@example.com Engineering member", "margaret@example.com Engineering member"])
+            let again = try roster([sync, "Engineering", team])
+            #expect(again.out.hasSuffix("Engineering: 0 added, 0 changed, 0 removed\n"), "\(again.out)")
+
+            // migrate-roles.roster: readers after, and the old Losant tokens rotated (the one in use kept).
+            let migrate = scripts.appendingPathComponent("migrate-roles.roster").path
+            let planned = try roster(["--dry-run", migrate, "90"])
+            #expect(planned.status == 0 && planned.err.contains("ld members replace-roles 1"), "\(planned.err)")
+            let roles = "print to_json(list(ld members list | where .email == \"grace@example.com\" | each { .role }))"
+            #expect(try roster(["-c", roles]).out == "[\"writer\"]\n", "the dry run changed nothing")
+            let migrated = try roster(["--journal", "migrate.journal", migrate, "90"])
+            #expect(migrated.status == 0, "\(migrated.err)")
+            #expect(try roster(["-c", roles]).out == "[\"reader\"]\n")
+            let tokens = try roster(["-c", "print to_json(list(losant tokens list | where .status == \"active\" | each { .name } | sort))"])
+            #expect(tokens.out == "[\"ci-deploy\",\"old-integration\",\"sandbox-all\",\"sandbox-read\"]\n", "replacements are active, the old ones not: \(tokens.out)")
+            let inactive = try roster(["-c", "print len(list(losant tokens list | where .status == \"inactive\"))"])
+            #expect(inactive.out == "4\n")
+        }
+
         static func lines(_ path: String) throws -> [[String: Any]] {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
                 try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]

@@ -36,7 +36,7 @@ public enum Builtins {
 
     static let table: [String: Builtin] = {
         var t: [String: Builtin] = [:]
-        for b in core + text + conversion { t[b.name] = b }
+        for b in core + text + conversion + time { t[b.name] = b }
         return t
     }()
 
@@ -86,7 +86,7 @@ public enum Builtins {
             try c[0].forEachElement { out.append($0) }
             return .list(out)
         },
-        b("open", "open(path)", "read a .csv (header row), .json or .ndjson file as a list of records", 1...1) { c in
+        b("open", "open(path)", "a .csv (header row) or .ndjson file as a stream of rows, read again by each use; a .json file as a value", 1...1) { c in
             try c.host.open(try c.string(0, "the path"))
         },
         b("save", "save(value, path)", "write a value as .csv, .json or .ndjson, chosen by the extension", 2...2) { c in
