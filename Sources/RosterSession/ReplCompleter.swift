@@ -2,8 +2,8 @@ import LineEditor
 import RosterScript
 
 /// TAB completion from what the session knows: keywords, builtins, functions and globals,
-/// host verbs word by word, the parameters of the verb being typed, `$variables` and the
-/// fields of `$var.`.
+/// host verbs word by word, the parameters of the verb being typed and the values they allow,
+/// `$variables` and the fields of `$var.`.
 final class ReplCompleter: LineCompleter {
     unowned let interpreter: Interpreter
     unowned let host: ScriptHost
@@ -42,6 +42,11 @@ final class ReplCompleter: LineCompleter {
             return (match(word, fn.parameterNames.map { $0 + "=" }), word.count)
         }
         let bare = previous.filter { !$0.contains("=") && !$0.hasPrefix("-") && !$0.hasPrefix("$") && !$0.hasPrefix("\"") }
+        // `role=wr`: the values the parameter allows.
+        if start > 0, chars[start - 1] == "=", let last = previous.last, last.count > 1, last.hasSuffix("="),
+           let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {
+            return (match(word, host.allowedValues(of: verb, parameter: String(last.dropLast()))), word.count)
+        }
         if let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {
             let params = host.parameterNames(of: verb)
             return (match(word, params.map { $0 + "=" }), word.count)

@@ -38,6 +38,10 @@ public final class SessionHost: ScriptHost {
         catalog?.parameterNames(of: command) ?? []
     }
 
+    public func allowedValues(of command: HostCommand, parameter: String) -> [String] {
+        catalog?.operation(named: command.name)?.parameter(parameter)?.allowed ?? []
+    }
+
     public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         switch command.name {
         case "help":

@@ -58,6 +58,9 @@ struct VerbCompletionTests {
             return nil
         }
         func parameterNames(of command: HostCommand) -> [String] { VerbHost.verbs[command.name] ?? [] }
+        func allowedValues(of command: HostCommand, parameter: String) -> [String] {
+            command.name == "box memberships add" && parameter == "role" ? ["member", "admin"] : []
+        }
         func write(_ text: String) {}
         func display(_ value: Value) throws {}
         func readSource(_ path: String, from file: String) throws -> String { "" }
@@ -77,6 +80,9 @@ struct VerbCompletionTests {
         ("box memberships add user=5 ", ["group=", "role=", "user="]),
         ("let r = ld members l", ["list"]),
         ("box nothing ", []),
+        ("box memberships add user=5 role=", ["admin", "member"]),
+        ("box memberships add role=ad", ["admin"]),
+        ("box memberships add group=", []),
     ]
 
     @Test(arguments: cases)
