@@ -80,8 +80,14 @@ extension Catalog {
         let transport = self.transport
         func read(_ one: Value) throws -> Value? {
             guard let path = lookup.target(request.path, one) else { return nil }
-            let reply = try Blocking.run { try await transport.perform(request, target: path, body: nil, to: target, method: "GET") }
-            return lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since)
+            do {
+                let reply = try Blocking.run { try await transport.perform(request, target: path, body: nil, to: target, method: "GET") }
+                return lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since)
+            } catch let e as ErrorValue {
+                // Without a status: the write stays in doubt (a journal must not call it refused).
+                throw ErrorValue(code: "write_in_doubt", message: "it may have been applied, and checking failed: GET \(path): \(e.summary)",
+                                 operation: request.operation.name)
+            }
         }
         guard lookup.eachItem, case .list(let forms) = body else {
             return try read(body).map { ($0, nil) } ?? (nil, body)
