@@ -13,8 +13,7 @@ extension Catalog {
             return result
         case .inDoubt(let since):
             // An earlier run sent it and never learnt the outcome: find out before sending again.
-            let value = try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
-            return value
+            return try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
         case .none, .failed:
             try journal.intend(entry, request, body: body, site: site, time: transport.clock.now())
             return try journal.settling(entry) { try send(request, body: body, to: target, since: transport.clock.now()) }

@@ -16,7 +16,8 @@ public final class Plan: @unchecked Sendable {
         public let iterations: [Int]
 
         public var line: String {
-            "plan: \(method) \(url)" + ((try? body.map { " " + (try $0.json()) }) ?? nil ?? "")
+            guard let body, let json = try? body.json() else { return "plan: \(method) \(url)" }
+            return "plan: \(method) \(url) \(json)"
         }
 
         public var record: Value {
@@ -29,7 +30,7 @@ public final class Plan: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private(set) public var entries: [Entry] = []
+    private var entries: [Entry] = []
     private var placeholders = 0
     /// Where each planned write is shown as it is planned (one whole line).
     let show: @Sendable (String) -> Void
@@ -44,8 +45,8 @@ public final class Plan: @unchecked Sendable {
                           at: site.range.description, iterations: site.iterations)
         let first: Int = lock.withLock {
             entries.append(entry)
-            placeholders += Plan.placeholderCount(request.operation, body)
-            return placeholders - Plan.placeholderCount(request.operation, body) + 1
+            defer { placeholders += Plan.placeholderCount(request.operation, body) }
+            return placeholders + 1
         }
         show(entry.line)
         return Plan.standIn(request, body: body, firstID: first)

@@ -91,24 +91,12 @@ extension Lookup {
     static let losantToken = Lookup(itemsKey: "items", target: { path, body in
         text(body, "name").map { "\(path)?filterField=name&filter=\(q($0))&perPage=1000&sortField=creationDate&sortDirection=desc" }
     }, matches: { c, body, since in
-        guard same(c, body, "name"), let created = text(c, "creationDate"), let date = Timestamp.parse(created) else { return false }
+        guard same(c, body, "name"), let created = text(c, "creationDate"), let date = ISOTime.parse(created) else { return false }
         return date >= since - 5
     })
-}
-
-enum Timestamp {
-    /// ISO 8601 with or without fractional seconds.
-    static func parse(_ s: String) -> Double? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d.timeIntervalSince1970 }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)?.timeIntervalSince1970
-    }
 }
 
 /// The transport's word that a write's fate is unknown (5xx, or a connection lost after sending).
 struct WriteInDoubt: Error {
     let message: String
-    let reply: WireReply?
 }

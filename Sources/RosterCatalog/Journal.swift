@@ -67,7 +67,7 @@ public final class Journal: @unchecked Sendable {
         size = 0
         do {
             try load()
-            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(Journal.iso(Date().timeIntervalSince1970))]))
+            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(ISOTime.format(Date().timeIntervalSince1970))]))
         } catch {
             close(fd)
             throw error
@@ -260,11 +260,6 @@ public final class Journal: @unchecked Sendable {
 
     static func key(_ hex: String) -> UInt128? { UInt128(hex, radix: 16) }
 
-    static func iso(_ t: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
 }
 
 /// FNV-1a, 128 bits: a stable name for a write (Swift's own hashing is seeded per process).

@@ -178,7 +178,7 @@ public final class Transport: Sendable {
                 let place = "\(method) \(service.url)\(target ?? request.path)"
                 if isWrite, reply.map({ $0.status >= 500 }) ?? failure!.mayHaveArrived {
                     // It may have been applied: the caller settles it (InDoubt) rather than guess.
-                    throw WriteInDoubt(message: "\(place): " + (reply.map { "\($0.status) \(HTTPStatus.reason($0.status))" } ?? failure!.message), reply: reply)
+                    throw WriteInDoubt(message: "\(place): " + (reply.map { "\($0.status) \(HTTPStatus.reason($0.status))" } ?? failure!.message))
                 }
                 if let reply { return reply }
                 throw ErrorValue(code: "connection_failed", message: "\(place): \(failure!.message)", operation: request.operation.name)

@@ -26,7 +26,6 @@ final class BatchReport {
     private var failuresFile: FileHandle?
     let failuresPath: String?
     private(set) var failed = 0
-    private(set) var done = 0
     private var total: Int?
     private var loopAt = ""
     private var started = 0.0
@@ -57,7 +56,6 @@ final class BatchReport {
             loopDone = 0
             loopFailed = 0
         case .iterationEnded:
-            done += 1
             loopDone += 1
             draw()
         case .failed(let error, let input, let iterations):

@@ -30,6 +30,8 @@ enum Help {
             """,
         "control": """
             if COND { } else if COND { } else { }     for x in EXPR { }     while COND { }
+            for x in EXPR --parallel N { }   up to N iterations at once (the body assigns only its own variables)
+            for x in EXPR --keep-going { }   a failed iteration is reported and the loop goes on
             break  continue  return [VALUE]  exit [N]  source FILE
             try { ... } catch e { print $e.message }
             """,

@@ -64,7 +64,7 @@ public final class Session {
     func startBatch() -> Int32? {
         do {
             host.report = try BatchReport(err: err, failures: batch.failures)
-            host.observesLoops = err.isTerminal || batch.keepGoing
+            host.observesLoops = err.isTerminal
             guard let catalog = host.catalog else { return nil }
             if batch.dryRun {
                 let interpreter = self.interpreter

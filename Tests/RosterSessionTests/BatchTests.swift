@@ -109,6 +109,7 @@ extension EndToEndTests {
             #expect(first.status == 1)
             #expect(first.err.contains("onboard-from-csv.roster:19:1: done 8, failed 4\n4 failed in all"), "\(first.err)")
             #expect(first.err.contains("error: no Box group named 'Design'"))
+            #expect(!first.err.contains("\r"), "no progress line when stderr is not a terminal")
             let lines = try Self.lines(failures)
             #expect(lines.count == 4)
             let inputs = lines.compactMap { ($0["input"] as? [String: Any])?["group"] as? String }
@@ -167,6 +168,14 @@ extension EndToEndTests {
             #expect(tokens.out == "[\"ci-deploy\",\"old-integration\",\"sandbox-all\",\"sandbox-read\"]\n", "replacements are active, the old ones not: \(tokens.out)")
             let inactive = try roster(["-c", "print len(list(losant tokens list | where .status == \"inactive\"))"])
             #expect(inactive.out == "4\n")
+        }
+
+        @Test func progressLineOnATerminal() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let s = try PtySession(arguments: ["-c", "for i in range(6) { sleep(0.2) }\nprint \"finished\""],
+                                   environment: ["XDG_STATE_HOME": dir.path, "HOME": dir.path])
+            #expect(s.expect("finished", timeout: 20))
+            #expect(s.screen.contains("/6] ") && s.screen.contains("/s, ETA "), "\(s.screen)")
         }
 
         static func lines(_ path: String) throws -> [[String: Any]] {

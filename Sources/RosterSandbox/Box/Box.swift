@@ -151,17 +151,25 @@ struct Box: Sendable {
             return try await markerPage(request, whereSQL: whereSQL, arguments: arguments, fields: fields)
         }
         let page = try Box.page(request)
-        let finalArguments = StatementArguments(arguments)!
-        let (entries, total) = try await store.read { db -> ([JSONValue], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_user \(whereSQL)", arguments: finalArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
-                                        arguments: finalArguments + [page.limit, page.offset])
-            return (rows.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }, total)
+        let (entries, total) = try await offsetPage("box_user", columns: BoxRecords.userColumns, whereSQL, StatementArguments(arguments)!, page) {
+            BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields)
         }
         return Box.collection(entries, total: total, page: page, by: "id")
     }
 
     /// Marker paging on `/users`: the marker is the position after the last entry, opaque to clients.
+    /// One offset page of a table's rows in creation order, each shaped for the answer, and how
+    /// many rows match in all.
+    func offsetPage(_ table: String, columns: String, _ whereSQL: String, _ arguments: StatementArguments, _ page: Page,
+                    shape: @escaping @Sendable (Row) -> JSONValue) async throws -> ([JSONValue], Int) {
+        try await store.read { db -> ([JSONValue], Int) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereSQL)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
+                                        arguments: arguments + [page.limit, page.offset])
+            return (rows.map(shape), total)
+        }
+    }
+
     func markerPage(_ request: Request, whereSQL: String, arguments: [any DatabaseValueConvertible], fields: [String]?) async throws -> Response {
         let q = request.uri.queryParameters
         let limit = try Box.limit(request)
@@ -263,12 +271,8 @@ struct Box: Sendable {
             whereSQL = "WHERE name LIKE ? ESCAPE '\\'"
             arguments = [term.likeEscaped + "%"]
         }
-        let finalWhere = whereSQL, finalArguments = arguments
-        let (entries, total) = try await store.read { db -> ([JSONValue], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_group \(finalWhere)", arguments: finalArguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group \(finalWhere) ORDER BY seq LIMIT ? OFFSET ?",
-                                        arguments: finalArguments + [page.limit, page.offset])
-            return (rows.map { BoxRecords.shape(BoxRecords.group($0), mini: BoxRecords.groupMini, standard: BoxRecords.groupStandard, fields: fields) }, total)
+        let (entries, total) = try await offsetPage("box_group", columns: BoxRecords.groupColumns, whereSQL, arguments, page) {
+            BoxRecords.shape(BoxRecords.group($0), mini: BoxRecords.groupMini, standard: BoxRecords.groupStandard, fields: fields)
         }
         return Box.collection(entries, total: total, page: page, by: "name")
     }

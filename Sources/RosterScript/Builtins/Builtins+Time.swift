@@ -24,7 +24,8 @@ extension Builtins {
     ]
 }
 
-enum ISOTime {
+/// ISO 8601 times, public for the catalog (journal stamps, Losant creation dates).
+public enum ISOTime {
     /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
     static func days(_ y: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y - 1 : y
@@ -47,7 +48,8 @@ enum ISOTime {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func parse(_ text: String) -> Double? {
+    /// Seconds since 1970; nil when the text is not an ISO 8601 date or time.
+    public static func parse(_ text: String) -> Double? {
         let s = Array(text.utf8)
         var i = 0
         func number(_ width: Int) -> Int? {
@@ -95,7 +97,8 @@ enum ISOTime {
         return seconds + sign * Double(oh * 3600 + om * 60)
     }
 
-    static func format(_ seconds: Double) -> String {
+    /// UTC with milliseconds: `2024-02-29T12:30:15.250Z`.
+    public static func format(_ seconds: Double) -> String {
         let ms = Int((seconds * 1000).rounded(.down))
         let day = ms >= 0 ? ms / 86_400_000 : -((-ms + 86_399_999) / 86_400_000)
         let rest = ms - day * 86_400_000

@@ -101,9 +101,10 @@ final class ParallelLoop: @unchecked Sendable {
 }
 
 /// One running `for` loop's bookkeeping: its place in the strand's iterations, the host's loop
-/// events for the outermost loop (progress), and whether it passes over a failed iteration
-/// (its own --keep-going, or the run's for the outermost loop).
-final class LoopTracker: @unchecked Sendable {
+/// events for the outermost loop (progress, and the counts a loop that goes on past failures
+/// reports), and whether it passes over a failed iteration (its own --keep-going, or the run's
+/// for the outermost loop). A value: loops start often (inner loops), and it allocates nothing.
+struct LoopTracker: @unchecked Sendable {
     let interpreter: Interpreter
     let strand: Strand
     let depth: Int
@@ -117,14 +118,14 @@ final class LoopTracker: @unchecked Sendable {
         depth = strand.iterations.count
         outermost = depth == 0
         passesOver = keepGoing || (outermost && interpreter.keepGoing)
-        reports = outermost && interpreter.host.observesLoops
+        reports = outermost && (passesOver || interpreter.host.observesLoops)
         if outermost { interpreter.withHost { $0.loopEvent(.started(total: total, at: range)) } }
         strand.iterations.append(-1)
     }
 
     @inline(__always) func begin(_ index: Int) { strand.iterations[depth] = index }
 
-    /// Writes an iteration's held output (parallel loops) and counts it for progress.
+    /// Writes an iteration's held output (parallel loops) and counts it (progress, summaries).
     func iterationEnded(output: [String] = []) {
         guard reports || !output.isEmpty else { return }
         interpreter.withHost { host in
