@@ -272,6 +272,21 @@ struct LaunchDarklyTests {
         #expect(third.json?.ids == Array(all[5..<6]) && third.json?["totalCount"] == 5, "offset 4 after the delete is the sixth of the original list")
     }
 
+    /// A walk that starts after another has finished deep in the list keeps its own cursors: they
+    /// used to be evicted as the lowest offsets, which made every later page an OFFSET scan.
+    @Test func aNewWalkKeepsItsCursorsAfterADeepOne() {
+        let cursors = PageCursors()
+        for offset in stride(from: 0, to: 10_000, by: 100) {
+            cursors.remember("q", generation: 1, total: 10_000, nextOffset: offset + 100, last: Int64(offset + 100))
+        }
+        for offset in stride(from: 0, to: 500, by: 100) {
+            #expect(cursors.lookup("q", offset: offset, generation: 1)?.after == (offset == 0 ? nil : Int64(offset)), "offset \(offset)")
+            cursors.remember("q", generation: 1, total: 10_000, nextOffset: offset + 100, last: Int64(offset + 100))
+        }
+        #expect(cursors.lookup("q", offset: 9_900, generation: 1)?.after == 9_900, "the old walk's newest cursor is still there")
+        #expect(cursors.lookup("q", offset: 500, generation: 2) == nil, "a write forgets everything")
+    }
+
     /// The list writes members directly; the bytes must be exactly the member's JSON value.
     @Test func directlyWrittenMembersMatchTheirJSON() async throws {
         let c = try SandboxClient()
