@@ -20,25 +20,28 @@ struct LDMember: Sendable {
     var teams: [(key: String, name: String)] = []
 
     static let baseRoles: Set<String> = ["reader", "writer", "admin", "owner", "no_access"]
+    /// The stored columns, in the order `init(row:)` reads them: rows are decoded by position
+    /// because every page decodes hundreds, and GRDB's by-name lookup lowercases each name.
     static let columns = "id, email, first_name, last_name, role, custom_roles, role_attributes, pending_invite, verified, mfa, last_seen, creation_date, version"
+    static let columnCount = 13
 
+    /// Decodes a row whose first columns are `columns`.
     init(row: Row) {
-        id = row["id"]
-        email = row["email"]
-        firstName = row["first_name"]
-        lastName = row["last_name"]
-        role = row["role"]
-        // Rows are decoded for every member of every page: most have no custom roles, so skip
-        // the JSON decoder for the empty list.
-        let roles: String = row["custom_roles"]
+        id = row[0]
+        email = row[1]
+        firstName = row[2]
+        lastName = row[3]
+        role = row[4]
+        // Most members have no custom roles: skip the JSON decoder for the empty list.
+        let roles: String = row[5]
         customRoles = roles == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(roles.utf8))) ?? []
-        roleAttributes = (row["role_attributes"] as String?).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
-        pendingInvite = row["pending_invite"]
-        verified = row["verified"]
-        mfa = row["mfa"]
-        lastSeen = row["last_seen"]
-        creationDate = row["creation_date"]
-        version = row["version"]
+        roleAttributes = (row[6] as String?).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
+        pendingInvite = row[7]
+        verified = row[8]
+        mfa = row[9]
+        lastSeen = row[10]
+        creationDate = row[11]
+        version = row[12]
     }
 
     static func fetch(_ db: Database, id: String) throws -> LDMember? {
@@ -51,11 +54,12 @@ struct LDMember: Sendable {
         guard !ids.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var out: [String: [(key: String, name: String)]] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT mt.member_id, t.key, t.name FROM ld_member_team mt JOIN ld_team t ON t.key = mt.team_key
             WHERE mt.member_id IN (\(marks)) ORDER BY t.key
-            """, arguments: StatementArguments(ids)) {
-            out[row["member_id"], default: []].append((row["key"], row["name"]))
+            """), arguments: StatementArguments(ids))
+        while let row = try rows.next() {
+            out[row[0], default: []].append((row[1], row[2]))
         }
         return out
     }
@@ -72,46 +76,52 @@ struct LDMember: Sendable {
     /// sorts them: the list route writes hundreds of members per page, and building a
     /// dictionary for each and sorting it was most of the page's cost.
     func write(to out: inout [UInt8], expand: Set<String> = []) {
-        func key(_ k: String) {
-            JSONValue.writeString(k, to: &out)
-            out.append(UInt8(ascii: ":"))
+        func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func string(_ s: String) { JSONValue.writeString(s, to: &out) }
+        func int(_ n: Int64) { JSONValue.writeInt(n, to: &out) }
+        func bool(_ b: Bool) { b ? raw("true") : raw("false") }
+        func strings(_ list: [String]) {
+            raw("[")
+            for (i, s) in list.enumerated() {
+                if i > 0 { raw(",") }
+                string(s)
+            }
+            raw("]")
         }
-        func string(_ k: String, _ v: String) { key(k); JSONValue.writeString(v, to: &out); out.append(UInt8(ascii: ",")) }
-        func raw(_ k: String, _ v: String) { key(k); out += v.utf8; out.append(UInt8(ascii: ",")) }
-        func strings(_ k: String, _ list: [String]) {
-            key(k)
-            JSONValue(strings: list).write(to: &out)
-            out.append(UInt8(ascii: ","))
-        }
-        out.append(UInt8(ascii: "{"))
-        string("_id", id)
-        raw("_lastSeen", String(lastSeen ?? 0))
-        raw("_links", #"{"self":{"href":"/api/v2/members/\#(id)","type":"application/json"}}"#)
-        raw("_pendingInvite", pendingInvite ? "true" : "false")
-        raw("_verified", verified ? "true" : "false")
-        raw("creationDate", String(creationDate))
-        strings("customRoles", customRoles)
+        raw(#"{"_id":"#); string(id)
+        raw(#","_lastSeen":"#); int(lastSeen ?? 0)
+        // Ids are hex digits the sandbox made: nothing in them needs escaping.
+        raw(#","_links":{"self":{"href":"/api/v2/members/"#); out += id.utf8
+        raw(#"","type":"application/json"}},"_pendingInvite":"#); bool(pendingInvite)
+        raw(#","_verified":"#); bool(verified)
+        raw(#","creationDate":"#); int(creationDate)
+        raw(#","customRoles":"#); strings(customRoles)
         if expand.contains("customRoles") {
-            key("customRolesInfo")
-            JSONValue.array(customRoles.map { ["key": .string($0)] }).write(to: &out)
-            out.append(UInt8(ascii: ","))
+            raw(#","customRolesInfo":["#)
+            for (i, role) in customRoles.enumerated() {
+                if i > 0 { raw(",") }
+                raw(#"{"key":"#); string(role); raw("}")
+            }
+            raw("]")
         }
-        string("email", email)
-        raw("excludedDashboards", "[]")
-        if let firstName { string("firstName", firstName) }
-        if let lastName { string("lastName", lastName) }
-        string("mfa", mfa)
-        string("role", role)
+        raw(#","email":"#); string(email)
+        raw(#","excludedDashboards":[]"#)
+        if let firstName { raw(#","firstName":"#); string(firstName) }
+        if let lastName { raw(#","lastName":"#); string(lastName) }
+        raw(#","mfa":"#); string(mfa)
+        raw(#","role":"#); string(role)
         if expand.contains("roleAttributes") {
-            key("roleAttributes")
+            raw(#","roleAttributes":"#)
             JSONValue(lists: roleAttributes ?? [:]).write(to: &out)
-            out.append(UInt8(ascii: ","))
         }
-        key("teams")
-        JSONValue.array(teams.map { ["customRoleKeys": [], "key": .string($0.key), "name": .string($0.name)] }).write(to: &out)
-        out.append(UInt8(ascii: ","))
-        raw("version", String(version))
-        out[out.count - 1] = UInt8(ascii: "}")
+        raw(#","teams":["#)
+        for (i, team) in teams.enumerated() {
+            if i > 0 { raw(",") }
+            raw(#"{"customRoleKeys":[],"key":"#); string(team.key)
+            raw(#","name":"#); string(team.name); raw("}")
+        }
+        raw(#"],"version":"#); int(version)
+        raw("}")
     }
 
     func json(expand: Set<String> = []) -> JSONValue {

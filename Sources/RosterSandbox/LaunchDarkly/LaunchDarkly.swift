@@ -28,15 +28,16 @@ struct LaunchDarkly: Sendable {
 
     /// `Authorization: <token>` (no Bearer). Unknown or missing: 401.
     func authenticate(_ request: Request) async throws -> Caller {
-        guard let token = request.headers[.authorization], !token.isEmpty else {
-            throw ldError(.unauthorized, "unauthorized", "Invalid access token")
-        }
-        let caller = try await store.read { db -> Caller? in
-            try Row.fetchOne(db, sql: "SELECT m.id, m.role FROM ld_token t JOIN ld_member m ON m.id = t.member_id WHERE t.token = ?", arguments: [token])
-                .map { Caller(id: $0["id"], role: $0["role"]) }
-        }
-        guard let caller else { throw ldError(.unauthorized, "unauthorized", "Invalid access token") }
-        return caller
+        let token = request.headers[.authorization]
+        return try await store.read { db in try LaunchDarkly.caller(db, token) }
+    }
+
+    /// The member a token belongs to, looked up inside a read the route is already making.
+    static func caller(_ db: Database, _ token: String?) throws -> Caller {
+        guard let token, !token.isEmpty,
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT m.id, m.role FROM ld_token t JOIN ld_member m ON m.id = t.member_id WHERE t.token = ?"), arguments: [token])
+        else { throw ldError(.unauthorized, "unauthorized", "Invalid access token") }
+        return Caller(id: row[0], role: row[1])
     }
 
     func requireAdmin(_ caller: Caller) throws {
@@ -65,42 +66,61 @@ struct LaunchDarkly: Sendable {
 
     // MARK: list
 
+    struct MemberPage: Sendable {
+        let limit: Int
+        let offset: Int
+        let expand: Set<String>
+        let members: [LDMember]
+        let total: Int
+    }
+
     func list(_ request: Request) async throws -> Response {
-        _ = try await authenticate(request)
+        let token = request.headers[.authorization]
         let q = request.uri.queryParameters
-        let limit = try intParameter(q["limit"].map(String.init), "limit", default: 20, minimum: 1)
-        let offset = try intParameter(q["offset"].map(String.init), "offset", default: 0, minimum: 0)
-        let expand = try expand(request)
-        var query = LDMemberQuery()
         let filter = q["filter"].map(String.init)
         let sort = q["sort"].map(String.init)
-        if let filter { try query.applyFilter(filter) }
-        if let sort { try query.applySort(sort) }
-        let finalQuery = query
-        // Walking the default order page by page seeks past the previous page's last row and
-        // reuses its count, so each page costs the same however deep it is.
-        let key = "\(finalQuery.whereSQL)|\(finalQuery.statementArguments)|\(finalQuery.order)"
-        let generation = store.generation
-        let known = finalQuery.order == "seq" ? cursors.lookup(key, offset: offset, generation: generation) : nil
-        let (members, total, last) = try await store.read { db -> ([LDMember], Int, Int64?) in
-            let total = try known?.total ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member \(finalQuery.whereSQL)", arguments: finalQuery.statementArguments) ?? 0
-            let rows: [Row]
+        let cursors = cursors
+        // One read answers the whole request (the token, the count, the page and its teams):
+        // each read is a hop to a database thread and back, and a walk makes thousands.
+        let page = try store.readNow { db throws -> MemberPage in
+            _ = try LaunchDarkly.caller(db, token)
+            let limit = try intParameter(q["limit"].map(String.init), "limit", default: 20, minimum: 1)
+            let offset = try intParameter(q["offset"].map(String.init), "offset", default: 0, minimum: 0)
+            let expand = try expand(request)
+            var query = LDMemberQuery()
+            if let filter { try query.applyFilter(filter) }
+            if let sort { try query.applySort(sort) }
+            // Walking the default order page by page seeks past the previous page's last row and
+            // reuses its count, so each page costs the same however deep it is. Nothing is
+            // written inside a read, so the generation read here holds for the whole page.
+            let key = "\(query.whereSQL)|\(query.statementArguments)|\(query.order)"
+            let generation = store.generation
+            let known = query.order == "seq" ? cursors.lookup(key, offset: offset, generation: generation) : nil
+            let total = try known?.total ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: query.statementArguments) ?? 0
+            let rows: RowCursor
             if let after = known?.after {
-                let condition = (finalQuery.whereSQL.isEmpty ? "WHERE" : finalQuery.whereSQL + " AND") + " seq > ?"
-                rows = try Row.fetchAll(db, sql: "SELECT seq, \(LDMember.columns) FROM ld_member \(condition) ORDER BY seq LIMIT ?",
-                                        arguments: finalQuery.statementArguments + [after, limit])
+                let condition = (query.whereSQL.isEmpty ? "WHERE" : query.whereSQL + " AND") + " seq > ?"
+                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq FROM ld_member \(condition) ORDER BY seq LIMIT ?"),
+                                           arguments: query.statementArguments + [after, limit])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT seq, \(LDMember.columns) FROM ld_member \(finalQuery.whereSQL) ORDER BY \(finalQuery.order) LIMIT ? OFFSET ?",
-                                        arguments: finalQuery.statementArguments + [limit, offset])
+                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq FROM ld_member \(query.whereSQL) ORDER BY \(query.order) LIMIT ? OFFSET ?"),
+                                           arguments: query.statementArguments + [limit, offset])
             }
-            var members = rows.map(LDMember.init)
+            var members: [LDMember] = []
+            members.reserveCapacity(min(limit, 1000))
+            var last: Int64?
+            while let row = try rows.next() {
+                members.append(LDMember(row: row))
+                last = row[LDMember.columnCount]
+            }
             let teams = try LDMember.teams(db, of: members.map(\.id))
             for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
-            return (members, total, rows.last.map { $0["seq"] as Int64 })
+            if query.order == "seq" {
+                cursors.remember(key, generation: generation, total: total, nextOffset: offset + limit, last: last)
+            }
+            return MemberPage(limit: limit, offset: offset, expand: expand, members: members, total: total)
         }
-        if finalQuery.order == "seq" {
-            cursors.remember(key, generation: generation, total: total, nextOffset: offset + limit, last: last)
-        }
+        let (limit, offset, total) = (page.limit, page.offset, page.total)
         var extra: [(String, String)] = []
         if let filter { extra.append(("filter", filter)) }
         if let sort { extra.append(("sort", sort)) }
@@ -120,13 +140,13 @@ struct LaunchDarkly: Sendable {
         }
         // {"_links": ..., "items": [...], "totalCount": N}, the members written directly.
         var out: [UInt8] = []
-        out.reserveCapacity(members.count * 600 + 512)
+        out.reserveCapacity(page.members.count * 600 + 512)
         out += #"{"_links":"#.utf8
         JSONValue.object(links).write(to: &out)
         out += #","items":["#.utf8
-        for (i, m) in members.enumerated() {
+        for (i, m) in page.members.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            m.write(to: &out, expand: expand)
+            m.write(to: &out, expand: page.expand)
         }
         out += #"],"totalCount":\#(total)}"#.utf8
         return JSON.response(.ok, bytes: out)
