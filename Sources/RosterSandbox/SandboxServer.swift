@@ -11,6 +11,8 @@ public enum SandboxServer {
         /// A file, `:memory:`, or nil for a fresh temporary file.
         public var database: String?
         public var syntheticPeople = 0
+        /// A line per request on stderr (off for benchmarks, where it is a syscall per request).
+        public var logsRequests = true
         public var options = SandboxOptions()
         public init() {}
     }
@@ -27,8 +29,10 @@ public enum SandboxServer {
         let tokens = loopback ? SandboxTokens.fixed : SandboxTokens.random()
         try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, tokens: tokens)
         let shown = tokens
+        var log: (@Sendable (String) -> Void)?
+        if settings.logsRequests { log = { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         let app = Sandbox.application(store: store, options: settings.options, host: settings.host, port: settings.port,
-                                      log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+                                      log: log,
                                       onRunning: { port in
             let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
             var out = "http://\(host):\(port)\n"

@@ -22,6 +22,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Requests per second per token, e.g. 50/s (answered with each vendor's 429).") var rateLimit: String?
     @Option(help: "Injected failures, e.g. 429:0.1,500:0.05,reset:0.02,latency:20ms.") var faults: String?
     @Option(help: "Seed for --faults: the same requests meet the same faults.") var faultSeed: UInt64 = 1
+    @Flag(help: "No line per request on stderr.") var quiet = false
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -29,6 +30,7 @@ struct Serve: ParsableCommand {
         settings.port = port
         settings.database = db
         settings.syntheticPeople = seed
+        settings.logsRequests = !quiet
         guard let rule = SandboxOptions.ContentTypeRule(rawValue: semanticPatch) else {
             throw ValidationError("--semantic-patch must be strict or lenient")
         }
