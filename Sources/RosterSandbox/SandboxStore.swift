@@ -6,9 +6,24 @@ import Synchronization
 /// transaction, so a killed server never leaves half a change behind).
 public final class SandboxStore: Sendable {
     let db: any DatabaseWriter
-    /// Counts writes, so caches of what was read can tell they are stale.
-    private let writes = Atomic<Int>(0)
-    var generation: Int { writes.load(ordering: .acquiring) }
+    /// Writes begun and writes over (committed or not), so caches of what was read can tell
+    /// whether a read saw exactly the state they were made from.
+    private let started = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+
+    /// The number of writes over, read before a read begins, if no write is under way then:
+    /// the database is then in the state those writes left. Nil while a write is under way.
+    var settledGeneration: Int? {
+        let over = finished.load(ordering: .sequentiallyConsistent)
+        return started.load(ordering: .sequentiallyConsistent) == over ? over : nil
+    }
+
+    /// Whether no write has begun since `settledGeneration` gave `generation`. Asked inside a
+    /// read after its first statement (which fixes the read's snapshot), a yes means the read
+    /// sees exactly the state of `generation`.
+    func unchanged(since generation: Int) -> Bool {
+        started.load(ordering: .sequentiallyConsistent) == generation
+    }
 
     /// `path` is a file, or `:memory:`.
     public init(path: String) throws {
@@ -123,14 +138,9 @@ public final class SandboxStore: Sendable {
         try await db.read(body)
     }
 
-    /// A read on the calling thread, for short reads answered many times a second: it saves
-    /// the hop to a database thread and back that `read` makes.
-    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try db.read(body)
-    }
-
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        defer { writes.add(1, ordering: .releasing) }
+        started.add(1, ordering: .sequentiallyConsistent)
+        defer { finished.add(1, ordering: .sequentiallyConsistent) }
         return try await db.write(body)
     }
 }

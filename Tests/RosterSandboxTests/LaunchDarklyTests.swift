@@ -287,6 +287,18 @@ struct LaunchDarklyTests {
         #expect(cursors.lookup("q", offset: 500, generation: 2) == nil, "a write forgets everything")
     }
 
+    /// Page cursors are keyed by a generation that is settled only between writes, so a read
+    /// that overlaps a write neither uses nor makes them.
+    @Test func generationsAreSettledOnlyBetweenWrites() async throws {
+        let store = try SandboxStore(path: ":memory:")
+        let before = try #require(store.settledGeneration)
+        #expect(store.unchanged(since: before))
+        let during = try await store.write { _ in [store.settledGeneration == nil, store.unchanged(since: before)] }
+        #expect(during == [true, false], "while a write is under way nothing is settled")
+        #expect(store.settledGeneration == before + 1)
+        #expect(!store.unchanged(since: before))
+    }
+
     /// The list writes members directly; the bytes must be exactly the member's JSON value.
     @Test func directlyWrittenMembersMatchTheirJSON() async throws {
         let c = try SandboxClient()

@@ -4,7 +4,8 @@ import Testing
 /// Batch runs end to end: the binary runs scripts/onboard-from-csv.roster against a `roster
 /// serve` in another process, and the server's state is read back independently.
 extension EndToEndTests {
-    @Suite struct BatchTests {
+    /// A hung batch (a deadlocked server, say) fails here instead of using up the CI run.
+    @Suite(.timeLimit(.minutes(10))) struct BatchTests {
         let onboard = SandboxProcess.scripts.appendingPathComponent("onboard-from-csv.roster").path
 
         /// Each row's user, membership and invite exist exactly once.

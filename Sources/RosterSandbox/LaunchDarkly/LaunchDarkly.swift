@@ -80,10 +80,16 @@ struct LaunchDarkly: Sendable {
         let filter = q["filter"].map(String.init)
         let sort = q["sort"].map(String.init)
         let cursors = cursors
-        // One read answers the whole request (the token, the count, the page and its teams):
-        // each read is a hop to a database thread and back, and a walk makes thousands.
-        let page = try store.readNow { db throws -> MemberPage in
+        let generation = store.settledGeneration
+        // One read answers the whole request (the token, the count, the page and its teams): a
+        // walk makes thousands, and each read is a hop to a database thread and back. (Reading on
+        // the handler's own thread would save the hop but can deadlock: with every concurrency
+        // thread blocked waiting for a reader, the async reads holding the readers never finish.)
+        let page = try await store.read { db throws -> MemberPage in
             _ = try LaunchDarkly.caller(db, token)
+            // The token's lookup fixed this read's snapshot: the cursors may be used (and made)
+            // only if that snapshot is the state they are keyed by.
+            let settled = generation.flatMap { store.unchanged(since: $0) ? $0 : nil }
             let limit = try intParameter(q["limit"].map(String.init), "limit", default: 20, minimum: 1)
             let offset = try intParameter(q["offset"].map(String.init), "offset", default: 0, minimum: 0)
             let expand = try expand(request)
@@ -91,11 +97,10 @@ struct LaunchDarkly: Sendable {
             if let filter { try query.applyFilter(filter) }
             if let sort { try query.applySort(sort) }
             // Walking the default order page by page seeks past the previous page's last row and
-            // reuses its count, so each page costs the same however deep it is. Nothing is
-            // written inside a read, so the generation read here holds for the whole page.
+            // reuses its count, so each page costs the same however deep it is.
             let key = "\(query.whereSQL)|\(query.statementArguments)|\(query.order)"
-            let generation = store.generation
-            let known = query.order == "seq" ? cursors.lookup(key, offset: offset, generation: generation) : nil
+            let cacheable = settled.flatMap { query.order == "seq" ? $0 : nil }
+            let known = cacheable.flatMap { cursors.lookup(key, offset: offset, generation: $0) }
             let total = try known?.total ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: query.statementArguments) ?? 0
             let rows: RowCursor
             if let after = known?.after {
@@ -115,8 +120,8 @@ struct LaunchDarkly: Sendable {
             }
             let teams = try LDMember.teams(db, of: members.map(\.id))
             for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
-            if query.order == "seq" {
-                cursors.remember(key, generation: generation, total: total, nextOffset: offset + limit, last: last)
+            if let cacheable {
+                cursors.remember(key, generation: cacheable, total: total, nextOffset: offset + limit, last: last)
             }
             return MemberPage(limit: limit, offset: offset, expand: expand, members: members, total: total)
         }
