@@ -145,20 +145,8 @@ struct BinaryTests {
     }
 
     @Test func servePrintsItsURLLogsRequestsAndStopsOnSIGTERM() throws {
-        let p = Process()
-        p.executableURL = RosterProcess.binary
-        p.arguments = ["serve", "--port", "0", "--db", ":memory:"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        var firstLine = Data()
-        while !firstLine.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            firstLine.append(chunk)
-        }
-        let url = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try SandboxProcess(database: ":memory:", logs: true)
+        let url = server.url
         #expect(url.hasPrefix("http://127.0.0.1:"))
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -168,31 +156,17 @@ struct BinaryTests {
         try curl.run()
         curl.waitUntilExit()
         #expect(String(decoding: curlOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200\n")
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(server.stop() == 0)
+        let log = server.log()
         #expect(log.contains("GET /api/v2/members/me 200"))
         #expect(!log.contains("api-sandbox-admin"), "tokens never reach the log")
     }
 
     /// Off loopback the fixed tokens are refused and fresh ones, printed after the URL, work.
     @Test func serveOffLoopbackMakesFreshTokens() throws {
-        let p = Process()
-        p.executableURL = RosterProcess.binary
-        p.arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--db", ":memory:"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
-        var text = Data()
-        while text.filter({ $0 == UInt8(ascii: "\n") }).count < 7 {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text.append(chunk)
-        }
-        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        let server = try SandboxProcess(database: ":memory:", arguments: ["--host", "0.0.0.0"])
+        defer { server.stop() }
+        let lines = server.lines(7)
         try #require(lines.count >= 7, "\(lines)")
         let port = try #require(lines[0].split(separator: ":").last)
         func token(_ label: String) -> String { lines.first { $0.hasPrefix(label + ": ") }.map { String($0.dropFirst(label.count + 2)) } ?? "" }

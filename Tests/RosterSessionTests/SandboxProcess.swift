@@ -5,31 +5,49 @@ import Testing
 /// its store holds, read over HTTP by Python, independently of roster's own client.
 final class SandboxProcess {
     let process: Process
-    let url: String
+    private(set) var url = ""
     let database: String
+    private let output: FileHandle
+    private let errors: FileHandle?
+    private var printed = Data()
 
-    init(database: String, arguments: [String] = []) throws {
+    /// `logs`: keep the request log (stderr) for `log()`; otherwise it is dropped.
+    init(database: String, arguments: [String] = [], logs: Bool = false) throws {
         self.database = database
         process = Process()
         process.executableURL = RosterProcess.binary
         process.arguments = ["serve", "--port", "0", "--db", database] + arguments
-        let out = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = logs ? err : FileHandle.nullDevice
+        output = out.fileHandleForReading
+        errors = logs ? err.fileHandleForReading : nil
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        url = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        try #require(url.hasPrefix("http://127.0.0.1:"), "roster serve did not start")
+        url = lines(1).first ?? ""
+        try #require(url.hasPrefix("http://"), "roster serve did not start")
     }
 
-    func stop() {
+    /// The first `count` lines the server printed (the URL, then any tokens), waiting for them.
+    func lines(_ count: Int) -> [String] {
+        while printed.filter({ $0 == UInt8(ascii: "\n") }).count < count {
+            let chunk = output.availableData
+            if chunk.isEmpty { break }
+            printed.append(chunk)
+        }
+        return String(decoding: printed, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// Stops the server (SIGTERM) and says how it ended.
+    @discardableResult
+    func stop() -> Int32 {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// The request log, once the server has stopped.
+    func log() -> String {
+        errors.map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) } ?? ""
     }
 
     /// Everything onboarding touches: Box logins, memberships as "login group role", LaunchDarkly emails.
