@@ -40,8 +40,14 @@ enum Help {
             onboard "ada@example.com" 42 role=admin      # called like a command
             let r = onboard("ada@example.com", 42)       # or like a function
             """,
+        "profiles": """
+            use NAME                      later commands go to profile NAME of config.toml (sandbox is always one)
+            ld members list --profile NAME  this one command goes to NAME (read from one profile, write to another)
+            roster profiles               lists them, tokens never shown; roster --profile NAME picks one for a run
+            """,
         "repl": """
-            TAB completes keywords, builtins, verbs, parameters, $variables and $var.fields; TAB TAB lists choices.
+            TAB completes keywords, builtins, verbs, parameters, allowed values (role=<TAB>), $variables and
+            $var.fields; TAB TAB lists choices.
             Ctrl-C drops the line or stops the running command; Ctrl-D leaves.
             :record FILE    write each statement that succeeds from now on into FILE (:record off stops)
             :quit           leave
@@ -65,7 +71,7 @@ enum Help {
     static let keywordTopics: [String: String] = [
         "let": "variables", "if": "control", "else": "control", "for": "control", "while": "control",
         "break": "control", "continue": "control", "return": "functions", "def": "functions",
-        "try": "control", "catch": "control", "exit": "control", "source": "control",
+        "try": "control", "catch": "control", "use": "profiles", "exit": "control", "source": "control",
         "where": "pipelines", "select": "pipelines", "sort": "pipelines", "first": "pipelines",
         "count": "pipelines", "each": "pipelines",
     ]

@@ -5,7 +5,7 @@ import RosterSandbox
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roster serve",
-        abstract: "Serve the sandbox (LaunchDarkly members, Losant instance tokens, Box memberships) over HTTP.",
+        abstract: "Serve the sandbox (LaunchDarkly members, Losant instance tokens, Box users, groups and memberships) over HTTP.",
         discussion: """
             Prints the URL as the first line. On loopback the fixed tokens work (LaunchDarkly api-sandbox-admin, \
             api-sandbox-reader; Losant losant-sandbox-all, losant-sandbox-read; Box box-sandbox-admin, box-sandbox-user); \

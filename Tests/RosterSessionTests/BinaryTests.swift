@@ -162,6 +162,26 @@ struct BinaryTests {
         #expect(!log.contains("api-sandbox-admin"), "tokens never reach the log")
     }
 
+    /// `--profile NAME` on one command sends only that call to NAME; `ROSTER_SANDBOX_URL` points
+    /// a whole run at a running server. Which server got each write is read back from both.
+    @Test func oneCommandGoesToAnotherProfileAndTheSandboxURLComesFromTheEnvironment() throws {
+        let server = try SandboxProcess(database: ":memory:")
+        defer { server.stop() }
+        let config = try RosterProcess.temporaryDirectory().appendingPathComponent("config.toml")
+        try "[profiles.other]\nlaunchdarkly = { url = \"\(server.url)\", token_env = \"OTHER_LD\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", """
+            let invited = ld members invite email=far@example.com role=reader --profile other
+            print (len(list(ld members list filter=query:far@example.com)))
+            print (len(list(ld members list filter=query:far@example.com --profile other)))
+            """], environment: ["ROSTER_CONFIG": config.path, "OTHER_LD": "api-sandbox-admin"])
+        #expect(r.status == 0 && r.out == "0\n1\n", "\(r.out)\(r.err)")
+        let viaEnvironment = try RosterProcess.run(["-c", "ld members invite email=env@example.com role=reader"],
+                                                   environment: ["ROSTER_SANDBOX_URL": server.url, "ROSTER_CONFIG": config.path])
+        #expect(viaEnvironment.status == 0, "\(viaEnvironment.err)")
+        let emails = try server.state().ld_emails
+        #expect(emails.contains("far@example.com") && emails.contains("env@example.com"))
+    }
+
     /// Off loopback the fixed tokens are refused and fresh ones, printed after the URL, work.
     @Test func serveOffLoopbackMakesFreshTokens() throws {
         let server = try SandboxProcess(database: ":memory:", arguments: ["--host", "0.0.0.0"])

@@ -25,6 +25,18 @@ struct REPLTests {
         #expect(s.endOfInput() == 0)
     }
 
+    /// Colour (bold table headers) on a terminal, unless NO_COLOR is set to something.
+    @Test func tableHeadersAreBoldUnlessNoColor() throws {
+        let s = try PtySession(environment: ["XDG_STATE_HOME": state.path, "HOME": state.path, "NO_COLOR": ""])
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        let shown = s.line("[{name: \"ada\"}]")
+        #expect(shown.contains("\u{1B}[1mname\u{1B}[0m\r\nada"), "bold header: \(shown)")
+        #expect(s.endOfInput() == 0)
+        let plain = try start()
+        #expect(!plain.line("[{name: \"ada\"}]").contains("\u{1B}["), "NO_COLOR=1: no escapes")
+        #expect(plain.endOfInput() == 0)
+    }
+
     @Test func tabCompletesWordsVariablesAndFields() throws {
         let s = try start()
         s.line("let member_count = {total: 5}")
