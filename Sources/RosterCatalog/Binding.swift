@@ -11,8 +11,6 @@ public struct PreparedRequest: Sendable {
     /// JSON bodies: one, or several when a list is sent in chunks (LaunchDarkly invites).
     public var bodies: [Value]
     public var contentType: String?
-    /// `--profile NAME` on the command: the profile this one call uses.
-    public var profile: String?
 
     /// `path?query`, percent-encoded.
     public var target: String {
@@ -52,11 +50,12 @@ struct Binder {
     func bind(_ arguments: [CommandArgument], at range: SourceRange) throws -> PreparedRequest {
         var given: [String: (Value, SourceRange)] = [:]
         var positionals: [(Value, SourceRange)] = []
-        var profile: String?
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
             switch a.kind {
+            case .named("profile", _):
+                break  // read by `profile(in:)` before binding
             case .named(let name, let value):
                 try accept(name, value, a.range, into: &given)
             case .positional(let value):
@@ -65,11 +64,7 @@ struct Binder {
                 // `--name value` for a valued parameter (and --profile); `--name` alone for a boolean.
                 let takesValue = name == "profile" || (operation.parameter(name).map { $0.kind != .boolean } ?? false)
                 if takesValue, i + 1 < arguments.count, case .positional(let value) = arguments[i + 1].kind {
-                    if name == "profile" {
-                        profile = try value.text()
-                    } else {
-                        try accept(name, value, a.range.to(arguments[i + 1].range), into: &given)
-                    }
+                    if name != "profile" { try accept(name, value, a.range.to(arguments[i + 1].range), into: &given) }
                     i += 1
                 } else {
                     try accept(name, .bool(true), a.range, into: &given)
@@ -102,7 +97,7 @@ struct Binder {
             if let d = p.defaultValue { converted[p.name] = d }
         }
         var request = PreparedRequest(operation: operation, method: operation.method, path: try path(converted, at: range),
-                                      query: [], bodies: [], contentType: nil, profile: profile)
+                                      query: [], bodies: [], contentType: nil)
         for p in operation.parameters where p.location == .query {
             guard let v = converted[p.name] else { continue }
             request.query.append((p.wire, Binder.queryText(v)))
@@ -118,9 +113,11 @@ struct Binder {
         return request
     }
 
-    /// `--profile NAME` among the arguments, read before binding (the profile supplies defaults).
+    /// `--profile NAME` (or `profile=NAME`) among the arguments, read before binding (the
+    /// profile supplies defaults).
     static func profile(in arguments: [CommandArgument]) -> String? {
         for (i, a) in arguments.enumerated() {
+            if case .named("profile", let v) = a.kind { return try? v.text() }
             if case .flag("profile") = a.kind, i + 1 < arguments.count, case .positional(let v) = arguments[i + 1].kind {
                 return try? v.text()
             }
@@ -143,20 +140,20 @@ struct Binder {
 
     /// The value as the parameter's declared type (a bare `57645` becomes the string Box expects).
     func convert(_ given: Value, to p: Parameter, at r: SourceRange) throws -> Value {
-        // A lazy list (a range, a pipeline, a page stream) is read whole when a list is wanted.
+        // A lazy list (a range, a pipeline, a page stream, an open file) is read whole when a
+        // list is wanted, through the same visit loops use (which starts a stream and marks it read).
         var value = given
-        if [.strings, .records, .any].contains(p.kind) {
+        if [.strings, .records].contains(p.kind) {
             switch given {
-            case .range(let a, let b): value = .list((a..<max(a, b)).map { .int($0) })
-            case .stream(let s):
+            case .range, .stream:
                 var items: [Value] = []
-                while let v = try s.next() { items.append(v) }
+                try given.forEachElement { items.append($0) }
                 value = .list(items)
             default: break
             }
         }
         func wrong(_ expected: String) -> RuntimeError {
-            RuntimeError(ErrorValue(code: "invalid_argument", message: "\(p.name)= must be \(expected), got \(value.typeName) \(Binder.show(value))"), at: r)
+            RuntimeError(ErrorValue(code: "invalid_argument", message: "\(p.name)= must be \(expected), got \([value.typeName, Binder.show(value)].filter { !$0.isEmpty }.joined(separator: " "))"), at: r)
         }
         let result: Value
         switch p.kind {
@@ -168,7 +165,7 @@ struct Binder {
         case .integer:
             switch value {
             case .int: result = value
-            case .double(let d) where d == d.rounded(): result = .int(Int(d))
+            case .double(let d): guard let n = Int(exactly: d) else { throw wrong("an integer") }; result = .int(n)
             case .string(let s): guard let n = Int(s) else { throw wrong("an integer") }; result = .int(n)
             default: throw wrong("an integer")
             }
@@ -199,8 +196,6 @@ struct Binder {
                 throw wrong("a list of records")
             }
             result = value
-        case .any:
-            result = value
         }
         if let allowed = p.allowed, case .string(let s) = result, !allowed.contains(s) {
             let hint = Suggest.hint(s, allowed)
@@ -210,6 +205,9 @@ struct Binder {
     }
 
     static func show(_ v: Value) -> String {
+        // A stream or range is named, not shown: showing would read it (a listing, page by page).
+        if case .stream = v { return "" }
+        if case .range = v { return "" }
         let text = (try? v.json()) ?? v.typeName
         return text.count > 40 ? String(text.prefix(40)) + "..." : text
     }

@@ -18,7 +18,7 @@ public enum Service: String, Sendable, CaseIterable {
 /// One parameter of an operation: what the user writes, and where and how it goes on the wire.
 public struct Parameter: Sendable {
     public enum Kind: String, Sendable {
-        case string, integer, boolean, strings = "list of strings", record, records = "list of records", any
+        case string, integer, boolean, strings = "list of strings", record, records = "list of records"
         /// Box's `{"id": "..."}` wrapper around an id.
         case reference = "id"
     }

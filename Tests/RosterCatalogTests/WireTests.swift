@@ -88,6 +88,8 @@ import RosterCatalog
             ("box memberships list", "test.roster:1:1: error: box memberships list needs one of group= or user="),
             ("ld members add-teams id=x teams={a: 1}", "test.roster:1:27: error: teams= must be a list of strings, got record {\"a\":1}"),
             ("box users get 1 2", "test.roster:1:17: error: box users get takes no more positional values"),
+            ("ld members list limit=1e19", "test.roster:1:17: error: limit= must be an integer, got double 1e+19"),
+            ("box users get id=(1..3)", "test.roster:1:15: error: id= must be a string, got range"),
         ]
         for (source, message) in cases {
             let r = await run(source, catalog: catalog)

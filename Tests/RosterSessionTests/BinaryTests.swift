@@ -173,13 +173,24 @@ struct BinaryTests {
             let invited = ld members invite email=far@example.com role=reader --profile other
             print (len(list(ld members list filter=query:far@example.com)))
             print (len(list(ld members list filter=query:far@example.com --profile other)))
+            print (len(list(ld members list filter=query:far@example.com profile=other)))
             """], environment: ["ROSTER_CONFIG": config.path, "OTHER_LD": "api-sandbox-admin"])
-        #expect(r.status == 0 && r.out == "0\n1\n", "\(r.out)\(r.err)")
+        #expect(r.status == 0 && r.out == "0\n1\n1\n", "\(r.out)\(r.err)")
         let viaEnvironment = try RosterProcess.run(["-c", "ld members invite email=env@example.com role=reader"],
                                                    environment: ["ROSTER_SANDBOX_URL": server.url, "ROSTER_CONFIG": config.path])
         #expect(viaEnvironment.status == 0, "\(viaEnvironment.err)")
         let emails = try server.state().ld_emails
         #expect(emails.contains("far@example.com") && emails.contains("env@example.com"))
+    }
+
+    /// A list parameter given an open file reads the whole file (it used to send an empty list:
+    /// the stream was pulled without being started).
+    @Test func aListParameterTakesAnOpenFile() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "\"alpha\"\n\"beta\"\n".write(to: dir.appendingPathComponent("teams.ndjson"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--dry-run", "--sandbox-db", ":memory:", "-c",
+                                       "let r = ld members add-teams id=64b000000000000000000003 teams=(open \"teams.ndjson\")"], directory: dir)
+        #expect(r.status == 0 && r.out.contains(#"/api/v2/members/64b000000000000000000003/teams {"teamKeys":["alpha","beta"]}"#), "\(r.out)\(r.err)")
     }
 
     /// Off loopback the fixed tokens are refused and fresh ones, printed after the URL, work.
