@@ -8,9 +8,11 @@ extension Session {
     public func repl(historyPath: String? = Paths.historyFile()) -> Int32 {
         Signals.installInterruptHandler()
         return Signals.runOnLargeStack { [self] in
+            // The batch flags hold at the prompt too: `roster --dry-run` must not send writes.
+            if let failed = startBatch() { return failed }
             let completer = ReplCompleter(interpreter: interpreter, host: host)
             let reader = EditLineReader(programName: "roster", historyPath: historyPath, completer: completer)
-            return loop(reader)
+            return finishBatch(loop(reader))
         }
     }
 

@@ -25,6 +25,19 @@ struct REPLTests {
         #expect(s.endOfInput() == 0)
     }
 
+    /// `roster --dry-run` at the prompt plans writes and sends none (it used to send them: only
+    /// script runs set the batch flags up).
+    @Test func dryRunHoldsAtThePrompt() throws {
+        let s = try PtySession(arguments: ["--dry-run", "--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        let shown = s.line("let m = box memberships add user=20000006 group=57001 role=member")
+        #expect(shown.contains("plan: POST ") && shown.contains("/2.0/group_memberships"), "\(shown)")
+        let listed = s.line("print (box memberships list group=57001 | where .user.id == \"20000006\" | count)")
+        #expect(listed.contains("\r\n0\r\n"), "nothing was added: \(listed)")
+        #expect(s.endOfInput() == 0)
+        #expect(s.screen.contains("dry run: 1 write planned, none sent"), "\(s.screen)")
+    }
+
     /// Colour (bold table headers) on a terminal, unless NO_COLOR is set to something.
     @Test func tableHeadersAreBoldUnlessNoColor() throws {
         let s = try PtySession(environment: ["XDG_STATE_HOME": state.path, "HOME": state.path, "NO_COLOR": ""])
