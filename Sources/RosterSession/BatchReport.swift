@@ -33,17 +33,23 @@ final class BatchReport {
     private var loopFailed = 0
     private var lastDrawn = 0.0
     private var drawn = false
+    /// The failures file being written, and where it goes when the run ends.
+    private var failuresPaths: (pending: String, final: String)?
 
     init(err: TextOutput, failures: String?) throws {
         self.err = err
         progress = err.isTerminal
         failuresPath = failures
         if let failures {
+            // Written beside the file and moved over it at the end: the run may be reading the
+            // previous failures file as its input (the retry the summary suggests).
             let full = (failures as NSString).expandingTildeInPath
-            guard FileManager.default.createFile(atPath: full, contents: nil), let handle = FileHandle(forWritingAtPath: full) else {
+            let pending = full + ".pending"
+            guard FileManager.default.createFile(atPath: pending, contents: nil), let handle = FileHandle(forWritingAtPath: pending) else {
                 throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)'")
             }
             failuresFile = handle
+            failuresPaths = (pending, full)
         }
     }
 
@@ -101,5 +107,9 @@ final class BatchReport {
     func close() {
         try? failuresFile?.close()
         failuresFile = nil
+        if let (pending, full) = failuresPaths {
+            _ = rename(pending, full)
+            failuresPaths = nil
+        }
     }
 }

@@ -193,6 +193,20 @@ struct BinaryTests {
         #expect(r.status == 0 && r.out.contains(#"/api/v2/members/64b000000000000000000003/teams {"teamKeys":["alpha","beta"]}"#), "\(r.out)\(r.err)")
     }
 
+    /// A run may read its previous failures file and write the new one to the same path: the
+    /// new one replaces the old only when the run ends (it used to be emptied at the start).
+    @Test func aRerunReadsAndRewritesTheSameFailuresFile() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let first = try RosterProcess.run(["--keep-going", "--failures", "f.jsonl", "-c", "for x in [1, 2] { fail(\"no $x\") }"], directory: dir)
+        #expect(first.status == 1)
+        let again = try RosterProcess.run(["--keep-going", "--failures", "f.jsonl", "-c",
+                                           "for x in (open \"f.jsonl\") { print \"retry $x\"; if $x == 1 { fail(\"still\") } }"], directory: dir)
+        #expect(again.status == 1 && again.out == "retry 1\nretry 2\n", "\(again.out)\(again.err)")
+        let left = try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(left.count == 1 && left[0].hasSuffix(#""input":1}"#), "\(left)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("f.jsonl.pending").path))
+    }
+
     /// Off loopback the fixed tokens are refused and fresh ones, printed after the URL, work.
     @Test func serveOffLoopbackMakesFreshTokens() throws {
         let server = try SandboxProcess(database: ":memory:", arguments: ["--host", "0.0.0.0"])
