@@ -7,7 +7,7 @@ extension Catalog {
     func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, part: Int) throws -> Value {
         if let plan { return plan.add(request, body: body, url: target.url, site: site) }
         guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
-        let entry = try journal.begin(request, body: body, site: site, part: part)
+        let entry = try journal.begin(request, body: body, profile: target.profile, site: site, part: part)
         switch entry.prior {
         case .done(let result):
             return result

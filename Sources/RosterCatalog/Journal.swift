@@ -79,8 +79,8 @@ public final class Journal: @unchecked Sendable {
     // MARK: the write path
 
     /// Names a write and says what earlier runs did with it.
-    public func begin(_ request: PreparedRequest, body: Value?, site: CallSite, part: Int) throws -> Entry {
-        let name = Journal.name(request, body: body, site: site, part: part)
+    public func begin(_ request: PreparedRequest, body: Value?, profile: String, site: CallSite, part: Int) throws -> Entry {
+        let name = Journal.name(request, body: body, profile: profile, site: site, part: part)
         let (key, state): (UInt128, State?) = lock.withLock {
             let base = FNV.hash(name)
             let n = occurrences[base, default: 0]
@@ -236,13 +236,13 @@ public final class Journal: @unchecked Sendable {
 
     // MARK: names
 
-    /// What identifies a write across runs. The location is the script's file name (not the
-    /// path it was run by) with line and column.
-    static func name(_ request: PreparedRequest, body: Value?, site: CallSite, part: Int) -> String {
+    /// What identifies a write across runs: the profile it goes to, the request, and where the
+    /// script makes it (the file's name, not the path it was run by, with line and column).
+    static func name(_ request: PreparedRequest, body: Value?, profile: String, site: CallSite, part: Int) -> String {
         let (line, column) = site.range.location
         let file = (site.range.file.name as NSString).lastPathComponent
         let json = (try? body.map { try Secrets.redacted($0).json() }) ?? nil
-        return "\(request.operation.service.rawValue) \(request.method) \(request.target) \(json ?? "-") @\(file):\(line):\(column) \(site.iterations) \(part)"
+        return "\(profile) \(request.operation.service.rawValue) \(request.method) \(request.target) \(json ?? "-") @\(file):\(line):\(column) \(site.iterations) \(part)"
     }
 
     static func seconds(_ v: Value?) -> Double {

@@ -168,7 +168,8 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             throw ErrorValue(code: "unknown_profile", message: "profile '\(name)' does not configure \(service.displayName) (add [profiles.\(name)] \(Profiles.serviceKeys.first { $0.value == service }!.key) = { url = ..., token_env = ... })")
         }
         do {
-            return ServiceTarget(url: config.url, token: try Profiles.token(config, environment: environment, profile: name, service: service), instance: config.instance)
+            return ServiceTarget(url: config.url, token: try Profiles.token(config, environment: environment, profile: name, service: service),
+                                 instance: config.instance, profile: name)
         } catch let e as ConfigError {
             throw ErrorValue(code: "missing_token", message: e.description)
         }

@@ -11,11 +11,16 @@ public struct ServiceTarget: Sendable {
     public var token: String
     /// Losant's default instance id.
     public var instance: String?
+    /// The profile it comes from: part of what identifies a journaled write, so one journal
+    /// used against staging and then production does not answer production from staging.
+    /// (Not the URL: the embedded sandbox's port changes from run to run.)
+    public var profile: String
 
-    public init(url: String, token: String, instance: String? = nil) {
+    public init(url: String, token: String, instance: String? = nil, profile: String = "sandbox") {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
         self.instance = instance
+        self.profile = profile
     }
 }
 

@@ -128,6 +128,28 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(text.contains(#""token":"(redacted)""#))
     }
 
+    /// The same write to another profile is a different write: one journal used against one
+    /// profile and then another must not answer the second from the first.
+    @Test func aJournalTellsProfilesApart() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let script = "let u = box users create name=P login=profiled@example.com\nprint $u.login"
+        let first = LosingSender(lose: 0)
+        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        #expect(firstRun.error == nil && first.methods == ["POST"], "\(firstRun.error ?? "")")
+
+        let profiles = try Profiles.parse("[profiles.other]\nbox = { url = \"\(sandbox.url)\", token_env = \"OTHER_BOX\" }\n", path: "test.toml")
+        let other = LosingSender(lose: 0)
+        let url = sandbox.url
+        let c = Catalog(targets: try SessionTargets(profiles: profiles, environment: ["OTHER_BOX": "box-sandbox-admin"]) { url },
+                        transport: Transport(sender: other))
+        c.journal = try Journal(path: path)
+        c.profile = "other"
+        let second = await run(script, catalog: c)
+        #expect(other.methods == ["POST"], "sent, not answered from the journal")
+        #expect(second.error?.contains("409") == true, "the login exists now: \(second.error ?? "no error")")
+    }
+
     @Test func aWriteLeftInDoubtByACrashIsCheckedBeforeItIsSentAgain() async throws {
         let sandbox = try await LiveSandbox.start()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
