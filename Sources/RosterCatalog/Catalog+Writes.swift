@@ -40,7 +40,7 @@ extension Catalog {
         for round in 1...transport.policy.maxAttempts {
             if round > 1 {
                 guard transport.gates[op.service]!.spendRetry() else { break }
-                let wait = min(transport.policy.maxDelay, transport.policy.baseDelay * pow(2, Double(round - 1))) * Double.random(in: 0.5..<1)
+                let wait = transport.policy.backoff(attempt: round, random: Double.random(in: 0.5..<1))
                 try Blocking.run { try await transport.clock.sleep(wait) }
             }
             var resend = body

@@ -130,20 +130,3 @@ public final class Catalog: @unchecked Sendable {
         return ErrorValue(code: code, message: message, status: reply.status, operation: op.name, requestID: requestID, body: body)
     }
 }
-
-enum HTTPStatus {
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 400: "bad request"
-        case 401: "unauthorized"
-        case 403: "forbidden"
-        case 404: "not found"
-        case 405: "method not allowed"
-        case 409: "conflict"
-        case 429: "too many requests"
-        case 500: "internal server error"
-        case 503: "service unavailable"
-        default: "HTTP \(status)"
-        }
-    }
-}

@@ -50,8 +50,12 @@ public struct RetryPolicy: Sendable {
             // Spread the waiters a little so they do not all return at the same instant.
             return .retry(after: max(0, wait) + random * baseDelay)
         }
-        let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
-        return .retry(after: random * ceiling)
+        return .retry(after: backoff(attempt: attempt, random: random))
+    }
+
+    /// Exponential backoff with jitter: `random` (in 0..<1) of the capped ceiling for `attempt`.
+    public func backoff(attempt: Int, random: Double) -> Double {
+        random * min(maxDelay, baseDelay * pow(2, Double(attempt - 1)))
     }
 }
 

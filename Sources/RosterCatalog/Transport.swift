@@ -5,6 +5,14 @@ import NIOHTTP1
 import NIOPosix
 import RosterScript
 
+enum HTTPStatus {
+    /// The status's reason phrase, lower-case as roster's messages write it ("409 conflict").
+    static func reason(_ status: Int) -> String {
+        let phrase = HTTPResponseStatus(statusCode: status).reasonPhrase
+        return phrase.isEmpty ? "HTTP \(status)" : phrase.lowercased()
+    }
+}
+
 /// Where one service's requests go, and with which token.
 public struct ServiceTarget: Sendable {
     public var url: String
