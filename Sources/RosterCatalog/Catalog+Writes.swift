@@ -10,6 +10,10 @@ extension Catalog {
         let entry = try journal.begin(request, body: body, profile: target.profile, site: site, part: part)
         switch entry.prior {
         case .done(let result):
+            let hidden = Secrets.redactedKeys(in: result)
+            if !hidden.isEmpty {
+                warn("\(site.range): warning: \(request.operation.name) was done by an earlier run with this journal, so it is not sent again; its answer's \(hidden.joined(separator: ", ")) was shown once, then, and is not kept, so it reads (redacted) here")
+            }
             return result
         case .inDoubt(let since):
             // An earlier run sent it and never learnt the outcome: find out before sending again.

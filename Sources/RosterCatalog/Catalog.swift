@@ -25,6 +25,8 @@ public final class Catalog: @unchecked Sendable {
     public var plan: Plan?
     /// --journal FILE: writes are recorded here, and replayed from it.
     public var journal: Journal?
+    /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.
+    public var warn: @Sendable (String) -> Void = { _ in }
 
     public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
         self.operations = operations
@@ -77,10 +79,12 @@ public final class Catalog: @unchecked Sendable {
             if op.pagination == .boxMarker, HTTPPages.queryValue(first, "usemarker") == nil {
                 first = HTTPPages.replacing(first, "usemarker", with: "true")
             }
-            let pages = try HTTPPages(operation: op, first: first) { path in
-                try await transport.perform(request, target: path, body: nil, to: target)
-            }
-            return .stream(ValueStream(label: op.name, source: pages))
+            let fetch: HTTPPages.Fetch = { path in try await transport.perform(request, target: path, body: nil, to: target) }
+            let pages = try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch)
+            // A second reading of the result lists it again, from the first page.
+            return .stream(ValueStream(label: op.name, totalCount: pages.totalCount, first: pages) {
+                try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch)
+            })
         }
         let bodies: [Value?] = request.bodies.isEmpty ? [nil] : request.bodies
         var results: [Value] = []

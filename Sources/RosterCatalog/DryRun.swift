@@ -120,4 +120,17 @@ enum Secrets {
         default: return v
         }
     }
+
+    /// The secret fields `redacted` blanked out in `v` (a journal's answer replayed).
+    static func redactedKeys(in v: Value) -> [String] {
+        switch v {
+        case .record(let r):
+            return r.flatMap { k, x -> [String] in
+                if keys.contains(k), case .string("(redacted)") = x { return [k] }
+                return redactedKeys(in: x)
+            }
+        case .list(let l): return l.flatMap(redactedKeys)
+        default: return []
+        }
+    }
 }

@@ -14,6 +14,10 @@ import RosterScript
 /// Each line goes out in one write(2) on a file opened for appending, so a SIGKILL at any
 /// instant leaves whole lines and at most one torn last line, which the next run cuts off (an
 /// intent cut short was never acted on: the request goes out only after its intent is written).
+/// An intent is on disk (fdatasync) before its request leaves, so power loss cannot forget a
+/// write that went out; intents appended while a sync runs share the next one (group commit),
+/// which keeps parallel loops fast. A run holds an exclusive lock on the file (flock) from open
+/// to exit: a second run with the same journal stops at once (exit 75) naming the holder.
 /// No token is ever in it: tokens travel in headers, and secret body fields are redacted.
 public final class Journal: @unchecked Sendable {
     public enum Prior {
@@ -49,6 +53,11 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     private let fd: Int32
     private let lock = NSLock()
+    /// Group commit: lines appended, lines known to be on disk, and whether a sync is running.
+    private let syncs = NSCondition()
+    private var appended = 0
+    private var synced = 0
+    private var syncing = false
     private var states: [UInt128: State] = [:]
     private var occurrences: [UInt128: Int] = [:]
     private var size: Int64
@@ -60,14 +69,25 @@ public final class Journal: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let full = (path as NSString).expandingTildeInPath
+        let existed = FileManager.default.fileExists(atPath: full)
         fd = open(full, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw ErrorValue(code: "journal_unavailable", message: "cannot open the journal '\(path)': \(String(cString: strerror(errno)))")
         }
         size = 0
         do {
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let busy = errno == EWOULDBLOCK
+                let holder = busy ? Journal.lastRunPID(fd: fd).map { " (process \($0))" } ?? "" : ""
+                throw ErrorValue(code: busy ? "journal_locked" : "journal_unavailable",
+                                 message: busy ? "the journal '\(path)' is in use by another run\(holder); wait for it to end, or name another journal"
+                                     : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
+            }
             try load()
-            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(ISOTime.format(Date().timeIntervalSince1970))]))
+            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(ISOTime.format(Date().timeIntervalSince1970)),
+                                "pid": .int(Int(getpid()))]))
+            try sync(upTo: appended)
+            if !existed { Journal.syncDirectory(of: full) }
         } catch {
             close(fd)
             throw error
@@ -108,7 +128,52 @@ public final class Journal: @unchecked Sendable {
         if !site.iterations.isEmpty { r["iterations"] = .list(site.iterations.map { .int($0) }) }
         r["time"] = .double(time)
         try append(.record(r))
+        try sync(upTo: lock.withLock { appended })
         lock.withLock { states[entry.key] = .intended(since: time) }
+    }
+
+    /// Returns once the first `line` lines are on disk. One caller syncs for everyone waiting;
+    /// lines appended meanwhile wait for the next sync, which covers them all.
+    private func sync(upTo line: Int) throws {
+        syncs.lock()
+        defer { syncs.unlock() }
+        while synced < line {
+            if syncing {
+                syncs.wait()
+                continue
+            }
+            syncing = true
+            let target = lock.withLock { appended }
+            syncs.unlock()
+            let failed = fdatasync(fd) != 0 ? errno : 0
+            syncs.lock()
+            syncing = false
+            syncs.broadcast()
+            if failed != 0 {
+                throw ErrorValue(code: "journal_write_failed", message: "cannot sync the journal '\(path)' to disk: \(String(cString: strerror(failed)))")
+            }
+            synced = max(synced, target)
+        }
+    }
+
+    /// A new journal's directory entry on disk too (else power loss could lose the file).
+    static func syncDirectory(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let d = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard d >= 0 else { return }
+        _ = fsync(d)
+        close(d)
+    }
+
+    /// The process named by the last run header, for the message when the journal is busy.
+    static func lastRunPID(fd: Int32) -> Int? {
+        var pid: Int?
+        try? lines(fd: fd) { bytes, complete in
+            guard complete, let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v,
+                  case .string("roster")? = r["journal"] else { return }
+            if case .int(let p)? = r["pid"] { pid = p }
+        }
+        return pid
     }
 
     /// Runs the write and appends its outcome: the answer, or the server's refusal. Anything
@@ -152,6 +217,7 @@ public final class Journal: @unchecked Sendable {
                 done += n
             }
             size += Int64(bytes.count)
+            appended += 1
             return offset
         }
     }

@@ -8,6 +8,8 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     typealias Fetch = @Sendable (String) async throws -> WireReply
 
     let operation: Operation
+    /// The service's base URL: a next-page link must stay on it.
+    let origin: String
     let fetch: Fetch
     let totalCount: Int?
     private var pending: [Value]?
@@ -20,12 +22,13 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     }
 
     /// Fetches the first page (blocking the interpreter's thread) and starts on the second.
-    init(operation: Operation, first target: String, fetch: @escaping Fetch) throws {
+    init(operation: Operation, origin: String, first target: String, fetch: @escaping Fetch) throws {
         self.operation = operation
+        self.origin = origin
         self.fetch = fetch
-        let page = try Blocking.run { try await HTTPPages.load(operation, target, fetch) }
+        let page = try Blocking.run { try await HTTPPages.load(operation, origin, target, fetch) }
         if operation.pagination == .boxOffset, let total = page.total, let limit = HTTPPages.queryValue(target, "limit").flatMap(Int.init),
-           total > 10_000 + limit {
+           limit > 0, limit <= 1000, total > 10_000 + limit {
             throw ErrorValue(code: "offset_limit", message: """
                 this list has \(total) entries, but Box pages by offset only up to 10000, so the last \(total - 10_000 - limit) \
                 could not be reached; narrow the list (e.g. filter_term=) or, for users, use box users list (marker paging)
@@ -33,7 +36,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         }
         totalCount = page.total
         pending = page.items
-        if let next = page.next { prefetch = HTTPPages.start(operation, next, fetch) }
+        if let next = page.next { prefetch = HTTPPages.start(operation, origin, next, fetch) }
     }
 
     func nextPage() throws -> [Value]? {
@@ -44,23 +47,24 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         guard let task = prefetch else { return nil }
         prefetch = nil
         let page = try Blocking.run { try await task.value }
-        if let next = page.next { prefetch = HTTPPages.start(operation, next, fetch) }
+        if let next = page.next { prefetch = HTTPPages.start(operation, origin, next, fetch) }
         return page.items
     }
 
     deinit { prefetch?.cancel() }
 
-    static func start(_ operation: Operation, _ target: String, _ fetch: @escaping Fetch) -> Task<Page, Error> {
-        Task { try await load(operation, target, fetch) }
+    static func start(_ operation: Operation, _ origin: String, _ target: String, _ fetch: @escaping Fetch) -> Task<Page, Error> {
+        Task { try await load(operation, origin, target, fetch) }
     }
 
-    static func load(_ operation: Operation, _ target: String, _ fetch: Fetch) async throws -> Page {
+    static func load(_ operation: Operation, _ origin: String, _ target: String, _ fetch: Fetch) async throws -> Page {
         let reply = try await fetch(target)
         let body = try Catalog.decode(reply, operation)
         guard case .record(let r) = body, case .list(let items)? = r[operation.itemsKey ?? "items"] else {
             throw ErrorValue(code: "unexpected_response", message: "the \(operation.service.displayName) answer has no \(operation.itemsKey ?? "items") list", operation: operation.name)
         }
-        return Page(items: items, next: nextTarget(operation, target, r, count: items.count), total: total(operation, r))
+        let next = try nextTarget(operation, target, r, count: items.count).map { try onOrigin($0, origin, operation) }
+        return Page(items: items, next: next, total: total(operation, r))
     }
 
     static func total(_ operation: Operation, _ body: Record) -> Int? {
@@ -81,16 +85,32 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         case .launchDarklyLinks:
             guard case .record(let links)? = body["_links"], case .record(let next)? = links["next"], case .string(let href)? = next["href"] else { return nil }
             return href
+        // The numbers are the server's: a page is followed only if it moves forward and the
+        // arithmetic fits (a hostile or broken reply ends the listing, never traps or loops).
         case .losantPages:
-            guard let page = int("page"), let perPage = int("perPage"), let total = int("totalCount"), (page + 1) * perPage < total, count > 0 else { return nil }
-            return replacing(target, "page", with: String(page + 1))
+            guard let page = int("page"), let perPage = int("perPage"), let total = int("totalCount"), page >= 0, perPage > 0, count > 0 else { return nil }
+            let (next, o1) = page.addingReportingOverflow(1)
+            let (seen, o2) = next.multipliedReportingOverflow(by: perPage)
+            guard !o1, !o2, seen < total else { return nil }
+            return replacing(target, "page", with: String(next))
         case .boxOffset:
-            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset + limit < total, count > 0 else { return nil }
-            return replacing(target, "offset", with: String(offset + limit))
+            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset >= 0, limit > 0, count > 0 else { return nil }
+            let (next, overflow) = offset.addingReportingOverflow(limit)
+            guard !overflow, next < total else { return nil }
+            return replacing(target, "offset", with: String(next))
         case .boxMarker:
             guard case .string(let marker)? = body["next_marker"], !marker.isEmpty else { return nil }
             return replacing(target, "marker", with: marker)
         }
+    }
+
+    /// A server-given next page as a path on `origin`: a path of its own, or a URL on the same
+    /// origin. A link elsewhere is refused, never followed: the token would go with it.
+    static func onOrigin(_ link: String, _ origin: String, _ operation: Operation) throws -> String {
+        if link.hasPrefix("/"), !link.hasPrefix("//"), !link.contains("@") { return link }
+        if link.hasPrefix(origin + "/"), !link.dropFirst(origin.count).contains("@") { return String(link.dropFirst(origin.count)) }
+        throw ErrorValue(code: "foreign_link", message: "the server's next-page link \(Sanitize.quoted(link, limit: 200)) leads away from \(origin); roster does not follow it (the token would go with it)",
+                         operation: operation.name)
     }
 
     static func queryValue(_ target: String, _ key: String) -> String? {

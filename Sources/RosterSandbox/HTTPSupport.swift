@@ -49,3 +49,12 @@ extension URLComponents {
         return (c.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
     }
 }
+
+extension Int {
+    /// `self + other`, held at Int.max or Int.min instead of trapping: paging arithmetic over
+    /// numbers a client chose.
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

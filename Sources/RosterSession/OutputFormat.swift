@@ -30,7 +30,7 @@ struct ValueFormatter {
             case .record(let r): try keyValueTable(r)
             case .error(let e): try keyValueTable(e.record)
             case .list, .stream, .range: try table(value)
-            case .string(let s): out.write(s + "\n")
+            case .string(let s): out.write(Sanitize.visible(s, keepNewlines: true) + "\n")
             case .null, .bool, .int, .double, .function: out.write(try value.text() + "\n")
             }
         }
@@ -52,7 +52,7 @@ struct ValueFormatter {
     private func keyValueTable(_ r: Record) throws {
         let width = r.keys.map(\.count).max() ?? 0
         for (k, v) in r {
-            out.write(bold(k.padding(width)) + "  " + (try cell(v)) + "\n")
+            out.write(bold(Sanitize.visible(k).padding(width)) + "  " + (try cell(v)) + "\n")
         }
     }
 
@@ -64,8 +64,9 @@ struct ValueFormatter {
         }
     }
 
+    /// A table cell: one line, no control characters (server data must not drive the terminal), cut to maxCellWidth.
     private func cell(_ v: Value) throws -> String {
-        let t = try ValueFormatter.cellText(v).replacingNewlines()
+        let t = Sanitize.visible(try ValueFormatter.cellText(v).replacingNewlines())
         return t.count > ValueFormatter.maxCellWidth ? String(t.prefix(ValueFormatter.maxCellWidth - 1)) + "…" : t
     }
 
@@ -80,18 +81,18 @@ struct ValueFormatter {
         func measure(_ item: Value) throws {
             guard case .record(let r) = item else { allRecords = false; return }
             for (k, v) in r {
-                if widths[k] == nil { columns.append(k); widths[k] = k.count }
+                if widths[k] == nil { columns.append(k); widths[k] = Sanitize.visible(k).count }
                 widths[k] = max(widths[k]!, try cell(v).count)
             }
         }
         func emit(_ item: Value) throws {
             guard allRecords, case .record(let r) = item else {
-                out.write(try ValueFormatter.cellText(item) + "\n")
+                out.write(Sanitize.visible(try ValueFormatter.cellText(item), keepNewlines: true) + "\n")
                 return
             }
             if !printedHeader {
                 printedHeader = true
-                out.write(bold(columns.map { $0.padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
+                out.write(bold(columns.map { Sanitize.visible($0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
             }
             var cells: [String] = []
             for c in columns { cells.append(try cell(r[c] ?? .null).padding(widths[c]!)) }

@@ -12,6 +12,7 @@ extension Session {
             if let failed = startBatch() { return failed }
             let completer = ReplCompleter(interpreter: interpreter, host: host)
             let reader = EditLineReader(programName: "roster", historyPath: historyPath, completer: completer)
+            defer { interpreter.releaseGlobals() }
             return finishBatch(loop(reader))
         }
     }

@@ -10,6 +10,8 @@ public enum ExitCode {
     public static let usage: Int32 = 64
     public static let syntax: Int32 = 65
     public static let runtime: Int32 = 70
+    /// The journal is in use by another run (EX_TEMPFAIL): try again when it ends.
+    public static let busy: Int32 = 75
     public static let interrupted: Int32 = 130
 }
 
@@ -17,6 +19,8 @@ public struct SessionOptions: Sendable {
     public var output: OutputFormat?
     /// `--var k=v`, in order.
     public var variables: [(String, String)] = []
+    /// How many `--var`s a run takes (each is a top-level variable).
+    public static let maxVariables = 1_000
     /// `$args`.
     public var arguments: [String] = []
     /// The service verbs (nil: the language and its builtins only).
@@ -52,7 +56,7 @@ public final class Session {
     public func run(_ file: SourceFile) -> Int32 {
         Signals.installInterruptHandler()
         return Signals.runOnLargeStack { [self] in
-            defer { host.out.flush(); err.flush() }
+            defer { host.out.flush(); err.flush(); interpreter.releaseGlobals() }
             if let failed = startBatch() { return failed }
             let code = execute(file)
             return finishBatch(code)
@@ -71,11 +75,13 @@ public final class Session {
                 catalog.plan = Plan { line in interpreter.emit(line) }
             } else if let path = batch.journal {
                 catalog.journal = try Journal(path: path)
+                let err = self.err
+                catalog.warn = { line in err.write(line + "\n") }
             }
             return nil
         } catch let e as ErrorValue {
             err.write("roster: \(e.message)\n")
-            return ExitCode.usage
+            return e.code == "journal_locked" ? ExitCode.busy : ExitCode.usage
         } catch {
             err.write("roster: \(error)\n")
             return ExitCode.usage
@@ -131,7 +137,7 @@ public final class Session {
             for d in e.diagnostics { err.write(d.rendered()) }
             let n = e.diagnostics.count
             if n > 1 { err.write("\(n) errors\n") }
-            return ExitCode.syntax
+            return e.afterRunning ? ExitCode.runtime : ExitCode.syntax
         case let e as RuntimeError:
             err.write(e.diagnostic.rendered())
             return ExitCode.runtime

@@ -75,7 +75,7 @@ public final class SessionHost: ScriptHost {
         try ValueFormatter(format: format, out: out, color: color).show(value)
     }
 
-    public func readSource(_ path: String, from file: String) throws -> String {
+    public func readSource(_ path: String, from file: String) throws -> (name: String, text: String) {
         var full = DataFiles.expand(path)
         if !full.hasPrefix("/"), FileManager.default.fileExists(atPath: file) {
             let dir = (file as NSString).deletingLastPathComponent
@@ -87,7 +87,7 @@ public final class SessionHost: ScriptHost {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ErrorValue(code: "invalid_utf8", message: "'\(path)' is not UTF-8 text")
         }
-        return text
+        return ((full as NSString).standardizingPath, text)
     }
 
     public func open(_ path: String) throws -> Value { try DataFiles.open(path) }

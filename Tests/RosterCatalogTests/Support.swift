@@ -79,12 +79,13 @@ final class CatalogHost: ScriptHost {
     func write(_ text: String) { output.append(text) }
     func display(_ value: Value) throws {
         if case .stream(let s) = value {
-            while let v = try s.next() { output.append(try v.json()) }
+            let c = try s.cursor()
+            while let v = try c.next() { output.append(try v.json()) }
         } else {
             output.append(try value.json())
         }
     }
-    func readSource(_ path: String, from file: String) throws -> String { throw ErrorValue(code: "no_files", message: "no files in tests") }
+    func readSource(_ path: String, from file: String) throws -> (name: String, text: String) { throw ErrorValue(code: "no_files", message: "no files in tests") }
     func open(_ path: String) throws -> Value { throw ErrorValue(code: "no_files", message: "no files in tests") }
     func save(_ value: Value, to path: String) throws {}
     func environment(_ name: String) -> String? { nil }

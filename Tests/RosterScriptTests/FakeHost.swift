@@ -51,7 +51,9 @@ final class FakeHost: ScriptHost {
         case "fake items list":
             let pages = named["pages"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 3
             let size = named["size"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 2
-            return .stream(ValueStream(label: command.name, source: FakePages(host: self, pages: pages, size: size)))
+            return .stream(ValueStream(label: command.name, totalCount: pages * size, first: FakePages(host: self, pages: pages, size: size)) {
+                FakePages(host: self, pages: pages, size: size)
+            })
         case "fake items get":
             return .record(["id": named["id"] ?? .null, "name": .string("item")])
         case "fake echo":
@@ -80,9 +82,9 @@ final class FakeHost: ScriptHost {
         }
     }
 
-    func readSource(_ path: String, from file: String) throws -> String {
+    func readSource(_ path: String, from file: String) throws -> (name: String, text: String) {
         guard let s = sources[path] else { throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)': no such file") }
-        return s
+        return (path, s)
     }
 
     func open(_ path: String) throws -> Value {
@@ -116,8 +118,6 @@ final class FakePages: PageSource, @unchecked Sendable {
         self.pages = pages
         self.size = size
     }
-
-    var totalCount: Int? { pages * size }
 
     func nextPage() throws -> [Value]? {
         guard next < pages else { return nil }

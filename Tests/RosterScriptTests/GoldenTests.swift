@@ -59,7 +59,7 @@ struct GoldenTests {
             if let outcome { throw outcome }
         } catch let e as SyntaxErrors {
             diagnostics = e.diagnostics
-            exit = 65
+            exit = e.afterRunning ? 70 : 65
         } catch let e as RuntimeError {
             diagnostics = [e.diagnostic]
             exit = 70

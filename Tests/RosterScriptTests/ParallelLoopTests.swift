@@ -48,7 +48,7 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
 
     func write(_ text: String) { lock.withLock { output.append(text) } }
     func display(_ value: Value) throws { write(try value.text()) }
-    func readSource(_ path: String, from file: String) throws -> String { throw ErrorValue(code: "file_not_found", message: path) }
+    func readSource(_ path: String, from file: String) throws -> (name: String, text: String) { throw ErrorValue(code: "file_not_found", message: path) }
     func open(_ path: String) throws -> Value { .null }
     func save(_ value: Value, to path: String) throws {}
     func environment(_ name: String) -> String? { nil }

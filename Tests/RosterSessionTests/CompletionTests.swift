@@ -63,7 +63,7 @@ struct VerbCompletionTests {
         }
         func write(_ text: String) {}
         func display(_ value: Value) throws {}
-        func readSource(_ path: String, from file: String) throws -> String { "" }
+        func readSource(_ path: String, from file: String) throws -> (name: String, text: String) { (path, "") }
         func open(_ path: String) throws -> Value { .null }
         func save(_ value: Value, to path: String) throws {}
         func environment(_ name: String) -> String? { nil }

@@ -72,6 +72,8 @@ struct LaunchDarkly: Sendable {
         let expand: Set<String>
         let members: [LDMember]
         let total: Int
+        /// The offset after this page (both come from the query, so they may add up past Int.max).
+        var end: Int { offset.addingSaturated(limit) }
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -121,11 +123,12 @@ struct LaunchDarkly: Sendable {
             let teams = try LDMember.teams(db, of: members.map(\.id))
             for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
             if let cacheable {
-                cursors.remember(key, generation: cacheable, total: total, nextOffset: offset + limit, last: last)
+                cursors.remember(key, generation: cacheable, total: total, nextOffset: offset.addingSaturated(limit), last: last)
             }
             return MemberPage(limit: limit, offset: offset, expand: expand, members: members, total: total)
         }
         let (limit, offset, total) = (page.limit, page.offset, page.total)
+        let end = page.end
         var extra: [(String, String)] = []
         if let filter { extra.append(("filter", filter)) }
         if let sort { extra.append(("sort", sort)) }
@@ -139,8 +142,8 @@ struct LaunchDarkly: Sendable {
             links["first"] = link(0)
             links["prev"] = link(max(0, offset - limit))
         }
-        if offset + limit < total {
-            links["next"] = link(offset + limit)
+        if end < total {
+            links["next"] = link(end)
             links["last"] = link(lastOffset)
         }
         // {"_links": ..., "items": [...], "totalCount": N}, the members written directly.

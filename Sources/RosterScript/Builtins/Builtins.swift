@@ -76,9 +76,8 @@ public enum Builtins {
             return .list(Array(r.values))
         },
         b("range", "range(n) | range(start, end)", "the integers from 0 (or start) up to, not including, end", 1...2) { c in
-            if c.arguments.count == 1 { return .range(0, max(0, try c.int(0, "the end"))) }
-            let a = try c.int(0, "the start"), e = try c.int(1, "the end")
-            return .range(a, max(a, e))
+            if c.arguments.count == 1 { return try .range(from: 0, upTo: try c.int(0, "the end")) }
+            return try .range(from: try c.int(0, "the start"), upTo: try c.int(1, "the end"))
         },
         b("list", "list(value)", "collect a stream or range into a list", 1...1) { c in
             if case .list = c[0] { return c[0] }

@@ -60,8 +60,12 @@ extension Compiler {
                 guard case .int(let x) = a, case .int(let y) = b else {
                     throw RuntimeError(ErrorValue(code: "type_mismatch", message: "a range needs integer bounds, got \(a.typeName) and \(b.typeName)"), at: range)
                 }
-                let end = inclusive ? (y == Int.max ? y : y + 1) : y
-                return .range(x, max(x, end))
+                do throws(ErrorValue) {
+                    if inclusive, y == Int.max {
+                        throw ErrorValue(code: "range_too_large", message: "a..b cannot include \(Int.max), the largest integer; write a..<\(Int.max)")
+                    }
+                    return try .range(from: x, upTo: inclusive ? y + 1 : y)
+                } catch { throw RuntimeError(error, at: range) }
             }
         case .call(let name, let arguments, let range):
             return call(name, arguments, range, scope)

@@ -159,25 +159,34 @@ extension Compiler {
                     if let r = try transform(f, item) { out.append(r) }
                 }
                 return .list(out)
+            // A lazy stage is a recipe too: each reading pulls its own cursor of the input. Its
+            // item slot is in `f`; read from a parallel iteration that only shares `f`, the
+            // reading works in a private copy of it.
             case .stream(let s):
-                do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
                 return .stream(ValueStream(label: s.label) {
-                    while let item = try Compiler.pull(s, range) {
-                        try Interrupt.check()
-                        if let r = try transform(f, item) { return r }
+                    let input = try Compiler.cursor(s, range)
+                    let frame = Strand.current.mayWrite(f) ? f : f.copy()
+                    return StreamCursor {
+                        while let item = try Compiler.pull(input, range) {
+                            try Interrupt.check()
+                            if let r = try transform(frame, item) { return r }
+                        }
+                        return nil
                     }
-                    return nil
                 })
             case .range(let a, let b):
-                var i = a
                 return .stream(ValueStream(label: "range") {
-                    while i < b {
-                        let item = Value.int(i)
-                        i += 1
-                        try Interrupt.check()
-                        if let r = try transform(f, item) { return r }
+                    var i = a
+                    let frame = Strand.current.mayWrite(f) ? f : f.copy()
+                    return StreamCursor {
+                        while i < b {
+                            let item = Value.int(i)
+                            i += 1
+                            try Interrupt.check()
+                            if let r = try transform(frame, item) { return r }
+                        }
+                        return nil
                     }
-                    return nil
                 })
             default:
                 throw RuntimeError(ErrorValue(code: "not_iterable", message: "'\(name)' needs a list or a command's result, got \(v.typeName)"), at: range)
@@ -198,8 +207,8 @@ extension Compiler {
                 i += 1
             }
         case .stream(let s):
-            do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
-            while let item = try pull(s, range) {
+            let c = try cursor(s, range)
+            while let item = try pull(c, range) {
                 try Interrupt.check()
                 if try !body(item) { return }
             }

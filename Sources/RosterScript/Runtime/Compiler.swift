@@ -106,20 +106,39 @@ final class Compiler {
         if crossesParallelBody(name, scope) {
             error("assign_in_parallel_loop", "cannot assign '$\(name)' inside a parallel loop: its iterations run at once, so they may not change variables declared outside the loop (declare one inside with 'let', or gather results with a sequential loop or '| each')", range)
         }
+        // A frame's own variables (depth 0) are always its activation's; any other may be
+        // shared with a parallel loop's other iterations, which is checked when it runs.
+        let function = scope.function.name
         switch resolve(name, scope) {
+        case .slot(0, let i):
+            return { f, v in f.slots[i] = v }
         case .slot(let d, let i):
-            return { f, v in f.ancestor(d).slots[i] = v }
+            return { f, v in
+                let target = f.ancestor(d)
+                guard Strand.current.mayWrite(target) else { throw Compiler.sharedAssignment(name, function, range) }
+                target.slots[i] = v
+            }
         case .known(let i):
             let globals = interpreter.globalFrame
-            return { [unowned(unsafe) globals] _, v in globals.slots[i] = v }
+            return { [unowned(unsafe) globals] _, v in
+                guard Strand.current.mayWrite(globals) else { throw Compiler.sharedAssignment(name, function, range) }
+                globals.slots[i] = v
+            }
         case .global:
             return { [unowned(unsafe) interpreter] _, v in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
                     throw Compiler.undefinedAssignment(name, scope, range, interpreter)
                 }
+                guard Strand.current.mayWrite(interpreter.globalFrame) else { throw Compiler.sharedAssignment(name, function, range) }
                 interpreter.globalFrame.slots[slot] = v
             }
         }
+    }
+
+    /// An assignment, inside a parallel loop's iteration, to a variable every iteration shares.
+    static func sharedAssignment(_ name: String, _ function: String?, _ range: SourceRange) -> RuntimeError {
+        let place = function.map { "'\($0)' cannot assign '$\(name)'" } ?? "cannot assign '$\(name)'"
+        return RuntimeError(ErrorValue(code: "assign_in_parallel_loop", message: "\(place) during a parallel loop: the loop's iterations run at once and share the variables declared outside it, which they may read but not change (keep results in the iteration's own variables, or gather them with '| each' or a sequential loop)"), at: range)
     }
 
     static func undefinedAssignment(_ name: String, _ scope: Scope, _ range: SourceRange, _ interpreter: Interpreter) -> RuntimeError {
@@ -285,6 +304,9 @@ final class Compiler {
             }
 
         case .source(let e, let range):
+            if inParallelBody(scope) {
+                error("source_in_parallel_loop", "'source' cannot run inside a parallel loop: it defines top-level names, and the loop's iterations run at once; source the file before the loop", range)
+            }
             let eval = expression(e, scope)
             let interpreter = self.interpreter
             return { [unowned(unsafe) interpreter] f in
@@ -292,19 +314,21 @@ final class Compiler {
                 guard case .string(let p) = path else {
                     throw RuntimeError(ErrorValue(code: "invalid_argument", message: "source needs a file name, got \(path.typeName)"), at: range)
                 }
-                let text: String
-                do {
-                    text = try interpreter.host.readSource(p, from: range.file.name)
-                } catch let e as ErrorValue {
-                    throw RuntimeError(e, at: range)
-                }
-                let file = SourceFile(name: p, text: text)
-                let (statements, diagnostics) = Parser.parse(file)
-                if !diagnostics.isEmpty { throw SyntaxErrors(diagnostics: diagnostics) }
-                try interpreter.run(statements, display: false)
+                try interpreter.source(p, at: range)
                 return .normal
             }
         }
+    }
+
+    /// Whether code here runs in a parallel loop's iterations (directly, or in a function
+    /// defined inside the body).
+    func inParallelBody(_ scope: Scope) -> Bool {
+        var context: FunctionContext? = scope.function
+        while let c = context {
+            if c.isParallelBody { return true }
+            context = c.outer?.function
+        }
+        return false
     }
 
     private func isInsideEach(_ scope: Scope) -> Bool {
@@ -319,6 +343,7 @@ final class Compiler {
     private func function(_ decl: FunctionDecl, _ scope: Scope) -> Exec {
         let set = bind(decl.name, scope, decl.range)
         let context = FunctionContext(outer: scope, isGlobal: false)
+        context.name = decl.name
         let top = Scope(parent: nil, function: context)
         for p in decl.parameters { _ = top.declare(p.name) }
         let defaults = decl.parameters.map { p in p.defaultValue.map { expression($0, top) } }
@@ -382,8 +407,8 @@ final class Compiler {
                     if let done = try run(item) { return done }
                 }
             case .stream(let s):
-                do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: sequence.range) }
-                while let item = try Compiler.pull(s, sequence.range) {
+                let c = try Compiler.cursor(s, sequence.range)
+                while let item = try Compiler.pull(c, sequence.range) {
                     try Interrupt.check()
                     if let done = try run(item) { return done }
                 }
@@ -452,8 +477,8 @@ final class Compiler {
                 return items[i - 1]
             })
         case .stream(let s):
-            do throws(ErrorValue) { try s.begin() } catch { throw RuntimeError(error, at: range) }
-            return (s.totalCount, { try Compiler.pull(s, range) })
+            let c = try Compiler.cursor(s, range)
+            return (s.totalCount, { try Compiler.pull(c, range) })
         case .record(let r):
             return try cursor(over: .list(r.keys.map { .string($0) }), range)
         case .string(let s):
@@ -463,8 +488,13 @@ final class Compiler {
         }
     }
 
+    /// A new reading of a stream; a failure to start it points at the stream's source.
+    static func cursor(_ s: ValueStream, _ range: SourceRange) throws -> StreamCursor {
+        do throws(ErrorValue) { return try s.cursor() } catch { throw RuntimeError(error, at: range) }
+    }
+
     /// The next item of a stream; a host failure while fetching points at the stream's source.
-    static func pull(_ s: ValueStream, _ range: SourceRange) throws -> Value? {
+    static func pull(_ s: StreamCursor, _ range: SourceRange) throws -> Value? {
         do {
             return try s.next()
         } catch let e as ErrorValue {

@@ -25,12 +25,25 @@ public final class Interpreter: @unchecked Sendable {
         defined = Array(repeating: false, count: Interpreter.globalCapacity)
     }
 
-    /// Defines (or redefines) a global variable, as `--var k=v` and `$args` do.
-    public func define(_ name: String, _ value: Value) {
+    /// Defines (or redefines) a global variable, as `--var k=v` and `$args` do; false (and
+    /// nothing defined) when the globals are full.
+    @discardableResult
+    public func define(_ name: String, _ value: Value) -> Bool {
+        if globalScope.names[name] == nil, globalScope.function.slotCount >= Interpreter.globalCapacity - 1 { return false }
         let slot = globalScope.names[name] ?? globalScope.function.newSlot()
         globalScope.names[name] = slot
         globalFrame.slots[slot] = value
         defined[slot] = true
+        return true
+    }
+
+    /// Lets go of every global's value. A session calls it at its end on its large stack:
+    /// releasing a deeply nested value recurses once a level, more than a main thread's stack
+    /// holds (`$x = [$x]` 200,000 times).
+    public func releaseGlobals() {
+        for i in 0..<Interpreter.globalCapacity { globalFrame.slots[i] = .null }
+        for i in defined.indices { defined[i] = false }
+        globalScope.names.removeAll()
     }
 
     /// The names of defined global variables (for completion).
@@ -108,6 +121,46 @@ public final class Interpreter: @unchecked Sendable {
             strand.heldOutput!.append(text)
         } else {
             withHost { $0.write(text) }
+        }
+    }
+
+    // MARK: source
+
+    /// The files `source` is running, the first being the one that began it. Only the main
+    /// strand sources (a parallel loop's iterations may not), so this needs no lock.
+    private var sourcing: [String] = []
+    static let maxSourceDepth = 64
+
+    /// `source FILE`: runs a file's top-level statements here. A file that is already being
+    /// sourced (a cycle) or a chain deeper than maxSourceDepth is an error naming the chain.
+    func source(_ path: String, at range: SourceRange) throws {
+        if Strand.current.parallelEpoch != nil {
+            throw RuntimeError(ErrorValue(code: "source_in_parallel_loop", message: "'source' cannot run inside a parallel loop's iteration: it defines top-level names, and iterations run at once; source the file before the loop"), at: range)
+        }
+        let file: SourceFile
+        do {
+            let (name, text) = try host.readSource(path, from: range.file.name)
+            file = SourceFile(name: name, text: text)
+        } catch let e as ErrorValue {
+            throw RuntimeError(e, at: range)
+        }
+        let chain = sourcing.isEmpty ? [range.file.name] : sourcing
+        if chain.contains(file.name) {
+            throw RuntimeError(ErrorValue(code: "source_cycle", message: "source cycle: \((chain + [file.name]).joined(separator: " -> "))"), at: range)
+        }
+        if chain.count > Interpreter.maxSourceDepth {
+            throw RuntimeError(ErrorValue(code: "source_too_deep", message: "sourced files nest more than \(Interpreter.maxSourceDepth) deep: \(chain.prefix(3).joined(separator: " -> ")) -> ... -> \(file.name)"), at: range)
+        }
+        let saved = sourcing
+        sourcing = chain + [file.name]
+        defer { sourcing = saved }
+        let (statements, diagnostics) = Parser.parse(file)
+        do {
+            if !diagnostics.isEmpty { throw SyntaxErrors(diagnostics: diagnostics) }
+            try run(statements, display: false)
+        } catch var e as SyntaxErrors {
+            e.afterRunning = true
+            throw e
         }
     }
 
@@ -202,6 +255,8 @@ final class FunctionContext {
     /// The body of a parallel loop: its iterations run at once, so it may not assign variables
     /// declared outside it, nor `return` out of it.
     var isParallelBody = false
+    /// The function's name, for messages (nil for the top level and loop bodies).
+    var name: String?
 
     init(outer: Scope?, isGlobal: Bool) {
         self.outer = outer

@@ -40,7 +40,9 @@ final class ParallelLoop: @unchecked Sendable {
 
     func run(workers: Int) throws {
         let base = Array(tracker.strand.iterations.prefix(tracker.depth))
-        Threads.run(workers) { _ in self.work(Strand(iterations: base)) }
+        // Every frame that exists now is shared by the iterations, so read-only to them.
+        let epoch = Frame.newEpoch()
+        Threads.run(workers) { _ in self.work(Strand(iterations: base, parallelEpoch: epoch)) }
         if let failure = state.withLock({ $0.failure }) { throw failure.error }
     }
 

@@ -24,8 +24,9 @@ public protocol ScriptHost: AnyObject {
     func write(_ text: String)
     /// A top-level statement's value.
     func display(_ value: Value) throws
-    /// The text of a script for `source`, relative to the file that sources it.
-    func readSource(_ path: String, from file: String) throws -> String
+    /// A script for `source`, relative to the file that sources it: its name as resolved (what
+    /// diagnostics show, what its own `source`s are relative to, what a cycle is found by) and text.
+    func readSource(_ path: String, from file: String) throws -> (name: String, text: String)
     /// `open`: a CSV, JSON or NDJSON file as values.
     func open(_ path: String) throws -> Value
     /// `save`: writes a value in the format the extension names.
@@ -122,10 +123,19 @@ public enum ControlSignal: Error, Sendable {
     case interrupted
 }
 
-/// Syntax or compile errors in a program (nothing of it ran).
+/// Syntax or compile errors in a program: nothing of it ran, though statements before a
+/// `source` of it may have (`afterRunning`, an exit code of 70 rather than 65).
 public struct SyntaxErrors: Error, Sendable {
     public let diagnostics: [Diagnostic]
-    public var isIncomplete: Bool { !diagnostics.isEmpty && diagnostics.allSatisfy(\.isIncomplete) }
+    public var afterRunning = false
+
+    public init(diagnostics: [Diagnostic], afterRunning: Bool = false) {
+        self.diagnostics = diagnostics
+        self.afterRunning = afterRunning
+    }
+
+    /// An entry that needs more lines (the REPL reads on); never a sourced file's errors.
+    public var isIncomplete: Bool { !afterRunning && !diagnostics.isEmpty && diagnostics.allSatisfy(\.isIncomplete) }
 }
 
 import Synchronization

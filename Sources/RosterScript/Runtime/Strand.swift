@@ -14,8 +14,22 @@ final class Strand {
     var iterations: [Int] = []
     /// Lines printed by the current parallel iteration, not yet written.
     var heldOutput: [String]?
+    /// In a parallel loop's iteration: the frame epoch its loop began in. Frames of that epoch
+    /// or later are the iteration's own; older ones (the globals, the enclosing functions'
+    /// frames, a closure's captured frame) are shared by every iteration, so they are read-only.
+    var parallelEpoch: Int?
 
-    init(iterations: [Int] = []) { self.iterations = iterations }
+    init(iterations: [Int] = [], parallelEpoch: Int? = nil) {
+        self.iterations = iterations
+        self.parallelEpoch = parallelEpoch
+    }
+
+    /// Whether a variable of `frame` may be assigned here: anywhere outside a parallel loop,
+    /// and inside one only in the iteration's own frames.
+    @inline(__always) func mayWrite(_ frame: Frame) -> Bool {
+        guard let parallelEpoch else { return true }
+        return frame.epoch >= parallelEpoch
+    }
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()

@@ -79,8 +79,8 @@ extension Value {
         case .list(let l): for v in l { try body(v) }
         case .range(let a, let b): var i = a; while i < b { try body(.int(i)); i += 1 }
         case .stream(let s):
-            try s.begin()
-            while let v = try s.next() { try body(v) }
+            let c = try s.cursor()
+            while let v = try c.next() { try body(v) }
         default: try body(self)
         }
     }

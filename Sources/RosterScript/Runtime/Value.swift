@@ -1,4 +1,5 @@
 import OrderedCollections
+import Synchronization
 
 /// Records keep their keys in insertion order.
 public typealias Record = OrderedDictionary<String, Value>
@@ -136,86 +137,82 @@ public struct ErrorValue: Sendable, Error {
     }
 }
 
-/// A host-provided source of pages, pulled only when the consumer needs more items.
+/// A host-provided reading of a listing, page by page, pulled only when the consumer needs more.
 public protocol PageSource: AnyObject, Sendable {
     /// The next page, or nil when there is none.
     func nextPage() throws -> [Value]?
-    /// The total number of items, when the service says.
-    var totalCount: Int? { get }
 }
 
-/// A lazy, single-pass sequence of values holding at most one page in memory.
+/// A lazy sequence of values, held as a recipe: each use (a loop, a pipeline stage, `list`, the
+/// output) opens a cursor of its own that reads from the start and holds at most one page. A
+/// file is read again; a listing is fetched again (its first page, fetched when the command ran,
+/// serves the first reading). Immutable once made, so parallel iterations may share one.
 public final class ValueStream: @unchecked Sendable {
     public let label: String
-    private var pull: () throws -> Value?
-    private var page: [Value] = []
-    private var index = 0
-    private var source: PageSource?
-    private(set) public var started = false
-    private(set) public var finished = false
+    /// The number of items, when the source says (a listing's total).
     public let totalCount: Int?
-    /// For a stream that can be read again (a file): a fresh reader, made each time it is read.
-    private let reopen: (() throws -> () throws -> Value?)?
+    /// Opens a cursor; fails with an ErrorValue (a file is gone, a fetch failed).
+    private let open: () throws -> StreamCursor
 
-    /// A stream over a host's pages.
-    public init(label: String, source: PageSource) {
-        self.label = label
-        self.source = source
-        self.totalCount = source.totalCount
-        self.pull = { nil }
-        self.reopen = nil
-    }
-
-    /// A stream computed item by item (lazy pipeline stages).
-    public init(label: String, totalCount: Int? = nil, next: @escaping () throws -> Value?) {
+    /// A stream each of whose readings `open` starts.
+    public init(label: String, totalCount: Int? = nil, open: @escaping () throws -> StreamCursor) {
         self.label = label
         self.totalCount = totalCount
-        self.pull = next
-        self.reopen = nil
+        self.open = open
     }
 
     /// A stream that each consumer reads from the start (rows of a file): `reader` makes a
-    /// fresh reader, and fails (say, the file is gone) with an ErrorValue.
-    public init(label: String, rereadable reader: @escaping () throws -> () throws -> Value?) {
-        self.label = label
-        self.totalCount = nil
-        self.pull = { nil }
-        self.reopen = reader
+    /// fresh reader.
+    public convenience init(label: String, rereadable reader: @escaping () throws -> () throws -> Value?) {
+        self.init(label: label) { StreamCursor(try reader()) }
     }
 
-    /// Marks the stream as taken by a consumer; a second consumer is an error, unless the
-    /// stream can be read again, which then starts over.
-    func begin() throws(ErrorValue) {
-        if let reopen {
-            do { pull = try reopen() } catch let e as ErrorValue { throw e } catch {
-                throw ErrorValue(code: "read_failed", message: "\(label): \(error)")
+    /// A stream over a host's pages: `first` (made when the command ran, its first page already
+    /// fetched, so errors and the total come at once) serves the first reading; each later one
+    /// starts a new listing with `again`.
+    public convenience init(label: String, totalCount: Int?, first: PageSource, again: @escaping () throws -> PageSource) {
+        let unread = Mutex<PageSource?>(first)
+        self.init(label: label, totalCount: totalCount) {
+            let pages = try unread.withLock { p -> PageSource? in
+                defer { p = nil }
+                return p
+            } ?? again()
+            return StreamCursor(pages: pages)
+        }
+    }
+
+    /// A new reading from the start.
+    public func cursor() throws(ErrorValue) -> StreamCursor {
+        do { return try open() } catch let e as ErrorValue { throw e } catch {
+            throw ErrorValue(code: "read_failed", message: "\(label): \(error)")
+        }
+    }
+}
+
+/// One reading of a stream: not shared, so it needs no lock.
+public final class StreamCursor {
+    private let pull: () throws -> Value?
+    private var finished = false
+
+    public init(_ pull: @escaping () throws -> Value?) { self.pull = pull }
+
+    /// Items of the pages in order, holding one page at a time.
+    public convenience init(pages: PageSource) {
+        var page: [Value] = []
+        var index = 0
+        self.init {
+            while index >= page.count {
+                guard let next = try pages.nextPage() else { return nil }
+                page = next
+                index = 0
             }
-            started = true
-            finished = false
-            return
+            index += 1
+            return page[index - 1]
         }
-        guard !started else {
-            throw ErrorValue(code: "stream_consumed", message: "the result of '\(label)' was already iterated; a stream is read once: run the command again, or keep it with 'first N'")
-        }
-        started = true
     }
 
     public func next() throws -> Value? {
         if finished { return nil }
-        if let source {
-            while index >= page.count {
-                guard let next = try source.nextPage() else {
-                    finished = true
-                    page = []
-                    return nil
-                }
-                page = next
-                index = 0
-            }
-            let v = page[index]
-            index += 1
-            return v
-        }
         guard let v = try pull() else {
             finished = true
             return nil
@@ -249,6 +246,16 @@ public final class Function: @unchecked Sendable {
 }
 
 extension Value {
+    /// `lower..<upper` (empty when upper <= lower). Every range's length fits in an Int, so
+    /// counting, indexing and looping over one never overflow: a longer one is refused here.
+    static func range(from lower: Int, upTo upper: Int) throws(ErrorValue) -> Value {
+        guard upper > lower else { return .range(lower, lower) }
+        guard !upper.subtractingReportingOverflow(lower).overflow else {
+            throw ErrorValue(code: "range_too_large", message: "a range from \(lower) to \(upper) would hold more than \(Int.max) integers")
+        }
+        return .range(lower, upper)
+    }
+
     /// How many items a `for` loop over this value takes, when that is known before it starts.
     var knownCount: Int? {
         switch self {

@@ -32,7 +32,8 @@ public struct Diagnostic: Error, Sendable {
 
     static func render(_ severity: Severity, _ message: String, _ range: SourceRange) -> String {
         let (line, column) = range.location
-        var out = "\(range.file.name):\(line):\(column): \(severity.rawValue): \(message)\n"
+        // A message may quote a server's reply: shown, it must not drive the terminal.
+        var out = "\(range.file.name):\(line):\(column): \(severity.rawValue): \(Sanitize.visible(message, keepNewlines: true))\n"
         let text = range.file.line(line)
         if !text.isEmpty || range.file.text.isEmpty == false {
             out += text + "\n"
