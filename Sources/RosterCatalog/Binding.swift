@@ -50,9 +50,16 @@ struct Binder {
     func bind(_ arguments: [CommandArgument], at range: SourceRange) throws -> PreparedRequest {
         var given: [String: (Value, SourceRange)] = [:]
         var positionals: [(Value, SourceRange)] = []
+        // The text of each bare-word argument, by its place: a string parameter takes the text
+        // as typed, not the number it reads as (`00123`, a 21-digit id).
+        var bareWords: [String: String] = [:]
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
+            if let bare = a.bareWord { bareWords[a.range.description] = bare }
+            if case .flag = a.kind, i + 1 < arguments.count, let bare = arguments[i + 1].bareWord {
+                bareWords[a.range.to(arguments[i + 1].range).description] = bare
+            }
             switch a.kind {
             case .named("profile", _):
                 break  // read by `profile(in:)` before binding
@@ -91,7 +98,7 @@ struct Binder {
         // Convert every value to its parameter's type, then place it.
         var converted: [String: Value] = [:]
         for (name, (value, r)) in given {
-            converted[name] = try convert(value, to: operation.parameter(name)!, at: r)
+            converted[name] = try convert(value, to: operation.parameter(name)!, at: r, bareWord: bareWords[r.description])
         }
         for p in operation.parameters where converted[p.name] == nil {
             if let d = p.defaultValue { converted[p.name] = d }
@@ -139,7 +146,7 @@ struct Binder {
     }
 
     /// The value as the parameter's declared type (a bare `57645` becomes the string Box expects).
-    func convert(_ given: Value, to p: Parameter, at r: SourceRange) throws -> Value {
+    func convert(_ given: Value, to p: Parameter, at r: SourceRange, bareWord: String? = nil) throws -> Value {
         // A lazy list (a range, a pipeline, a page stream, an open file) is read whole when a
         // list is wanted, through the same visit loops use (which starts a stream and marks it read).
         var value = given
@@ -159,7 +166,8 @@ struct Binder {
         switch p.kind {
         case .string, .reference:
             switch value {
-            case .string, .int, .double, .bool: result = .string(try value.text())
+            case .int, .double: result = .string(try bareWord ?? value.text())
+            case .string, .bool: result = .string(try value.text())
             default: throw wrong(p.kind == .reference ? "an id" : "a string")
             }
         case .integer:

@@ -204,7 +204,7 @@ public final class Journal: @unchecked Sendable {
     /// One line, in one write(2). Returns the offset it was written at.
     @discardableResult
     private func append(_ value: Value) throws -> Int64 {
-        let bytes = Array((try value.json() + "\n").utf8)
+        let bytes = Array((SecretValues.scrub(try value.json()) + "\n").utf8)
         return try lock.withLock {
             let offset = size
             var done = 0

@@ -8,6 +8,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var tokenEnv: String?
     public var tokenFile: String?
     public var instance: String?
+    /// `allow_http = true`: plain http to a host other than this machine (tokens in clear text).
+    public var allowHTTP = false
 }
 
 /// The profiles of `config.toml`:
@@ -27,16 +29,25 @@ public struct Profiles: Sendable {
 
     static let serviceKeys: [String: Service] = ["launchdarkly": .launchDarkly, "losant": .losant, "box": .box]
 
-    /// `ROSTER_CONFIG`, else `$XDG_CONFIG_HOME/roster/config.toml` (or `~/.config/...`).
-    public static func defaultPath(environment: [String: String]) -> String {
-        if let path = environment["ROSTER_CONFIG"], !path.isEmpty { return path }
+    /// `--config FILE`, else `ROSTER_CONFIG`, else `$XDG_CONFIG_HOME/roster/config.toml` (or
+    /// `~/.config/...`); `named` when the user named it (then it must be readable).
+    public static func configPath(option: String?, environment: [String: String]) -> (path: String, named: String?) {
+        if let option { return (option, "--config") }
+        if let path = environment["ROSTER_CONFIG"], !path.isEmpty { return (path, "ROSTER_CONFIG") }
         let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
-        return base + "/roster/config.toml"
+        return (base + "/roster/config.toml", nil)
     }
 
-    /// Reads a config file; a missing file is no profiles, a malformed one an error that says where.
-    public static func load(path: String) throws -> Profiles {
-        guard let data = FileManager.default.contents(atPath: path) else { return Profiles() }
+    /// Reads a config file, a malformed one being an error that says where. A missing default
+    /// file is no profiles; a file the user named (`namedBy`) that cannot be read is an error,
+    /// never a silent fall back to the sandbox.
+    public static func load(path: String, namedBy: String? = nil) throws -> Profiles {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if let namedBy {
+                throw ConfigError("cannot read the config file '\(path)' (named by \(namedBy)): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+            }
+            return Profiles()
+        }
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path): not UTF-8 text") }
         return try parse(text, path: path)
     }
@@ -81,16 +92,23 @@ public struct Profiles: Sendable {
                     guard let s = v.string else { throw ConfigError("\(path): profiles.\(name).\(key).\(field) must be a string") }
                     return s
                 }
-                for field in fields.keys where !["url", "token_env", "token_file", "instance"].contains(field) {
+                for field in fields.keys where !["url", "token_env", "token_file", "instance", "allow_http"].contains(field) {
                     if field == "token" {
                         throw ConfigError("\(path): profiles.\(name).\(key) holds a token inline; name where it comes from instead, with token_env or token_file")
                     }
-                    throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are url, token_env, token_file, instance")
+                    throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are url, token_env, token_file, instance, allow_http")
                 }
                 guard let url = try string("url"), url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw ConfigError("\(path): profiles.\(name).\(key) needs url = \"https://...\"")
                 }
-                let config = ServiceConfig(url: url, tokenEnv: try string("token_env"), tokenFile: try string("token_file"), instance: try string("instance"))
+                var config = ServiceConfig(url: url, tokenEnv: try string("token_env"), tokenFile: try string("token_file"), instance: try string("instance"))
+                if let allow = fields["allow_http"] {
+                    guard let b = allow.bool else { throw ConfigError("\(path): profiles.\(name).\(key).allow_http must be true or false") }
+                    config.allowHTTP = b
+                }
+                if url.hasPrefix("http://"), !config.allowHTTP, !isLoopback(url) {
+                    throw ConfigError("\(path): profiles.\(name).\(key) url \(url) is plain http to another host: its token would travel in clear text; use https, or add allow_http = true if you mean it")
+                }
                 guard (config.tokenEnv == nil) != (config.tokenFile == nil) else {
                     throw ConfigError("\(path): profiles.\(name).\(key) needs exactly one of token_env or token_file")
                 }
@@ -98,6 +116,12 @@ public struct Profiles: Sendable {
             }
             result.profiles[name] = configs
         }
+    }
+
+    /// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// The token a service config points at, read now (so a rotated token is picked up).
@@ -168,11 +192,26 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             throw ErrorValue(code: "unknown_profile", message: "profile '\(name)' does not configure \(service.displayName) (add [profiles.\(name)] \(Profiles.serviceKeys.first { $0.value == service }!.key) = { url = ..., token_env = ... })")
         }
         do {
-            return ServiceTarget(url: config.url, token: try Profiles.token(config, environment: environment, profile: name, service: service),
-                                 instance: config.instance, profile: name)
+            let token = try Profiles.token(config, environment: environment, profile: name, service: service)
+            SecretValues.register(token)
+            if let file = config.tokenFile { warnIfShared(file) }
+            return ServiceTarget(url: config.url, token: token, instance: config.instance, profile: name)
         } catch let e as ConfigError {
             throw ErrorValue(code: "missing_token", message: e.description)
         }
+    }
+
+    /// Warnings for stderr (a token file others may read).
+    public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    private var warned: Set<String> = []
+
+    /// A token file that group or others may read is warned about once, as ssh does.
+    func warnIfShared(_ file: String) {
+        let path = (file as NSString).expandingTildeInPath
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & 0o077 != 0 else { return }
+        guard lock.withLock({ warned.insert(path).inserted }) else { return }
+        warn("roster: warning: the token file \(file) may be read by others (mode \(String(st.st_mode & 0o777, radix: 8))); chmod 600 \(file)")
     }
 
     /// The sandbox's URL, starting it the first time it is needed.

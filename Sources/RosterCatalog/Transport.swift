@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import RosterScript
 
 enum HTTPStatus {
@@ -50,7 +51,7 @@ public struct WireRequest: Sendable {
 public struct WireReply: Sendable {
     public let status: Int
     public let headers: [(String, String)]
-    public let body: [UInt8]
+    public var body: [UInt8]
 
     public init(status: Int, headers: [(String, String)], body: [UInt8]) {
         self.status = status
@@ -71,17 +72,38 @@ public protocol HTTPSender: Sendable {
 public struct SendFailure: Error, Sendable {
     /// Whether the request may have reached the server.
     public let mayHaveArrived: Bool
+    /// A failure that trying again cannot mend (a certificate refused, a host that does not
+    /// resolve): reported at once, never retried.
+    public let permanent: Bool
     public let message: String
 
-    public init(mayHaveArrived: Bool, message: String) {
+    public init(mayHaveArrived: Bool, permanent: Bool = false, message: String) {
         self.mayHaveArrived = mayHaveArrived
+        self.permanent = permanent
         self.message = message
     }
 }
 
-/// AsyncHTTPClient's shared client: pooled keep-alive connections, TLS verification on.
+/// AsyncHTTPClient: pooled keep-alive connections, TLS verification on, redirects never
+/// followed (the token would go with them), 10 seconds to connect and a deadline for the whole
+/// request. A connection that cannot be made fails the request at once (the pool does not
+/// retry it until the deadline); Transport's policy decides about trying again.
 public struct AsyncHTTPSender: HTTPSender {
-    public init() {}
+    /// Seconds a request may take in all (`--timeout`).
+    public let timeout: Double
+
+    public init(timeout: Double = 60) { self.timeout = timeout }
+
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            certificateVerification: .fullVerification, redirectConfiguration: .disallow,
+            // Idle connections are dropped before a server would (the sandbox's idle timeout is
+            // 30 s): a write sent on a connection the server is closing would be in doubt.
+            timeout: .init(connect: .seconds(10), read: nil), connectionPool: .seconds(20),
+            proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .enabled(limit: .ratio(25)), backgroundActivityLogger: nil)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
         var r = HTTPClientRequest(url: request.url)
@@ -89,13 +111,22 @@ public struct AsyncHTTPSender: HTTPSender {
         for (k, v) in request.headers { r.headers.add(name: k, value: v) }
         if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await HTTPClient.shared.execute(r, timeout: .seconds(60))
+            let response = try await AsyncHTTPSender.client.execute(r, timeout: .milliseconds(Int64(min(timeout, 86_400) * 1000)))
             let body = try await response.body.collect(upTo: 256 << 20)
             return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                              body: Array(body.readableBytesView))
         } catch {
-            throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), message: AsyncHTTPSender.describe(error))
+            throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), permanent: AsyncHTTPSender.permanent(error),
+                              message: AsyncHTTPSender.describe(error))
         }
+    }
+
+    /// Certificate and TLS failures, and names that do not resolve: no retry can mend them.
+    static func permanent(_ error: Error) -> Bool {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return true }
+        if let e = error as? NIOConnectionError { return e.connectionErrors.isEmpty && (e.dnsAError != nil || e.dnsAAAAError != nil) }
+        if error is SocketAddressError { return true }
+        return false
     }
 
     /// Failures to connect: nothing reached the server, so even a write may be tried again.
@@ -107,11 +138,25 @@ public struct AsyncHTTPSender: HTTPSender {
     }
 
     static func describe(_ error: Error) -> String {
-        if error is NIOConnectionError { return "connection refused" }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            // BoringSSL's text carries its reason code and a source path of the build: keep the code.
+            let text = "\(error)"
+            guard let at = text.range(of: "OPENSSL_internal:") else { return "TLS failed: \(text)" }
+            let reason = text[at.upperBound...].prefix { $0.isUppercase || $0 == "_" }
+            if reason == "CERTIFICATE_VERIFY_FAILED" { return "TLS failed: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED)" }
+            return "TLS failed: \(reason)"
+        }
+        if let e = error as? NIOConnectionError {
+            if e.connectionErrors.isEmpty, e.dnsAError != nil || e.dnsAAAAError != nil { return "the host name does not resolve" }
+            if e.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ETIMEDOUT }) { return "no connection within 10 seconds" }
+            return "connection refused"
+        }
+        if error is SocketAddressError { return "the host name does not resolve" }
         if let e = error as? HTTPClientError {
             switch e {
             case .remoteConnectionClosed: return "the server closed the connection without answering"
-            case .readTimeout, .deadlineExceeded: return "no answer within the time limit"
+            case .readTimeout, .deadlineExceeded: return "no answer within the time limit (--timeout)"
+            case .connectTimeout: return "no connection within 10 seconds"
             default: return "\(e)"
             }
         }
@@ -172,10 +217,15 @@ public final class Transport: Sendable {
             var reply: WireReply?
             var failure: SendFailure?
             do {
-                let r = try await sender.send(wireRequest)
+                var r = try await sender.send(wireRequest)
+                r.body = SecretValues.scrub(r.body)   // a server may echo the token back
                 reply = r
                 outcome = .answered(status: r.status, retryAfter: retryAfter(r))
             } catch {
+                if error.permanent {
+                    throw ErrorValue(code: "connection_failed", message: "\(method) \(service.url)\(target ?? request.path): \(error.message)",
+                                     operation: request.operation.name)
+                }
                 failure = error
                 outcome = error.mayHaveArrived ? .lost : .notSent
             }

@@ -15,6 +15,9 @@ public struct SandboxOptions: Sendable {
     public var faults: FaultPlan?
     /// `--rate-limit N/s` per token (nil: unlimited).
     public var rateLimit: RateLimit?
+    /// `--idle-timeout`: seconds a connection may sit without sending (idle, or a request
+    /// half sent) before it is closed.
+    public var idleTimeout: Double = 30
 
     public init() {}
 }
@@ -43,6 +46,7 @@ public enum Sandbox {
         logger.logLevel = .warning
         return Application(
             router: router(store: store, options: options, log: log),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.idleTimeout * 1000)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "roster-sandbox"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger

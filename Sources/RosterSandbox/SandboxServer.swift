@@ -25,6 +25,12 @@ public enum SandboxServer {
         let path = settings.database ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("roster-sandbox-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite").path
         let store = try SandboxStore(path: path)
+        // A temporary database goes with the server (its folder entry only: the store holds it open).
+        defer {
+            if settings.database == nil {
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
         let loopback = isLoopback(settings.host)
         let tokens = loopback ? SandboxTokens.fixed : SandboxTokens.random()
         try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, tokens: tokens)

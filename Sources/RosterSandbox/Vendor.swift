@@ -92,7 +92,9 @@ final class RouteTable: @unchecked Sendable {
             } catch let e as VendorError {
                 return JSON.response(e.status, e.body, headers: e.headers)
             } catch {
-                let e = vendor.error(.internalError, "internal error: \(error)")
+                // The details (SQL, Swift errors, paths) are for the server's operator, never the body.
+                FileHandle.standardError.write(Data("roster serve: internal error on \(request.method) \(request.uri.path): \(error)\n".utf8))
+                let e = vendor.error(.internalError, "internal error")
                 return JSON.response(e.status, e.body)
             }
         }

@@ -26,6 +26,8 @@ final class BatchReport {
     private var failuresFile: FileHandle?
     let failuresPath: String?
     private(set) var failed = 0
+    /// Inputs of a loop that stopped early, not known to have succeeded (in the failures file).
+    private(set) var unfinished = 0
     private var total: Int?
     private var loopAt = ""
     private var started = 0.0
@@ -69,6 +71,12 @@ final class BatchReport {
             loopFailed += 1
             record(error, input: input, iterations: iterations)
             draw()
+        case .unfinished(let input, let reason):
+            unfinished += 1
+            guard let failuresFile else { return }
+            let failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
+            let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
+            failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
         case .ended:
             if drawn { err.write("\r\u{1B}[K") }
             drawn = false
@@ -86,7 +94,7 @@ final class BatchReport {
         var failure: Record = ["at": .string(error.range.description), "iterations": .list(iterations.map { .int($0) })]
         failure["error"] = .record(error.error.record)
         let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
-        failuresFile.write(Data((line + "\n").utf8))
+        failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
     }
 
     /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.

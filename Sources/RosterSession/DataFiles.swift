@@ -78,8 +78,11 @@ enum DataFiles {
         }
     }
 
-    /// The header row is checked here; rows come one at a time, each a record of strings.
+    /// The header row is checked here; rows come one at a time, each a record of strings. The
+    /// file is checked to be UTF-8 first: the CSV reader would hand out a row cut short at a bad
+    /// byte before it reported the error, and a damaged row must never reach the script.
     private static func csvRows(_ path: String, _ full: String) throws -> () throws -> Value? {
+        try checkUTF8(path, full)
         guard let stream = InputStream(fileAtPath: full) else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
         }
@@ -118,6 +121,27 @@ enum DataFiles {
                 throw ErrorValue(code: "invalid_csv", message: "\(path):\(line + 1): \(reason)")
             }
             return nil
+        }
+    }
+
+    /// A pass over the file, a line at a time (a character never spans a newline): the first
+    /// line that is not UTF-8 is an error naming it.
+    static func checkUTF8(_ path: String, _ full: String) throws {
+        guard let file = fopen(full, "r") else { throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'") }
+        defer { fclose(file) }
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        var line = 0
+        while true {
+            let n = getline(&buffer, &capacity, file)
+            guard n >= 0, let buffer else { return }
+            line += 1
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
+            if bytes.allSatisfy({ $0 < 0x80 }) { continue }
+            if String(validating: bytes, as: UTF8.self) == nil {
+                throw ErrorValue(code: "invalid_csv", message: "\(path):\(line): invalid UTF-8; save the file as UTF-8 (nothing was read from it)")
+            }
         }
     }
 

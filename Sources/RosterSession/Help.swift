@@ -15,7 +15,7 @@ enum Help {
             """,
         "values": """
             null  true false  42  3.5  "text"  [1, 2, 3]  {name: "Ada", "quoted key": 1}  1..3  1..<3
-            A command's paged result is a stream: read once, fetched page by page as it is used.
+            A command's paged result is a stream: fetched page by page as it is used; each use reads it from the start.
             Errors are values too: status, code, message, operation, request_id, location.
             """,
         "commands": """

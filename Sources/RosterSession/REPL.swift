@@ -1,5 +1,6 @@
 import Foundation
 import LineEditor
+import RosterCatalog
 import RosterScript
 
 extension Session {
@@ -34,7 +35,7 @@ extension Session {
                 entry = ""
                 continue
             case .line(let line):
-                if !History.isSecret(line) { reader.addHistory(line) }
+                if !History.isSecret(line) { reader.addHistory(SecretValues.scrub(line)) }
                 if entry.isEmpty, line.hasPrefix(":") {
                     if let code = meta(line, &recorder) { return code }
                     continue
@@ -108,7 +109,9 @@ final class Recorder {
     }
 
     func append(_ entry: String) {
-        handle.write(Data((entry + "\n").utf8))
+        // What history leaves out (a line with a secret), a recording leaves out too.
+        guard !History.isSecret(entry) else { return }
+        handle.write(Data((SecretValues.scrub(entry) + "\n").utf8))
     }
 }
 

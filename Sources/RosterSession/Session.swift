@@ -101,6 +101,9 @@ public final class Session {
                 err.write(line + "\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }
             }
+            if report.unfinished > 0, let path = batch.failures {
+                err.write("\(report.unfinished) input\(report.unfinished == 1 ? "" : "s") the run stopped before finishing written to \(path); run again with it as the input to finish them\n")
+            }
         }
         if let journal = host.catalog?.journal {
             let c = journal.counts

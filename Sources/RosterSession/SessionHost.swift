@@ -14,6 +14,8 @@ public final class SessionHost: ScriptHost {
     /// Progress and the failures loops pass over (set when a run starts).
     var report: BatchReport?
     public var observesLoops = false
+    /// With a failures file, a loop that stops early hands over its unfinished inputs.
+    public var recordsUnfinished: Bool { report?.failuresPath != nil }
 
     public init(out: TextOutput = .standardOutput, err: TextOutput = .standardError, format: OutputFormat? = nil, catalog: Catalog? = nil) {
         self.catalog = catalog

@@ -23,10 +23,14 @@ enum Signals {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0   // no SA_RESTART: a blocked read returns EINTR
         sigaction(SIGINT, &action, nil)
+        // SIGTERM ends a run the same way: the loop stops, the journal and the failures file
+        // are closed whole (exit 130).
+        sigaction(SIGTERM, &action, nil)
         // A parent may have started us with SIGINT blocked; threads made from here inherit this mask.
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RosterCatalog
 
 /// A buffered writer on a file descriptor. Results go to stdout, diagnostics to stderr; stdout
 /// is flushed before anything goes to stderr so the two stay in order on a shared terminal.
@@ -23,7 +24,7 @@ public final class TextOutput: @unchecked Sendable {
 
     public func write(_ text: String) {
         lock.locked {
-            buffer.append(contentsOf: text.utf8)
+            buffer.append(contentsOf: SecretValues.scrub(text).utf8)
             if buffer.count >= 1 << 16 || fd == 2 { flushLocked() }
         }
     }

@@ -35,14 +35,20 @@ struct Roster: ParsableCommand {
     @Option(help: "Result format: table, json, ndjson or csv (default: table on a terminal, ndjson otherwise).")
     var output: String?
 
-    @Option(help: "The profile of config.toml that verbs use (default: its default, else sandbox).")
+    @Option(help: "The profile of config.toml that verbs use (default: its default, else sandbox; with --sandbox-url or --sandbox-db, sandbox).")
     var profile: String?
+
+    @Option(help: ArgumentHelp("The config file (also ROSTER_CONFIG; default: $XDG_CONFIG_HOME/roster/config.toml). A named file that cannot be read stops roster.", valueName: "FILE"))
+    var config: String?
 
     @Option(help: "Use a running `roster serve` at URL as the sandbox (also ROSTER_SANDBOX_URL).")
     var sandboxURL: String?
 
     @Option(help: "The embedded sandbox's SQLite file, or :memory: (also ROSTER_SANDBOX_DB).")
     var sandboxDB: String?
+
+    @Option(help: ArgumentHelp("Seconds one request may take in all (connecting has 10).", valueName: "SECONDS"))
+    var timeout: Double = 60
 
     @Flag(help: "Perform reads, but only show each write (and answer it with a stand-in).")
     var dryRun = false
@@ -106,7 +112,8 @@ struct Roster: ParsableCommand {
             }
         }
         let targets = try makeTargets()
-        options.catalog = Catalog(targets: targets)
+        guard timeout > 0, timeout <= 86_400 else { throw usage("--timeout needs seconds from more than 0 to 86400, got \(timeout)") }
+        options.catalog = Catalog(targets: targets, transport: Transport(sender: AsyncHTTPSender(timeout: timeout)))
         if words == ["verbs"] || words == ["profiles"] {
             let out = TextOutput.standardOutput
             out.write(words == ["verbs"] ? options.catalog!.verbList() : targets.describe())
@@ -148,10 +155,13 @@ struct Roster: ParsableCommand {
     private func makeTargets() throws -> SessionTargets {
         let environment = ProcessInfo.processInfo.environment
         do {
-            let profiles = try Profiles.load(path: Profiles.defaultPath(environment: environment))
+            let (path, named) = Profiles.configPath(option: config, environment: environment)
+            let profiles = try Profiles.load(path: path, namedBy: named)
             let url = sandboxURL ?? environment["ROSTER_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
             let database = EmbeddedSandbox.databasePath(sandboxDB, environment: environment)
-            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: profile) {
+            // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
+            let namesSandbox = url != nil || sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
+            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: profile ?? (namesSandbox ? "sandbox" : nil)) {
                 if let url { return url }
                 return try EmbeddedSandbox.start(database: database)
             }

@@ -23,6 +23,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Injected failures, e.g. 429:0.1,500:0.05,reset:0.02,latency:20ms.") var faults: String?
     @Option(help: "Seed for --faults: the same requests meet the same faults.") var faultSeed: UInt64 = 1
     @Flag(help: "No line per request on stderr.") var quiet = false
+    @Option(help: "Seconds a connection may send nothing (idle, or a request half sent) before it is closed.") var idleTimeout: Double = 30
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -40,6 +41,8 @@ struct Serve: ParsableCommand {
         guard seed >= 0, (0...65535).contains(port) else { throw ValidationError("--seed must be 0 or more and --port 0 to 65535") }
         settings.options.ldSemanticPatchContentType = rule
         settings.options.ldFilterReading = reading
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
+        settings.options.idleTimeout = idleTimeout
         do {
             settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
             settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }

@@ -1,6 +1,10 @@
 import Foundation
 import RosterSession
 
+// Every file roster makes is its user's alone (0600; folders 0700): journals, plans, failures
+// files, recordings, history and the sandbox's database hold request data.
+umask(0o077)
+
 // swift-argument-parser takes time quadratic in the number of repeated options (16,500 `--var`s
 // took minutes): refuse too many before it parses them.
 let variableCount = CommandLine.arguments.dropFirst().count { $0 == "--var" || $0.hasPrefix("--var=") }

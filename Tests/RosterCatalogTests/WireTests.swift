@@ -47,6 +47,17 @@ import RosterCatalog
         #expect(invites.map { (json($0) as? [Any])?.count ?? -1 } == [50, 50, 20], "sent 50 at a time")
     }
 
+    /// A bare word bound to a string parameter is sent as typed, not as the number it reads as.
+    @Test func bareWordsKeepTheirTextForStringParameters() async throws {
+        _ = await run("""
+            try { box groups get id=00123 } catch e { }
+            try { box users get id=123456789012345678901 } catch e { }
+            try { box users get 007 } catch e { }
+            """, catalog: catalog)
+        let paths = recorder.requests.map(\.path)
+        #expect(paths.contains("/2.0/groups/00123") && paths.contains("/2.0/users/123456789012345678901") && paths.contains("/2.0/users/007"), "\(paths)")
+    }
+
     @Test func losant() async throws {
         let requests = try await sent("""
             let l = losant tokens list per_page=10 filter_field=name filter=ci-* | first 1

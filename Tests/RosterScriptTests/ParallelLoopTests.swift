@@ -11,6 +11,7 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
     private(set) var sites: [(String, [Int])] = []
     private(set) var events: [String] = []
     var observesLoops = true
+    var recordsUnfinished = true
     /// How many verbs were running at once, at most.
     private(set) var peak = 0
     private var running = 0
@@ -41,6 +42,7 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         case .started(let total, _): text = "started \(total.map(String.init) ?? "?")"
         case .iterationEnded: text = "ended"
         case .failed(let e, let input, let iterations): text = "failed \((try? input.text()) ?? "") \(iterations) \(e.error.message)"
+        case .unfinished(let input, let reason): text = "unfinished \((try? input.text()) ?? "") \(reason)"
         case .ended: text = "loop ended"
         }
         lock.withLock { events.append(text) }
@@ -108,6 +110,26 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         #expect(host.sites.count == 7)
         let loopOption = try run("for i in range(4) --keep-going { if $i == 2 { fail(\"two\") }; fake echo $i }")
         #expect(loopOption.sites.map(\.0) == ["0", "1", "3"])
+    }
+
+    /// A loop that stops early hands every input not known to have succeeded to the host: the
+    /// failed one and all those not begun, sequential or parallel, however it stops.
+    @Test func aLoopStoppedEarlyReportsEveryInputNotKnownToHaveSucceeded() throws {
+        for width in ["", " --parallel 3"] {
+            let host = ThreadedHost()
+            #expect(throws: RuntimeError.self) {
+                _ = try run("for i in range(20)\(width) { if $i == 5 { fail(\"boom\") }; fake echo $i }", host: host)
+            }
+            let succeeded = Set(host.sites.map(\.0))
+            let unfinished = host.events.filter { $0.hasPrefix("unfinished") }.map { String($0.split(separator: " ")[1]) }
+            #expect(Set(unfinished).count == unfinished.count, "each input once: \(unfinished)")
+            #expect(succeeded.union(unfinished) == Set((0..<20).map(String.init)) && succeeded.isDisjoint(with: unfinished),
+                    "\(width): every input either succeeded or is reported: \(succeeded.sorted()) \(unfinished)")
+            #expect(host.events.contains("unfinished 5 boom"), "\(host.events)")
+        }
+        let exited = ThreadedHost()
+        #expect(throws: ControlSignal.self) { _ = try run("for x in [\"a\", \"b\", \"c\"] { fake echo $x; if $x == \"b\" { exit 3 } }", host: exited) }
+        #expect(exited.events.filter { $0.hasPrefix("unfinished") } == ["unfinished b the script exited (exit 3)", "unfinished c not run: the loop stopped before it (the script exited (exit 3))"])
     }
 
     @Test func breakStopsTakingItems() throws {

@@ -244,7 +244,7 @@ struct BinaryTests {
         let expected = ["launchdarkly": "after delete: 404 not_found", "losant": "deleted: true", "box": "memberships of Explorer Box: 0"]
         for (service, lastLine) in expected {
             let r = try RosterProcess.run([root.appendingPathComponent("scripts/explore-\(service).roster").path],
-                                          environment: ["ROSTER_SANDBOX_DB": ":memory:", "ROSTER_CONFIG": "/nonexistent"])
+                                          environment: ["ROSTER_SANDBOX_DB": ":memory:", "XDG_CONFIG_HOME": try RosterProcess.temporaryDirectory().path])
             #expect(r.status == 0, "\(service): \(r.err)")
             #expect(r.out.hasSuffix(lastLine + "\n"), "\(service): \(r.out)")
         }

@@ -11,8 +11,19 @@ struct LDMemberQuery: Sendable {
     static let filterFields = ["query", "role", "id", "email", "team", "noteam", "lastSeen"]
 
     /// `filter=query:abc,role:admin|writer`: commas AND clauses, `|` ORs values.
+    /// Bounds on a filter: each clause and each listed value is SQL, and a query must stay small.
+    static let maxClauses = 20
+    static let maxValues = 100
+
     mutating func applyFilter(_ filter: String) throws(VendorError) {
-        for clause in filter.split(separator: ",", omittingEmptySubsequences: true) {
+        let all = filter.split(separator: ",", omittingEmptySubsequences: true)
+        guard all.count <= LDMemberQuery.maxClauses else {
+            throw ldError(.badRequest, "invalid_request", "filter has \(all.count) clauses; at most \(LDMemberQuery.maxClauses) are allowed")
+        }
+        for clause in all {
+            if clause.count { $0 == "|" } >= LDMemberQuery.maxValues {
+                throw ldError(.badRequest, "invalid_request", "filter clause lists more than \(LDMemberQuery.maxValues) values")
+            }
             guard let colon = clause.firstIndex(of: ":") else {
                 throw ldError(.badRequest, "invalid_request", "filter clause '\(clause)' must be field:value; fields are \(LDMemberQuery.filterFields.joined(separator: ", "))")
             }

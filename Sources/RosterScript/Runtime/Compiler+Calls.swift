@@ -62,7 +62,7 @@ extension Compiler {
 
     enum EvaluatedArgument {
         case positional(Value, SourceRange, bareWord: String?)
-        case named(String, Value, SourceRange)
+        case named(String, Value, SourceRange, bareWord: String?)
         case flag(String, SourceRange)
     }
 
@@ -79,7 +79,8 @@ extension Compiler {
                 return { f in .positional(try eval(f), r, bareWord: bare) }
             case .named(let n, let e, let r):
                 let eval = expression(e, scope)
-                return { f in .named(n, try eval(f), r) }
+                let bare: String? = if case .word(let w, _) = e { w } else { nil }
+                return { f in .named(n, try eval(f), r, bareWord: bare) }
             case .flag(let n, let r):
                 return { _ in .flag(n, r) }
             }
@@ -103,7 +104,7 @@ extension Compiler {
                 for a in args {
                     switch a {
                     case .positional(let v, _, _): values.append(v)
-                    case .named(let n, let v, _): named[n] = v
+                    case .named(let n, let v, _, _): named[n] = v
                     case .flag(let n, _): named[n] = .bool(true)
                     }
                 }
@@ -123,7 +124,7 @@ extension Compiler {
         while i < args.count {
             switch args[i] {
             case .positional(let v, _, _): positional.append(v)
-            case .named(let n, let v, let r): named.append((n, v, r))
+            case .named(let n, let v, let r, _): named.append((n, v, r))
             case .flag(let n, let r):
                 if !fn.flagParameters.contains(n), i + 1 < args.count, case .positional(let v, _, _) = args[i + 1] {
                     named.append((n, v, r))
@@ -150,8 +151,10 @@ extension Compiler {
         var rest: [CommandArgument] = []
         for a in args.dropFirst(match.wordCount - 1) {
             switch a {
-            case .positional(let v, let r, _): rest.append(CommandArgument(kind: .positional(v), range: r))
-            case .named(let n, let v, let r): rest.append(CommandArgument(kind: .named(n, v), range: r))
+            // A bare word keeps its text beside its value: a string parameter takes the text
+            // (`id=00123` stays "00123"; a 21-digit id is not turned into a double).
+            case .positional(let v, let r, let bare): rest.append(CommandArgument(kind: .positional(v), range: r, bareWord: bare))
+            case .named(let n, let v, let r, let bare): rest.append(CommandArgument(kind: .named(n, v), range: r, bareWord: bare))
             case .flag(let n, let r): rest.append(CommandArgument(kind: .flag(n), range: r))
             }
         }

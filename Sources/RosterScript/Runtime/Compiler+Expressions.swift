@@ -5,7 +5,7 @@ extension Compiler {
             let v = Compiler.value(of: l)
             return { _ in v }
         case .word(let w, _):
-            let v = Value.string(w)
+            let v = Value.bareWord(w)   // a number typed as an argument is a word that reads as one
             return { _ in v }
         case .interpolated(let parts, _):
             return interpolation(parts, scope)

@@ -393,24 +393,46 @@ final class Compiler {
                 loop.iterationEnded()
                 return nil
             }
+            // A loop stopping early hands its unfinished inputs to the host (a failures file keeps
+            // them): the one whose iteration failed or was interrupted, then those not begun.
             switch v {
             case .range(let lo, let hi):
                 var i = lo
-                while i < hi {
-                    try Interrupt.check()
-                    if let done = try run(.int(i)) { return done }
-                    i += 1
+                do {
+                    while i < hi {
+                        try Interrupt.check()
+                        if let done = try run(.int(i)) { return done }
+                        i += 1
+                    }
+                } catch {
+                    loop.unfinished(error, current: .int(i)) { i += 1; return i < hi ? .int(i) : nil }
+                    throw error
                 }
             case .list(let items):
-                for item in items {
-                    try Interrupt.check()
-                    if let done = try run(item) { return done }
+                var i = 0
+                do {
+                    while i < items.count {
+                        try Interrupt.check()
+                        if let done = try run(items[i]) { return done }
+                        i += 1
+                    }
+                } catch {
+                    loop.unfinished(error, current: items[i]) { i += 1; return i < items.count ? items[i] : nil }
+                    throw error
                 }
             case .stream(let s):
                 let c = try Compiler.cursor(s, sequence.range)
-                while let item = try Compiler.pull(c, sequence.range) {
-                    try Interrupt.check()
-                    if let done = try run(item) { return done }
+                var current: Value?
+                do {
+                    while let item = try Compiler.pull(c, sequence.range) {
+                        current = item
+                        try Interrupt.check()
+                        if let done = try run(item) { return done }
+                        current = nil
+                    }
+                } catch {
+                    loop.unfinished(error, current: current) { try c.next() }
+                    throw error
                 }
             case .record(let r):
                 for key in r.keys {

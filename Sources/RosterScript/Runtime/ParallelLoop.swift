@@ -43,7 +43,10 @@ final class ParallelLoop: @unchecked Sendable {
         // Every frame that exists now is shared by the iterations, so read-only to them.
         let epoch = Frame.newEpoch()
         Threads.run(workers) { _ in self.work(Strand(iterations: base, parallelEpoch: epoch)) }
-        if let failure = state.withLock({ $0.failure }) { throw failure.error }
+        if let failure = state.withLock({ $0.failure }) {
+            tracker.unfinished(failure.error, current: nil, rest: items)
+            throw failure.error
+        }
     }
 
     /// Stops the loop; the earliest iteration's failure is the one reported.
@@ -97,7 +100,12 @@ final class ParallelLoop: @unchecked Sendable {
             strand.heldOutput = nil
             let passedOver = failure.flatMap { tracker.passOver($0, input: item, iterations: strand.iterations, output: lines) } ?? false
             if failure == nil { tracker.iterationEnded(output: lines) }
-            if let failure, !passedOver { stop(index, failure) } else if broke { stop(index, nil) }
+            if let failure, !passedOver {
+                tracker.unfinished(failure, current: item, rest: { nil })
+                stop(index, failure)
+            } else if broke {
+                stop(index, nil)
+            }
         }
     }
 }
@@ -113,6 +121,10 @@ struct LoopTracker: @unchecked Sendable {
     let outermost: Bool
     let passesOver: Bool
     let reports: Bool
+    /// The outermost loop of a run that keeps a failures file: inputs left unfinished are reported.
+    let recordsUnfinished: Bool
+    /// How many inputs not begun an early stop reports at most (a range may be endless).
+    static let maxUnfinished = 10_000_000
 
     init(_ interpreter: Interpreter, keepGoing: Bool, total: Int?, range: SourceRange) {
         self.interpreter = interpreter
@@ -121,6 +133,7 @@ struct LoopTracker: @unchecked Sendable {
         outermost = depth == 0
         passesOver = keepGoing || (outermost && interpreter.keepGoing)
         reports = outermost && (passesOver || interpreter.host.observesLoops)
+        recordsUnfinished = outermost && interpreter.host.recordsUnfinished
         if outermost { interpreter.withHost { $0.loopEvent(.started(total: total, at: range)) } }
         strand.iterations.append(-1)
     }
@@ -145,6 +158,27 @@ struct LoopTracker: @unchecked Sendable {
             if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations)) }
         }
         return passesOver && failure != nil
+    }
+
+    /// The loop is stopping early with `error`: the input of the iteration that did not finish
+    /// (`current`), then every input not begun (`rest`), go to the host as unfinished.
+    func unfinished(_ error: Error, current: Value?, rest: () throws -> Value?) {
+        guard recordsUnfinished else { return }
+        let reason = switch error {
+        case ControlSignal.interrupted: "interrupted"
+        case ControlSignal.exit(let code): "the script exited (exit \(code))"
+        case let e as RuntimeError: e.error.summary
+        default: "\(error)"
+        }
+        interpreter.withHost { host in
+            if let current { host.loopEvent(.unfinished(input: current, reason: reason)) }
+            var n = 0
+            // `try?` flattens: nil at the end, and at a failure to read further.
+            while n < LoopTracker.maxUnfinished, let item = try? rest() {
+                host.loopEvent(.unfinished(input: item, reason: "not run: the loop stopped before it (\(reason))"))
+                n += 1
+            }
+        }
     }
 
     func end() {

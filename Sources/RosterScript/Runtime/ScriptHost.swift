@@ -16,6 +16,8 @@ public protocol ScriptHost: AnyObject {
 
     /// Whether the host wants `.iterationEnded` for every iteration of an outermost loop (progress).
     var observesLoops: Bool { get }
+    /// Whether an outermost loop that stops early reports its unfinished inputs (.unfinished).
+    var recordsUnfinished: Bool { get }
     /// How outermost loops advance, and the failures a loop passes over (--keep-going).
     /// Called one at a time, never concurrently.
     func loopEvent(_ event: LoopEvent)
@@ -47,6 +49,7 @@ extension ScriptHost {
         throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
     }
     public var observesLoops: Bool { false }
+    public var recordsUnfinished: Bool { false }
     public func loopEvent(_ event: LoopEvent) {}
 }
 
@@ -71,6 +74,11 @@ public enum LoopEvent: Sendable {
     /// An iteration failed and the loop goes on (--keep-going): the error, the loop variable's
     /// value and the iteration's place.
     case failed(RuntimeError, input: Value, iterations: [Int])
+    /// The outermost loop stopped early (a failure it did not pass over, `exit`, an interrupt):
+    /// the input of an iteration that did not finish, or of one never begun (sent only when the
+    /// host records unfinished inputs, so that a failures file holds every input not known to
+    /// have succeeded).
+    case unfinished(input: Value, reason: String)
     /// The outermost loop ended, however it ended.
     case ended
 }
@@ -94,9 +102,12 @@ public struct CommandArgument: Sendable {
     }
     public let kind: Kind
     public let range: SourceRange
-    public init(kind: Kind, range: SourceRange) {
+    /// The text of a bare word the value was read from (`00123` read as 123), else nil.
+    public let bareWord: String?
+    public init(kind: Kind, range: SourceRange, bareWord: String? = nil) {
         self.kind = kind
         self.range = range
+        self.bareWord = bareWord
     }
 }
 

@@ -79,7 +79,13 @@ extension Parser {
             case "null": return .literal(.null, range(t))
             default: return .word(w, range(t))
             }
-        case .int, .double, .string, .variable, .lparen, .lbracket, .lbrace:
+        case .int, .double:
+            // A bare number is a bare word too: its value is the number, and its text goes with
+            // it, so a string parameter gets what was typed (`id=00123`, a 21-digit id).
+            let e = try postfix(primary(mode: .command))
+            if case .literal(_, let r) = e, r.start == t.start, r.end == t.end { return .word(file.slice(t.start..<t.end), r) }
+            return e
+        case .string, .variable, .lparen, .lbracket, .lbrace:
             return try postfix(primary(mode: .command))
         case .eof, .newline, .semicolon, .pipe, .rparen, .rbracket, .rbrace, .comma:
             return nil

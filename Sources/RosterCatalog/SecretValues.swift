@@ -1,0 +1,48 @@
+import Foundation
+import Synchronization
+
+/// The secret values in use: the tokens of the profiles roster has read (from `token_env` or
+/// `token_file`). Every text roster writes is scrubbed of them (stdout and stderr, the journal,
+/// plans, failures files, `:record`, history), and every server reply is scrubbed before it
+/// becomes a value, so a server that echoes a token back cannot make roster show or keep it.
+/// (The sandbox's fixed tokens are public knowledge and are not registered.)
+public enum SecretValues {
+    private static let known = Mutex<[String]>([])
+    public static let replacement = "(redacted)"
+
+    /// Adds a secret. Short values are not scrubbed: they would blank out ordinary words.
+    public static func register(_ secret: String) {
+        guard secret.utf8.count >= 8 else { return }
+        known.withLock { if !$0.contains(secret) { $0.append(secret) } }
+    }
+
+    static var all: [String] { known.withLock { $0 } }
+
+    /// `text` with every known secret replaced.
+    public static func scrub(_ text: String) -> String {
+        let secrets = all
+        guard !secrets.isEmpty else { return text }
+        var out = text
+        for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: replacement) }
+        return out
+    }
+
+    /// The same over bytes (a reply's body): copied only when a secret is in it.
+    static func scrub(_ bytes: [UInt8]) -> [UInt8] {
+        let secrets = all
+        guard !secrets.isEmpty, secrets.contains(where: { contains(bytes, Array($0.utf8)) }) else { return bytes }
+        return Array(scrub(String(decoding: bytes, as: UTF8.self)).utf8)
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        let last = haystack.count - needle.count
+        var i = 0
+        while i <= last {
+            guard let at = haystack[i...last].firstIndex(of: first) else { return false }
+            if haystack[at..<at + needle.count].elementsEqual(needle) { return true }
+            i = at + 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+
+/// The trust promises through the built binary: no input crashes it, a journal is one run's at a
+/// time, tokens never leave it, writes go only where the user pointed, and server text cannot
+/// drive the terminal. Each test is a reproduction of a way the promise once broke.
+extension EndToEndTests {
+@Suite(.serialized)
+struct TrustTests {
+    /// Exit codes a crash gives (SIGILL, SIGABRT, SIGSEGV); never acceptable.
+    static func crashed(_ status: Int32) -> Bool { [132, 134, 139].contains(status) || status < 0 }
+
+    @Test func edgesOfIntegersAndNestingDoNotCrash() throws {
+        let cases: [(String, Int32)] = [
+            ("print len(range(-2, 9223372036854775807))", 70),
+            ("for i in range(-2, 9223372036854775807) { break }", 70),
+            ("ld members list offset=9223372036854775807 | count", 0),
+            ("ld members list limit=9223372036854775807 offset=9223372036854775807 | count", 0),
+            ("let x = []\nfor i in range(200000) { $x = [$x] }\nprint 1", 0),
+        ]
+        for (source, expected) in cases {
+            let r = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", source])
+            #expect(r.status == expected && !TrustTests.crashed(r.status), "\(source): \(r.status) \(r.err.prefix(300))")
+        }
+    }
+
+    @Test func tooManyVariablesAreAUsageErrorAtOnce() throws {
+        let args = (0..<1_500).flatMap { ["--var", "v\($0)=\($0)"] }
+        let started = Date()
+        let r = try RosterProcess.run(args + ["-c", "print 1"])
+        #expect(r.status == 64 && r.err.contains("at most 1000"), "\(r.err)")
+        #expect(Date().timeIntervalSince(started) < 20)
+    }
+
+    @Test func aScriptThatSourcesItselfIsACycleError() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "source \"loop.roster\"\n".write(to: dir.appendingPathComponent("loop.roster"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["loop.roster"], directory: dir)
+        #expect(r.status == 70 && r.err.contains("source cycle: loop.roster -> loop.roster"), "\(r.status) \(r.err.prefix(300))")
+    }
+
+    @Test func aSecondRunWithTheSameJournalStopsAt75NamingTheHolder() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let journal = dir.appendingPathComponent("j.jsonl").path
+        let holder = Process()
+        holder.executableURL = RosterProcess.binary
+        holder.arguments = ["--sandbox-db", ":memory:", "--journal", journal, "-c", "sleep(4)"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        // Wait for the holder's run header (written once it holds the lock).
+        for _ in 0..<100 where !((try? String(contentsOfFile: journal, encoding: .utf8))?.contains("\"pid\"") ?? false) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try RosterProcess.run(["--sandbox-db", ":memory:", "--journal", journal, "-c", "box groups create name=twice"])
+        #expect(second.status == 75, "\(second.err)")
+        #expect(second.err.contains("in use by another run (process \(holder.processIdentifier))"), "\(second.err)")
+        var st = stat()
+        #expect(stat(journal, &st) == 0 && st.st_mode & 0o777 == 0o600)
+    }
+
+    /// A server that echoes the Authorization header in its 401 body: the token is in no output
+    /// and no file roster writes.
+    @Test func anEchoedTokenIsScrubbedEverywhere() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let server = try EchoServer()
+        defer { server.stop() }
+        let config = dir.appendingPathComponent("config.toml")
+        try "default = \"echo\"\n[profiles.echo]\nbox = { url = \"\(server.url)\", token_file = \"token\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let secret = "s3cr3t-\(UUID().uuidString)"
+        let tokenFile = dir.appendingPathComponent("token").path
+        try secret.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o644)
+        try "n\n1\n".write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "--journal", "j.jsonl", "-c", """
+            try { box users me } catch e { print $e; print $e.body.echo }
+            for row in (open "rows.csv") { box groups create name=$row.n }
+            """], environment: ["ROSTER_CONFIG": config.path], directory: dir)
+        #expect(r.status == 1, "\(r.err)")
+        #expect(r.out.contains("Bearer (redacted)"), "\(r.out)")
+        #expect(r.err.contains("the token file token may be read by others (mode 644); chmod 600 token"), "\(r.err)")
+        for text in [r.out, r.err] + (try ["failed.jsonl", "j.jsonl"].map { try String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) }) {
+            #expect(!text.contains(secret), "\(text)")
+        }
+    }
+
+    @Test func writesGoOnlyWhereTheUserPointed() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let missing = try RosterProcess.run(["-c", "print 1"], environment: ["ROSTER_CONFIG": "/typo/config.toml"])
+        #expect(missing.status == 64 && missing.err.contains("/typo/config.toml"), "\(missing.err)")
+        let option = try RosterProcess.run(["--config", "/typo/other.toml", "-c", "print 1"])
+        #expect(option.status == 64 && option.err.contains("/typo/other.toml"), "\(option.err)")
+        // A default profile pointing at a real service: --sandbox-db means the sandbox.
+        let config = dir.appendingPathComponent("config.toml")
+        try "default = \"acme\"\n[profiles.acme]\nbox = { url = \"https://127.0.0.1:9\", token_env = \"ACME_BOX\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let sandbox = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", "print (box groups create name=x).name"],
+                                            environment: ["ROSTER_CONFIG": config.path, "ACME_BOX": "acme-token-123456"])
+        #expect(sandbox.status == 0 && sandbox.out == "x\n", "\(sandbox.err)")
+        try "[profiles.plain]\nbox = { url = \"http://example.com\", token_env = \"ACME_BOX\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let plain = try RosterProcess.run(["-c", "print 1"], environment: ["ROSTER_CONFIG": config.path])
+        #expect(plain.status == 64 && plain.err.contains("plain http"), "\(plain.err)")
+        try "[profiles.plain]\nbox = { url = \"http://example.com\", token_env = \"ACME_BOX\", allow_http = true }\n".write(to: config, atomically: true, encoding: .utf8)
+        let allowed = try RosterProcess.run(["-c", "print 1"], environment: ["ROSTER_CONFIG": config.path])
+        #expect(allowed.status == 0, "\(allowed.err)")
+    }
+
+    @Test func aDamagedRowNeverReachesTheScript() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        var bytes = Array("email,role\nada@x,admin\ngrace@x,wr".utf8)
+        bytes += [0xFF] + Array("iter\n".utf8)
+        try Data(bytes).write(to: dir.appendingPathComponent("bad.csv"))
+        let r = try RosterProcess.run(["-c", "for r in (open \"bad.csv\") { print $r.role }"], directory: dir)
+        #expect(r.status == 70 && r.out == "", "nothing is handed to the loop: \(r.out)")
+        #expect(r.err.contains("bad.csv:3: invalid UTF-8"), "\(r.err)")
+    }
+
+    @Test func aSourcedFileThatDoesNotParseExits70AfterStatementsRan() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "let = 1\n".write(to: dir.appendingPathComponent("bad.roster"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["-c", "print \"x\"\nsource \"bad.roster\""], directory: dir)
+        #expect(r.status == 70 && r.out == "x\n", "\(r.status) \(r.err)")
+    }
+
+    @Test func serverTextCannotDriveTheTerminal() throws {
+        let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "table", "-c", """
+            let u = box users create name="Eve\\u{1B}]0;owned\\u{7}\\u{1B}[31m" login=eve@example.com
+            [$u] | select .name .login
+            $u.name
+            fail($u.name)
+            """])
+        #expect(r.status == 70)
+        for text in [r.out, r.err] { #expect(!text.contains("\u{1B}") && !text.contains("\u{7}"), "\(text)") }
+        #expect(r.out.contains("Eve\\u{1B}]0;owned\\u{7}\\u{1B}[31m"), "\(r.out)")
+        let json = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "json", "-c", "box users create name=\"Eve\\u{1B}\" login=e@example.com | select .name"])
+        #expect(json.out.contains("Eve\\u001b"), "JSON stays exact: \(json.out)")
+    }
+}
+}
+
+/// A server that answers every request 401 with the Authorization header it was sent in its body.
+final class EchoServer {
+    let process = Process()
+    private(set) var url = ""
+
+    init() throws {
+        // The server writes its URL to a file (read by polling; a pipe's read blocked here).
+        let urlFile = try RosterProcess.temporaryDirectory().appendingPathComponent("url").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import http.server, json, sys
+            class H(http.server.BaseHTTPRequestHandler):
+                def answer(self):
+                    n = int(self.headers.get("Content-Length") or 0)
+                    if n: self.rfile.read(n)
+                    auth = self.headers.get("Authorization", "")
+                    body = json.dumps({"type": "error", "status": 401, "code": "unauthorized", "message": "bad token " + auth, "echo": auth}).encode()
+                    self.send_response(401)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                do_GET = do_POST = do_PUT = do_DELETE = answer
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            open(sys.argv[1] + ".tmp", "w").write("http://127.0.0.1:%d" % s.server_port)
+            import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+            s.serve_forever()
+            """, urlFile]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: urlFile, encoding: .utf8) { url = text; break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try #require(url.hasPrefix("http://"), "the echo server did not start")
+    }
+
+    func stop() {
+        // SIGKILL: the test process's threads may block SIGTERM, and a child inherits that.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
