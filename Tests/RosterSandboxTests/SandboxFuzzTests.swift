@@ -80,6 +80,40 @@ struct SandboxFuzzTests {
         #expect(orphans == 0)
     }
 
+    /// Every numeric query parameter at the integers' edges, on every list route: never a 5xx,
+    /// the vendor's error body on a 4xx, and no body quotes SQL or the server's own code.
+    @Test func integersAtTheEdgesNeverBreakTheSandbox() async throws {
+        let c = try SandboxClient()
+        let edges = ["0", "-1", "1", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "1e400", "-0", "99999999999999999999999", ""]
+        let routes: [(String, [String], String)] = [
+            ("/api/v2/members", ["limit", "offset"], SandboxSeed.ldAdminToken),
+            ("/instances/5f0000000000000000000001/tokens", ["page", "perPage"], "Bearer losant-sandbox-all"),
+            ("/2.0/groups/57001/memberships", ["limit", "offset"], "Bearer box-sandbox-admin"),
+            ("/2.0/users/20000003/memberships", ["limit", "offset"], "Bearer box-sandbox-admin"),
+            ("/2.0/users", ["limit", "offset"], "Bearer box-sandbox-admin"),
+            ("/2.0/groups", ["limit", "offset"], "Bearer box-sandbox-admin"),
+        ]
+        for (path, parameters, token) in routes {
+            for a in edges {
+                for b in edges {
+                    let uri = "\(path)?\(parameters[0])=\(a)&\(parameters[1])=\(b)"
+                    let r = try await c.send(.get, uri, token: token, body: nil, contentType: "application/json")
+                    #expect(r.status.code < 500, "\(uri) → \(r.status)")
+                    if r.status.code >= 400 {
+                        #expect(SandboxFuzzTests.isVendorError(r.json, path: uri), "\(uri) → \(r.status): \(String(describing: r.json))")
+                    }
+                }
+            }
+        }
+        // A filter too large for one query is the vendor's 400, not SQL in a 500.
+        for filter in [Array(repeating: "query:a", count: 1001).joined(separator: ","), "role:" + Array(repeating: "reader", count: 5000).joined(separator: "%7C")] {
+            let r = try await c.send(.get, "/api/v2/members?filter=\(filter)", token: SandboxSeed.ldAdminToken, body: nil, contentType: "application/json")
+            #expect(r.status.code == 400, "\(r.status)")
+            let text = r.json.map { "\($0)" } ?? ""
+            #expect(!text.contains("SELECT") && !text.contains("sqlite") && !text.contains(".swift"), "\(text)")
+        }
+    }
+
     /// LaunchDarkly: {code, message}; Losant: {type, message}; Box: {type: "error", status, code, message, request_id}.
     static func isVendorError(_ json: JSONValue?, path: String) -> Bool {
         guard let json else { return false }

@@ -122,6 +122,77 @@ struct TrustTests {
         #expect(r.status == 70 && r.out == "x\n", "\(r.status) \(r.err)")
     }
 
+    /// A retry that reads the failures file and writes the same one, stopped by `exit` or by
+    /// SIGINT midway: the file still holds every input not known to have succeeded.
+    @Test func aFailuresFileNeverLosesARow() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try ("n\n" + (1...6).map(String.init).joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
+        func rows() throws -> [String] {
+            let text = try String(contentsOf: dir.appendingPathComponent("failed.jsonl"), encoding: .utf8)
+            return text.split(separator: "\n").compactMap { line in
+                guard let r = line.range(of: #""input":{"n":""#) else { return nil }
+                return String(line[r.upperBound...].prefix { $0 != "\"" })
+            }.sorted()
+        }
+        let first = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", "for r in (open \"rows.csv\") { if $r.n != \"1\" { fail(\"no\") } }"], directory: dir)
+        #expect(first.status == 1)
+        #expect(try rows() == ["2", "3", "4", "5", "6"])
+        let exited = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", """
+            for r in (open "failed.jsonl") { if $r.n == "2" { continue }; if $r.n == "4" { exit 3 }; fail("again") }
+            """], directory: dir)
+        #expect(exited.status == 3, "\(exited.err)")
+        #expect(try rows() == ["3", "4", "5", "6"], "2 succeeded; 3 failed again; 4 was cut short by exit; 5 and 6 never ran")
+        let interrupted = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", """
+            for r in (open "failed.jsonl") --parallel 2 { sleep(0.4); if $r.n == "3" { print "done 3" } else { fail("still") } }
+            """], directory: dir, interruptAfter: 0.6)
+        #expect(interrupted.status == 130, "\(interrupted.err)")
+        #expect(try rows() == ["4", "5", "6"], "3 succeeded before the interrupt; \(interrupted.out) \(interrupted.err)")
+    }
+
+    @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
+        let p = Process()
+        p.executableURL = RosterProcess.binary
+        p.arguments = ["serve", "--port", "0", "--quiet", "--idle-timeout", "1"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var data = Data()
+        while !data.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            data.append(chunk)
+        }
+        let url = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = UInt16(url.split(separator: ":").last.flatMap { Int($0) } ?? 0)
+        let prefix = "roster-sandbox-\(p.processIdentifier)-"
+        let tmp = FileManager.default.temporaryDirectory.path
+        let files = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".sqlite") }
+        #expect(files.count == 1)
+        var st = stat()
+        #expect(files.first.map { stat(tmp + "/" + $0, &st) == 0 && st.st_mode & 0o777 == 0o600 } == true)
+        // A request half sent is closed after the idle timeout (1 s here).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected == 0)
+        _ = "GET /2.0/users HTTP/1.1\r\nHost: x\r\n".withCString { send(fd, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let started = Date()
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, 0)
+        #expect(n == 0 && Date().timeIntervalSince(started) < 4, "closed by the server: \(n) after \(Date().timeIntervalSince(started)) s")
+        close(fd)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix(prefix) }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func serverTextCannotDriveTheTerminal() throws {
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "table", "-c", """
             let u = box users create name="Eve\\u{1B}]0;owned\\u{7}\\u{1B}[31m" login=eve@example.com
