@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Builds roster and runs every test: golden scripts, parser and lexer tables, the parser
 # fuzz property test (20,000 inputs; scripts/fuzz/run.sh runs 1,000,000), the binary on
-# stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; then
-# the sandbox through the vendors' Python SDKs (installed into a venv).
+# stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; the
+# parallel suites under ThreadSanitizer; then the sandbox through the vendors' Python SDKs
+# (installed into a venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
 swift test
+# The parallel-loop, golden and journal suites once more under ThreadSanitizer, in a build
+# folder of their own: any report fails the run (parallel iterations share nothing mutable).
+TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread \
+    --filter 'ParallelLoopTests|GoldenTests|WriteSafetyTests'
 scripts/conformance/run.sh .build/debug/roster

@@ -89,12 +89,24 @@ public final class Journal: @unchecked Sendable {
             try sync(upTo: appended)
             if !existed { Journal.syncDirectory(of: full) }
         } catch {
-            close(fd)
+            Foundation.close(fd)
             throw error
         }
     }
 
-    deinit { close(fd) }
+    private var closed = false
+
+    /// Releases the file and its lock (the end of a run; also when it is freed). A write after
+    /// this is an error.
+    public func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            _ = Foundation.close(fd)
+        }
+    }
+
+    deinit { close() }
 
     // MARK: the write path
 
@@ -162,7 +174,7 @@ public final class Journal: @unchecked Sendable {
         let d = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard d >= 0 else { return }
         _ = fsync(d)
-        close(d)
+        Foundation.close(d)
     }
 
     /// The process named by the last run header, for the message when the journal is busy.
@@ -206,6 +218,7 @@ public final class Journal: @unchecked Sendable {
     private func append(_ value: Value) throws -> Int64 {
         let bytes = Array((SecretValues.scrub(try value.json()) + "\n").utf8)
         return try lock.withLock {
+            guard !closed else { throw ErrorValue(code: "journal_closed", message: "the journal '\(path)' was closed at the end of its run") }
             let offset = size
             var done = 0
             while done < bytes.count {
@@ -347,7 +360,7 @@ extension Journal {
         let full = (path as NSString).expandingTildeInPath
         let fd = open(full, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+        defer { Foundation.close(fd) }
         struct Write { let op: String; let line: String; var outcome: String? }
         var runs: [String] = []
         var writes: [UInt128: Write] = [:]

@@ -106,6 +106,7 @@ public final class Session {
             }
         }
         if let journal = host.catalog?.journal {
+            journal.close()
             let c = journal.counts
             if c.skipped + c.settled > 0 || code != ExitCode.success {
                 err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused\n")

@@ -110,7 +110,9 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
             """
         // First run: the second create's answer is lost and every check fails, so it stays in doubt.
         let first = LosingSender(lose: 0)
-        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        let journal1 = try Journal(path: path)
+        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: journal1))
+        journal1.close()
         #expect(firstRun.error == nil && firstRun.output.count == 3, "\(firstRun.error ?? "")")
         let ids = Array(firstRun.output.prefix(2))
 
@@ -135,7 +137,9 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
         let script = "let u = box users create name=P login=profiled@example.com\nprint $u.login"
         let first = LosingSender(lose: 0)
-        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        let journal2 = try Journal(path: path)
+        let firstRun = await run(script, catalog: catalog(sandbox, first, journal: journal2))
+        journal2.close()
         #expect(firstRun.error == nil && first.methods == ["POST"], "\(firstRun.error ?? "")")
 
         let profiles = try Profiles.parse("[profiles.other]\nbox = { url = \"\(sandbox.url)\", token_env = \"OTHER_BOX\" }\n", path: "test.toml")
@@ -157,7 +161,9 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         // The create arrives, its answer is lost, and the lookup cannot reach the server: in doubt.
         let first = LosingSender()
         first.refuseReads = true
-        let crashed = await run(script, catalog: catalog(sandbox, first, journal: try Journal(path: path)))
+        let journal3 = try Journal(path: path)
+        let crashed = await run(script, catalog: catalog(sandbox, first, journal: journal3))
+        journal3.close()
         #expect(crashed.error != nil)
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("\"intent\""))
         let summary = try Journal.summary(of: path)

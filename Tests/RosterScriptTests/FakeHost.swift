@@ -8,8 +8,13 @@ final class FakeHost: ScriptHost {
     var files: [String: Value] = [:]
     var sources: [String: String] = [:]
     var slept: [Double] = []
-    var pagesFetched = 0
-    var calls: [String] = []
+    /// Counters a parallel loop's iterations reach at once (a listing read again in each), so locked.
+    private let lock = NSLock()
+    private var fetched = 0
+    private var called: [String] = []
+    var pagesFetched: Int { lock.withLock { fetched } }
+    var calls: [String] { lock.withLock { called } }
+    func countFetch() { lock.withLock { fetched += 1 } }
 
     static let verbs: [String: [String]] = [
         "fake items list": ["pages", "size", "total"],
@@ -46,7 +51,7 @@ final class FakeHost: ScriptHost {
             case .positional(let v): positional.append(v)
             }
         }
-        calls.append(command.name)
+        lock.withLock { called.append(command.name) }
         switch command.name {
         case "fake items list":
             let pages = named["pages"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 3
@@ -121,7 +126,7 @@ final class FakePages: PageSource, @unchecked Sendable {
 
     func nextPage() throws -> [Value]? {
         guard next < pages else { return nil }
-        host.pagesFetched += 1
+        host.countFetch()
         let start = next * size
         next += 1
         return (start..<start + size).map { .record(["n": .int($0), "even": .bool($0 % 2 == 0)]) }

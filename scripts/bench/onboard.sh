@@ -40,6 +40,12 @@ t0=$(seconds)
 .build/release/roster --sandbox-url "$url" -c "$script" > /dev/null
 roster=$(elapsed "$t0" "$(seconds)")
 
+# The same with --journal: each intent is fdatasync'd before its request leaves (group commit).
+start_server "$n"
+t0=$(seconds)
+.build/release/roster --sandbox-url "$url" --journal "$work/onboard.journal" -c "$script" > /dev/null
+journaled=$(elapsed "$t0" "$(seconds)")
+
 sdk() {  # threads -> seconds, in $work/sdk (not a subshell: start_server must update $server)
     start_server "$n"
     "$venv/bin/python" - "$url" "$n" "$1" > "$work/sdk" <<'PY'
@@ -82,12 +88,13 @@ report=$(wrk -t2 -c16 -d5s -s "$work/post.lua" "$url")
 ceiling=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
 errors=$(awk '/Non-2xx/ {print $5}' <<<"$report")
 
-"$venv/bin/python" - "$n" "$roster" "$sequential" "$threaded" "$ceiling" "${errors:-0}" <<'PY'
+"$venv/bin/python" - "$n" "$roster" "$sequential" "$threaded" "$ceiling" "${errors:-0}" "$journaled" <<'PY'
 import sys
-n, roster, seq, thr, ceiling, errors = int(sys.argv[1]), *map(float, sys.argv[2:6]), sys.argv[6]
+n, roster, seq, thr, ceiling, errors, journaled = int(sys.argv[1]), *map(float, sys.argv[2:6]), sys.argv[6], float(sys.argv[7])
 rate = n / roster
 print(f"memberships       {n}")
 print(f"roster --parallel 16   {roster:7.2f} s   {rate:7.0f} /s")
+print(f"  with --journal       {journaled:7.2f} s   {n / journaled:7.0f} /s   ({journaled / roster:.2f}x the time: intents synced to disk)")
 print(f"box-sdk-gen, 1 thread  {seq:7.2f} s   {n / seq:7.0f} /s")
 print(f"box-sdk-gen, 16 threads{thr:7.2f} s   {n / thr:7.0f} /s")
 print(f"wrk ceiling (POST)                {ceiling:7.0f} /s" + (f"   (non-2xx: {errors})" if errors != "0" else ""))

@@ -15,7 +15,7 @@ public final class Interpreter: @unchecked Sendable {
     /// `--keep-going`: an outermost loop passes over a failed iteration (reported to the host).
     public var keepGoing = false
     /// Serialises what parallel iterations hand the host: output, loop events.
-    private let hostLock = Mutex(())
+    private let hostLock = Lock()
 
     public init(host: ScriptHost) {
         self.host = host
@@ -110,7 +110,7 @@ public final class Interpreter: @unchecked Sendable {
 
     /// Runs `body` with the host, one thread at a time.
     func withHost(_ body: (ScriptHost) -> Void) {
-        hostLock.withLock { _ in body(host) }
+        hostLock.withLock { body(host) }
     }
 
     /// `print`: held back inside a parallel iteration (written whole when it ends), else written.

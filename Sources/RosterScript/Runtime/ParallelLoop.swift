@@ -26,7 +26,7 @@ final class ParallelLoop: @unchecked Sendable {
     /// The loop variable's slot in each iteration's frame.
     let slot: Int
     let tracker: LoopTracker
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(interpreter: Interpreter, items: @escaping () throws -> Value?, body: @escaping Exec, parent: Frame, frameSize: Int, slot: Int, tracker: LoopTracker) {
         self.slot = slot

@@ -1,5 +1,4 @@
 import OrderedCollections
-import Synchronization
 
 /// Records keep their keys in insertion order.
 public typealias Record = OrderedDictionary<String, Value>
@@ -171,7 +170,7 @@ public final class ValueStream: @unchecked Sendable {
     /// fetched, so errors and the total come at once) serves the first reading; each later one
     /// starts a new listing with `again`.
     public convenience init(label: String, totalCount: Int?, first: PageSource, again: @escaping () throws -> PageSource) {
-        let unread = Mutex<PageSource?>(first)
+        let unread = Locked<PageSource?>(first)
         self.init(label: label, totalCount: totalCount) {
             let pages = try unread.withLock { p -> PageSource? in
                 defer { p = nil }
