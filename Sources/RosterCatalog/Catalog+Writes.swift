@@ -12,7 +12,7 @@ extension Catalog {
         case .done(let result):
             let hidden = Secrets.redactedKeys(in: result)
             if !hidden.isEmpty {
-                warn("\(site.range): warning: \(request.operation.name) was done by an earlier run with this journal, so it is not sent again; its answer's \(hidden.joined(separator: ", ")) was shown once, then, and is not kept, so it reads (redacted) here")
+                warn("\(site.range.description): warning: \(request.operation.name) was done by an earlier run with this journal, so it is not sent again; its answer's \(hidden.joined(separator: ", ")) was shown once, then, and is not kept, so it reads (redacted) here")
             }
             return result
         case .inDoubt(let since):

@@ -60,6 +60,19 @@ struct TrustTests {
         #expect(stat(journal, &st) == 0 && st.st_mode & 0o777 == 0o600)
     }
 
+    /// A create answered from the journal on a re-run: its token was shown once, in the first
+    /// run, and is not kept; the re-run says so on stderr, naming the statement.
+    @Test func aReplayedSecretIsNamedNotPassedOff() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let arguments = ["--sandbox-db", dir.appendingPathComponent("sandbox.sqlite").path, "--journal", "j.jsonl",
+                         "-c", "let t = losant tokens create name=replayed scope=[\"all.Instance.read\"]\nprint (len($t.token) > 20)"]
+        let first = try RosterProcess.run(arguments, directory: dir)
+        #expect(first.status == 0 && first.out == "true\n" && !first.err.contains("warning"), "\(first.err)")
+        let again = try RosterProcess.run(arguments, directory: dir)
+        #expect(again.status == 0 && again.out == "false\n", "\(again.out) \(again.err)")
+        #expect(again.err.contains("<-c>:1:9: warning: losant tokens create was done by an earlier run") && again.err.contains("token was shown once"), "\(again.err)")
+    }
+
     /// A server that echoes the Authorization header in its 401 body: the token is in no output
     /// and no file roster writes.
     @Test func anEchoedTokenIsScrubbedEverywhere() throws {
@@ -83,6 +96,19 @@ struct TrustTests {
         for text in [r.out, r.err] + (try ["failed.jsonl", "j.jsonl"].map { try String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) }) {
             #expect(!text.contains(secret), "\(text)")
         }
+    }
+
+    /// A server whose certificate roster cannot trust: the error comes at once, naming the URL
+    /// and the cause, never after minutes of retries.
+    @Test func anUntrustedCertificateIsReportedAtOnce() throws {
+        let server = try EchoServer(tls: true)
+        defer { server.stop() }
+        let config = try RosterProcess.temporaryDirectory().appendingPathComponent("config.toml")
+        try "default = \"tls\"\n[profiles.tls]\nbox = { url = \"\(server.url)\", token_env = \"TLS_BOX\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let started = Date()
+        let r = try RosterProcess.run(["-c", "box users me"], environment: ["ROSTER_CONFIG": config.path, "TLS_BOX": "tls-token-123456"])
+        #expect(r.status == 70 && r.err.contains(server.url) && r.err.contains("certificate is not trusted"), "\(r.err)")
+        #expect(Date().timeIntervalSince(started) < 15, "took \(Date().timeIntervalSince(started)) s")
     }
 
     @Test func writesGoOnlyWhereTheUserPointed() throws {
@@ -211,10 +237,12 @@ struct TrustTests {
 
 /// A server that answers every request 401 with the Authorization header it was sent in its body.
 final class EchoServer {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/tls").path
     let process = Process()
     private(set) var url = ""
 
-    init() throws {
+    /// `tls`: serve HTTPS with the self-signed certificate in Tests/fixtures/tls.
+    init(tls: Bool = false) throws {
         // The server writes its URL to a file (read by polling; a pipe's read blocked here).
         let urlFile = try RosterProcess.temporaryDirectory().appendingPathComponent("url").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -234,10 +262,17 @@ final class EchoServer {
                 do_GET = do_POST = do_PUT = do_DELETE = answer
                 def log_message(self, *a): pass
             s = http.server.HTTPServer(("127.0.0.1", 0), H)
-            open(sys.argv[1] + ".tmp", "w").write("http://127.0.0.1:%d" % s.server_port)
+            scheme = "http"
+            if len(sys.argv) > 3:
+                import ssl
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(sys.argv[2], sys.argv[3])
+                s.socket = context.wrap_socket(s.socket, server_side=True)
+                scheme = "https"
+            open(sys.argv[1] + ".tmp", "w").write("%s://127.0.0.1:%d" % (scheme, s.server_port))
             import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
             s.serve_forever()
-            """, urlFile]
+            """, urlFile] + (tls ? [EchoServer.fixtures + "/cert.pem", EchoServer.fixtures + "/key.pem"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -245,7 +280,7 @@ final class EchoServer {
             if let text = try? String(contentsOfFile: urlFile, encoding: .utf8) { url = text; break }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        try #require(url.hasPrefix("http://"), "the echo server did not start")
+        try #require(url.hasPrefix("http"), "the echo server did not start")
     }
 
     func stop() {
