@@ -165,7 +165,7 @@ extension Compiler {
             case .stream(let s):
                 return .stream(ValueStream(label: s.label) {
                     let input = try Compiler.cursor(s, range)
-                    let frame = Strand.current.mayWrite(f) ? f : f.copy()
+                    let frame = Strand.mayWrite(f) ? f : f.copy()
                     return StreamCursor {
                         while let item = try Compiler.pull(input, range) {
                             try Interrupt.check()
@@ -177,7 +177,7 @@ extension Compiler {
             case .range(let a, let b):
                 return .stream(ValueStream(label: "range") {
                     var i = a
-                    let frame = Strand.current.mayWrite(f) ? f : f.copy()
+                    let frame = Strand.mayWrite(f) ? f : f.copy()
                     return StreamCursor {
                         while i < b {
                             let item = Value.int(i)

@@ -115,13 +115,13 @@ final class Compiler {
         case .slot(let d, let i):
             return { f, v in
                 let target = f.ancestor(d)
-                guard Strand.current.mayWrite(target) else { throw Compiler.sharedAssignment(name, function, range) }
+                guard Strand.mayWrite(target) else { throw Compiler.sharedAssignment(name, function, range) }
                 target.slots[i] = v
             }
         case .known(let i):
             let globals = interpreter.globalFrame
             return { [unowned(unsafe) globals] _, v in
-                guard Strand.current.mayWrite(globals) else { throw Compiler.sharedAssignment(name, function, range) }
+                guard Strand.mayWrite(globals) else { throw Compiler.sharedAssignment(name, function, range) }
                 globals.slots[i] = v
             }
         case .global:
@@ -129,7 +129,7 @@ final class Compiler {
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
                     throw Compiler.undefinedAssignment(name, scope, range, interpreter)
                 }
-                guard Strand.current.mayWrite(interpreter.globalFrame) else { throw Compiler.sharedAssignment(name, function, range) }
+                guard Strand.mayWrite(interpreter.globalFrame) else { throw Compiler.sharedAssignment(name, function, range) }
                 interpreter.globalFrame.slots[slot] = v
             }
         }

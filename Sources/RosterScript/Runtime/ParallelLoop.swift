@@ -42,6 +42,8 @@ final class ParallelLoop: @unchecked Sendable {
         let base = Array(tracker.strand.iterations.prefix(tracker.depth))
         // Every frame that exists now is shared by the iterations, so read-only to them.
         let epoch = Frame.newEpoch()
+        Strand.parallelLoops.add(1, ordering: .relaxed)
+        defer { Strand.parallelLoops.subtract(1, ordering: .relaxed) }
         Threads.run(workers) { _ in self.work(Strand(iterations: base, parallelEpoch: epoch)) }
         if let failure = state.withLock({ $0.failure }) {
             tracker.unfinished(failure.error, current: nil, rest: items)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// What one thread running script code carries of its own: how deep its calls go, which loop
 /// iterations it is inside, and, in an iteration of a parallel loop, the output it holds back
@@ -22,6 +23,15 @@ final class Strand {
     init(iterations: [Int] = [], parallelEpoch: Int? = nil) {
         self.iterations = iterations
         self.parallelEpoch = parallelEpoch
+    }
+
+    /// How many parallel loops are running. While none is, no write needs checking, and the
+    /// check costs one relaxed load rather than a thread-local lookup.
+    static let parallelLoops = Atomic<Int>(0)
+
+    /// Whether a variable of `frame` may be assigned on this thread now.
+    @inline(__always) static func mayWrite(_ frame: Frame) -> Bool {
+        parallelLoops.load(ordering: .relaxed) == 0 || current.mayWrite(frame)
     }
 
     /// Whether a variable of `frame` may be assigned here: anywhere outside a parallel loop,
