@@ -54,7 +54,7 @@ public final class Session {
 
     /// Runs a whole program non-interactively and returns the exit code.
     public func run(_ file: SourceFile) -> Int32 {
-        Signals.installInterruptHandler()
+        Signals.installInterruptHandler(terminating: true)
         return Signals.runOnLargeStack { [self] in
             defer { host.out.flush(); err.flush(); interpreter.releaseGlobals() }
             if let failed = startBatch() { return failed }

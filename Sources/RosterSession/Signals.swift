@@ -10,7 +10,10 @@ import RosterScript
 enum Signals {
     nonisolated(unsafe) static var sessionThread: pthread_t?
 
-    static func installInterruptHandler() {
+    /// Ctrl-C stops the running command; with `terminating` (a script run, not the prompt),
+    /// SIGTERM ends the run the same way, so the journal and the failures file close whole
+    /// (exit 130). At the prompt SIGTERM keeps its default: the process ends.
+    static func installInterruptHandler(terminating: Bool = false) {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
             if let t = Signals.sessionThread, pthread_equal(pthread_self(), t) == 0 {
@@ -23,9 +26,7 @@ enum Signals {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0   // no SA_RESTART: a blocked read returns EINTR
         sigaction(SIGINT, &action, nil)
-        // SIGTERM ends a run the same way: the loop stops, the journal and the failures file
-        // are closed whole (exit 130).
-        sigaction(SIGTERM, &action, nil)
+        if terminating { sigaction(SIGTERM, &action, nil) }
         // A parent may have started us with SIGINT blocked; threads made from here inherit this mask.
         var set = sigset_t()
         sigemptyset(&set)
