@@ -121,7 +121,10 @@ public struct Profiles: Sendable {
     /// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
     static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        // 127.0.0.0/8 as an address, not a name that starts with "127." (127.example.com).
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { p in UInt8(p) != nil }
     }
 
     /// The token a service config points at, read now (so a rotated token is picked up).

@@ -123,7 +123,8 @@ public struct AsyncHTTPSender: HTTPSender {
 
     /// Certificate and TLS failures, and names that do not resolve: no retry can mend them.
     static func permanent(_ error: Error) -> Bool {
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return true }
+        if case .handshakeFailed? = error as? NIOSSLError { return true }
+        if error is BoringSSLError || error is NIOSSLExtraError { return true }
         if let e = error as? NIOConnectionError { return e.connectionErrors.isEmpty && (e.dnsAError != nil || e.dnsAAAAError != nil) }
         if error is SocketAddressError { return true }
         return false
@@ -132,6 +133,8 @@ public struct AsyncHTTPSender: HTTPSender {
     /// Failures to connect: nothing reached the server, so even a write may be tried again.
     static func neverSent(_ error: Error) -> Bool {
         if error is NIOConnectionError { return true }
+        // The request goes out only after the handshake.
+        if case .handshakeFailed? = error as? NIOSSLError { return true }
         if let e = error as? HTTPClientError, e == .connectTimeout || e == .invalidURL || e == .emptyHost { return true }
         if let e = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(e.errnoCode) { return true }
         return false
@@ -222,7 +225,8 @@ public final class Transport: Sendable {
                 reply = r
                 outcome = .answered(status: r.status, retryAfter: retryAfter(r))
             } catch {
-                if error.permanent {
+                // Only a failure before sending may skip the write-in-doubt handling below.
+                if error.permanent, !error.mayHaveArrived {
                     throw ErrorValue(code: "connection_failed", message: "\(method) \(service.url)\(target ?? request.path): \(error.message)",
                                      operation: request.operation.name)
                 }

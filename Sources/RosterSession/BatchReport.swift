@@ -71,6 +71,11 @@ final class BatchReport {
             loopFailed += 1
             record(error, input: input, iterations: iterations)
             draw()
+        case .unfinishedCut(let reason):
+            // The failures file lacks some inputs: say so, never let it pass for complete.
+            if let failuresPath {
+                err.write("\(loopAt): warning: \(failuresPath) does not hold the inputs this loop never began: \(reason)\n")
+            }
         case .unfinished(let input, let reason):
             unfinished += 1
             guard let failuresFile else { return }

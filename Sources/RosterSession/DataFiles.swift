@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import RosterCatalog
 import RosterScript
 
 /// `open` and `save`: CSV (with a header row), JSON and NDJSON files as values.
@@ -176,7 +177,7 @@ enum DataFiles {
         }
         let full = expand(path)
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
+            try Data(SecretValues.scrub(text).utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
         } catch {
             throw ErrorValue(code: "write_failed", message: "cannot write '\(path)': \(error.localizedDescription)")
         }

@@ -43,6 +43,7 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         case .iterationEnded: text = "ended"
         case .failed(let e, let input, let iterations): text = "failed \((try? input.text()) ?? "") \(iterations) \(e.error.message)"
         case .unfinished(let input, let reason): text = "unfinished \((try? input.text()) ?? "") \(reason)"
+        case .unfinishedCut(let reason): text = "cut \(reason)"
         case .ended: text = "loop ended"
         }
         lock.withLock { events.append(text) }
@@ -130,6 +131,21 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         let exited = ThreadedHost()
         #expect(throws: ControlSignal.self) { _ = try run("for x in [\"a\", \"b\", \"c\"] { fake echo $x; if $x == \"b\" { exit 3 } }", host: exited) }
         #expect(exited.events.filter { $0.hasPrefix("unfinished") } == ["unfinished b the script exited (exit 3)", "unfinished c not run: the loop stopped before it (the script exited (exit 3))"])
+    }
+
+    /// Inputs that come through a lazy stage are not listed by running it after the loop stopped
+    /// (it would run script code, and once ran it under the host's lock: a print there hung):
+    /// the host is told the list is cut.
+    @Test func inputsBehindAPipelineStageAreReportedAsCutNotRun() throws {
+        for width in ["", " --parallel 2"] {
+            let host = ThreadedHost()
+            #expect(throws: RuntimeError.self) {
+                _ = try run("for r in (range(1000) | each { print \"read $it\"; $it })\(width) { if $r == 3 { fail(\"boom\") } }", host: host)
+            }
+            #expect(host.events.contains("unfinished 3 boom"), "\(host.events)")
+            #expect(host.events.contains { $0.hasPrefix("cut they come through a pipeline stage") }, "\(host.events)")
+            #expect(!host.output.contains("read 999"), "the stage is not run on to list the rest: \(host.output.count) read")
+        }
     }
 
     @Test func breakStopsTakingItems() throws {

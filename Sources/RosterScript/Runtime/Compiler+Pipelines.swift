@@ -166,7 +166,7 @@ extension Compiler {
                 return .stream(ValueStream(label: s.label) {
                     let input = try Compiler.cursor(s, range)
                     let frame = Strand.mayWrite(f) ? f : f.copy()
-                    return StreamCursor {
+                    return StreamCursor(runsScript: true) {
                         while let item = try Compiler.pull(input, range) {
                             try Interrupt.check()
                             if let r = try transform(frame, item) { return r }
@@ -178,7 +178,7 @@ extension Compiler {
                 return .stream(ValueStream(label: "range") {
                     var i = a
                     let frame = Strand.mayWrite(f) ? f : f.copy()
-                    return StreamCursor {
+                    return StreamCursor(runsScript: true) {
                         while i < b {
                             let item = Value.int(i)
                             i += 1

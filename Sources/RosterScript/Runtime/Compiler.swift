@@ -431,7 +431,7 @@ final class Compiler {
                         current = nil
                     }
                 } catch {
-                    loop.unfinished(error, current: current) { try c.next() }
+                    loop.unfinished(error, current: current, rest: c.runsScript ? nil : { try c.next() })
                     throw error
                 }
             case .record(let r):
@@ -472,17 +472,29 @@ final class Compiler {
             guard case .int(let k) = n, (1...256).contains(k) else {
                 throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--parallel needs an integer from 1 to 256, got \(try n.json())"), at: width.range)
             }
-            let items = try Compiler.cursor(over: try seq(f), sequence.range)
+            let sequenceValue = try seq(f)
+            // The loop's epoch begins before its items are opened: the workers read them (under
+            // the loop's lock), so a lazy stage among them must work on a frame of its own, as
+            // it does when an iteration reads one (every frame that exists now is shared).
+            let epoch = Frame.newEpoch()
+            Strand.parallelLoops.add(1, ordering: .relaxed)
+            defer { Strand.parallelLoops.subtract(1, ordering: .relaxed) }
+            let strand = Strand.current
+            let outer = strand.parallelEpoch
+            strand.parallelEpoch = epoch
+            let opened = Result { try Compiler.cursor(over: sequenceValue, sequence.range) }
+            strand.parallelEpoch = outer
+            let items = try opened.get()
             let loop = LoopTracker(interpreter, keepGoing: keepGoing, total: items.total, range: range)
             defer { loop.end() }
-            try ParallelLoop(interpreter: interpreter, items: items.next, body: b, parent: f, frameSize: context.slotCount,
-                             slot: slot, tracker: loop).run(workers: k)
+            try ParallelLoop(interpreter: interpreter, items: items.next, itemsRunScript: items.runsScript, body: b, parent: f,
+                             frameSize: context.slotCount, slot: slot, tracker: loop).run(workers: k, epoch: epoch)
             return .normal
         }
     }
 
     /// The items of a loop's sequence one at a time (for parallel loops, which pull them under a lock).
-    static func cursor(over v: Value, _ range: SourceRange) throws -> (total: Int?, next: () throws -> Value?) {
+    static func cursor(over v: Value, _ range: SourceRange) throws -> (total: Int?, next: () throws -> Value?, runsScript: Bool) {
         switch v {
         case .range(let lo, let hi):
             var i = lo
@@ -490,17 +502,17 @@ final class Compiler {
                 guard i < hi else { return nil }
                 i += 1
                 return .int(i - 1)
-            })
+            }, false)
         case .list(let items):
             var i = 0
             return (items.count, { () -> Value? in
                 guard i < items.count else { return nil }
                 i += 1
                 return items[i - 1]
-            })
+            }, false)
         case .stream(let s):
             let c = try Compiler.cursor(s, range)
-            return (s.totalCount, { try Compiler.pull(c, range) })
+            return (s.totalCount, { try Compiler.pull(c, range) }, c.runsScript)
         case .record(let r):
             return try cursor(over: .list(r.keys.map { .string($0) }), range)
         case .string(let s):

@@ -28,7 +28,13 @@ final class ParallelLoop: @unchecked Sendable {
     let tracker: LoopTracker
     private let state = Locked(State())
 
-    init(interpreter: Interpreter, items: @escaping () throws -> Value?, body: @escaping Exec, parent: Frame, frameSize: Int, slot: Int, tracker: LoopTracker) {
+    /// Whether reading the items runs script code (a lazy stage): then an early stop does not
+    /// read on to list the unfinished ones.
+    let itemsRunScript: Bool
+
+    init(interpreter: Interpreter, items: @escaping () throws -> Value?, itemsRunScript: Bool, body: @escaping Exec, parent: Frame,
+         frameSize: Int, slot: Int, tracker: LoopTracker) {
+        self.itemsRunScript = itemsRunScript
         self.slot = slot
         self.interpreter = interpreter
         self.items = items
@@ -38,15 +44,12 @@ final class ParallelLoop: @unchecked Sendable {
         self.tracker = tracker
     }
 
-    func run(workers: Int) throws {
+    /// `epoch`: the loop's, begun (and counted in Strand.parallelLoops) by the caller.
+    func run(workers: Int, epoch: Int) throws {
         let base = Array(tracker.strand.iterations.prefix(tracker.depth))
-        // Every frame that exists now is shared by the iterations, so read-only to them.
-        let epoch = Frame.newEpoch()
-        Strand.parallelLoops.add(1, ordering: .relaxed)
-        defer { Strand.parallelLoops.subtract(1, ordering: .relaxed) }
         Threads.run(workers) { _ in self.work(Strand(iterations: base, parallelEpoch: epoch)) }
         if let failure = state.withLock({ $0.failure }) {
-            tracker.unfinished(failure.error, current: nil, rest: items)
+            tracker.unfinished(failure.error, current: nil, rest: itemsRunScript ? nil : items)
             throw failure.error
         }
     }
@@ -103,8 +106,8 @@ final class ParallelLoop: @unchecked Sendable {
             let passedOver = failure.flatMap { tracker.passOver($0, input: item, iterations: strand.iterations, output: lines) } ?? false
             if failure == nil { tracker.iterationEnded(output: lines) }
             if let failure, !passedOver {
-                tracker.unfinished(failure, current: item, rest: { nil })
                 stop(index, failure)
+                tracker.unfinished(failure, current: item, rest: { nil })
             } else if broke {
                 stop(index, nil)
             }
@@ -164,7 +167,10 @@ struct LoopTracker: @unchecked Sendable {
 
     /// The loop is stopping early with `error`: the input of the iteration that did not finish
     /// (`current`), then every input not begun (`rest`), go to the host as unfinished.
-    func unfinished(_ error: Error, current: Value?, rest: () throws -> Value?) {
+    /// `rest` is nil when the inputs cannot be listed without running script code (a lazy
+    /// pipeline stage): the host is then told the list is cut, as it is when reading fails.
+    /// The inputs are read outside the host's lock, a chunk at a time, and reported under it.
+    func unfinished(_ error: Error, current: Value?, rest: (() throws -> Value?)?) {
         guard recordsUnfinished else { return }
         let reason = switch error {
         case ControlSignal.interrupted: "interrupted"
@@ -172,14 +178,34 @@ struct LoopTracker: @unchecked Sendable {
         case let e as RuntimeError: e.error.summary
         default: "\(error)"
         }
-        interpreter.withHost { host in
-            if let current { host.loopEvent(.unfinished(input: current, reason: reason)) }
-            var n = 0
-            // `try?` flattens: nil at the end, and at a failure to read further.
-            while n < LoopTracker.maxUnfinished, let item = try? rest() {
-                host.loopEvent(.unfinished(input: item, reason: "not run: the loop stopped before it (\(reason))"))
+        let notRun = "not run: the loop stopped before it (\(reason))"
+        var chunk = current.map { [($0, reason)] } ?? []
+        var cut: String?
+        var n = 0
+        if let rest {
+            while true {
+                let item: Value?
+                do { item = try rest() } catch {
+                    cut = "reading them failed: \((error as? RuntimeError)?.error.summary ?? "\(error)")"
+                    break
+                }
+                guard let item else { break }
+                guard n < LoopTracker.maxUnfinished else { cut = "there are more than \(LoopTracker.maxUnfinished)"; break }
+                chunk.append((item, notRun))
                 n += 1
+                if chunk.count >= 1_000 {
+                    let batch = chunk
+                    chunk.removeAll(keepingCapacity: true)
+                    interpreter.withHost { host in for (v, r) in batch { host.loopEvent(.unfinished(input: v, reason: r)) } }
+                }
             }
+        } else {
+            cut = "they come through a pipeline stage, which would run script code to list them"
+        }
+        let batch = chunk
+        interpreter.withHost { host in
+            for (v, r) in batch { host.loopEvent(.unfinished(input: v, reason: r)) }
+            if let cut { host.loopEvent(.unfinishedCut(reason: cut)) }
         }
     }
 

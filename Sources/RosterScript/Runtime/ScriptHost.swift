@@ -79,6 +79,8 @@ public enum LoopEvent: Sendable {
     /// host records unfinished inputs, so that a failures file holds every input not known to
     /// have succeeded).
     case unfinished(input: Value, reason: String)
+    /// The inputs not begun could not all be listed (why): the host must say so.
+    case unfinishedCut(reason: String)
     /// The outermost loop ended, however it ended.
     case ended
 }

@@ -192,8 +192,14 @@ public final class ValueStream: @unchecked Sendable {
 public final class StreamCursor {
     private let pull: () throws -> Value?
     private var finished = false
+    /// Whether reading it runs script code (a lazy pipeline stage): a loop that stops early
+    /// does not read on to list its unfinished inputs.
+    public let runsScript: Bool
 
-    public init(_ pull: @escaping () throws -> Value?) { self.pull = pull }
+    public init(runsScript: Bool = false, _ pull: @escaping () throws -> Value?) {
+        self.runsScript = runsScript
+        self.pull = pull
+    }
 
     /// Items of the pages in order, holding one page at a time.
     public convenience init(pages: PageSource) {
