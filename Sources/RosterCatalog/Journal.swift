@@ -58,6 +58,9 @@ public final class Journal: @unchecked Sendable {
     private var appended = 0
     private var synced = 0
     private var syncing = false
+    /// A failed sync: the kernel may have dropped the lines it held, so no later sync can vouch
+    /// for them, and the journal takes no more intents.
+    private var syncFailure: ErrorValue?
     private var states: [UInt128: State] = [:]
     private var occurrences: [UInt128: Int] = [:]
     private var size: Int64
@@ -150,6 +153,7 @@ public final class Journal: @unchecked Sendable {
         syncs.lock()
         defer { syncs.unlock() }
         while synced < line {
+            if let syncFailure { throw syncFailure }
             if syncing {
                 syncs.wait()
                 continue
@@ -162,7 +166,9 @@ public final class Journal: @unchecked Sendable {
             syncing = false
             syncs.broadcast()
             if failed != 0 {
-                throw ErrorValue(code: "journal_write_failed", message: "cannot sync the journal '\(path)' to disk: \(String(cString: strerror(failed)))")
+                let e = ErrorValue(code: "journal_write_failed", message: "cannot sync the journal '\(path)' to disk: \(String(cString: strerror(failed))); it takes no more writes")
+                syncFailure = e
+                throw e
             }
             synced = max(synced, target)
         }

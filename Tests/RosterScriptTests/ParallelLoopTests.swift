@@ -131,6 +131,9 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         let exited = ThreadedHost()
         #expect(throws: ControlSignal.self) { _ = try run("for x in [\"a\", \"b\", \"c\"] { fake echo $x; if $x == \"b\" { exit 3 } }", host: exited) }
         #expect(exited.events.filter { $0.hasPrefix("unfinished") } == ["unfinished b the script exited (exit 3)", "unfinished c not run: the loop stopped before it (the script exited (exit 3))"])
+        let keys = ThreadedHost()
+        #expect(throws: ControlSignal.self) { _ = try run("for k in {a: 1, b: 2, c: 3} { if $k == \"b\" { exit 3 } }", host: keys) }
+        #expect(keys.events.filter { $0.hasPrefix("unfinished") }.map { $0.split(separator: " ")[1] } == ["b", "c"], "a record's keys too: \(keys.events)")
     }
 
     /// Inputs that come through a lazy stage are not listed by running it after the loop stopped

@@ -434,15 +434,19 @@ final class Compiler {
                     loop.unfinished(error, current: current, rest: c.runsScript ? nil : { try c.next() })
                     throw error
                 }
-            case .record(let r):
-                for key in r.keys {
-                    try Interrupt.check()
-                    if let done = try run(.string(key)) { return done }
-                }
-            case .string(let s):
-                for c in s {
-                    try Interrupt.check()
-                    if let done = try run(.string(String(c))) { return done }
+            case .record, .string:
+                // A record's keys, a string's characters: as a list (small, and listed whole).
+                let items = v.isRecord ? Array(v.recordKeys) : v.characters
+                var i = 0
+                do {
+                    while i < items.count {
+                        try Interrupt.check()
+                        if let done = try run(items[i]) { return done }
+                        i += 1
+                    }
+                } catch {
+                    loop.unfinished(error, current: items[i]) { i += 1; return i < items.count ? items[i] : nil }
+                    throw error
                 }
             case .null, .bool, .int, .double, .error, .function:
                 throw Compiler.notIterable(v, sequence.range)

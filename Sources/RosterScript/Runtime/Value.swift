@@ -251,6 +251,12 @@ public final class Function: @unchecked Sendable {
 }
 
 extension Value {
+    var isRecord: Bool { if case .record = self { true } else { false } }
+    /// A record's keys as strings (empty for anything else).
+    var recordKeys: [Value] { if case .record(let r) = self { r.keys.map { .string($0) } } else { [] } }
+    /// A string's characters as strings (empty for anything else).
+    var characters: [Value] { if case .string(let s) = self { s.map { .string(String($0)) } } else { [] } }
+
     /// `lower..<upper` (empty when upper <= lower). Every range's length fits in an Int, so
     /// counting, indexing and looping over one never overflow: a longer one is refused here.
     static func range(from lower: Int, upTo upper: Int) throws(ErrorValue) -> Value {
