@@ -408,7 +408,9 @@ final class Compiler {
                     loop.unfinished(error, current: .int(i)) { i += 1; return i < hi ? .int(i) : nil }
                     throw error
                 }
-            case .list(let items):
+            case .list, .record, .string:
+                // A record's keys and a string's characters are looped over as a list.
+                let items: [Value] = if case .list(let l) = v { l } else if v.isRecord { v.recordKeys } else { v.characters }
                 var i = 0
                 do {
                     while i < items.count {
@@ -432,20 +434,6 @@ final class Compiler {
                     }
                 } catch {
                     loop.unfinished(error, current: current, rest: c.runsScript ? nil : { try c.next() })
-                    throw error
-                }
-            case .record, .string:
-                // A record's keys, a string's characters: as a list (small, and listed whole).
-                let items = v.isRecord ? Array(v.recordKeys) : v.characters
-                var i = 0
-                do {
-                    while i < items.count {
-                        try Interrupt.check()
-                        if let done = try run(items[i]) { return done }
-                        i += 1
-                    }
-                } catch {
-                    loop.unfinished(error, current: items[i]) { i += 1; return i < items.count ? items[i] : nil }
                     throw error
                 }
             case .null, .bool, .int, .double, .error, .function:
