@@ -21,7 +21,7 @@ struct Roster: ParsableCommand {
             roster verbs           the service verbs
             roster profiles        the profiles of config.toml (tokens never shown)
             roster journal FILE    what a --journal holds: writes done, refused, in doubt
-            Exit codes: 0 ok, 1 some loop iterations failed (--keep-going), 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
+            Exit codes: 0 ok, 1 some loop iterations failed (--keep-going), 64 usage, 65 syntax error, 70 runtime error, 75 the journal is in use by another run, 130 interrupted (Ctrl-C; SIGTERM in a script run).
             """,
         version: "0.1.0"
     )
