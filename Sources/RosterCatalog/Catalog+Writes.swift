@@ -3,11 +3,11 @@ import RosterScript
 
 /// Writes: planned (--dry-run), journaled (--journal), and settled when their fate is unknown.
 extension Catalog {
-    /// One write (one body of it, for a list sent in chunks): `part` numbers the chunk.
-    func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, part: Int) throws -> Value {
+    /// One write (one body of it, for a list sent in chunks).
+    func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite) throws -> Value {
         if let plan { return plan.add(request, body: body, url: target.url, site: site) }
         guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
-        let entry = try journal.begin(request, body: body, profile: target.profile, site: site, part: part)
+        let entry = try journal.begin(request, body: body, profile: target.profile)
         switch entry.prior {
         case .done(let result):
             let hidden = Secrets.redactedKeys(in: result)
@@ -19,7 +19,7 @@ extension Catalog {
             // An earlier run sent it and never learnt the outcome: find out before sending again.
             return try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
         case .none, .failed:
-            try journal.intend(entry, request, body: body, site: site, time: transport.clock.now())
+            try journal.intend(entry, request, body: body, profile: target.profile, site: site, time: transport.clock.now())
             return try journal.settling(entry) { try send(request, body: body, to: target, since: transport.clock.now()) }
         }
     }

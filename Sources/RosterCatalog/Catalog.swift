@@ -27,6 +27,8 @@ public final class Catalog: @unchecked Sendable {
     public var journal: Journal?
     /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.
     public var warn: @Sendable (String) -> Void = { _ in }
+    /// Who each id the run has read is, for plans and failures.
+    let subjects = Subjects()
 
     public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
         self.operations = operations
@@ -80,21 +82,45 @@ public final class Catalog: @unchecked Sendable {
                 first = HTTPPages.replacing(first, "usemarker", with: "true")
             }
             let fetch: HTTPPages.Fetch = { path in try await transport.perform(request, target: path, body: nil, to: target) }
-            let pages = try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch)
+            let subjects = self.subjects
+            let learn: HTTPPages.Learn = { subjects.learn(.list($0), service: op.service) }
+            let pages = try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch, learn: learn)
             // A second reading of the result lists it again, from the first page.
             return .stream(ValueStream(label: op.name, totalCount: pages.totalCount, first: pages) {
-                try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch)
+                try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch, learn: learn)
             })
         }
         let bodies: [Value?] = request.bodies.isEmpty ? [nil] : request.bodies
         var results: [Value] = []
-        for (part, body) in bodies.enumerated() {
-            if op.isWrite {
-                results.append(try write(request, body: body, to: target, site: site, part: part))
-            } else {
-                let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
-                results.append(try Catalog.decode(reply, op))
+        // Chunks of invites are separate requests: one refused, the others still go.
+        var refused: [(body: Value?, error: ErrorValue)] = []
+        for body in bodies {
+            do {
+                if op.isWrite {
+                    results.append(try write(request, body: body, to: target, site: site))
+                } else {
+                    let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
+                    results.append(try Catalog.decode(reply, op))
+                }
+                subjects.learn(results[results.count - 1], service: op.service)
+            } catch let e as ErrorValue where e.partial != nil {
+                let total: Int
+                if case .record(let p)? = e.partial, case .list(let done)? = p["members"], case .list(let failed)? = p["failed"] {
+                    total = done.count + failed.count
+                } else { total = 0 }
+                throw reportPartial(e, op, at: site, total: total)
+            } catch let e as ErrorValue where bodies.count > 1 && e.status != nil {
+                refused.append((body, e))
             }
+        }
+        if let first = refused.first {
+            guard !results.isEmpty else { throw first.error }
+            let made = results.flatMap { result -> [Value] in
+                if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
+                return []
+            }
+            let total = bodies.reduce(0) { n, body in if case .list(let forms)? = body { n + forms.count } else { n } }
+            throw reportPartial(Catalog.inviteFailure(made: made, refused: refused, op: op), op, at: site, total: total)
         }
         if case .invites = op.body {
             // Invites answer with a page of members: one invite gives the member, a list the list.
@@ -118,6 +144,7 @@ public final class Catalog: @unchecked Sendable {
         guard let body else {
             throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON", status: reply.status, operation: op.name)
         }
+        if case .semanticPatch = op.body, let partial = semanticPatchFailure(body, op) { throw partial }
         return body
     }
 

@@ -7,9 +7,11 @@ import RosterScript
 /// sending it, tries again what was refused, and settles what has an intent but no outcome (the
 /// run stopped between sending and hearing back) before it is ever sent again.
 ///
-/// A write is named by its request (service, method, path and query, body) plus the statement's
-/// location, its loop iterations and how many identical calls came before it in the run: the
-/// same script over the same input names its writes the same way every time.
+/// A write is named by what it does: the profile it goes to and its request (service, method,
+/// path and query, the body with its keys sorted), plus how many identical requests came before
+/// it in the run. Where the script makes it is kept in the entry for reports, not in the name:
+/// the same CSV with rows inserted, removed or reordered finds every write an earlier run
+/// finished, and two identical writes in one run stay two (occurrences 0 and 1).
 ///
 /// Each line goes out in one write(2) on a file opened for appending, so a SIGKILL at any
 /// instant leaves whole lines and at most one torn last line, which the next run cuts off (an
@@ -87,7 +89,7 @@ public final class Journal: @unchecked Sendable {
                                      : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
             }
             try load()
-            try append(.record(["journal": .string("roster"), "version": .int(1), "run": .string(ISOTime.format(Date().timeIntervalSince1970)),
+            try append(.record(["journal": .string("roster"), "version": .int(Journal.version), "run": .string(ISOTime.format(Date().timeIntervalSince1970)),
                                 "pid": .int(Int(getpid()))]))
             try sync(upTo: appended)
             if !existed { Journal.syncDirectory(of: full) }
@@ -114,8 +116,8 @@ public final class Journal: @unchecked Sendable {
     // MARK: the write path
 
     /// Names a write and says what earlier runs did with it.
-    public func begin(_ request: PreparedRequest, body: Value?, profile: String, site: CallSite, part: Int) throws -> Entry {
-        let name = Journal.name(request, body: body, profile: profile, site: site, part: part)
+    public func begin(_ request: PreparedRequest, body: Value?, profile: String) throws -> Entry {
+        let name = Journal.name(request, body: body, profile: profile)
         let (key, state): (UInt128, State?) = lock.withLock {
             let base = FNV.hash(name)
             let n = occurrences[base, default: 0]
@@ -135,8 +137,8 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Appends the intent: after this, the request may go out.
-    public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, site: CallSite, time: Double) throws {
-        var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name),
+    public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, profile: String, site: CallSite, time: Double) throws {
+        var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name), "profile": .string(profile),
                          "method": .string(request.method), "path": .string(request.target)]
         if let body { r["body"] = Secrets.redacted(body) }
         r["at"] = .string(site.range.description)
@@ -205,9 +207,10 @@ public final class Journal: @unchecked Sendable {
                 if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
             }
             return value
-        } catch let e as ErrorValue where e.status != nil {
+        } catch let e as ErrorValue where e.status != nil || e.partial != nil {
+            // Refused, in whole or in part: a rerun sends it again (once the cause is fixed).
             var error: Record = ["code": .string(e.code), "message": .string(e.message)]
-            error["status"] = .int(e.status!)
+            if let status = e.status { error["status"] = .int(status) }
             try append(.record(["failed": .string(Journal.hex(entry.key)), "error": .record(error)]))
             lock.withLock {
                 states[entry.key] = .failed
@@ -245,6 +248,7 @@ public final class Journal: @unchecked Sendable {
         var line = 0
         var offset: Int64 = 0
         var sawHeader = false
+        var headerVersion = 1
         try Journal.lines(fd: fd) { bytes, complete in
             line += 1
             defer { offset += Int64(bytes.count) + (complete ? 1 : 0) }
@@ -258,9 +262,23 @@ public final class Journal: @unchecked Sendable {
             guard let value = try? JSONReader.parse(bytes: bytes), case .record(let r) = value else {
                 throw ErrorValue(code: "invalid_journal", message: "\(path):\(line): not a journal line (the journal is left as it is)")
             }
-            if case .string("roster")? = r["journal"] { sawHeader = true; return }
+            if case .string("roster")? = r["journal"] {
+                sawHeader = true
+                if case .int(let v)? = r["version"] { headerVersion = v }
+                return
+            }
             guard sawHeader else {
                 throw ErrorValue(code: "invalid_journal", message: "\(path) is not a roster journal (its first line should be a roster run header); name a new file or a journal roster wrote")
+            }
+            if headerVersion < Journal.version {
+                throw ErrorValue(code: "old_journal", message: """
+                    \(path) was written by an older roster, which named writes by their place in the script; this one names \
+                    them by what they do and cannot match the old names, so it would send finished writes again: finish that \
+                    migration with the roster that began it, or name a new journal (`roster journal \(path)` shows what this one holds)
+                    """)
+            }
+            if headerVersion > Journal.version {
+                throw ErrorValue(code: "new_journal", message: "\(path) was written by a newer roster (journal version \(headerVersion)); run it with that roster, or name a new journal")
             }
             if case .string(let k)? = r["intent"], let key = Journal.key(k) {
                 states[key] = .intended(since: Journal.seconds(r["time"]))
@@ -321,13 +339,27 @@ public final class Journal: @unchecked Sendable {
 
     // MARK: names
 
-    /// What identifies a write across runs: the profile it goes to, the request, and where the
-    /// script makes it (the file's name, not the path it was run by, with line and column).
-    static func name(_ request: PreparedRequest, body: Value?, profile: String, site: CallSite, part: Int) -> String {
-        let (line, column) = site.range.location
-        let file = (site.range.file.name as NSString).lastPathComponent
-        let json = (try? body.map { try Secrets.redacted($0).json() }) ?? nil
-        return "\(profile) \(request.operation.service.rawValue) \(request.method) \(request.target) \(json ?? "-") @\(file):\(line):\(column) \(site.iterations) \(part)"
+    /// Journals written since writes were named by what they do. Version 1 named them by their
+    /// place in the script; its names cannot be matched, so such a journal is refused (`load`).
+    static let version = 2
+
+    /// What identifies a write across runs: the profile it goes to and the request, its body
+    /// canonical (keys sorted at every level, secrets redacted).
+    static func name(_ request: PreparedRequest, body: Value?, profile: String) -> String {
+        let json = (try? body.map { try canonical(Secrets.redacted($0)).json() }) ?? nil
+        return "\(profile) \(request.operation.service.rawValue) \(request.method) \(request.target) \(json ?? "-")"
+    }
+
+    /// The value with every record's keys sorted: `{b, a}` and `{a, b}` are the same body.
+    static func canonical(_ v: Value) -> Value {
+        switch v {
+        case .record(let r):
+            var out = Record(minimumCapacity: r.count)
+            for k in r.keys.sorted() { out[k] = canonical(r[k]!) }
+            return .record(out)
+        case .list(let l): return .list(l.map(canonical))
+        default: return v
+        }
     }
 
     static func seconds(_ v: Value?) -> Double {

@@ -6,11 +6,14 @@ import RosterScript
 /// with the next one prefetched while the current one is used.
 final class HTTPPages: PageSource, @unchecked Sendable {
     typealias Fetch = @Sendable (String) async throws -> WireReply
+    typealias Learn = @Sendable ([Value]) -> Void
 
     let operation: Operation
     /// The service's base URL: a next-page link must stay on it.
     let origin: String
     let fetch: Fetch
+    /// Sees every page's items (the catalog learns who each id is).
+    let learn: Learn
     let totalCount: Int?
     private var pending: [Value]?
     private var prefetch: Task<Page, Error>?
@@ -22,11 +25,13 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     }
 
     /// Fetches the first page (blocking the interpreter's thread) and starts on the second.
-    init(operation: Operation, origin: String, first target: String, fetch: @escaping Fetch) throws {
+    init(operation: Operation, origin: String, first target: String, fetch: @escaping Fetch, learn: @escaping Learn = { _ in }) throws {
         self.operation = operation
         self.origin = origin
         self.fetch = fetch
+        self.learn = learn
         let page = try Blocking.run { try await HTTPPages.load(operation, origin, target, fetch) }
+        learn(page.items)
         if operation.pagination == .boxOffset, let total = page.total, let limit = HTTPPages.queryValue(target, "limit").flatMap(Int.init),
            limit > 0, limit <= 1000, total > 10_000 + limit {
             throw ErrorValue(code: "offset_limit", message: """
@@ -47,6 +52,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         guard let task = prefetch else { return nil }
         prefetch = nil
         let page = try Blocking.run { try await task.value }
+        learn(page.items)
         if let next = page.next { prefetch = HTTPPages.start(operation, origin, next, fetch) }
         return page.items
     }

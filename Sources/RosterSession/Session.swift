@@ -48,6 +48,7 @@ public final class Session {
         interpreter.keepGoing = options.batch.keepGoing
         batch = options.batch
         self.err = err
+        options.catalog?.warn = { line in err.write(line + "\n") }
         for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }
         interpreter.define("args", .list(options.arguments.map { .string($0) }))
     }
@@ -75,8 +76,6 @@ public final class Session {
                 catalog.plan = Plan { line in interpreter.emit(line) }
             } else if let path = batch.journal {
                 catalog.journal = try Journal(path: path)
-                let err = self.err
-                catalog.warn = { line in err.write(line + "\n") }
             }
             return nil
         } catch let e as ErrorValue {

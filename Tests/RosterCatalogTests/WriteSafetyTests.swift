@@ -178,10 +178,60 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'crash@example.com'") == 1)
     }
 
+    /// A write is named by what it does, not where: the same writes made from other lines, in
+    /// another order, are found; identical writes in one run are each sent once.
+    @Test func aJournalKeysWritesByWhatTheyDoCountingIdenticalOnes() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let tokens = { try self.count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'twin'") }
+        let twice = "losant tokens create name=twin scope=[\"all.Instance.read\"]\nlosant tokens create name=twin scope=[\"all.Instance.read\"]"
+        let first = LosingSender(lose: 0)
+        let journal1 = try Journal(path: path)
+        let r1 = await run(twice, catalog: catalog(sandbox, first, journal: journal1))
+        journal1.close()
+        #expect(r1.error == nil && first.methods == ["POST", "POST"], "identical writes are two writes: \(r1.error ?? "")")
+        #expect(try tokens() == 2)
+
+        // Moved lines, keys in another order, a new write between them: only the new one goes out.
+        let moved = """
+            print "moved"
+            losant tokens create scope=["all.Instance.read"] name=twin
+            box groups create name=Between
+            losant tokens create name=twin scope=["all.Instance.read"]
+            """
+        let second = LosingSender(lose: 0)
+        let journal2 = try Journal(path: path)
+        let r2 = await run(moved, catalog: catalog(sandbox, second, journal: journal2))
+        journal2.close()
+        #expect(r2.error == nil && second.methods == ["POST"], "\(r2.error ?? "") \(second.requests.map(\.url))")
+        #expect(second.requests.allSatisfy { $0.url.hasSuffix("/2.0/groups") })
+        #expect(journal2.counts.skipped == 2 && journal2.counts.applied == 1)
+        #expect(try tokens() == 2)
+
+        // A third and fourth identical write are new ones.
+        let third = LosingSender(lose: 0)
+        let journal3 = try Journal(path: path)
+        let r3 = await run(twice + "\n" + twice, catalog: catalog(sandbox, third, journal: journal3))
+        #expect(r3.error == nil && third.methods == ["POST", "POST"], "occurrences 2 and 3 are new: \(r3.error ?? "")")
+        #expect(try tokens() == 4)
+    }
+
+    @Test func aJournalThatNamedWritesByPlaceIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let old = #"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
+            + #"{"intent":"00ff","op":"box users create","method":"POST","path":"/2.0/users","at":"a.roster:1:1","time":1}"# + "\n"
+        try old.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { _ = try Journal(path: path) } throws: { ($0 as? ErrorValue)?.code == "old_journal" }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == old, "left as it was")
+        // A journal that only ever had run headers holds no names to match.
+        try (#"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try Journal(path: path)
+    }
+
     @Test func aTornLastLineIsCutOffAndAForeignFileRefused() throws {
         let dir = FileManager.default.temporaryDirectory
         let path = dir.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
-        let header = #"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
+        let header = #"{"journal":"roster","version":2,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
         try (header + #"{"intent":"00ff","op":"box us"#).write(toFile: path, atomically: true, encoding: .utf8)
         _ = try Journal(path: path)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")

@@ -69,6 +69,61 @@ extension EndToEndTests {
             expectExactlyOnce(try clean.state(), rows: rows, domain: "faults.example")
         }
 
+        /// The most common rerun: the CSV fixed and run again with the same journal. Rows inserted,
+        /// removed and reordered: only the new rows' writes go out.
+        @Test func aRerunWithAnEditedCSVSendsOnlyTheNewRows() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let csv = try SandboxProcess.hires(55, domain: "rerun.example", in: dir)
+            var lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+            let header = lines.removeFirst()
+            let journal = dir.appendingPathComponent("onboard.journal").path
+            try ([header] + lines[0..<50]).joined(separator: "\n").appending("\n").write(to: csv, atomically: true, encoding: .utf8)
+            let first = try RosterProcess.run(["--sandbox-url", server.url, "--journal", journal, onboard, csv.path, "4"])
+            #expect(first.status == 0, "\(first.err)")
+
+            // Rows 50...54 are new, 3 of the first 50 are gone, and the rest are shuffled (seeded).
+            var kept = Array(lines[0..<50])
+            kept.removeAll { $0.hasPrefix("Person 7,") || $0.hasPrefix("Person 21,") || $0.hasPrefix("Person 40,") }
+            var edited = kept + lines[50..<55]
+            var seed: UInt64 = 42
+            for i in stride(from: edited.count - 1, to: 0, by: -1) {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                edited.swapAt(i, Int(seed >> 33) % (i + 1))
+            }
+            try ([header] + edited).joined(separator: "\n").appending("\n").write(to: csv, atomically: true, encoding: .utf8)
+            let second = try RosterProcess.run(["--sandbox-url", server.url, "--journal", journal, onboard, csv.path, "4"])
+            #expect(second.status == 0, "a finished write sent again would be refused (409): \(second.err)")
+            #expect(second.out.split(separator: "\n").count == 52, "every row reports, from the journal or the server")
+            expectExactlyOnce(try server.state(), rows: 55, domain: "rerun.example")
+            let summary = try RosterProcess.run(["journal", journal]).out
+            let counts = summary.split(separator: "\n").filter { $0.hasPrefix("box users create") || $0.hasPrefix("box memberships add") || $0.hasPrefix("ld members invite") }
+            #expect(counts.count == 3 && counts.allSatisfy { $0.hasSuffix("      55       0       0") }, "55 writes each, none refused: \(summary)")
+        }
+
+        /// A write that partly failed counts as failed: warned of per member, passed over with
+        /// --keep-going and counted in the exit code.
+        @Test func aPartialFailureIsAFailedIterationWithKeepGoing() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
+            defer { server.stop() }
+            let script = dir.appendingPathComponent("demote.roster")
+            try """
+                let everyone = list(ld members list)
+                for ids in [["64b000000000000000000001", "64b000000000000000000002"], ["64b000000000000000000004"]] {
+                    ld members replace-roles role=reader ids=$ids
+                }
+                print "after"
+                """.write(to: script, atomically: true, encoding: .utf8)
+            let r = try RosterProcess.run(["--sandbox-url", server.url, "--keep-going", script.path])
+            #expect(r.status == 1, "\(r.err)")
+            #expect(r.out == "after\n")
+            #expect(r.err.contains("demote.roster:3:5: warning: ld members replace-roles: ada@example.com (64b000000000000000000001) not changed: you cannot modify your own role"), "\(r.err)")
+            #expect(r.err.contains("error: ld members replace-roles: 1 of 2 members not changed: ada@example.com"), "\(r.err)")
+            #expect(r.err.contains("demote.roster:2:1: done 1, failed 1"), "\(r.err)")
+        }
+
         @Test func dryRunChangesNothingAndPlansEveryWriteTheRealRunMakes() throws {
             let dir = try RosterProcess.temporaryDirectory()
             let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)
@@ -162,8 +217,14 @@ extension EndToEndTests {
             #expect(planned.status == 0 && planned.err.contains("ld members replace-roles 1"), "\(planned.err)")
             let roles = "print to_json(list(ld members list | where .email == \"grace@example.com\" | each { .role }))"
             #expect(try roster(["-c", roles]).out == "[\"writer\"]\n", "the dry run changed nothing")
+            // Ada is the sandbox token's own member: LaunchDarkly refuses to change her, and the
+            // script says so (from the answer, not from the list it asked for) and exits 1.
             let migrated = try roster(["--journal", "migrate.journal", migrate, "90"])
-            #expect(migrated.status == 0, "\(migrated.err)")
+            #expect(migrated.status == 1, "\(migrated.err)")
+            #expect(migrated.out.contains("LaunchDarkly: ada@example.com NOT demoted: you cannot modify your own role\n"), "\(migrated.out)")
+            #expect(!migrated.out.contains("ada@example.com demoted"), "\(migrated.out)")
+            #expect(migrated.out.contains("LaunchDarkly: grace@example.com demoted from writer to reader\n"), "\(migrated.out)")
+            #expect(migrated.err.contains("warning: ld members replace-roles: ada@example.com (64b000000000000000000001) not changed"), "\(migrated.err)")
             #expect(try roster(["-c", roles]).out == "[\"reader\"]\n")
             let tokens = try roster(["-c", "print to_json(list(losant tokens list | where .status == \"active\" | each { .name } | sort))"])
             #expect(tokens.out == "[\"ci-deploy\",\"old-integration\",\"sandbox-all\",\"sandbox-read\"]\n", "replacements are active, the old ones not: \(tokens.out)")

@@ -90,9 +90,12 @@ public struct ErrorValue: Sendable, Error {
     public var body: Value?
     /// `file:line:col` of the statement that failed, filled in by the interpreter.
     public var location: String?
+    /// What a write that partly failed did do: its answer, with `failed` listing the items it
+    /// could not apply (`{id, email or name where known, message}`).
+    public var partial: Value?
 
     public init(code: String, message: String, status: Int? = nil, operation: String? = nil,
-                requestID: String? = nil, body: Value? = nil, location: String? = nil) {
+                requestID: String? = nil, body: Value? = nil, location: String? = nil, partial: Value? = nil) {
         self.code = code
         self.message = message
         self.status = status
@@ -100,9 +103,10 @@ public struct ErrorValue: Sendable, Error {
         self.requestID = requestID
         self.body = body
         self.location = location
+        self.partial = partial
     }
 
-    public static let fieldNames = ["status", "code", "message", "operation", "request_id", "location", "body"]
+    public static let fieldNames = ["status", "code", "message", "operation", "request_id", "location", "body", "partial"]
 
     func field(_ name: String) -> Value {
         switch name {
@@ -113,6 +117,7 @@ public struct ErrorValue: Sendable, Error {
         case "request_id": requestID.map { .string($0) } ?? .null
         case "location": location.map { .string($0) } ?? .null
         case "body": body ?? .null
+        case "partial": partial ?? .null
         default: .null
         }
     }
