@@ -33,6 +33,8 @@ final class BatchReport {
     private var started = 0.0
     private var loopDone = 0
     private var loopFailed = 0
+    /// The rows the loop's failures came from (`hires.csv:4`), for its closing line.
+    private var failedRows: [String] = []
     private var lastDrawn = 0.0
     private var drawn = false
     /// The failures file being written, and where it goes when the run ends.
@@ -63,13 +65,15 @@ final class BatchReport {
             started = Date().timeIntervalSince1970
             loopDone = 0
             loopFailed = 0
+            failedRows = []
         case .iterationEnded:
             loopDone += 1
             draw()
-        case .failed(let error, let input, let iterations):
+        case .failed(let error, let input, let iterations, let origin, let key):
             failed += 1
             loopFailed += 1
-            record(error, input: input, iterations: iterations)
+            if let origin { failedRows.append(origin) }
+            record(error, input: input, iterations: iterations, origin: origin, key: key)
             draw()
         case .unfinishedCut(let reason):
             // The failures file lacks some inputs: say so, never let it pass for complete.
@@ -86,20 +90,43 @@ final class BatchReport {
             if drawn { err.write("\r\u{1B}[K") }
             drawn = false
             // A loop that went on past failures says how it went.
-            if loopFailed > 0 { err.write("\(loopAt): done \(loopDone), failed \(loopFailed)\n") }
+            if loopFailed > 0 {
+                var line = "\(loopAt): done \(loopDone), failed \(loopFailed)"
+                if !failedRows.isEmpty {
+                    line += " (" + failedRows.prefix(10).joined(separator: ", ") + (failedRows.count > 10 ? ", and \(failedRows.count - 10) more" : "") + ")"
+                }
+                err.write(line + "\n")
+            }
         }
     }
 
-    /// The failure on stderr as a diagnostic, and as a JSON line: `{"failure": {...}, "input": ROW}`.
-    private func record(_ error: RuntimeError, input: Value, iterations: [Int]) {
+    /// The failure on stderr as a diagnostic naming the row it came from, and as a JSON line:
+    /// `{"failure": {"at", "row", "iterations", "error"}, "input": ROW}`.
+    private func record(_ error: RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?) {
         if drawn { err.write("\r\u{1B}[K") }
         drawn = false
         err.write(error.diagnostic.rendered())
+        err.write("\(origin ?? loopAt): note: \(origin == nil ? "the input" : "the row"): \(BatchReport.describe(input, key: key))\n")
         guard let failuresFile else { return }
-        var failure: Record = ["at": .string(error.range.description), "iterations": .list(iterations.map { .int($0) })]
+        var failure: Record = ["at": .string(error.range.description)]
+        if let origin { failure["row"] = .string(origin) }
+        if let key, case .record(let r) = input, let v = r[key] { failure["key"] = .string("\(key)=\((try? v.text()) ?? "")") }
+        failure["iterations"] = .list(iterations.map { .int($0) })
         failure["error"] = .record(error.error.record)
         let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
         failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
+    }
+
+    /// A loop's input in a line: the `--key` field, else a record's first two fields
+    /// (`name=Ada, email=ada@example.com`), anything else as its text, each cut to 40 characters.
+    static func describe(_ input: Value, key: String? = nil) -> String {
+        func short(_ v: Value) -> String {
+            let text = Sanitize.visible((try? v.text()) ?? "?")
+            return text.count > 40 ? text.prefix(39) + "…" : text
+        }
+        guard case .record(let r) = input else { return short(input) }
+        if let key, let v = r[key] { return "\(key)=\(short(v))" }
+        return r.prefix(2).map { "\($0.key)=\(short($0.value))" }.joined(separator: ", ") + (r.count > 2 ? ", …" : "")
     }
 
     /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.

@@ -32,14 +32,14 @@ enum DataFiles {
         switch format {
         case .csv:
             _ = try csvRows(path, full)   // the header's problems show at once
-            return .stream(ValueStream(label: "open \(path)", rereadable: { try csvRows(path, full) }))
+            return .stream(ValueStream(label: "open \(path)") { try csvRows(path, full) })
         case .json:
             let data = try readData(path, full)
             do throws(JSONReader.Failure) { return try JSONReader.parse(bytes: [UInt8](data)) } catch {
                 throw ErrorValue(code: "invalid_json", message: "\(path): invalid JSON at byte \(error.offset): \(error.message)")
             }
         case .ndjson:
-            return .stream(ValueStream(label: "open \(path)", rereadable: { try jsonLines(path, full) }))
+            return .stream(ValueStream(label: "open \(path)") { try jsonLines(path, full) })
         }
     }
 
@@ -52,13 +52,13 @@ enum DataFiles {
 
     /// One JSON value per line (blank lines skipped). A --failures file reads as the inputs
     /// that failed, so a re-run can take it in place of the original rows.
-    private static func jsonLines(_ path: String, _ full: String) throws -> () throws -> Value? {
+    private static func jsonLines(_ path: String, _ full: String) throws -> StreamCursor {
         guard let file = fopen(full, "r") else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
         }
         let handle = FileCloser(file)
         var line = 0
-        return {
+        return StreamCursor(origin: { "\(path):\(line)" }) {
             var buffer: UnsafeMutablePointer<CChar>?
             var capacity = 0
             defer { free(buffer) }
@@ -82,7 +82,7 @@ enum DataFiles {
     /// The header row is checked here; rows come one at a time, each a record of strings. The
     /// file is checked to be UTF-8 first: the CSV reader would hand out a row cut short at a bad
     /// byte before it reported the error, and a damaged row must never reach the script.
-    private static func csvRows(_ path: String, _ full: String) throws -> () throws -> Value? {
+    private static func csvRows(_ path: String, _ full: String) throws -> StreamCursor {
         try checkUTF8(path, full)
         guard let stream = InputStream(fileAtPath: full) else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
@@ -102,10 +102,11 @@ enum DataFiles {
         }
         // The line each row starts on: quoted fields may hold newlines of their own.
         var line = 1 + header.reduce(0) { $0 + $1.count { $0 == "\n" } }
-        return {
+        var start = line
+        return StreamCursor(origin: { "\(path):\(start)" }) {
             while let fields = reader.next() {
                 line += 1
-                let start = line
+                start = line
                 line += fields.reduce(0) { $0 + $1.count { $0 == "\n" } }
                 if fields.count == 1 && fields[0].isEmpty { continue }   // a blank line
                 guard fields.count == header.count else {

@@ -163,13 +163,23 @@ extension EndToEndTests {
             let failures = dir.appendingPathComponent("failed.jsonl").path
             let first = try RosterProcess.run(["--sandbox-url", server.url, "--keep-going", "--failures", failures, onboard, csv.path, "3"])
             #expect(first.status == 1)
-            #expect(first.err.contains("onboard-from-csv.roster:19:1: done 8, failed 4\n4 failed in all"), "\(first.err)")
+            // Each failure names its row: the file and line, and the loop's --key field.
+            let summary = first.err.split(separator: "\n").first { $0.contains("onboard-from-csv.roster:19:1: done 8, failed 4 (") }
+            #expect(summary.map { line in [3, 6, 9, 12].allSatisfy { line.contains("\(csv.path):\($0)") } } == true, "\(first.err)")
+            #expect(first.err.contains("\n4 failed in all"), "\(first.err)")
             #expect(first.err.contains("error: no Box group named 'Design'"))
+            for (line, person) in [(3, 1), (6, 4), (9, 7), (12, 10)] {
+                #expect(first.err.contains("\(csv.path):\(line): note: the row: email=p\(person)@keep.example\n"), "\(first.err)")
+            }
             #expect(!first.err.contains("\r"), "no progress line when stderr is not a terminal")
             let lines = try Self.lines(failures)
             #expect(lines.count == 4)
             let inputs = lines.compactMap { ($0["input"] as? [String: Any])?["group"] as? String }
             #expect(inputs == ["Design", "Design", "Design", "Design"])
+            let rows = Set(lines.compactMap { ($0["failure"] as? [String: Any])?["row"] as? String })
+            #expect(rows == Set([3, 6, 9, 12].map { "\(csv.path):\($0)" }), "\(rows)")
+            let keys = Set(lines.compactMap { ($0["failure"] as? [String: Any])?["key"] as? String })
+            #expect(keys == Set([1, 4, 7, 10].map { "email=p\($0)@keep.example" }), "\(keys)")
             #expect(lines.allSatisfy { (($0["failure"] as? [String: Any])?["at"] as? String)?.contains("onboard-from-csv.roster:") == true })
 
             let made = try RosterProcess.run(["--sandbox-url", server.url, "-c", "box groups create name=Design"])

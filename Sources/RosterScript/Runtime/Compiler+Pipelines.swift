@@ -166,7 +166,8 @@ extension Compiler {
                 return .stream(ValueStream(label: s.label) {
                     let input = try Compiler.cursor(s, range)
                     let frame = Strand.mayWrite(f) ? f : f.copy()
-                    return StreamCursor(runsScript: true) {
+                    // A row that passes a stage keeps the place it came from.
+                    return StreamCursor(runsScript: true, origin: { input.origin }) {
                         while let item = try Compiler.pull(input, range) {
                             try Interrupt.check()
                             if let r = try transform(frame, item) { return r }

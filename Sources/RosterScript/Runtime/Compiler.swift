@@ -362,7 +362,7 @@ final class Compiler {
     }
 
     private func forLoop(_ name: String, _ sequence: Expr, _ options: LoopOptions, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
-        if let parallel = options.parallel { return parallelLoop(name, sequence, parallel, options.keepGoing, body, range, scope) }
+        if let parallel = options.parallel { return parallelLoop(name, sequence, parallel, options, body, range, scope) }
         let seq = expression(sequence, scope)
         let loopScope = scope.child()
         let slot = declare(name, loopScope, range)
@@ -370,13 +370,13 @@ final class Compiler {
         let b = block(body, loopScope)
         scope.function.loopDepth -= 1
         let interpreter = self.interpreter
-        let keepGoing = options.keepGoing
+        let keepGoing = options.keepGoing, key = options.key
         return { [unowned(unsafe) interpreter] f in
             let v = try seq(f)
-            let loop = LoopTracker(interpreter, keepGoing: keepGoing, total: v.knownCount, range: range)
+            let loop = LoopTracker(interpreter, keepGoing: keepGoing, key: key, total: v.knownCount, range: range)
             defer { loop.end() }
             var index = 0
-            @inline(__always) func run(_ item: Value) throws -> Flow? {
+            @inline(__always) func run(_ item: Value, from origin: @autoclosure () -> String? = nil) throws -> Flow? {
                 f.slots[slot] = item
                 loop.begin(index)
                 index += 1
@@ -387,7 +387,7 @@ final class Compiler {
                     case .returned(let r): return .returned(r)
                     }
                 } catch {
-                    guard loop.passOver(error, input: item, iterations: loop.strand.iterations) else { throw error }
+                    guard loop.passOver(error, input: item, origin: origin(), iterations: loop.strand.iterations) else { throw error }
                     return nil
                 }
                 loop.iterationEnded()
@@ -429,7 +429,7 @@ final class Compiler {
                     while let item = try Compiler.pull(c, sequence.range) {
                         current = item
                         try Interrupt.check()
-                        if let done = try run(item) { return done }
+                        if let done = try run(item, from: c.origin) { return done }
                         current = nil
                     }
                 } catch {
@@ -449,7 +449,8 @@ final class Compiler {
 
     /// The body runs as a function of its own (one frame per iteration, under the loop's frame),
     /// so iterations on different threads share nothing they could both write.
-    private func parallelLoop(_ name: String, _ sequence: Expr, _ width: Expr, _ keepGoing: Bool, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
+    private func parallelLoop(_ name: String, _ sequence: Expr, _ width: Expr, _ options: LoopOptions, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
+        let keepGoing = options.keepGoing, key = options.key
         let seq = expression(sequence, scope)
         let workers = expression(width, scope)
         let context = FunctionContext(outer: scope, isGlobal: false)
@@ -477,16 +478,16 @@ final class Compiler {
             let opened = Result { try Compiler.cursor(over: sequenceValue, sequence.range) }
             strand.parallelEpoch = outer
             let items = try opened.get()
-            let loop = LoopTracker(interpreter, keepGoing: keepGoing, total: items.total, range: range)
+            let loop = LoopTracker(interpreter, keepGoing: keepGoing, key: key, total: items.total, range: range)
             defer { loop.end() }
-            try ParallelLoop(interpreter: interpreter, items: items.next, itemsRunScript: items.runsScript, body: b, parent: f,
+            try ParallelLoop(interpreter: interpreter, items: items.next, origin: items.origin, itemsRunScript: items.runsScript, body: b, parent: f,
                              frameSize: context.slotCount, slot: slot, tracker: loop).run(workers: k, epoch: epoch)
             return .normal
         }
     }
 
     /// The items of a loop's sequence one at a time (for parallel loops, which pull them under a lock).
-    static func cursor(over v: Value, _ range: SourceRange) throws -> (total: Int?, next: () throws -> Value?, runsScript: Bool) {
+    static func cursor(over v: Value, _ range: SourceRange) throws -> (total: Int?, next: () throws -> Value?, origin: () -> String?, runsScript: Bool) {
         switch v {
         case .range(let lo, let hi):
             var i = lo
@@ -494,17 +495,17 @@ final class Compiler {
                 guard i < hi else { return nil }
                 i += 1
                 return .int(i - 1)
-            }, false)
+            }, { nil }, false)
         case .list(let items):
             var i = 0
             return (items.count, { () -> Value? in
                 guard i < items.count else { return nil }
                 i += 1
                 return items[i - 1]
-            }, false)
+            }, { nil }, false)
         case .stream(let s):
             let c = try Compiler.cursor(s, range)
-            return (s.totalCount, { try Compiler.pull(c, range) }, c.runsScript)
+            return (s.totalCount, { try Compiler.pull(c, range) }, { c.origin }, c.runsScript)
         case .record(let r):
             return try cursor(over: .list(r.keys.map { .string($0) }), range)
         case .string(let s):

@@ -20,6 +20,8 @@ final class ParallelLoop: @unchecked Sendable {
 
     let interpreter: Interpreter
     let items: () throws -> Value?
+    /// Where the item `items` gave last came from (a file's row), read under the same lock.
+    let origin: () -> String?
     let body: Exec
     let parent: Frame
     let frameSize: Int
@@ -32,9 +34,10 @@ final class ParallelLoop: @unchecked Sendable {
     /// read on to list the unfinished ones.
     let itemsRunScript: Bool
 
-    init(interpreter: Interpreter, items: @escaping () throws -> Value?, itemsRunScript: Bool, body: @escaping Exec, parent: Frame,
-         frameSize: Int, slot: Int, tracker: LoopTracker) {
+    init(interpreter: Interpreter, items: @escaping () throws -> Value?, origin: @escaping () -> String?, itemsRunScript: Bool,
+         body: @escaping Exec, parent: Frame, frameSize: Int, slot: Int, tracker: LoopTracker) {
         self.itemsRunScript = itemsRunScript
+        self.origin = origin
         self.slot = slot
         self.interpreter = interpreter
         self.items = items
@@ -62,8 +65,9 @@ final class ParallelLoop: @unchecked Sendable {
         }
     }
 
-    private func take() -> (Int, Value)? {
-        state.withLock { s -> (Int, Value)? in
+    /// The next item, its index, and where it came from.
+    private func take() -> (Int, Value, String?)? {
+        state.withLock { s -> (Int, Value, String?)? in
             guard !s.stopped else { return nil }
             if Interrupt.isRequested {
                 s.stopped = true
@@ -76,7 +80,7 @@ final class ParallelLoop: @unchecked Sendable {
                     return nil
                 }
                 s.nextIndex += 1
-                return (s.nextIndex - 1, item)
+                return (s.nextIndex - 1, item, origin())
             } catch {
                 s.stopped = true
                 if s.failure == nil { s.failure = (s.nextIndex, error) }
@@ -89,7 +93,7 @@ final class ParallelLoop: @unchecked Sendable {
         let previous = Strand.adopt(strand)
         defer { Strand.adopt(previous) }
         strand.iterations.append(0)
-        while let (index, item) = take() {
+        while let (index, item, origin) = take() {
             strand.iterations[strand.iterations.count - 1] = index
             strand.heldOutput = []
             let frame = Frame(capacity: frameSize, parent: parent)
@@ -103,7 +107,7 @@ final class ParallelLoop: @unchecked Sendable {
             }
             let lines = strand.heldOutput ?? []
             strand.heldOutput = nil
-            let passedOver = failure.flatMap { tracker.passOver($0, input: item, iterations: strand.iterations, output: lines) } ?? false
+            let passedOver = failure.flatMap { tracker.passOver($0, input: item, origin: origin, iterations: strand.iterations, output: lines) } ?? false
             if failure == nil { tracker.iterationEnded(output: lines) }
             if let failure, !passedOver {
                 stop(index, failure)
@@ -131,8 +135,12 @@ struct LoopTracker: @unchecked Sendable {
     /// How many inputs not begun an early stop reports at most (a range may be endless).
     static let maxUnfinished = 10_000_000
 
-    init(_ interpreter: Interpreter, keepGoing: Bool, total: Int?, range: SourceRange) {
+    /// The input's field that names a failed iteration (`--key`).
+    let key: String?
+
+    init(_ interpreter: Interpreter, keepGoing: Bool, key: String?, total: Int?, range: SourceRange) {
         self.interpreter = interpreter
+        self.key = key
         strand = Strand.current
         depth = strand.iterations.count
         outermost = depth == 0
@@ -156,11 +164,11 @@ struct LoopTracker: @unchecked Sendable {
 
     /// A failed iteration: reported and passed over when the loop keeps going (true), or left
     /// to stop the loop (false). Exits and interrupts always stop it.
-    func passOver(_ error: Error, input: Value, iterations: [Int], output: [String] = []) -> Bool {
+    func passOver(_ error: Error, input: Value, origin: String?, iterations: [Int], output: [String] = []) -> Bool {
         let failure = error as? RuntimeError
         interpreter.withHost { host in
             for line in output { host.write(line) }
-            if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations)) }
+            if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations, origin: origin, key: key)) }
         }
         return passesOver && failure != nil
     }

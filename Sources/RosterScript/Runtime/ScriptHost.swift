@@ -73,7 +73,9 @@ public enum LoopEvent: Sendable {
     case iterationEnded
     /// An iteration failed and the loop goes on (--keep-going): the error, the loop variable's
     /// value and the iteration's place.
-    case failed(RuntimeError, input: Value, iterations: [Int])
+    /// `origin` is where the input came from (`hires.csv:4`), when it is a file's row; `key`
+    /// the field the loop names its inputs by (`--key`).
+    case failed(RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?)
     /// The outermost loop stopped early (a failure it did not pass over, `exit`, an interrupt):
     /// the input of an iteration that did not finish, or of one never begun (sent only when the
     /// host records unfinished inputs, so that a failures file holds every input not known to

@@ -165,11 +165,6 @@ public final class ValueStream: @unchecked Sendable {
         self.open = open
     }
 
-    /// A stream that each consumer reads from the start (rows of a file): `reader` makes a
-    /// fresh reader.
-    public convenience init(label: String, rereadable reader: @escaping () throws -> () throws -> Value?) {
-        self.init(label: label) { StreamCursor(try reader()) }
-    }
 
     /// A stream over a host's pages: `first` (made when the command ran, its first page already
     /// fetched, so errors and the total come at once) serves the first reading; each later one
@@ -200,9 +195,14 @@ public final class StreamCursor {
     /// Whether reading it runs script code (a lazy pipeline stage): a loop that stops early
     /// does not read on to list its unfinished inputs.
     public let runsScript: Bool
+    private let originOf: (() -> String?)?
+    /// Where the item `next` gave last came from (`hires.csv:4` for a file's row): failures
+    /// name the row by it.
+    public var origin: String? { originOf?() }
 
-    public init(runsScript: Bool = false, _ pull: @escaping () throws -> Value?) {
+    public init(runsScript: Bool = false, origin: (() -> String?)? = nil, _ pull: @escaping () throws -> Value?) {
         self.runsScript = runsScript
+        self.originOf = origin
         self.pull = pull
     }
 

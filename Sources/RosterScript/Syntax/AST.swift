@@ -121,6 +121,8 @@ public enum PathStep: Sendable {
 public struct LoopOptions: Sendable {
     public var parallel: Expr?
     public var keepGoing = false
+    /// `--key FIELD`: the input's field that names it when its iteration fails.
+    public var key: String?
 }
 
 public indirect enum Stmt: Sendable {

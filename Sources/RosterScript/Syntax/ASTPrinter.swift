@@ -29,6 +29,7 @@ public enum ASTPrinter {
             var o = ""
             if let p = options.parallel { o += " --parallel \(expression(p))" }
             if options.keepGoing { o += " --keep-going" }
+            if let k = options.key { o += " --key \(k)" }
             return "(for \(n) \(expression(e))\(o) \(block(b)))"
         case .whileLoop(let c, let b, _): return "(while \(expression(c)) \(block(b)))"
         case .breakLoop: return "(break)"

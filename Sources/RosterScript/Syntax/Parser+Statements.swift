@@ -175,8 +175,10 @@ extension Parser {
                 options.parallel = try postfix(primary())
             case "keep-going":
                 options.keepGoing = true
+            case "key":
+                options.key = try identifier("a field name after '--key' (the field that names a failed input, e.g. --key email)").0
             default:
-                throw fail("unknown_loop_option", "unknown loop option '--\(o)'\(Suggest.hint(o, ["parallel", "keep-going"], prefix: "--")); valid: --parallel N, --keep-going", t)
+                throw fail("unknown_loop_option", "unknown loop option '--\(o)'\(Suggest.hint(o, ["parallel", "keep-going", "key"], prefix: "--")); valid: --parallel N, --keep-going, --key FIELD", t)
             }
         }
         let body = try block("'for'")
