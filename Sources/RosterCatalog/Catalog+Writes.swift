@@ -4,8 +4,8 @@ import RosterScript
 /// Writes: planned (--dry-run), journaled (--journal), and settled when their fate is unknown.
 extension Catalog {
     /// One write (one body of it, for a list sent in chunks).
-    func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite) throws -> Value {
-        if let plan { return plan.add(request, body: body, url: target.url, site: site) }
+    func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, plan: Plan?) throws -> Value {
+        if let plan { return try planned(request, body: body, to: target, site: site, plan: plan) }
         guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
         let entry = try journal.begin(request, body: body, profile: target.profile)
         switch entry.prior {

@@ -25,6 +25,8 @@ public final class Catalog: @unchecked Sendable {
     public var plan: Plan?
     /// --journal FILE: writes are recorded here, and replayed from it.
     public var journal: Journal?
+    /// Where a plan made for one command (`--dry-run` after it) shows its lines: stdout.
+    public var showPlan: @Sendable (String) -> Void = { _ in }
     /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.
     public var warn: @Sendable (String) -> Void = { _ in }
     /// Who each id the run has read is, for plans and failures.
@@ -71,6 +73,13 @@ public final class Catalog: @unchecked Sendable {
         guard let op = byName[command.name] else {
             throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
         }
+        // `--dry-run` after a command plans its writes, whatever the run does.
+        var arguments = arguments
+        var plan = self.plan
+        if let i = arguments.firstIndex(where: { if case .flag("dry-run") = $0.kind { true } else { false } }) {
+            arguments.remove(at: i)
+            if plan == nil { plan = Plan(show: showPlan) }
+        }
         let target = try targets.target(for: op.service, profile: Binder.profile(in: arguments) ?? profile)
         var defaults: [String: Value] = [:]
         if let instance = target.instance { defaults["instance"] = .string(instance) }
@@ -97,7 +106,7 @@ public final class Catalog: @unchecked Sendable {
         for body in bodies {
             do {
                 if op.isWrite {
-                    results.append(try write(request, body: body, to: target, site: site))
+                    results.append(try write(request, body: body, to: target, site: site, plan: plan))
                 } else {
                     let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
                     results.append(try Catalog.decode(reply, op))

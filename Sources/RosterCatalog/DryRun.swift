@@ -14,15 +14,30 @@ public final class Plan: @unchecked Sendable {
         /// `file:line:col` of the statement, and its loop iterations.
         public let at: String
         public let iterations: [Int]
+        /// Whom it touches, named where the run has read them.
+        public let subjects: [PlannedSubject]
+        /// What a filter-based write would do (`would change 3 members; ...`).
+        public let note: String?
 
+        /// `plan: METHOD URL BODY`, then `# ` and the names of whom it touches (and the note).
         public var line: String {
-            guard let body, let json = try? body.json() else { return "plan: \(method) \(url)" }
-            return "plan: \(method) \(url) \(json)"
+            var out = "plan: \(method) \(url)"
+            if let body, let json = try? body.json() { out += " \(json)" }
+            var said: [String] = []
+            let names = subjects.compactMap(\.name)
+            if !names.isEmpty {
+                said.append(names.prefix(10).joined(separator: ", ") + (names.count > 10 ? " and \(names.count - 10) more" : ""))
+            }
+            if let note { said.append(note) }
+            if !said.isEmpty { out += "  # " + Sanitize.visible(said.joined(separator: "; ")) }
+            return out
         }
 
         public var record: Value {
             var r: Record = ["operation": .string(operation), "method": .string(method), "url": .string(url)]
             if let body { r["body"] = body }
+            if !subjects.isEmpty { r["subjects"] = .list(subjects.map(\.record)) }
+            if let note { r["note"] = .string(note) }
             r["at"] = .string(at)
             if !iterations.isEmpty { r["iterations"] = .list(iterations.map { .int($0) }) }
             return .record(r)
@@ -39,16 +54,21 @@ public final class Plan: @unchecked Sendable {
         self.show = show
     }
 
-    func add(_ request: PreparedRequest, body: Value?, url: String, site: CallSite) -> Value {
+    /// Plans a write; `members` is what a semantic patch's stand-in answer says it changed.
+    func add(_ request: PreparedRequest, body: Value?, url: String, site: CallSite, subjects: [PlannedSubject] = [],
+             note: String? = nil, members: [String]? = nil) -> Value {
         let shown = body.map(Secrets.redacted)
         let entry = Entry(operation: request.operation.name, method: request.method, url: url + request.target, body: shown,
-                          at: site.range.description, iterations: site.iterations)
+                          at: site.range.description, iterations: site.iterations, subjects: subjects, note: note)
         let first: Int = lock.withLock {
             entries.append(entry)
             defer { placeholders += Plan.placeholderCount(request.operation, body) }
             return placeholders + 1
         }
         show(entry.line)
+        if let members {
+            return .record(["members": .list(members.map { .string($0) }), "errors": .list([]), "planned": .bool(true)])
+        }
         return Plan.standIn(request, body: body, firstID: first)
     }
 

@@ -53,6 +53,7 @@ extension Catalog {
             }
         }
         out += "  --profile NAME  use this profile for this call only\n"
+        if op.isWrite { out += "  --dry-run       show the request it would send (and whom it touches), send nothing\n" }
         out += "\nExample:\n  \(op.example)\n"
         return out
     }

@@ -23,9 +23,13 @@ extension Session {
         var recorder: Recorder?
         var entryNumber = 0
         host.write("roster \(Session.version): type help for the language, Ctrl-D to leave.")
+        if batch.dryRun {
+            host.write("dry run: reads go out; writes are shown as the requests they would send, and none is sent.")
+        }
+        let prompt = batch.dryRun ? ("roster (dry run)> ", "             ...> ") : ("roster> ", "   ...> ")
         while true {
             host.out.flush()
-            let prompt = entry.isEmpty ? "roster> " : "   ...> "
+            let prompt = entry.isEmpty ? prompt.0 : prompt.1
             switch reader.readLine(prompt: prompt) {
             case .end:
                 host.out.write("\n")

@@ -49,6 +49,8 @@ public final class Session {
         batch = options.batch
         self.err = err
         options.catalog?.warn = { line in err.write(line + "\n") }
+        let interpreter = self.interpreter
+        options.catalog?.showPlan = { line in interpreter.emit(line) }
         for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }
         interpreter.define("args", .list(options.arguments.map { .string($0) }))
     }

@@ -29,7 +29,8 @@ struct REPLTests {
     /// script runs set the batch flags up).
     @Test func dryRunHoldsAtThePrompt() throws {
         let s = try PtySession(arguments: ["--dry-run", "--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
-        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        #expect(s.expect("roster (dry run)> "), "the prompt says it is a dry run: \(s.screen)")
+        #expect(s.screen.contains("dry run: reads go out; writes are shown as the requests they would send, and none is sent."), "\(s.screen)")
         let shown = s.line("let m = box memberships add user=20000006 group=57001 role=member")
         #expect(shown.contains("plan: POST ") && shown.contains("/2.0/group_memberships"), "\(shown)")
         let listed = s.line("print (box memberships list group=57001 | where .user.id == \"20000006\" | count)")
@@ -39,6 +40,19 @@ struct REPLTests {
     }
 
     /// Colour (bold table headers) on a terminal, unless NO_COLOR is set to something.
+    /// `--dry-run` after one command plans that command alone, naming whom it touches.
+    @Test func oneCommandDryRunsAtThePrompt() throws {
+        let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        _ = s.line("let everyone = list(ld members list)")
+        let shown = s.line("ld members delete id=64b000000000000000000003 --dry-run")
+        #expect(shown.contains("plan: DELETE ") && shown.contains("/api/v2/members/64b000000000000000000003  # alan@example.com"), "\(shown)")
+        let still = s.line("print (ld members get id=64b000000000000000000003).email")
+        #expect(still.contains("\r\nalan@example.com\r\n"), "not deleted: \(still)")
+        #expect(s.endOfInput() == 0)
+        #expect(!s.screen.contains("dry run: 1 write planned"), "the session itself is not a dry run: \(s.screen)")
+    }
+
     @Test func tableHeadersAreBoldUnlessNoColor() throws {
         let s = try PtySession(environment: ["XDG_STATE_HOME": state.path, "HOME": state.path, "NO_COLOR": ""])
         #expect(s.expect("roster> "), "no prompt: \(s.screen)")

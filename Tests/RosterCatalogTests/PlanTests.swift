@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import RosterCatalog
+@testable import RosterScript
+
+/// Dry runs show whom each write touches: names beside ids, and the members a filter selects.
+@Suite(.serialized) struct PlanTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    /// The names after `# ` on a plan line, split at `, `.
+    func names(_ line: String, after marker: String = "  # ") -> [String] {
+        guard let r = line.range(of: marker) else { return [] }
+        return line[r.upperBound...].components(separatedBy: "; ")[0].components(separatedBy: ", ")
+    }
+
+    /// The dry run of a filter-based patch lists exactly the members the real run then changes,
+    /// and apart, those LaunchDarkly refuses (the token's own member, the owner).
+    @Test func aFilterBasedPatchPlansTheMembersTheRealRunChanges() async throws {
+        let sandbox = try await LiveSandbox.start(synthetic: 30)
+        let lines = Lines()
+        let dry = Catalog(targets: sandbox.targets)
+        dry.plan = Plan { lines.add($0) }
+        let command = #"ld members replace-all-roles role=reader filter_roles="admin|writer""#
+        let planned = await run("let r = \(command)\nprint (to_json($r.members))", catalog: dry)
+        #expect(planned.error == nil, "\(planned.error ?? "")")
+        #expect(lines.all.count == 1)
+        let line = lines.all.first ?? ""
+        let plannedEmails = Set(names(line))
+        #expect(line.contains("LaunchDarkly would refuse ada@example.com (your own member), margaret@example.com (the owner)"), "\(line)")
+        #expect(plannedEmails.contains("grace@example.com") && plannedEmails.contains("katherine@example.com"), "\(line)")
+        #expect(plannedEmails.count >= 4, "synthetic writers and admins too: \(line)")
+
+        let real = Catalog(targets: sandbox.targets)
+        let done = await run("""
+            let emails = {}
+            for m in (ld members list) { $emails[$m._id] = $m.email }
+            try { \(command) } catch e {
+                print (to_json(list($e.partial.members | each { $emails[$it] }) | sort))
+                print (to_json(list($e.partial.failed | each { .email }) | sort))
+            }
+            """, catalog: real)
+        #expect(done.error == nil, "\(done.error ?? "")")
+        #expect(done.output.first == (try Value.list(plannedEmails.sorted().map { .string($0) }).json()), "the dry run listed exactly whom the real run changed")
+        #expect(done.output.last == #"["ada@example.com","margaret@example.com"]"#)
+        #expect(planned.output.count == 1 && planned.output[0].split(separator: ",").count == plannedEmails.count, "the stand-in answer lists them too: \(planned.output)")
+    }
+
+    /// A planned write names the subjects the run has read; ids it has not read stay ids.
+    @Test func plannedWritesNameWhomTheyTouch() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let lines = Lines()
+        let c = Catalog(targets: sandbox.targets)
+        c.plan = Plan { lines.add($0) }
+        let r = await run("""
+            box memberships remove id=1560001
+            ld members delete id=64b000000000000000000003
+            let ms = list(box memberships list group=57001)
+            let people = list(ld members list)
+            let tokens = list(losant tokens list)
+            box memberships remove id=1560001
+            ld members delete id=64b000000000000000000003
+            losant tokens delete id=66a000000000000000000003
+            """, catalog: c)
+        #expect(r.error == nil, "\(r.error ?? "")")
+        let all = lines.all
+        #expect(all.count == 5)
+        #expect(!all[0].contains("#") && !all[1].contains("#"), "nothing read yet: \(all)")
+        #expect(all[2].hasSuffix("/2.0/group_memberships/1560001  # ada@example.com in Engineering"), "\(all)")
+        #expect(all[3].hasSuffix("/api/v2/members/64b000000000000000000003  # alan@example.com"), "\(all)")
+        #expect(all[4].contains("/tokens/66a000000000000000000003?") && all[4].hasSuffix("  # ci-deploy"), "\(all)")
+        // --plan FILE keeps them as records.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID().uuidString).jsonl").path
+        try c.plan!.save(to: path)
+        let saved = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(saved.count == 5 && saved[1].contains(#""subjects":[{"id":"64b000000000000000000003"}]"#), "\(saved)")
+        #expect(saved[3].contains(#""subjects":[{"id":"64b000000000000000000003","name":"alan@example.com"}]"#), "\(saved)")
+    }
+}
