@@ -105,8 +105,9 @@ final class BatchReport {
     private func record(_ error: RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?) {
         if drawn { err.write("\r\u{1B}[K") }
         drawn = false
+        var error = error
+        if error.row == nil { error.row = "\(origin ?? loopAt): note: \(origin == nil ? "the input" : "the row"): \(input.brief(key: key))" }
         err.write(error.diagnostic.rendered())
-        err.write("\(origin ?? loopAt): note: \(origin == nil ? "the input" : "the row"): \(BatchReport.describe(input, key: key))\n")
         guard let failuresFile else { return }
         var failure: Record = ["at": .string(error.range.description)]
         if let origin { failure["row"] = .string(origin) }
@@ -115,18 +116,6 @@ final class BatchReport {
         failure["error"] = .record(error.error.record)
         let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
         failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
-    }
-
-    /// A loop's input in a line: the `--key` field, else a record's first two fields
-    /// (`name=Ada, email=ada@example.com`), anything else as its text, each cut to 40 characters.
-    static func describe(_ input: Value, key: String? = nil) -> String {
-        func short(_ v: Value) -> String {
-            let text = Sanitize.visible((try? v.text()) ?? "?")
-            return text.count > 40 ? text.prefix(39) + "…" : text
-        }
-        guard case .record(let r) = input else { return short(input) }
-        if let key, let v = r[key] { return "\(key)=\(short(v))" }
-        return r.prefix(2).map { "\($0.key)=\(short($0.value))" }.joined(separator: ", ") + (r.count > 2 ? ", …" : "")
     }
 
     /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.

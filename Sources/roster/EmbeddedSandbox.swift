@@ -14,8 +14,15 @@ enum EmbeddedSandbox {
 
     /// Opens (and on first use seeds) the database, starts the server, and returns its URL.
     static func start(database: String) throws -> String {
-        if database != ":memory:" {
-            try FileManager.default.createDirectory(atPath: (database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // A bare file name lives in the current folder, which exists.
+        let folder = (database as NSString).deletingLastPathComponent
+        if database != ":memory:", !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+                throw SandboxStartError(description: "cannot make the folder '\(folder)' for the sandbox database '\(database)': \(reason)")
+            }
         }
         let store = try SandboxStore(path: database)
         try SandboxSeed.seed(store)

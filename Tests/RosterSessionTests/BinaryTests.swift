@@ -30,6 +30,29 @@ struct BinaryTests {
         #expect(run.out == "1 x\n")
     }
 
+    /// A failure that stops a loop over a file names the row it was on (its file and line, a
+    /// quoted field's newline counted), through a `where` stage and in a parallel loop alike.
+    @Test func aFailureInALoopOverAFileNamesTheRow() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let csv = dir.appendingPathComponent("people.csv")
+        try "name,email,n\n\"Ada\nLovelace\",ada@example.com,1\nBob,bob@example.com,0\n".write(to: csv, atomically: true, encoding: .utf8)
+        for loop in ["for p in (open \"people.csv\")", "for p in (open \"people.csv\" | where .n != \"2\")",
+                     "for p in (open \"people.csv\") --parallel 2 --key email"] {
+            let r = try RosterProcess.run(["-c", "\(loop) { print (10 / int($p.n)) }"], directory: dir)
+            #expect(r.status == 70, "\(loop): \(r.err)")
+            let row = loop.contains("--key") ? "email=bob@example.com" : "name=Bob, email=bob@example.com, …"
+            #expect(r.err.contains("error: division by zero") && r.err.hasSuffix("people.csv:4: note: the row: \(row)\n"), "\(loop): \(r.err)")
+        }
+    }
+
+    /// A sandbox database named by a bare file name lives in the current folder.
+    @Test func aRelativeSandboxDatabaseIsInTheCurrentFolder() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let r = try RosterProcess.run(["--sandbox-db", "here.sqlite", "-c", "print (ld members get id=me).email"], directory: dir)
+        #expect(r.status == 0 && r.out == "ada@example.com\n", "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("here.sqlite").path))
+    }
+
     @Test func variablesFromTheCommandLine() throws {
         let r = try RosterProcess.run(["--var", "n=41", "--var", "name=ada", "-c", "print ($n + 1) $name"])
         #expect(r.out == "42 ada\n")

@@ -387,7 +387,10 @@ final class Compiler {
                     case .returned(let r): return .returned(r)
                     }
                 } catch {
-                    guard loop.passOver(error, input: item, origin: origin(), iterations: loop.strand.iterations) else { throw error }
+                    let origin = origin()
+                    guard loop.passOver(error, input: item, origin: origin, iterations: loop.strand.iterations) else {
+                        throw loop.stopping(error, input: item, origin: origin)
+                    }
                     return nil
                 }
                 loop.iterationEnded()

@@ -110,7 +110,7 @@ final class ParallelLoop: @unchecked Sendable {
             let passedOver = failure.flatMap { tracker.passOver($0, input: item, origin: origin, iterations: strand.iterations, output: lines) } ?? false
             if failure == nil { tracker.iterationEnded(output: lines) }
             if let failure, !passedOver {
-                stop(index, failure)
+                stop(index, tracker.stopping(failure, input: item, origin: origin))
                 tracker.unfinished(failure, current: item, rest: { nil })
             } else if broke {
                 stop(index, nil)
@@ -171,6 +171,13 @@ struct LoopTracker: @unchecked Sendable {
             if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations, origin: origin, key: key)) }
         }
         return passesOver && failure != nil
+    }
+
+    /// An error that stops the loop, naming the file row it was on (the innermost such loop's).
+    func stopping(_ error: Error, input: Value, origin: String?) -> Error {
+        guard let origin, var failure = error as? RuntimeError, failure.row == nil else { return error }
+        failure.row = "\(origin): note: the row: \(input.brief(key: key))"
+        return failure
     }
 
     /// The loop is stopping early with `error`: the input of the iteration that did not finish

@@ -120,6 +120,8 @@ public struct RuntimeError: Error, Sendable {
     public var error: ErrorValue
     public var range: SourceRange
     public var notes: [Diagnostic.Note] = []
+    /// The input row an enclosing loop was on when it failed (`hires.csv:4: note: the row: email=...`).
+    public var row: String?
 
     public init(_ error: ErrorValue, at range: SourceRange) {
         self.error = error
@@ -128,7 +130,9 @@ public struct RuntimeError: Error, Sendable {
     }
 
     public var diagnostic: Diagnostic {
-        Diagnostic(error.code, error.summary, at: range, notes: notes)
+        var d = Diagnostic(error.code, error.summary, at: range, notes: notes)
+        if let row { d.trailer = [row] }
+        return d
     }
 }
 

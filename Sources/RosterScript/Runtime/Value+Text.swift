@@ -13,6 +13,19 @@ extension Value {
         }
     }
 
+    /// A loop's input in a line: the `key` field, else a record's first two fields
+    /// (`name=Ada, email=ada@example.com`), anything else as its text, each cut to 40 characters
+    /// and made visible (a row may hold control characters).
+    public func brief(key: String? = nil) -> String {
+        func short(_ v: Value) -> String {
+            let text = Sanitize.visible((try? v.text()) ?? "?")
+            return text.count > 40 ? text.prefix(39) + "…" : text
+        }
+        guard case .record(let r) = self else { return short(self) }
+        if let key, let v = r[key] { return "\(key)=\(short(v))" }
+        return r.prefix(2).map { "\($0.key)=\(short($0.value))" }.joined(separator: ", ") + (r.count > 2 ? ", …" : "")
+    }
+
     /// Compact JSON, keys in order. Integers stay integers; doubles always show a fraction or exponent.
     public func json() throws -> String {
         var out = ""

@@ -11,6 +11,8 @@ public struct Diagnostic: Error, Sendable {
     public let message: String
     public let range: SourceRange
     public var notes: [Note]
+    /// Notes about places outside the script, written as they are (`hires.csv:4: note: the row: ...`).
+    public var trailer: [String] = []
     /// True when the only problem is that the input stopped too early (an open brace, bracket,
     /// string): the REPL answers with a continuation prompt instead of an error.
     public let isIncomplete: Bool
@@ -27,6 +29,7 @@ public struct Diagnostic: Error, Sendable {
     public func rendered() -> String {
         var out = Diagnostic.render(.error, message, range)
         for note in notes { out += Diagnostic.render(.note, note.message, note.range) }
+        for line in trailer { out += Sanitize.visible(line) + "\n" }
         return out
     }
 
