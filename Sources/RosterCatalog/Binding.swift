@@ -46,6 +46,8 @@ struct Binder {
     let defaults: [String: Value]
 
     static let semanticPatchType = "application/json; domain-model=launchdarkly.semanticpatch"
+    /// LaunchDarkly takes at most 50 invites in one request.
+    static let invitesPerRequest = 50
 
     func bind(_ arguments: [CommandArgument], at range: SourceRange) throws -> PreparedRequest {
         var given: [String: (Value, SourceRange)] = [:]
@@ -275,7 +277,8 @@ struct Binder {
                 guard fields.isEmpty else {
                     throw RuntimeError(ErrorValue(code: "invalid_argument", message: "give either members=[...] or one member's fields, not both"), at: range)
                 }
-                return stride(from: 0, to: list.count, by: 50).map { .list(Array(list[$0..<min($0 + 50, list.count)])) }
+                let n = Binder.invitesPerRequest
+                return stride(from: 0, to: list.count, by: n).map { .list(Array(list[$0..<min($0 + n, list.count)])) }
             }
             guard fields["email"] != nil else { throw RuntimeError(ErrorValue(code: "missing_argument", message: "\(operation.name) needs email= (or members=[...])"), at: range) }
             guard fields["role"] != nil || fields["customRoles"] != nil else {

@@ -103,31 +103,38 @@ public final class Catalog: @unchecked Sendable {
         var results: [Value] = []
         // Chunks of invites are separate requests: one refused, the others still go.
         var refused: [(body: Value?, error: ErrorValue)] = []
-        for body in bodies {
-            do {
-                if op.isWrite {
-                    results.append(try write(request, body: body, to: target, site: site, plan: plan))
-                } else {
-                    let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
-                    results.append(try Catalog.decode(reply, op))
+        if op.isInvite, plan == nil, let journal {
+            let (made, chunks) = try journaledInvites(request, to: target, site: site, journal: journal)
+            results = [.record(["items": .list(made)])]
+            subjects.learn(results[0], service: op.service)
+            refused = chunks
+        } else {
+            for body in bodies {
+                do {
+                    if op.isWrite {
+                        results.append(try write(request, body: body, to: target, site: site, plan: plan))
+                    } else {
+                        let reply = try Blocking.run { try await transport.perform(request, body: body, to: target) }
+                        results.append(try Catalog.decode(reply, op))
+                    }
+                    subjects.learn(results[results.count - 1], service: op.service)
+                } catch let e as ErrorValue where e.partial != nil {
+                    let total: Int
+                    if case .record(let p)? = e.partial, case .list(let done)? = p["members"], case .list(let failed)? = p["failed"] {
+                        total = done.count + failed.count
+                    } else { total = 0 }
+                    throw reportPartial(e, op, at: site, total: total)
+                } catch let e as ErrorValue where bodies.count > 1 && e.status != nil {
+                    refused.append((body, e))
                 }
-                subjects.learn(results[results.count - 1], service: op.service)
-            } catch let e as ErrorValue where e.partial != nil {
-                let total: Int
-                if case .record(let p)? = e.partial, case .list(let done)? = p["members"], case .list(let failed)? = p["failed"] {
-                    total = done.count + failed.count
-                } else { total = 0 }
-                throw reportPartial(e, op, at: site, total: total)
-            } catch let e as ErrorValue where bodies.count > 1 && e.status != nil {
-                refused.append((body, e))
             }
         }
         if let first = refused.first {
-            guard !results.isEmpty else { throw first.error }
             let made = results.flatMap { result -> [Value] in
                 if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
                 return []
             }
+            guard !made.isEmpty else { throw first.error }
             let total = bodies.reduce(0) { n, body in if case .list(let forms)? = body { n + forms.count } else { n } }
             throw reportPartial(Catalog.inviteFailure(made: made, refused: refused, op: op), op, at: site, total: total)
         }

@@ -138,15 +138,23 @@ public final class Journal: @unchecked Sendable {
 
     /// Appends the intent: after this, the request may go out.
     public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, profile: String, site: CallSite, time: Double) throws {
-        var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name), "profile": .string(profile),
-                         "method": .string(request.method), "path": .string(request.target)]
-        if let body { r["body"] = Secrets.redacted(body) }
-        r["at"] = .string(site.range.description)
-        if !site.iterations.isEmpty { r["iterations"] = .list(site.iterations.map { .int($0) }) }
-        r["time"] = .double(time)
-        try append(.record(r))
+        try intend([entry], request, bodies: [body], profile: profile, site: site, time: time)
+    }
+
+    /// Appends the intents of writes that go out in one request (a chunk of invites), each
+    /// with its own body, and syncs once for all of them.
+    func intend(_ entries: [Entry], _ request: PreparedRequest, bodies: [Value?], profile: String, site: CallSite, time: Double) throws {
+        for (entry, body) in zip(entries, bodies) {
+            var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name), "profile": .string(profile),
+                             "method": .string(request.method), "path": .string(request.target)]
+            if let body { r["body"] = Secrets.redacted(body) }
+            r["at"] = .string(site.range.description)
+            if !site.iterations.isEmpty { r["iterations"] = .list(site.iterations.map { .int($0) }) }
+            r["time"] = .double(time)
+            try append(.record(r))
+        }
         try sync(upTo: lock.withLock { appended })
-        lock.withLock { states[entry.key] = .intended(since: time) }
+        lock.withLock { for entry in entries { states[entry.key] = .intended(since: time) } }
     }
 
     /// Returns once the first `line` lines are on disk. One caller syncs for everyone waiting;
@@ -201,22 +209,32 @@ public final class Journal: @unchecked Sendable {
     public func settling(_ entry: Entry, _ send: () throws -> Value) throws -> Value {
         do {
             let value = try send()
-            let offset = try append(.record(["done": .string(Journal.hex(entry.key)), "result": Secrets.redacted(value)]))
-            lock.withLock {
-                states[entry.key] = .done(offset: offset)
-                if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
-            }
+            try finished(entry, value)
             return value
         } catch let e as ErrorValue where e.status != nil || e.partial != nil {
             // Refused, in whole or in part: a rerun sends it again (once the cause is fixed).
-            var error: Record = ["code": .string(e.code), "message": .string(e.message)]
-            if let status = e.status { error["status"] = .int(status) }
-            try append(.record(["failed": .string(Journal.hex(entry.key)), "error": .record(error)]))
-            lock.withLock {
-                states[entry.key] = .failed
-                stats.refused += 1
-            }
+            try refused(entry, e)
             throw e
+        }
+    }
+
+    /// Appends a write's answer: a rerun answers it from here.
+    func finished(_ entry: Entry, _ value: Value) throws {
+        let offset = try append(.record(["done": .string(Journal.hex(entry.key)), "result": Secrets.redacted(value)]))
+        lock.withLock {
+            states[entry.key] = .done(offset: offset)
+            if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
+        }
+    }
+
+    /// Appends the server's refusal: a rerun sends the write again.
+    func refused(_ entry: Entry, _ e: ErrorValue) throws {
+        var error: Record = ["code": .string(e.code), "message": .string(e.message)]
+        if let status = e.status { error["status"] = .int(status) }
+        try append(.record(["failed": .string(Journal.hex(entry.key)), "error": .record(error)]))
+        lock.withLock {
+            states[entry.key] = .failed
+            stats.refused += 1
         }
     }
 

@@ -4,7 +4,8 @@ import RosterScript
 /// Who an id is: the email of a LaunchDarkly member, the login of a Box user, the name of a Box
 /// group or a Losant token, learnt from every answer the run has read. Plans, partial failures
 /// and warnings name their subjects with it ("ada@example.com (64b…01)") without a read of
-/// their own. Bounded: past `capacity` entries the oldest half is forgotten.
+/// their own. Bounded, so that iterating a listing of any length stays in constant memory: past
+/// `capacity` entries the oldest half is forgotten (names are shown where known, never needed).
 final class Subjects: @unchecked Sendable {
     enum Kind: String, Sendable {
         case ldMember, boxUser, boxGroup, boxMembership, losantToken
@@ -20,7 +21,7 @@ final class Subjects: @unchecked Sendable {
     private var order: [Key] = []
     let capacity: Int
 
-    init(capacity: Int = 200_000) {
+    init(capacity: Int = 10_000) {
         self.capacity = capacity
     }
 

@@ -216,6 +216,42 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(try tokens() == 4)
     }
 
+    /// Invites under a journal are writes of their own: a list reordered and grown between runs
+    /// sends only the new ones, and an invite made in a list is found when made alone.
+    @Test func invitesAreJournaledOneByOneWhateverTheirChunks() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        func invites(_ numbers: [Int]) -> String {
+            "let ms = ld members invite members=[" + numbers.map { "{role: \"reader\", email: \"inv\($0)@example.com\"}" }.joined(separator: ", ") + "]\nprint len($ms)"
+        }
+        let first = LosingSender(lose: 0)
+        let journal1 = try Journal(path: path)
+        let r1 = await run(invites(Array(0..<60)), catalog: catalog(sandbox, first, journal: journal1))
+        journal1.close()
+        #expect(r1.output == ["60"] && first.methods == ["POST", "POST"], "\(r1.error ?? "")")
+
+        var seed: UInt64 = 7
+        var order = Array(0..<63)
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            order.swapAt(i, Int(seed >> 33) % (i + 1))
+        }
+        let second = LosingSender(lose: 0)
+        let journal2 = try Journal(path: path)
+        let r2 = await run(invites(order), catalog: catalog(sandbox, second, journal: journal2))
+        journal2.close()
+        #expect(r2.output == ["63"], "\(r2.error ?? "")")
+        #expect(second.methods == ["POST"] && (second.requests.first?.bodyText?.components(separatedBy: "@example.com").count ?? 0) == 4,
+                "one request with the 3 new invites: \(second.requests.map { $0.bodyText ?? "" })")
+        #expect(journal2.counts.skipped == 60 && journal2.counts.applied == 3)
+
+        let third = LosingSender(lose: 0)
+        let journal3 = try Journal(path: path)
+        let r3 = await run("print (ld members invite email=inv42@example.com role=reader).email", catalog: catalog(sandbox, third, journal: journal3))
+        #expect(r3.output == ["inv42@example.com"] && third.methods.isEmpty, "\(r3.error ?? "")")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM ld_member WHERE email LIKE 'inv%@example.com'") == 63)
+    }
+
     @Test func aJournalThatNamedWritesByPlaceIsRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
         let old = #"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
