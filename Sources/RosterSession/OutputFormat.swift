@@ -97,7 +97,10 @@ struct ValueFormatter {
             var cells: [String] = []
             for c in columns { cells.append(try cell(r[c] ?? .null).padding(widths[c]!)) }
             out.write(cells.joined(separator: "  ").trimmedRight() + "\n")
+            for (k, v) in r where widths[k] == nil && !v.isNull && !hidden.contains(k) { hidden.append(k) }
         }
+        /// Fields first seen after the columns were sized: said at the end, never dropped silently.
+        var hidden: [String] = []
 
         var flushed = false
         try value.forEachElement { item in
@@ -114,21 +117,49 @@ struct ValueFormatter {
             }
         }
         for s in sample { try emit(s) }
+        if !hidden.isEmpty {
+            out.write("(not shown: \(hidden.map { Sanitize.visible($0) }.joined(separator: ", ")), first seen after the first \(ValueFormatter.sampleRows) rows; select them, or use --output json)\n")
+        }
     }
 
+    /// CSV with one header for every row: the fields of every record of a list, or of the first
+    /// `sampleRows` of a stream (read ahead, so memory stays flat). A later row with a field the
+    /// header lacks is an error, never a silently shorter row.
     private func csv(_ value: Value) throws {
-        var header: [String]?
-        try value.forEachElement { item in
+        let ahead = if case .list(let items) = value { items.count } else { ValueFormatter.sampleRows }
+        var sample: [Value] = []
+        var columns: [String] = []
+        var known = Set<String>()
+        var header = false
+        var row = 0
+        func emit(_ item: Value) throws {
+            row += 1
             guard case .record(let r) = item else {
                 out.write(CSVText.field(try ValueFormatter.cellText(item)) + "\n")
                 return
             }
-            if header == nil {
-                header = Array(r.keys)
-                out.write(header!.map(CSVText.field).joined(separator: ",") + "\n")
+            if !header {
+                header = true
+                out.write(columns.map(CSVText.field).joined(separator: ",") + "\n")
             }
-            out.write(try header!.map { CSVText.field(try ValueFormatter.cellText(r[$0] ?? .null)) }.joined(separator: ",") + "\n")
+            if let extra = r.first(where: { !known.contains($0.key) && !$0.value.isNull }) {
+                throw ErrorValue(code: "csv_columns", message: """
+                    row \(row) has a field '\(extra.key)' the CSV header lacks (the header holds the fields of the first \(ahead) rows); \
+                    choose the columns with select, or use --output ndjson
+                    """)
+            }
+            out.write(try columns.map { CSVText.field(try ValueFormatter.cellText(r[$0] ?? .null)) }.joined(separator: ",") + "\n")
         }
+        try value.forEachElement { item in
+            guard !header && sample.count < ahead else { return try emit(item) }
+            if case .record(let r) = item { for k in r.keys where known.insert(k).inserted { columns.append(k) } }
+            sample.append(item)
+            if sample.count == ahead {
+                for s in sample { try emit(s) }
+                sample.removeAll()
+            }
+        }
+        for s in sample { try emit(s) }
     }
 
     private func bold(_ s: String) -> String { color ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Every output format at its edges, through the binary: what an admin pipes into a file
+/// must hold every field and every row, exactly.
+extension EndToEndTests {
+@Suite struct OutputTests {
+    func show(_ format: String, _ script: String) throws -> RosterProcess.Result {
+        try RosterProcess.run(["--output", format, "-c", script])
+    }
+
+    /// 102 rows where only the last has a field `b`.
+    let lateField = """
+        def row(i) {
+            if $i == 101 { return {a: $i, b: "late"} }
+            return {a: $i}
+        }
+        """
+
+    @Test func tablesCutLongCellsShowNewlinesAndSayWhatTheyCouldNotShow() throws {
+        let long = String(repeating: "x", count: 60)
+        let r = try show("table", "[{name: \"\(long)\", note: \"two\\nlines\"}]")
+        #expect(r.out == "name                                              note\n" + String(repeating: "x", count: 47) + "…  two⏎lines\n", "\(r.out)")
+        // Rows past the first 100 still print; a field first seen there is named, not dropped.
+        let many = try show("table", lateField + "\nrange(0, 102) | each { row($it) }")
+        let lines = many.out.split(separator: "\n")
+        #expect(lines.count == 104 && lines[0] == "a" && lines[101] == "100" && lines[102] == "101", "\(lines.suffix(3))")
+        #expect(lines.last == "(not shown: b, first seen after the first 100 rows; select them, or use --output json)")
+    }
+
+    @Test func aRecordOrAnErrorIsAKeyValueTable() throws {
+        #expect(try show("table", "{name: \"ada\", n: 1}").out == "name  ada\nn     1\n")
+        let e = try show("table", "let e = null\ntry { fail(\"boom\", \"bad_thing\") } catch err { $e = $err }\n$e")
+        #expect(e.out == "code      bad_thing\nmessage   boom\nlocation  <-c>:2:7\n", "\(e.out)")
+    }
+
+    @Test func csvQuotesWhatNeedsItAndHoldsEveryField() throws {
+        let r = try show("csv", #"[{a: "x,y", b: "say \"hi\"", c: " lead", d: "two\nlines"}, {a: 1, e: "only here"}]"#)
+        #expect(r.out == "a,b,c,d,e\n\"x,y\",\"say \"\"hi\"\"\",\" lead\",\"two\nlines\",\n1,,,,only here\n", "\(r.out)")
+        // A stream's header comes from its first 100 rows; a later field is an error, not a shorter row.
+        let late = try show("csv", lateField + "\nrange(0, 102) | each { row($it) }")
+        #expect(late.status == 70 && late.err.contains("row 102 has a field 'b' the CSV header lacks"), "\(late.err)")
+        #expect(!late.out.contains("late"))
+        let within = try show("csv", lateField + "\nrange(95, 102) | each { row($it) }")
+        #expect(within.out.hasPrefix("a,b\n95,\n") && within.out.hasSuffix("101,late\n"), "\(within.out)")
+    }
+
+    @Test func jsonAndNdjsonOfAStreamHoldEveryItem() throws {
+        let json = try show("json", "range(0, 3) | each { {n: $it} }")
+        #expect(json.out == "[\n  {\n    \"n\": 0\n  },\n  {\n    \"n\": 1\n  },\n  {\n    \"n\": 2\n  }\n]\n", "\(json.out)")
+        let nd = try show("ndjson", "range(0, 3) | each { {n: $it} }")
+        #expect(nd.out == "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n")
+    }
+}
+}
