@@ -57,6 +57,44 @@ import RosterSandbox
         #expect(pages("/api/v2/members").count <= 2)
     }
 
+    /// A later page that fails after its retries stops the reading with the error: a list is
+    /// never silently shorter than the server's.
+    @Test func aLaterPageThatFailsIsAnErrorNotAShorterList() async throws {
+        final class FailsPageTwo: HTTPSender, @unchecked Sendable {
+            let inner = Recorder()
+            func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+                if request.url.contains("offset=5") {
+                    return WireReply(status: 500, headers: [], body: Array(#"{"code": "internal", "message": "page two is down"}"#.utf8))
+                }
+                return try await inner.send(request)
+            }
+        }
+        var policy = RetryPolicy()
+        policy.baseDelay = 0.001
+        let c = Catalog(targets: sandbox.targets, transport: Transport(sender: FailsPageTwo(), policy: policy))
+        let r = await run("let n = 0\nfor m in (ld members list limit=5) { $n = $n + 1 }\nprint $n", catalog: c)
+        #expect(r.output.isEmpty, "nothing printed: the loop did not end as if the list were complete")
+        #expect(r.error?.contains("500") == true && r.error?.contains("page two is down") == true, "\(r.error ?? "no error")")
+    }
+
+    /// The first page of each listing asks for the documented default page size.
+    @Test func defaultPageSizes() async {
+        let r = await run("""
+            ld members list | first 1
+            box memberships list group=57001 | first 1
+            box users list | first 1
+            losant tokens list | first 1
+            """, catalog: catalog)
+        #expect(r.error == nil, "\(r.error ?? "")")
+        func query(_ prefix: String, _ name: String) -> String? {
+            pages(prefix).first.flatMap { URLComponents(string: $0.url)?.queryItems?.first { $0.name == name }?.value }
+        }
+        #expect(query("/api/v2/members", "limit") == "100")
+        #expect(query("/2.0/groups/57001/memberships", "limit") == "1000")
+        #expect(query("/2.0/users", "limit") == "1000")
+        #expect(query("/instances/", "perPage") == "100")
+    }
+
     @Test func theBoxOffsetWallIsReportedBeforeIteration() async throws {
         struct Huge: HTTPSender {
             func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {

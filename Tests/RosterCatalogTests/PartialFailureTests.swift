@@ -65,6 +65,9 @@ import RosterCatalog
         let again = try Journal(path: path)
         _ = await run(script, catalog: catalog(sandbox, Warnings(), journal: again))
         #expect(again.counts.refused == 1 && again.counts.skipped == 0, "sent again, not replayed")
+        let summary = try Journal.summary(of: path)
+        #expect(summary.contains("2 runs") && summary.contains(", 1 write\n"), "\(summary)")
+        #expect(summary.contains("ld members replace-roles       0       1       0\n"), "refused, not done nor in doubt: \(summary)")
     }
 
     /// Invites go 50 to a request, each request all or nothing: a refused chunk does not stop

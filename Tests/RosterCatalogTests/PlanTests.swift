@@ -50,6 +50,27 @@ import RosterCatalog
         #expect(planned.output.count == 1 && planned.output[0].split(separator: ",").count == plannedEmails.count, "the stand-in answer lists them too: \(planned.output)")
     }
 
+    /// Secret body fields (the keys Secrets lists: token, password, access_token,
+    /// refresh_token, client_secret, jwt) are redacted in the plan and in the journal.
+    @Test func secretBodyFieldsAreRedactedInPlansAndJournals() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let script = #"ld members patch instructions=[{kind: "replaceMembersRoles", value: "reader", memberIDs: ["64b000000000000000000002"], password: "pw-s3cret", nested: {client_secret: "cs-s3cret"}}]"#
+        let lines = Lines()
+        let dry = Catalog(targets: sandbox.targets)
+        dry.plan = Plan { lines.add($0) }
+        _ = await run(script, catalog: dry)
+        #expect(lines.all.count == 1 && lines.all[0].contains(#""password":"(redacted)""#) && lines.all[0].contains(#""client_secret":"(redacted)""#), "\(lines.all)")
+        #expect(!lines.all[0].contains("s3cret"))
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let real = Catalog(targets: sandbox.targets)
+        real.journal = try Journal(path: path)
+        _ = await run(script, catalog: real)
+        real.journal?.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(#""password":"(redacted)""#) && !text.contains("s3cret"), "\(text)")
+    }
+
     /// A planned write names the subjects the run has read; ids it has not read stay ids.
     @Test func plannedWritesNameWhomTheyTouch() async throws {
         let sandbox = try await LiveSandbox.start()

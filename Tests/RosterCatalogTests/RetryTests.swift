@@ -15,19 +15,18 @@ struct RetryTests {
         #expect(policy.decide(.answered(status: 500, retryAfter: nil), attempt: 1, isWrite: false, random: 1) == .retry(after: 0.1))
         #expect(policy.decide(.answered(status: 500, retryAfter: nil), attempt: 1, isWrite: true, random: 0.5) == .giveUp, "a write that failed with 5xx may have applied")
         #expect(policy.decide(.lost, attempt: 1, isWrite: true, random: 0.5) == .giveUp)
-        #expect(policy.decide(.lost, attempt: 1, isWrite: false, random: 0.5) != .giveUp)
-        #expect(policy.decide(.notSent, attempt: 1, isWrite: true, random: 0.5) != .giveUp, "nothing reached the server")
+        #expect(policy.decide(.lost, attempt: 1, isWrite: false, random: 0.5) == .retry(after: 0.05), "a read is retried after half the first ceiling")
+        #expect(policy.decide(.notSent, attempt: 2, isWrite: true, random: 0.5) == .retry(after: 0.1), "nothing reached the server")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 1, isWrite: true, random: 0.5) == .retry(after: 0.05),
+                "Retry-After: 0 costs only the jitter")
         #expect(policy.decide(.answered(status: 503, retryAfter: nil), attempt: 6, isWrite: false, random: 0.5) == .giveUp, "at most six attempts")
         #expect(policy.decide(.answered(status: 429, retryAfter: 3600), attempt: 1, isWrite: false, random: 0.5) == .giveUp, "an hour's wait fails instead of hanging")
     }
 
     @Test func backoffGrowsAndIsCapped() {
-        let ceilings = (1...10).map { attempt -> Double in
-            guard case .retry(let after) = policy.decide(.answered(status: 502, retryAfter: nil), attempt: attempt, isWrite: false, random: 0.999_999) else { return -1 }
-            return after
-        }
-        #expect(ceilings[0] < ceilings[1] && ceilings[1] < ceilings[2])
-        #expect(ceilings[4] <= 8.0)
+        let ceilings = (1...10).map { policy.backoff(attempt: $0, random: 1) }
+        #expect(ceilings == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 8.0, 8.0, 8.0], "doubling from 0.1 s, capped at 8 s")
+        #expect(policy.backoff(attempt: 3, random: 0.25) == 0.1, "full jitter: a share of the ceiling")
     }
 
     @Test func theBudgetRunsOutAndRefills() {
@@ -78,6 +77,40 @@ struct RetryTests {
         #expect(r.output == ["x"], "\(r.error ?? "")")
         #expect(sender.count == 2)
         #expect(clock.slept.count == 1 && clock.slept[0] >= 1.5 && clock.slept[0] < 1.7)
+    }
+
+    /// Box and Losant say how long to wait with Retry-After, in seconds.
+    @Test func retryAfterIsHonouredForBoxAndLosant() async throws {
+        for (script, body) in [("print (box users get id=1).id", #"{"type": "user", "id": "1"}"#),
+                               ("print (losant tokens get id=t1).id", #"{"id": "t1"}"#)] {
+            let sender = Scripted([RetryTests.reply(429, [("Retry-After", "2")]), RetryTests.reply(200, [], body)])
+            let clock = FakeClock()
+            let c = Catalog(targets: try SessionTargets(profiles: Profiles(), environment: [:]) { "http://127.0.0.1:9" },
+                            transport: Transport(sender: sender, clock: clock))
+            let r = await run(script, catalog: c)
+            #expect(r.output.count == 1 && sender.count == 2, "\(script): \(r.error ?? "")")
+            #expect(clock.slept.count == 1 && clock.slept[0] >= 2 && clock.slept[0] < 2.1, "\(script): \(clock.slept)")
+        }
+    }
+
+    /// A 429 pauses the whole service: every later request waits for the reset, not only the
+    /// one that was refused (the fake clock never moves, so the pause never ends).
+    @Test func a429PausesEveryLaterRequestOfTheService() async throws {
+        let ok = RetryTests.reply(200, [], #"{"_id": "x"}"#)
+        let sender = Scripted([RetryTests.reply(429, [("Retry-After", "1")]), ok, ok, ok])
+        let clock = FakeClock()
+        let r = await run("for i in range(3) { ld members get id=me }", catalog: try catalog(sender, clock))
+        #expect(r.error == nil && sender.count == 4, "\(r.error ?? "")")
+        #expect(clock.slept.count == 3 && clock.slept.allSatisfy { $0 >= 1 && $0 < 1.1 }, "the retry and both later reads waited: \(clock.slept)")
+    }
+
+    /// Retries of failures (not 429s) spend a budget shared by the service: 20 tokens, so five
+    /// reads that each meet only 503s make 5 first tries and 20 retries, not 30 requests.
+    @Test func theRetryBudgetBoundsRetriesAcrossRequests() async throws {
+        let sender = Scripted(Array(repeating: RetryTests.reply(503), count: 40))
+        let r = await run("for i in range(5) { try { ld members get id=me } catch e { print $e.status } }", catalog: try catalog(sender, FakeClock()))
+        #expect(r.output == Array(repeating: "503", count: 5), "\(r.error ?? "")")
+        #expect(sender.count == 25, "\(sender.count) requests")
     }
 
     @Test func aWriteAfterAServerErrorIsLookedUpBeforeItIsSentAgain() async throws {
