@@ -3,7 +3,8 @@
 # fuzz property test (20,000 inputs; scripts/fuzz/run.sh runs 1,000,000), the binary on
 # stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; the
 # parallel suites under ThreadSanitizer; then the sandbox through the vendors' Python SDKs
-# (installed into a venv).
+# (installed into a venv); last, the mutants (scripts/mutants/run.sh): each breaks the code that
+# keeps a promise, and the test that guards it must fail (ROSTER_SKIP_MUTANTS=1 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -13,3 +14,6 @@ swift test
 TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread \
     --filter 'ParallelLoopTests|GoldenTests|WriteSafetyTests'
 scripts/conformance/run.sh .build/debug/roster
+if [ "${ROSTER_SKIP_MUTANTS:-}" != 1 ]; then
+    scripts/mutants/run.sh
+fi

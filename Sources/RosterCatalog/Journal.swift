@@ -70,6 +70,14 @@ public final class Journal: @unchecked Sendable {
 
     public var counts: Counts { lock.withLock { stats } }
 
+    /// Lines appended but not yet known to be on disk (tests check an intent is synced before
+    /// its request leaves).
+    var unsyncedLines: Int {
+        syncs.lock()
+        defer { syncs.unlock() }
+        return lock.withLock { appended } - synced
+    }
+
     /// Opens (or creates) a journal, reading what earlier runs recorded.
     public init(path: String) throws {
         self.path = path

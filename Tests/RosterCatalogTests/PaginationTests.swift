@@ -95,6 +95,25 @@ import RosterSandbox
         #expect(query("/instances/", "perPage") == "100")
     }
 
+    /// A next-page link that leads to another origin is refused, not followed: the token would
+    /// go with it.
+    @Test func aNextPageLinkToAnotherOriginIsRefused() async throws {
+        final class Foreign: HTTPSender, @unchecked Sendable {
+            let lock = NSLock()
+            var urls: [String] = []
+            func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+                lock.withLock { urls.append(request.url) }
+                let page = #"{"totalCount": 10, "items": [{"_id": "a", "email": "a@example.com"}], "_links": {"next": {"href": "https://collector.example/api/v2/members?offset=1"}}}"#
+                return WireReply(status: 200, headers: [], body: Array(page.utf8))
+            }
+        }
+        let sender = Foreign()
+        let c = Catalog(targets: sandbox.targets, transport: Transport(sender: sender))
+        let r = await run("for m in (ld members list) { print $m.email }", catalog: c)
+        #expect(r.error?.contains("next-page link \"https://collector.example/api/v2/members?offset=1\" leads away from") == true, "\(r.error ?? "no error")")
+        #expect(sender.lock.withLock { sender.urls }.allSatisfy { $0.hasPrefix(sandbox.url) }, "\(sender.urls)")
+    }
+
     @Test func theBoxOffsetWallIsReportedBeforeIteration() async throws {
         struct Huge: HTTPSender {
             func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import RosterCatalog
+@testable import RosterCatalog
 @testable import RosterSandbox
 @testable import RosterScript
 
@@ -149,7 +149,12 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         // A second run replays everything: nothing is sent.
         let second = LosingSender(lose: 0)
         let journal = try Journal(path: path)
-        let replay = await run(script, catalog: catalog(sandbox, second, journal: journal))
+        let replaying = catalog(sandbox, second, journal: journal)
+        let warnings = PartialFailureTests.Warnings()
+        replaying.warn = { warnings.add($0) }
+        let replay = await run(script, catalog: replaying)
+        #expect(warnings.all == ["test.roster:5:9: warning: losant tokens create was done by an earlier run with this journal, so it is not sent again; its answer's token was shown once, then, and is not kept, so it reads (redacted) here"],
+                "\(warnings.all)")
         #expect(replay.output.prefix(2) == ids[...], "\(replay.error ?? "")")
         #expect(replay.output.last == "(redacted)", "the token value is not kept in the journal")
         #expect(second.methods.isEmpty)
@@ -223,7 +228,7 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(r1.error == nil && first.methods == ["POST", "POST"], "identical writes are two writes: \(r1.error ?? "")")
         #expect(try tokens() == 2)
 
-        // Moved lines, keys in another order, a new write between them: only the new one goes out.
+        // Moved lines, arguments in another order, a new write between them: only the new one goes out.
         let moved = """
             print "moved"
             losant tokens create scope=["all.Instance.read"] name=twin
@@ -248,7 +253,8 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
     }
 
     /// Invites under a journal are writes of their own: a list reordered and grown between runs
-    /// sends only the new ones, and an invite made in a list is found when made alone.
+    /// sends only the new ones, and an invite made in a list (its fields in another order) is
+    /// found when made alone.
     @Test func invitesAreJournaledOneByOneWhateverTheirChunks() async throws {
         let sandbox = try await LiveSandbox.start()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
@@ -293,6 +299,33 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         // A journal that only ever had run headers holds no names to match.
         try (#"{"journal":"roster","version":1,"run":"2026-01-01T00:00:00.000Z"}"# + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         _ = try Journal(path: path)
+    }
+
+    /// An intent is on disk before its request leaves: at each write's sending, every line the
+    /// journal appended (its intent among them) has been synced.
+    @Test func anIntentIsSyncedBeforeItsRequestLeaves() async throws {
+        final class Checking: HTTPSender, @unchecked Sendable {
+            let inner = Recorder()
+            let lock = NSLock()
+            var journal: Journal?
+            var unsyncedAtSend: [Int] = []
+            func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+                if request.method != "GET", let journal = lock.withLock({ self.journal }) {
+                    let n = journal.unsyncedLines
+                    lock.withLock { unsyncedAtSend.append(n) }
+                }
+                return try await inner.send(request)
+            }
+        }
+        let sandbox = try await LiveSandbox.start()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let sender = Checking()
+        let journal = try Journal(path: path)
+        sender.journal = journal
+        let r = await run("for i in range(5) { box groups create name=\"synced-$i\" }", catalog: catalog(sandbox, sender, journal: journal))
+        journal.close()
+        #expect(r.error == nil, "\(r.error ?? "")")
+        #expect(sender.unsyncedAtSend == [0, 0, 0, 0, 0])
     }
 
     @Test func aTornLastLineIsCutOffAndAForeignFileRefused() throws {

@@ -48,9 +48,9 @@ struct FaultTests {
         #expect(reset > before && reset < before + 60_000, "the reset is in epoch milliseconds, about a second ahead")
         #expect(limited.headers[.retryAfter] == "1")
         let box = try #require(try await firstLimited(c, "/2.0/users/me", token: SandboxClient.bearer("box-sandbox-admin")))
-        #expect(box.json?["code"] == "rate_limit_exceeded" && box.json?["status"] == 429 && box.headers[.retryAfter] != nil)
+        #expect(box.json?["code"] == "rate_limit_exceeded" && box.json?["status"] == 429 && box.headers[.retryAfter] == "1")
         let losant = try #require(try await firstLimited(c, "/instances/5f0000000000000000000001/tokens", token: SandboxClient.bearer("losant-sandbox-all")))
-        #expect(losant.json?["type"] == "TooManyRequests" && losant.headers[.retryAfter] != nil)
+        #expect(losant.json?["type"] == "TooManyRequests" && losant.headers[.retryAfter] == "1")
     }
 
     func statuses(seed: UInt64) async throws -> [UInt16] {
@@ -68,6 +68,40 @@ struct FaultTests {
         let c = try client(faults: "500:1")
         let failed = try await c.send(.get, "/2.0/users/me", token: SandboxClient.bearer("box-sandbox-admin"))
         #expect(failed.status == .internalServerError && failed.json?["code"] == "internal_server_error" && failed.json?["type"] == "error")
+    }
+
+    /// Latency delays each vendor request by at least its amount; paths outside the vendors'
+    /// APIs meet no fault at all.
+    @Test func latencyDelaysAndOnlyVendorPathsMeetFaults() async throws {
+        let slow = try client(faults: "latency:150ms")
+        let started = ContinuousClock.now
+        let ok = try await slow.send(.get, "/api/v2/members/me")
+        #expect(ok.status == .ok)
+        #expect(ContinuousClock.now - started >= .milliseconds(150), "the latency was applied")
+        let failing = try client(faults: "500:1")
+        let outside = try await failing.send(.get, "/not-a-vendor-path")
+        #expect(outside.status == .notFound, "no fault outside the vendors' paths: \(outside.status)")
+        let inside = try await failing.send(.get, "/api/v2/members/me")
+        #expect(inside.status == .internalServerError)
+    }
+
+    /// The rate limit is checked before faults: a request over the limit is a 429 whatever the
+    /// fault plan would have done.
+    @Test func rateLimitsComeBeforeFaults() async throws {
+        let c = try client(rate: "1/s", faults: "500:1")
+        let first = try await c.send(.get, "/api/v2/members/me")
+        #expect(first.status == .internalServerError, "within the limit: the fault")
+        let second = try await c.send(.get, "/api/v2/members/me")
+        #expect(second.status == .tooManyRequests && second.headers[.retryAfter] == "1", "over it: the limit's 429")
+    }
+
+    /// The shares of injected faults follow the plan (40 requests at 20% each: a binomial
+    /// spread, with a fixed seed).
+    @Test func faultSharesFollowThePlan() async throws {
+        let all = try await statuses(seed: 42) + statuses(seed: 7) + statuses(seed: 99)
+        let tooMany = all.filter { $0 == 429 }.count, failed = all.filter { $0 == 500 }.count
+        #expect((12...36).contains(tooMany) && (12...36).contains(failed), "of 120: \(tooMany) 429s, \(failed) 500s")
+        #expect(all.count - tooMany - failed == all.filter { $0 == 200 }.count, "nothing but 200, 429 and 500")
     }
 
     @Test func badSwitchesAreExplained() {

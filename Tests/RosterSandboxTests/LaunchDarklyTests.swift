@@ -159,7 +159,7 @@ struct LaunchDarklyTests {
         let c = try SandboxClient()
         let r = try await c.send(.post, "/api/v2/members", body: body)
         #expect(r.status == .badRequest)
-        #expect(r.json?["code"] != nil && r.json?["message"] != nil)
+        #expect(r.json?["code"] == "invalid_request" && (r.json?["message"]?.string?.isEmpty == false), "\(body.prefix(80)): \(r.json.map { "\($0)" } ?? "")")
         #expect(try await c.send(.get, "/api/v2/members").json?["totalCount"] == 6)
     }
 
@@ -324,7 +324,7 @@ struct LaunchDarklyTests {
         let big = "[" + String(repeating: " ", count: 1 << 20) + "]"
         let r = try await c.send(.post, "/api/v2/members", body: big)
         #expect(r.status == .contentTooLarge)
-        #expect(r.json?["code"] != nil)
+        #expect(r.json?["code"] == "request_too_large")
     }
 }
 

@@ -44,6 +44,7 @@ struct LosantTests {
                 let r = try await c.send(.get, LosantTests.tokens + "?sortField=\(field)&sortDirection=\(direction)", token: LosantTests.all)
                 let items = try #require(r.json?["items"]?.array, "\(field) \(direction)")
                 // Tokens without an expiry sort first ascending (SQLite puts NULL lowest).
+                #expect(items.count == 5, "\(field) \(direction): every token")
                 let keys = items.map { $0[field]?.string ?? "" }
                 let expected = direction == "asc" ? keys.sorted() : keys.sorted(by: >)
                 #expect(keys == expected, "\(field) \(direction): \(keys)")

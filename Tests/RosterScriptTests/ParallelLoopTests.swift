@@ -98,10 +98,38 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
 
     @Test func firstFailureStopsTheLoopAndIsRethrown() throws {
         let host = ThreadedHost()
-        #expect(throws: RuntimeError.self) {
+        #expect {
             _ = try run("for i in range(1000) --parallel 4 { if $i == 5 { fail(\"boom\") }; fake echo $i }", host: host)
-        }
+        } throws: { ($0 as? RuntimeError)?.error.message == "boom" && ($0 as? RuntimeError)?.error.code == "failed" }
         #expect(host.sites.count < 100, "no new iterations start after the failure: \(host.sites.count)")
+    }
+
+    /// When several iterations fail, the one reported is the earliest in the input's order,
+    /// not the first to fail in time (the same run always reports the same failure).
+    @Test func theEarliestFailureIsTheOneReported() throws {
+        do {
+            _ = try run("for i in range(2) --parallel 2 { if $i == 0 { for k in range(25) { fake echo $k } }; fail(\"boom $i\") }")
+            Issue.record("the loop did not fail")
+        } catch let e as RuntimeError {
+            #expect(e.error.message == "boom 0")
+        }
+    }
+
+    @Test func exitInAParallelBodyEndsTheRunWithItsCode() throws {
+        let host = ThreadedHost()
+        do {
+            _ = try run("for i in range(100) --parallel 4 { if $i == 3 { exit 7 }; fake echo $i }", host: host)
+            Issue.record("no exit")
+        } catch ControlSignal.exit(let code) {
+            #expect(code == 7)
+        }
+        #expect(host.sites.count < 50, "no new iterations after the exit: \(host.sites.count)")
+    }
+
+    /// A failed iteration passed over still shows what it printed before failing.
+    @Test func aFailedIterationsOutputIsNotLost() throws {
+        let host = try run("for i in range(3) --parallel 2 { print \"before $i\"; if $i == 1 { fail(\"x\") }; print \"after $i\" }", keepGoing: true)
+        #expect(host.output.sorted() == ["after 0", "after 2", "before 0", "before 1", "before 2"], "\(host.output)")
     }
 
     @Test func keepGoingReportsEachFailureWithItsInputAndGoesOn() throws {
@@ -156,14 +184,14 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         #expect(host.sites.count < 10)
     }
 
-    @Test func theBodyMayNotAssignOutsideItselfNorReturn() {
+    @Test func theBodyMayNotAssignOutsideItselfNorReturn() throws {
         for source in ["let n = 0\nfor i in range(3) --parallel 2 { $n = $n + 1 }",
                        "def f() { for i in range(3) --parallel 2 { return 1 } }"] {
             #expect(throws: SyntaxErrors.self) { _ = try run(source) }
         }
         // Its own variables are its own: each iteration has a frame.
-        let host = try? run("for i in range(20) --parallel 4 { let x = $i * 2; let y = 0; $y = $x + 1; fake echo $y }")
-        let seen: Set<String> = Set(host?.sites.map(\.0) ?? [])
+        let host = try run("for i in range(20) --parallel 4 { let x = $i * 2; let y = 0; $y = $x + 1; fake echo $y }")
+        let seen: Set<String> = Set(host.sites.map(\.0))
         let expected: Set<String> = Set((0..<20).map { (i: Int) -> String in String(i * 2 + 1) })
         #expect(seen == expected)
     }

@@ -192,6 +192,8 @@ struct LexerTests {
         if case .text(let t) = s.pieces[4] { #expect(t == " $f ") } else { Issue.record("piece 4 is no text") }
         if case .path(let name, let fields, _, _) = s.pieces[7] {
             #expect(name == "h" && fields.isEmpty)
+        } else {
+            Issue.record("piece 7 is no path")
         }
     }
 }

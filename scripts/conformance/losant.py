@@ -38,6 +38,7 @@ def main(url):
         for direction in ["asc", "desc"]:
             items = admin.instance_api_tokens.get(instanceId=INSTANCE, sortField=field, sortDirection=direction)["items"]
             keys = [t.get(field, "") for t in items]
+            assert len(keys) == 5, (field, direction, keys)
             assert keys == sorted(keys, reverse=direction == "desc"), (field, direction, keys)
 
     found = reader.instance_api_tokens.get(instanceId=INSTANCE, filterField="name", filter="sandbox-*")
