@@ -122,6 +122,65 @@ struct Binder {
         return request
     }
 
+    /// What `bind` would refuse whatever the unknown values (nil) turn out to be: unknown or
+    /// repeated parameters, positional values with no parameter left, missing required ones,
+    /// and literals of the wrong type or outside the allowed set. Every problem, not the first.
+    func check(_ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError] {
+        var problems: [RuntimeError] = []
+        var given: [String: SourceRange] = [:]
+        var literals: [(Parameter, Value, SourceRange, String?)] = []
+        var positionals: [(Value?, SourceRange, String?)] = []
+        func accept(_ name: String, _ value: Value?, _ r: SourceRange, _ bare: String?) {
+            do {
+                var seen = given.mapValues { (Value.null, $0) }
+                try self.accept(name, .null, r, into: &seen)
+            } catch let e as RuntimeError {
+                problems.append(e)
+                return
+            } catch {}
+            given[name] = r
+            if let value, let p = operation.parameter(name) { literals.append((p, value, r, bare)) }
+        }
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a.kind {
+            case .named("profile", _), .flag("dry-run"):
+                break
+            case .named(let name, let value):
+                accept(name, value, a.range, a.bareWord)
+            case .positional(let value):
+                positionals.append((value, a.range, a.bareWord))
+            case .flag(let name):
+                let takesValue = name == "profile" || (operation.parameter(name).map { $0.kind != .boolean } ?? false)
+                if takesValue, i + 1 < arguments.count, case .positional(let value) = arguments[i + 1].kind {
+                    if name != "profile" { accept(name, value, a.range.to(arguments[i + 1].range), arguments[i + 1].bareWord) }
+                    i += 1
+                } else {
+                    accept(name, .bool(true), a.range, nil)
+                }
+            }
+            i += 1
+        }
+        var open = operation.parameters.filter { $0.required && given[$0.name] == nil && defaults[$0.name] == nil }[...]
+        for (value, r, bare) in positionals {
+            guard let p = open.popFirst() else {
+                problems.append(RuntimeError(ErrorValue(code: "invalid_argument", message: "\(operation.name) takes no more positional values; name the parameter (name=value). Parameters: \(names)"), at: r))
+                continue
+            }
+            given[p.name] = r
+            if let value { literals.append((p, value, r, bare)) }
+        }
+        for p in operation.parameters where p.required && given[p.name] == nil && defaults[p.name] == nil {
+            if case .invites = operation.body, given["members"] != nil { continue }
+            problems.append(RuntimeError(ErrorValue(code: "missing_argument", message: "\(operation.name) needs \(p.name)= (\(p.summary))"), at: range))
+        }
+        for (p, value, r, bare) in literals {
+            do { _ = try convert(value, to: p, at: r, bareWord: bare) } catch let e as RuntimeError { problems.append(e) } catch {}
+        }
+        return problems.sorted { $0.range.start < $1.range.start }
+    }
+
     /// `--profile NAME` (or `profile=NAME`) among the arguments, read before binding (the
     /// profile supplies defaults).
     static func profile(in arguments: [CommandArgument]) -> String? {

@@ -62,6 +62,14 @@ public final class Catalog: @unchecked Sendable {
 
     public func operation(named name: String) -> Operation? { byName[name] }
 
+    /// A call's binding problems known before it runs (what `invoke` would refuse whatever its
+    /// variables hold). The profile's defaults are not known yet: a parameter one may supply
+    /// (Losant's instance) is not required here.
+    public func check(_ command: HostCommand, _ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError] {
+        guard let op = byName[command.name] else { return [] }
+        return Binder(operation: op, defaults: ["instance": .string("")]).check(arguments, at: range)
+    }
+
     public func parameterNames(of command: HostCommand) -> [String] {
         (byName[command.name]?.parameters.map(\.name) ?? []) + ["profile"]
     }

@@ -40,6 +40,10 @@ public final class SessionHost: ScriptHost {
         catalog?.parameterNames(of: command) ?? []
     }
 
+    public func check(_ command: HostCommand, _ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError] {
+        catalog?.check(command, arguments, at: range) ?? []
+    }
+
     public func allowedValues(of command: HostCommand, parameter: String) -> [String] {
         catalog?.operation(named: command.name)?.parameter(parameter)?.allowed ?? []
     }

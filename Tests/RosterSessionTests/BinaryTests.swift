@@ -122,6 +122,47 @@ struct BinaryTests {
         #expect(r.err.contains("bad.roster:1:1: error: 'break' outside a loop"))
     }
 
+    /// `roster check` (and `run`, before anything runs) finds every problem a verb call has
+    /// whatever its variables hold, and every variable no statement declares, each at its place.
+    @Test func checkFindsEveryBindingProblemBeforeAnythingRuns() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = dir.appendingPathComponent("t.roster")
+        try """
+            print "ran"
+            box memberships add usr=1 group=57001
+            ld members replace-roles role=superuser ids=["64b000000000000000000002"]
+            print $undefined_var
+            box membrs list
+            let n = 3
+            ld members list limit=$n sort=-lastSeen
+            losant tokens get id=x
+            """.write(to: script, atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--sandbox-db", ":memory:", "check", script.path])
+        #expect(r.status == 65, "\(r.err)")
+        let errors = r.err.split(separator: "\n").filter { $0.contains(": error: ") }.map { String($0.drop { $0 != ":" }.dropFirst()) }
+        #expect(errors == [
+            "2:1: error: box memberships add needs user= (the user's id)",
+            "2:21: error: box memberships add has no parameter 'usr'; did you mean 'user'?; parameters: user, group, role, configurable_permissions, fields",
+            "3:26: error: role=superuser is not allowed; valid: reader, writer, admin, no_access",
+            "4:7: error: undefined variable '$undefined_var'",
+            "5:1: error: unknown command 'box membrs list'; did you mean 'box memberships list'?",
+        ], "\(r.err)")
+        // A run reports the same, and runs nothing.
+        let run = try RosterProcess.run(["--sandbox-db", ":memory:", script.path])
+        #expect(run.status == 65 && run.out.isEmpty, "\(run.out)")
+        #expect(run.err.contains("t.roster:2:21: error: box memberships add has no parameter 'usr'"))
+    }
+
+    /// Every script the repository ships passes the check.
+    @Test func theExampleScriptsPassTheCheck() throws {
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: SandboxProcess.scripts.path).filter { $0.hasSuffix(".roster") }
+        #expect(scripts.count >= 3)
+        for name in scripts {
+            let r = try RosterProcess.run(["check", SandboxProcess.scripts.appendingPathComponent(name).path])
+            #expect(r.status == 0 && r.err.isEmpty, "\(name): \(r.err)")
+        }
+    }
+
     @Test func csvJsonAndNdjsonFiles() throws {
         let dir = try RosterProcess.temporaryDirectory()
         try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)

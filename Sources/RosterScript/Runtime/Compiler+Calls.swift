@@ -87,6 +87,7 @@ extension Compiler {
         }
         let builtin = Builtins.table[name]
         let resolution = resolve(name, scope)
+        if case .global = resolution, builtin == nil, input == nil { checkVerb(c) }
         let lookup = functionLookup(name, scope, resolution, c.range)
         let interpreter = self.interpreter
         let range = c.range
@@ -166,20 +167,89 @@ extension Compiler {
         }
     }
 
+    /// A call that will reach a verb (no function or variable of its name exists when it is
+    /// compiled): its words must name one, and the host checks its arguments. Problems become
+    /// compile diagnostics, so nothing of the script runs.
+    func checkVerb(_ c: Command) {
+        guard interpreter.globalScope.names[c.name] == nil else { return }
+        var words = [c.name]
+        for a in c.arguments {
+            guard case .positional(.word(let w, _)) = a else { break }
+            words.append(w)
+        }
+        let host = interpreter.host
+        guard let match = host.resolveCommand(words) else {
+            // Only a service's own first word is surely a verb; any other name may yet be defined.
+            if host.commandNames.contains(where: { $0.hasPrefix(c.name + " ") }) {
+                diagnostics.append(Diagnostic("unknown_command", Compiler.unknownCommandMessage(words, interpreter), at: c.nameRange))
+            }
+            return
+        }
+        let arguments = c.arguments.dropFirst(match.wordCount - 1).map { a -> StaticArgument in
+            switch a {
+            case .positional(let e):
+                let bare: String? = if case .word(let w, _) = e { w } else { nil }
+                return StaticArgument(kind: .positional(Compiler.staticValue(e)), range: e.range, bareWord: bare)
+            case .named(let n, let e, let r):
+                let bare: String? = if case .word(let w, _) = e { w } else { nil }
+                return StaticArgument(kind: .named(n, Compiler.staticValue(e)), range: r, bareWord: bare)
+            case .flag(let n, let r):
+                return StaticArgument(kind: .flag(n), range: r)
+            }
+        }
+        for problem in host.check(match, arguments, at: c.range) {
+            diagnostics.append(problem.diagnostic)
+        }
+    }
+
+    /// The value of an expression that needs nothing of the running script: a literal, a bare
+    /// word, or a list of them.
+    static func staticValue(_ e: Expr) -> Value? {
+        switch e {
+        case .literal(let l, _): return value(of: l)
+        case .word(let w, _): return .bareWord(w)
+        case .list(let items, _):
+            var values: [Value] = []
+            for item in items {
+                guard let v = staticValue(item) else { return nil }
+                values.append(v)
+            }
+            return .list(values)
+        default: return nil
+        }
+    }
+
     /// "unknown command 'ld membrs list'; did you mean 'ld members list'?", comparing each known
     /// verb with as many typed words as it has.
+    static func isSubsequence(_ s: String, of t: String) -> Bool {
+        var rest = t[...]
+        for c in s {
+            guard let i = rest.firstIndex(of: c) else { return false }
+            rest = rest[rest.index(after: i)...]
+        }
+        return true
+    }
+
     static func unknownCommandMessage(_ words: [String], _ interpreter: Interpreter) -> String {
         var best: (String, Int)?
         let single = Set(Builtins.table.keys).union(interpreter.globalNames)
-        for candidate in interpreter.host.commandNames + single.sorted() {
+        // Under a service's own first word, only its verbs are candidates, and a typo in a
+        // longer word may cost more (`box membrs list`).
+        let known = interpreter.host.commandNames.filter { $0.hasPrefix(words[0] + " ") }
+        for candidate in known.isEmpty ? interpreter.host.commandNames + single.sorted() : known {
             let k = candidate.split(separator: " ").count
             guard words.count >= k else { continue }
             let typed = words.prefix(k).joined(separator: " ")
             if typed == candidate { continue }
-            let d = Suggest.distance(Array(typed.lowercased()), Array(candidate.lowercased()))
-            if d <= max(1, min(3, typed.count / 3 + 1)), best == nil || d < best!.1 { best = (candidate, d) }
+            var d = Suggest.distance(Array(typed.lowercased()), Array(candidate.lowercased()))
+            let limit = known.isEmpty ? max(1, min(3, typed.count / 3 + 1)) : max(2, typed.count / 3)
+            guard d <= limit else { continue }
+            // Letters left out (`membrs`) are likelier than letters changed: a verb whose every
+            // word holds the typed one's letters in order comes first.
+            let abbreviates = zip(words.prefix(k), candidate.split(separator: " ")).allSatisfy { Compiler.isSubsequence($0.lowercased(), of: $1.lowercased()) }
+            if !abbreviates { d += 100 }
+            if best == nil || d < best!.1 { best = (candidate, d) }
         }
-        let known = interpreter.host.commandNames.filter { $0.hasPrefix(words[0] + " ") }
         var message = "unknown command '\(words.prefix(max(1, known.isEmpty ? 1 : known.map { $0.split(separator: " ").count }.max()!)).joined(separator: " "))'"
         if let best { message += "; did you mean '\(best.0)'?" }
         else if !known.isEmpty { message += "; '\(words[0])' has: \(known.prefix(12).joined(separator: ", "))" }

@@ -3,6 +3,11 @@
 final class Compiler {
     unowned let interpreter: Interpreter
     var diagnostics: [Diagnostic] = []
+    /// Reads of a name no scope declared when they were compiled (a global declared later, one a
+    /// sourced file declares, or none): `roster check` reports those never declared.
+    var unresolvedReads: [(name: String, scope: Scope, range: SourceRange)] = []
+    /// Whether the program sources another file (which may declare globals).
+    var sources = false
 
     init(interpreter: Interpreter) { self.interpreter = interpreter }
 
@@ -77,6 +82,7 @@ final class Compiler {
             let globals = interpreter.globalFrame
             return { [unowned(unsafe) globals] _ in globals.slots[i] }
         case .global:
+            if interpreter.globalScope.names[name] == nil { unresolvedReads.append((name, scope, range)) }
             let interpreter = self.interpreter
             return { [unowned(unsafe) interpreter] _ in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
@@ -304,6 +310,7 @@ final class Compiler {
             }
 
         case .source(let e, let range):
+            sources = true
             if inParallelBody(scope) {
                 error("source_in_parallel_loop", "'source' cannot run inside a parallel loop: it defines top-level names, and the loop's iterations run at once; source the file before the loop", range)
             }

@@ -61,9 +61,17 @@ public final class Interpreter: @unchecked Sendable {
         let (statements, diagnostics) = Parser.parse(file)
         if !diagnostics.isEmpty { return diagnostics }
         let scratch = Interpreter(host: host)
+        for (name, slot) in globalScope.names where defined[slot] { _ = scratch.define(name, globalFrame.slots[slot]) }
         let compiler = Compiler(interpreter: scratch)
         _ = compiler.compileTopLevel(statements, in: scratch.globalScope)
-        return compiler.diagnostics
+        var found = compiler.diagnostics
+        // A name read but declared nowhere in the file (nor by --var, nor a sourced file).
+        if !compiler.sources {
+            for read in compiler.unresolvedReads where scratch.globalScope.names[read.name] == nil {
+                found.append(Compiler.undefined(read.name, read.scope, read.range, scratch).diagnostic)
+            }
+        }
+        return found.sorted { $0.range.start < $1.range.start }
     }
 
     /// Runs a program at the top level. Throws SyntaxErrors (nothing ran), RuntimeError or ControlSignal.

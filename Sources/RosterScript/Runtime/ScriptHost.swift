@@ -14,6 +14,12 @@ public protocol ScriptHost: AnyObject {
     /// (parallel loops).
     func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value
 
+    /// What is wrong with a verb call whatever its variables will hold (an unknown or missing
+    /// parameter, a literal of the wrong type or outside the allowed set), found before anything
+    /// runs: the compiler reports these as diagnostics, so `run`, the REPL and `roster check` say
+    /// the same at the same places.
+    func check(_ command: HostCommand, _ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError]
+
     /// Whether the host wants `.iterationEnded` for every iteration of an outermost loop (progress).
     var observesLoops: Bool { get }
     /// Whether an outermost loop that stops early reports its unfinished inputs (.unfinished).
@@ -48,6 +54,7 @@ extension ScriptHost {
     public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
     }
+    public func check(_ command: HostCommand, _ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError] { [] }
     public var observesLoops: Bool { false }
     public var recordsUnfinished: Bool { false }
     public func loopEvent(_ event: LoopEvent) {}
@@ -107,6 +114,25 @@ public struct CommandArgument: Sendable {
     public let kind: Kind
     public let range: SourceRange
     /// The text of a bare word the value was read from (`00123` read as 123), else nil.
+    public let bareWord: String?
+    public init(kind: Kind, range: SourceRange, bareWord: String? = nil) {
+        self.kind = kind
+        self.range = range
+        self.bareWord = bareWord
+    }
+}
+
+/// A verb's argument as the compiler sees it: its value when it is a literal (a bare word, a
+/// number, a string, a list of them), nil when only running the script can tell.
+public struct StaticArgument: Sendable {
+    public enum Kind: Sendable {
+        case positional(Value?)
+        case named(String, Value?)
+        case flag(String)
+    }
+    public let kind: Kind
+    public let range: SourceRange
+    /// The text of a bare word, as typed.
     public let bareWord: String?
     public init(kind: Kind, range: SourceRange, bareWord: String? = nil) {
         self.kind = kind
