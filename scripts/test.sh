@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
+# The manual page matches the command line's declarations.
+scripts/docs/man.sh --check
 swift test
 # The parallel-loop, golden and journal suites once more under ThreadSanitizer, in a build
 # folder of their own: any report fails the run (parallel iterations share nothing mutable).

@@ -8,6 +8,10 @@ public protocol TargetResolver: Sendable {
     func target(for service: Service, profile: String?) throws -> ServiceTarget
     /// The profiles `use` and `--profile` may name.
     var profileNames: [String] { get }
+    /// The profile commands use when they name none and no `use` chose one.
+    var defaultProfile: String { get }
+    /// Where a profile's verbs go, in a line.
+    func summary(of profile: String) -> String
 }
 
 /// The verbs: every operation of the three services, bound to HTTP. The session's host hands
@@ -52,8 +56,15 @@ public final class Catalog: @unchecked Sendable {
         profile = name
     }
 
-    /// Every verb and SDK alias, as word paths.
-    public var commandNames: [String] { byName.keys.sorted() }
+    /// The profile a command that names none goes to now.
+    public var currentProfile: String { profile ?? targets.defaultProfile }
+
+    /// Where commands that name no profile go now, in a line (the REPL's banner).
+    public var targetSummary: String { targets.summary(of: currentProfile) }
+
+    /// Every verb, as word paths: what completion offers and suggestions name. The SDK aliases
+    /// (`box memberships create_group_membership`) still resolve when typed, but are not offered.
+    public var commandNames: [String] { operations.map(\.name).sorted() }
 
     public func resolve(_ words: [String]) -> HostCommand? {
         guard words.count >= 3, let op = byName[words[0..<3].joined(separator: " ")] else { return nil }

@@ -226,6 +226,17 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         return url
     }
 
+    /// Where a profile's verbs go, in a line: the REPL's banner says it, so a write to
+    /// production is never a surprise.
+    public func summary(of profile: String) -> String {
+        guard profile != "sandbox" else { return "the sandbox (no real service is touched)" }
+        guard let services = profiles.profiles[profile] else { return "profile \(profile)" }
+        let hosts = Profiles.serviceKeys.sorted(by: { $0.key < $1.key }).compactMap { key, service in
+            services[service].map { "\(key) \($0.url)" }
+        }
+        return "profile \(profile): " + hosts.joined(separator: ", ")
+    }
+
     /// `roster profiles`: each profile's services, URLs and token sources; never a token.
     public func describe() -> String {
         var out = "sandbox\(defaultProfile == "sandbox" ? " (default)" : ""): the embedded sandbox, or --sandbox-url\n"

@@ -23,13 +23,17 @@ extension Session {
         var recorder: Recorder?
         var entryNumber = 0
         host.write("roster \(Session.version): type help for the language, Ctrl-D to leave.")
+        if let catalog = host.catalog { host.write("verbs go to \(catalog.targetSummary)") }
         if batch.dryRun {
             host.write("dry run: reads go out; writes are shown as the requests they would send, and none is sent.")
         }
-        let prompt = batch.dryRun ? ("roster (dry run)> ", "             ...> ") : ("roster> ", "   ...> ")
         while true {
             host.out.flush()
-            let prompt = entry.isEmpty ? prompt.0 : prompt.1
+            // The prompt names a profile other than the sandbox (`use` may change it).
+            var name = "roster"
+            if let profile = host.catalog?.currentProfile, profile != "sandbox" { name += " " + profile }
+            if batch.dryRun { name += " (dry run)" }
+            let prompt = entry.isEmpty ? name + "> " : String(repeating: " ", count: max(0, name.count - 3)) + "...> "
             switch reader.readLine(prompt: prompt) {
             case .end:
                 host.out.write("\n")

@@ -4,14 +4,6 @@ import RosterSandbox
 /// The sandbox roster talks to when no profile is chosen: started in this process on the first
 /// verb, on an ephemeral loopback port, so verbs take the same HTTP path as with real services.
 enum EmbeddedSandbox {
-    /// `--sandbox-db`, else `ROSTER_SANDBOX_DB`, else `$XDG_DATA_HOME/roster/sandbox.sqlite`.
-    static func databasePath(_ option: String?, environment: [String: String]) -> String {
-        if let option { return option }
-        if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return path }
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
-        return base + "/roster/sandbox.sqlite"
-    }
-
     /// Opens (and on first use seeds) the database, starts the server, and returns its URL.
     static func start(database: String) throws -> String {
         // A bare file name lives in the current folder, which exists.

@@ -5,34 +5,33 @@ import RosterCatalog
 import RosterScript
 import RosterSession
 
-/// The command line: argument parsing only.
+/// The command line: argument parsing only (RosterSession's Launch does the wiring).
 struct Roster: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "roster",
         abstract: "A scriptable REPL and batch runner for SaaS account administration.",
         discussion: """
-            roster                 start the REPL (or run stdin as a script when it is not a terminal)
-            roster FILE [ARG...]   run a script; ARGs are $args
-            roster run FILE        the same
-            roster -c 'SOURCE'     run a snippet
-            roster -               run stdin
-            roster check FILE      parse and check without running
-            roster serve           the sandbox over HTTP (roster serve --help)
-            roster verbs           the service verbs
-            roster profiles        the profiles of config.toml (tokens never shown)
-            roster journal FILE    what a --journal holds: writes done, refused, in doubt
-            Exit codes: 0 ok, 1 some loop iterations failed (--keep-going), 64 usage, 65 syntax error, 70 runtime error, 75 the journal is in use by another run, 130 interrupted (Ctrl-C; SIGTERM in a script run).
+            With no subcommand, roster runs: the REPL (or stdin, when it is not a terminal), a \
+            script and its arguments (roster FILE ARG...), or a snippet (roster -c SOURCE). The \
+            common options go before the script's path, before or after the subcommand; \
+            everything after the path belongs to the script ($args).
+
+            Exit codes: 0 ok; 1 some loop iterations failed (--keep-going); 64 usage; 65 a syntax \
+            or binding error (nothing ran); 70 a runtime error; 75 the journal is in use by \
+            another run; 130 interrupted (Ctrl-C, or SIGTERM in a script run).
             """,
-        version: "0.1.0"
+        version: Launch.version,
+        subcommands: [Run.self, Check.self, Serve.self, Verbs.self, HelpTopic.self, ProfilesCommand.self, JournalCommand.self, Completions.self],
+        defaultSubcommand: Run.self
     )
+}
 
-    @Option(name: .customShort("c"), help: "Run SOURCE and exit.")
-    var command: String?
-
+/// The options every subcommand that runs or names a target takes.
+struct CommonOptions: ParsableArguments {
     @Option(name: .customLong("var"), help: ArgumentHelp("Set $NAME to VALUE (repeatable).", valueName: "NAME=VALUE"))
     var variables: [String] = []
 
-    @Option(help: "Result format: table, json, ndjson or csv (default: table on a terminal, ndjson otherwise).")
+    @Option(help: ArgumentHelp("Result format: table, json, ndjson or csv (default: table on a terminal, ndjson otherwise).", valueName: "FORMAT"))
     var output: String?
 
     @Option(help: "The profile of config.toml that verbs use (default: its default, else sandbox; with --sandbox-url or --sandbox-db, sandbox).")
@@ -41,10 +40,10 @@ struct Roster: ParsableCommand {
     @Option(help: ArgumentHelp("The config file (also ROSTER_CONFIG; default: $XDG_CONFIG_HOME/roster/config.toml). A named file that cannot be read stops roster.", valueName: "FILE"))
     var config: String?
 
-    @Option(help: "Use a running `roster serve` at URL as the sandbox (also ROSTER_SANDBOX_URL).")
+    @Option(help: ArgumentHelp("Use a running `roster serve` at URL as the sandbox (also ROSTER_SANDBOX_URL).", valueName: "URL"))
     var sandboxURL: String?
 
-    @Option(help: "The embedded sandbox's SQLite file, or :memory: (also ROSTER_SANDBOX_DB).")
+    @Option(help: ArgumentHelp("The embedded sandbox's SQLite file, or :memory: (also ROSTER_SANDBOX_DB).", valueName: "FILE"))
     var sandboxDB: String?
 
     @Option(help: ArgumentHelp("Seconds one request may take in all (connecting has 10).", valueName: "SECONDS"))
@@ -65,113 +64,228 @@ struct Roster: ParsableCommand {
     @Option(help: ArgumentHelp("Write each failure passed over as a JSON line (a re-run can take it as its input).", valueName: "FILE"))
     var failures: String?
 
-    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: "A script (or 'run FILE', 'check FILE', '-') and its arguments.")
-    var rest: [String] = []
-
-    mutating func run() throws {
-        let err = TextOutput.standardError
-        var options = SessionOptions()
-        if let output {
-            guard let format = OutputFormat(rawValue: output) else {
-                throw usage("unknown output format '\(output)'\(Suggest.hint(output, OutputFormat.allCases.map(\.rawValue))); valid: table, json, ndjson, csv")
-            }
-            options.output = format
-        }
-        for v in variables {
-            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
-                throw usage("--var needs NAME=VALUE, got '\(v)'")
-            }
-            let name = String(v[..<eq])
-            guard name.first.map({ $0.isLetter || $0 == "_" }) == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                throw usage("--var name '\(name)' is not a valid variable name (letters, digits and _)")
-            }
-            options.variables.append((name, String(v[v.index(after: eq)...])))
-        }
-
-        if plan != nil && !dryRun { throw usage("--plan FILE goes with --dry-run") }
-        if journal != nil && dryRun { throw usage("--dry-run sends no writes, so it keeps no journal; drop --journal for the dry run") }
-        options.batch.dryRun = dryRun
-        options.batch.planFile = plan
-        options.batch.journal = journal
-        options.batch.keepGoing = keepGoing
-        options.batch.failures = failures
-
-        var words = rest
-        if words.first == "serve" {
-            Serve.main(Array(words.dropFirst()))
-            return
-        }
-        if words.first == "journal" {
-            guard words.count == 2 else { throw usage("'roster journal' takes one FILE") }
-            do {
-                TextOutput.standardOutput.write(try Journal.summary(of: words[1]))
-                TextOutput.standardOutput.flush()
-                return
-            } catch let e as ErrorValue {
-                throw usage(e.message)
-            }
-        }
-        let targets = try makeTargets()
-        guard timeout > 0, timeout <= 86_400 else { throw usage("--timeout needs seconds from more than 0 to 86400, got \(timeout)") }
-        options.catalog = Catalog(targets: targets, transport: Transport(sender: AsyncHTTPSender(timeout: timeout)))
-        if words == ["verbs"] || words == ["profiles"] {
-            let out = TextOutput.standardOutput
-            out.write(words == ["verbs"] ? options.catalog!.verbList() : targets.describe())
-            out.flush()
-            return
-        }
-        if let command {
-            options.arguments = words
-            let session = Session(options: options)
-            throw ArgumentParser.ExitCode(session.run(SourceFile(name: "<-c>", text: command)))
-        }
-        var mode = "run"
-        if let first = words.first, first == "run" || first == "check" {
-            mode = first
-            words.removeFirst()
-            guard !words.isEmpty else { throw usage("'roster \(mode)' needs a FILE") }
-        }
-        if let first = words.first, first.hasPrefix("-"), first != "-" {
-            throw usage("unknown option '\(first)'")
-        }
-        guard let path = words.first else {
-            let session = Session(options: options)
-            if standardInputIsTerminal() { throw ArgumentParser.ExitCode(session.repl()) }
-            guard let file = Session.load("-", err: err) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
-            throw ArgumentParser.ExitCode(session.run(file))
-        }
-        options.arguments = Array(words.dropFirst())
-        guard let file = Session.load(path, err: err) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
-        let session = Session(options: options)
-        if mode == "check" {
-            let diagnostics = session.interpreter.check(file)
-            for d in diagnostics { err.write(d.rendered()) }
-            throw ArgumentParser.ExitCode(diagnostics.isEmpty ? 0 : RosterSession.ExitCode.syntax)
-        }
-        throw ArgumentParser.ExitCode(session.run(file))
+    var settings: LaunchSettings {
+        var s = LaunchSettings()
+        s.variables = variables
+        s.output = output
+        s.profile = profile
+        s.config = config
+        s.sandboxURL = sandboxURL
+        s.sandboxDB = sandboxDB
+        s.timeout = timeout
+        s.dryRun = dryRun
+        s.plan = plan
+        s.journal = journal
+        s.keepGoing = keepGoing
+        s.failures = failures
+        return s
     }
 
-    /// Profiles from config.toml, and the sandbox: a running one by URL, else the embedded one.
-    private func makeTargets() throws -> SessionTargets {
-        let environment = ProcessInfo.processInfo.environment
+    /// The session's options and a catalog over the configured targets.
+    func session() throws -> SessionOptions {
         do {
-            let (path, named) = Profiles.configPath(option: config, environment: environment)
-            let profiles = try Profiles.load(path: path, namedBy: named)
-            let url = sandboxURL ?? environment["ROSTER_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            let database = EmbeddedSandbox.databasePath(sandboxDB, environment: environment)
-            // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
-            let namesSandbox = url != nil || sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
-            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: profile ?? (namesSandbox ? "sandbox" : nil)) {
-                if let url { return url }
-                return try EmbeddedSandbox.start(database: database)
+            var options = try Launch.options(settings)
+            let targets = try Launch.targets(settings, environment: ProcessInfo.processInfo.environment) { database in
+                try EmbeddedSandbox.start(database: database)
             }
-        } catch let e as ConfigError {
-            throw usage(e.description)
+            options.catalog = Launch.catalog(settings, targets: targets)
+            return options
+        } catch {
+            throw usage(error.message)
         }
     }
 
-    private func usage(_ message: String) -> ArgumentParser.ExitCode {
-        TextOutput.standardError.write("roster: \(message)\n")
-        return ArgumentParser.ExitCode(RosterSession.ExitCode.usage)
+    func targets() throws -> SessionTargets {
+        do {
+            _ = try Launch.options(settings)
+            return try Launch.targets(settings, environment: ProcessInfo.processInfo.environment) { database in
+                try EmbeddedSandbox.start(database: database)
+            }
+        } catch {
+            throw usage(error.message)
+        }
     }
 }
+
+func usage(_ message: String) -> ArgumentParser.ExitCode {
+    TextOutput.standardError.write("roster: \(message)\n")
+    TextOutput.standardError.flush()
+    return ArgumentParser.ExitCode(RosterSession.ExitCode.usage)
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a script, a snippet (-c), stdin (-), or the REPL when none is given (the default subcommand).",
+        version: Launch.version)
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run SOURCE and exit.", valueName: "SOURCE"))
+    var command: String?
+
+    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: ArgumentHelp("A script (or - for stdin) and its arguments ($args).", valueName: "FILE ARG"),
+              completion: .file(extensions: ["roster"]))
+    var script: [String] = []
+
+    func run() throws {
+        // The script's words are captured whole, --help and --version among them when they
+        // come first (before a script they are roster's; after it, the script's).
+        if let first = script.first, ["--version", "--help", "-h"].contains(first) {
+            TextOutput.standardOutput.write(first == "--version" ? Launch.version + "\n" : Roster.helpMessage(for: Run.self) + "\n")
+            TextOutput.standardOutput.flush()
+            return
+        }
+        var session = try options.session()
+        if let command {
+            session.arguments = script
+            throw ArgumentParser.ExitCode(Session(options: session).run(SourceFile(name: "<-c>", text: command)))
+        }
+        guard let path = script.first else {
+            let s = Session(options: session)
+            if standardInputIsTerminal() { throw ArgumentParser.ExitCode(s.repl()) }
+            guard let file = Session.load("-") else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+            throw ArgumentParser.ExitCode(s.run(file))
+        }
+        if path.hasPrefix("-"), path != "-" { throw usage("unknown option '\(path)'; see roster --help") }
+        session.arguments = Array(script.dropFirst())
+        guard let file = Session.load(path) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+        throw ArgumentParser.ExitCode(Session(options: session).run(file))
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse, compile and bind a script without running anything: every problem, each at its place (exit 65 if any).",
+        version: Launch.version)
+
+    @OptionGroup var options: CommonOptions
+
+    @ArgumentParser.Argument(help: "The script.", completion: .file(extensions: ["roster"]))
+    var file: String
+
+    @ArgumentParser.Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Its arguments ($args).", valueName: "ARG"))
+    var arguments: [String] = []
+
+    func run() throws {
+        var session = try options.session()
+        session.arguments = arguments
+        guard let source = Session.load(file) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+        let diagnostics = Session(options: session).interpreter.check(source)
+        for d in diagnostics { TextOutput.standardError.write(d.rendered()) }
+        TextOutput.standardError.flush()
+        throw ArgumentParser.ExitCode(diagnostics.isEmpty ? 0 : RosterSession.ExitCode.syntax)
+    }
+}
+
+struct Verbs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the service verbs.", version: Launch.version)
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let out = TextOutput.standardOutput
+        out.write(try options.session().catalog!.verbList())
+        out.flush()
+    }
+}
+
+struct ProfilesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "profiles", abstract: "List the profiles of config.toml (tokens never shown).",
+                                                    version: Launch.version)
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let out = TextOutput.standardOutput
+        out.write(try options.targets().describe())
+        out.flush()
+    }
+}
+
+struct HelpTopic: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "help",
+        abstract: "What the REPL's help says: the overview, a topic, a builtin, a service or a verb (roster help box memberships add).",
+        version: Launch.version)
+    @OptionGroup var options: CommonOptions
+
+    @ArgumentParser.Argument(help: "A topic, builtin, service or verb.", completion: .custom { words, _, _ in HelpTopic.complete(words) })
+    var topic: [String] = []
+
+    func run() throws {
+        do {
+            let out = TextOutput.standardOutput
+            out.write(try Launch.help(topic.joined(separator: " "), catalog: options.session().catalog!))
+            out.flush()
+        } catch let e as ArgumentParser.ExitCode {
+            throw e
+        } catch {
+            throw usage("\(error)")
+        }
+    }
+
+    /// The next word of a verb (`box`, `box memberships`, `box memberships add`), then its
+    /// parameters as `name=`.
+    static func complete(_ words: [String]) -> [String] {
+        // The words after `help`, the last being the one typed so far.
+        let typed = Array(words.drop { $0 != "help" }.dropFirst())
+        let done = Array(typed.dropLast())
+        let verbs = Launch.verbNames()
+        if done.count >= 3, let verb = verbs.first(where: { $0 == done.prefix(3).joined(separator: " ") }) {
+            return Launch.parameterNames(ofVerb: verb).map { $0 + "=" }
+        }
+        var next = Set<String>()
+        for verb in verbs {
+            let parts = verb.split(separator: " ").map(String.init)
+            if parts.count > done.count, Array(parts.prefix(done.count)) == done { next.insert(parts[done.count]) }
+        }
+        return next.sorted()
+    }
+}
+
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "journal",
+                                                    abstract: "What a --journal holds: runs, writes done, refused and in doubt by operation.",
+                                                    version: Launch.version)
+    @ArgumentParser.Argument(help: "The journal file.", completion: .file())
+    var file: String
+
+    func run() throws {
+        do {
+            TextOutput.standardOutput.write(try Journal.summary(of: file))
+            TextOutput.standardOutput.flush()
+        } catch let e as ErrorValue {
+            throw usage(e.message)
+        }
+    }
+}
+
+struct Completions: ParsableCommand {
+    /// swift-argument-parser adds its own `help` subcommand beside roster's, and its function
+    /// in the script, defined second, would replace the one that completes verbs: drop it.
+    static func withoutSecondHelp(_ script: String) -> String {
+        for name in ["\n_roster_help() {", "\n_roster_help()"] {
+            guard let first = script.range(of: name), let second = script.range(of: name, range: first.upperBound..<script.endIndex),
+                  let end = script.range(of: "\n}\n", range: second.upperBound..<script.endIndex) else { continue }
+            var out = script
+            out.removeSubrange(second.lowerBound..<end.upperBound)
+            return out
+        }
+        return script
+    }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Print a completion script for bash, zsh or fish (e.g. roster completions bash > /etc/bash_completion.d/roster).",
+        version: Launch.version)
+    @ArgumentParser.Argument(help: "bash, zsh or fish.")
+    var shell: String
+
+    func run() throws {
+        guard let kind = CompletionShell(rawValue: shell) else { throw usage("completions: unknown shell '\(shell)'; valid: bash, zsh, fish") }
+        TextOutput.standardOutput.write(Completions.withoutSecondHelp(Roster.completionScript(for: kind)))
+        TextOutput.standardOutput.flush()
+    }
+}
+
+private extension Error {
+    var message: String { (self as? UsageError)?.message ?? "\(self)" }
+}
+

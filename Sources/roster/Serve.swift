@@ -1,16 +1,18 @@
 import ArgumentParser
 import RosterSandbox
+import RosterSession
 
 /// `roster serve`: the sandbox as an HTTP server.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "roster serve",
+        commandName: "serve",
         abstract: "Serve the sandbox (LaunchDarkly members, Losant instance tokens, Box users, groups and memberships) over HTTP.",
         discussion: """
             Prints the URL as the first line. On loopback the fixed tokens work (LaunchDarkly api-sandbox-admin, \
             api-sandbox-reader; Losant losant-sandbox-all, losant-sandbox-read; Box box-sandbox-admin, box-sandbox-user); \
             on any other address fresh tokens are made and printed.
-            """
+            """,
+        version: Launch.version
     )
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"

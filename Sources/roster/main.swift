@@ -13,4 +13,25 @@ if variableCount > SessionOptions.maxVariables {
     TextOutput.standardError.flush()
     exit(ExitCode.usage)
 }
-Roster.main()
+/// Options given before a subcommand belong to it (`roster --dry-run run FILE`): the
+/// subcommand's name is moved in front of them, where swift-argument-parser looks for it.
+func subcommandFirst(_ arguments: [String]) -> [String] {
+    // A completion script's call back (`---completion help -- ...`) is the parser's own.
+    if arguments.first == "---completion" { return arguments }
+    let subcommands: Set<String> = ["run", "check", "serve", "verbs", "help", "profiles", "journal", "completions"]
+    let valued: Set<String> = ["--var", "--output", "--profile", "--config", "--sandbox-url", "--sandbox-db", "--timeout",
+                               "--plan", "--journal", "--failures", "-c"]
+    var i = 0
+    while i < arguments.count {
+        let a = arguments[i]
+        if subcommands.contains(a) {
+            guard i > 0 else { return arguments }
+            return [a] + arguments[..<i] + arguments[(i + 1)...]
+        }
+        guard a.hasPrefix("-"), a != "-" else { return arguments }
+        i += valued.contains(a) ? 2 : 1
+    }
+    return arguments
+}
+
+Roster.main(subcommandFirst(Array(CommandLine.arguments.dropFirst())))

@@ -19,6 +19,13 @@ import RosterSandbox
         #expect(r.output == expected, sourceLocation: sourceLocation)
     }
 
+    /// Completion and suggestions offer the verbs; the SDK aliases resolve only when typed.
+    @Test func theVerbsAreOfferedNotTheirAliases() {
+        #expect(catalog.commandNames.contains("box memberships add") && catalog.commandNames.count == Catalog.operations.count)
+        #expect(!catalog.commandNames.contains { $0.contains("create_group_membership") || $0.contains("get_members") })
+        #expect(catalog.resolve(["box", "memberships", "create_group_membership"])?.name == "box memberships add")
+    }
+
     @Test func launchDarklyVerbs() async {
         await expectRuns("""
             let admins = ld members list filter=role:admin sort=-lastSeen | select .email

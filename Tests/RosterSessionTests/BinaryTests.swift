@@ -163,6 +163,93 @@ struct BinaryTests {
         }
     }
 
+    /// The command line as swift-argument-parser means it: help and version everywhere, options
+    /// before or after the subcommand, `roster help VERB`, completion scripts.
+    @Test func helpAndVersionWorkForTheToolAndEachSubcommand() throws {
+        for args in [["--help"], ["-h"]] {
+            let r = try RosterProcess.run(args)
+            #expect(r.status == 0 && r.out.contains("USAGE: roster") && r.out.contains("SUBCOMMANDS:") && r.out.contains("completions"), "\(args): \(r.out.prefix(300)) \(r.err)")
+        }
+        let overview = try RosterProcess.run(["help"])
+        #expect(overview.status == 0 && overview.out.hasPrefix("roster: a command language for SaaS account administration."), "\(overview.out.prefix(200))")
+        let version = try RosterProcess.run(["--version"])
+        #expect(version.status == 0 && version.out == "0.1.0\n", "\(version.out)")
+        for sub in ["run", "check", "serve", "verbs", "profiles", "journal", "completions"] {
+            let r = try RosterProcess.run([sub, "--help"])
+            #expect(r.status == 0 && r.out.contains("USAGE: roster \(sub)"), "\(sub) --help: \(r.out.prefix(200)) \(r.err)")
+            let v = try RosterProcess.run([sub, "--version"])
+            #expect(v.status == 0 && v.out == "0.1.0\n", "\(sub) --version: \(v.out) \(v.err)")
+        }
+        let runHelp = try RosterProcess.run(["run", "-h"])
+        #expect(runHelp.out.contains("--dry-run") && runHelp.out.contains("--journal <FILE>"), "\(runHelp.out)")
+    }
+
+    @Test func optionsGoBeforeOrAfterTheSubcommandAndTheScriptKeepsTheRest() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = dir.appendingPathComponent("v.roster")
+        try "print $x len($args) $args\n".write(to: script, atomically: true, encoding: .utf8)
+        for args in [["--var", "x=1", "run", script.path, "--dry-run", "a"], ["run", "--var", "x=1", script.path, "--dry-run", "a"],
+                     ["--var", "x=1", script.path, "--dry-run", "a"]] {
+            let r = try RosterProcess.run(args)
+            #expect(r.status == 0 && r.out == "1 2 [\"--dry-run\",\"a\"]\n", "\(args): \(r.out) \(r.err)")
+        }
+        let dry = try RosterProcess.run(["run", "--dry-run", "--sandbox-db", ":memory:", "-c", "box groups create name=Planned"])
+        #expect(dry.status == 0 && dry.out.contains("plan: POST ") && dry.err.contains("dry run: 1 write planned"), "\(dry.out) \(dry.err)")
+        let bad = try RosterProcess.run(["--nope"])
+        #expect(bad.status == 64, "\(bad.err)")
+    }
+
+    @Test func helpTopicPrintsWhatTheREPLsHelpPrints() throws {
+        let r = try RosterProcess.run(["help", "box", "memberships", "add"])
+        #expect(r.status == 0 && r.out.hasPrefix("box memberships add") && r.out.contains("Parameters:") && r.out.contains("--dry-run"), "\(r.out) \(r.err)")
+        let builtin = try RosterProcess.run(["help", "len"])
+        #expect(builtin.status == 0 && builtin.out.hasPrefix("len("), "\(builtin.out)")
+    }
+
+    /// `roster completions bash` is a script bash accepts, which completes subcommands and,
+    /// after `roster help`, a verb's words and then its parameters.
+    @Test func completionScriptsCompleteSubcommandsAndVerbs() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try RosterProcess.run(["completions", shell])
+            #expect(r.status == 0 && r.out.count > 200, "\(shell): \(r.err)")
+            if shell == "bash" { try r.out.write(to: dir.appendingPathComponent("roster.bash"), atomically: true, encoding: .utf8) }
+        }
+        let syntax = Process()
+        syntax.executableURL = URL(fileURLWithPath: "/bin/bash")
+        syntax.arguments = ["-n", dir.appendingPathComponent("roster.bash").path]
+        try syntax.run()
+        syntax.waitUntilExit()
+        #expect(syntax.terminationStatus == 0, "bash -n accepts the script")
+        func complete(_ line: String) throws -> [String] {
+            let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let probe = """
+                PATH=\(RosterProcess.binary.deletingLastPathComponent().path):$PATH
+                source \(dir.appendingPathComponent("roster.bash").path)
+                COMP_WORDS=(\(words.map { "'\($0)'" }.joined(separator: " ")))
+                COMP_CWORD=\(words.count - 1)
+                COMP_LINE='\(line)'
+                COMP_POINT=${#COMP_LINE}
+                _roster roster '\(words.last!)' '\(words[words.count - 2])'
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", probe]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return text.split(separator: "\n").map(String.init)
+        }
+        #expect(try complete("roster ch").contains("check"))
+        #expect(try complete("roster help box mem").contains("memberships"))
+        let parameters = try complete("roster help box memberships add ")
+        #expect(parameters.contains("user=") && parameters.contains("group=") && parameters.contains("role="), "\(parameters)")
+    }
+
     @Test func csvJsonAndNdjsonFiles() throws {
         let dir = try RosterProcess.temporaryDirectory()
         try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)

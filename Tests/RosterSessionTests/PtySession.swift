@@ -63,6 +63,9 @@ final class PtySession {
 
     var mark: String.Index { screen.endIndex }
 
+    /// The prompt `line` waits for (it names the profile, and a dry run).
+    var prompt = "roster> "
+
     /// Types a line and waits for the next prompt (libedit flushes input typed before it
     /// switches the terminal to raw mode, so keys must wait for the prompt). Returns what
     /// appeared in between.
@@ -71,7 +74,7 @@ final class PtySession {
         drain()
         let m = mark
         send(text + "\r")
-        _ = expect("roster> ", after: m, timeout: timeout)
+        _ = expect(prompt, after: m, timeout: timeout)
         return String(screen[m...])
     }
 

@@ -30,6 +30,7 @@ struct REPLTests {
     @Test func dryRunHoldsAtThePrompt() throws {
         let s = try PtySession(arguments: ["--dry-run", "--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
         #expect(s.expect("roster (dry run)> "), "the prompt says it is a dry run: \(s.screen)")
+        s.prompt = "roster (dry run)> "
         #expect(s.screen.contains("dry run: reads go out; writes are shown as the requests they would send, and none is sent."), "\(s.screen)")
         let shown = s.line("let m = box memberships add user=20000006 group=57001 role=member")
         #expect(shown.contains("plan: POST ") && shown.contains("/2.0/group_memberships"), "\(shown)")
@@ -40,6 +41,24 @@ struct REPLTests {
     }
 
     /// Colour (bold table headers) on a terminal, unless NO_COLOR is set to something.
+    /// The banner says where verbs go, and the prompt names a profile other than the sandbox,
+    /// so a write to production is never a surprise.
+    @Test func theBannerAndPromptNameTheTarget() throws {
+        let sandbox = try start()
+        #expect(sandbox.screen.contains("verbs go to the sandbox (no real service is touched)"), "\(sandbox.screen)")
+        #expect(sandbox.endOfInput() == 0)
+        let config = state.appendingPathComponent("config.toml")
+        try "default = \"acme\"\n[profiles.acme]\nbox = { url = \"https://api.box.com\", token_env = \"BOX_TOKEN\" }\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let s = try PtySession(environment: ["XDG_STATE_HOME": state.path, "HOME": state.path, "ROSTER_CONFIG": config.path])
+        #expect(s.expect("roster acme> "), "\(s.screen)")
+        #expect(s.screen.contains("verbs go to profile acme: box https://api.box.com"), "\(s.screen)")
+        s.prompt = "roster> "
+        _ = s.line("use sandbox")
+        #expect(s.screen.hasSuffix("roster> "), "after use sandbox the prompt is plain: \(s.screen.suffix(40))")
+        #expect(s.endOfInput() == 0)
+    }
+
     /// `--dry-run` after one command plans that command alone, naming whom it touches.
     @Test func oneCommandDryRunsAtThePrompt() throws {
         let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])

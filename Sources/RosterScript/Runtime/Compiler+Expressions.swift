@@ -89,6 +89,38 @@ extension Compiler {
     }
 
     /// Interpolation folds its parts into one chain of appends (no per-run array walk).
+    /// `"${g.id}"` as bash would have it: a bare name inside `${ }` that is no builtin or verb
+    /// but names a variable reads the variable, as `${$g.id}` does (a function is called, as
+    /// the command it was). A dotted name that names nothing is an error saying how to read a
+    /// variable; nil: an ordinary expression.
+    private func bareNameInInterpolation(_ e: Expr, _ scope: Scope) -> Eval? {
+        guard case .command(let c) = e, c.arguments.isEmpty, Builtins.table[c.name] == nil else { return nil }
+        let path = c.name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let first = path.first, path.allSatisfy({ !$0.isEmpty }),
+              !interpreter.host.commandNames.contains(where: { $0.hasPrefix(first + " ") }) else { return nil }
+        let declared: Bool = switch resolve(first, scope) {
+        case .slot, .known: true
+        case .global: interpreter.globalScope.names[first] != nil
+        }
+        guard declared else {
+            if path.count > 1 {
+                diagnostics.append(Diagnostic("bare_name_in_interpolation", "'${\(c.name)}' would run a command named '\(c.name)'; to read a variable write ${$\(c.name)}", at: c.range))
+            }
+            return nil
+        }
+        var read = Expr.variable(first, c.range)
+        for field in path.dropFirst() { read = .field(read, field, c.range) }
+        let eval = expression(read, scope)
+        let interpreter = self.interpreter
+        let range = c.range
+        guard path.count == 1 else { return eval }
+        return { [unowned(unsafe) interpreter] f in
+            let v = try eval(f)
+            if case .function(let fn) = v { return try interpreter.call(fn, [], at: range) }
+            return v
+        }
+    }
+
     private func interpolation(_ parts: [StringPart], _ scope: Scope) -> Eval {
         typealias Append = (Frame, inout String) throws -> Void
         var chain: Append = { _, _ in }
@@ -98,7 +130,7 @@ extension Compiler {
             case .text(let t):
                 chain = { f, out in try previous(f, &out); out += t }
             case .expression(let e):
-                let eval = expression(e, scope)
+                let eval = bareNameInInterpolation(e, scope) ?? expression(e, scope)
                 let range = e.range
                 chain = { f, out in
                     try previous(f, &out)

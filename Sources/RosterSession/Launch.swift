@@ -1,0 +1,109 @@
+import Foundation
+import RosterCatalog
+import RosterScript
+
+/// The settings every subcommand shares, as the command line gave them, and what they become:
+/// the session's options, its targets. The executable parses; this wires.
+public struct LaunchSettings: Sendable {
+    public var variables: [String] = []
+    public var output: String?
+    public var profile: String?
+    public var config: String?
+    public var sandboxURL: String?
+    public var sandboxDB: String?
+    public var timeout: Double = 60
+    public var dryRun = false
+    public var plan: String?
+    public var journal: String?
+    public var keepGoing = false
+    public var failures: String?
+
+    public init() {}
+}
+
+/// A usage error: the message for stderr (after `roster: `), exit 64.
+public struct UsageError: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}
+
+public enum Launch {
+    /// The session's options from the shared settings; a bad value is a usage error.
+    public static func options(_ s: LaunchSettings) throws(UsageError) -> SessionOptions {
+        var options = SessionOptions()
+        if let output = s.output {
+            guard let format = OutputFormat(rawValue: output) else {
+                throw UsageError("unknown output format '\(output)'\(Suggest.hint(output, OutputFormat.allCases.map(\.rawValue))); valid: table, json, ndjson, csv")
+            }
+            options.output = format
+        }
+        for v in s.variables {
+            guard let eq = v.firstIndex(of: "="), eq != v.startIndex else { throw UsageError("--var needs NAME=VALUE, got '\(v)'") }
+            let name = String(v[..<eq])
+            guard name.first.map({ $0.isLetter || $0 == "_" }) == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw UsageError("--var name '\(name)' is not a valid variable name (letters, digits and _)")
+            }
+            options.variables.append((name, String(v[v.index(after: eq)...])))
+        }
+        if s.plan != nil && !s.dryRun { throw UsageError("--plan FILE goes with --dry-run") }
+        if s.journal != nil && s.dryRun { throw UsageError("--dry-run sends no writes, so it keeps no journal; drop --journal for the dry run") }
+        guard s.timeout > 0, s.timeout <= 86_400 else { throw UsageError("--timeout needs seconds from more than 0 to 86400, got \(s.timeout)") }
+        options.batch.dryRun = s.dryRun
+        options.batch.planFile = s.plan
+        options.batch.journal = s.journal
+        options.batch.keepGoing = s.keepGoing
+        options.batch.failures = s.failures
+        return options
+    }
+
+    /// Profiles from config.toml, and the sandbox: a running one by URL, else the embedded one
+    /// (`startEmbedded` starts it on the first verb, given the database path).
+    public static func targets(_ s: LaunchSettings, environment: [String: String],
+                               startEmbedded: @escaping @Sendable (String) throws -> String) throws(UsageError) -> SessionTargets {
+        do {
+            let (path, named) = Profiles.configPath(option: s.config, environment: environment)
+            let profiles = try Profiles.load(path: path, namedBy: named)
+            let url = s.sandboxURL ?? environment["ROSTER_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let database = sandboxDatabase(s.sandboxDB, environment: environment)
+            // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
+            let namesSandbox = url != nil || s.sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
+            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: s.profile ?? (namesSandbox ? "sandbox" : nil)) {
+                if let url { return url }
+                return try startEmbedded(database)
+            }
+        } catch let e as ConfigError {
+            throw UsageError(e.description)
+        } catch {
+            throw UsageError("\(error)")
+        }
+    }
+
+    /// `--sandbox-db`, else `ROSTER_SANDBOX_DB`, else `$XDG_DATA_HOME/roster/sandbox.sqlite`.
+    public static func sandboxDatabase(_ option: String?, environment: [String: String]) -> String {
+        if let option { return option }
+        if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return path }
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
+        return base + "/roster/sandbox.sqlite"
+    }
+
+    /// A catalog over the targets, sending with the settings' timeout.
+    public static func catalog(_ s: LaunchSettings, targets: SessionTargets) -> Catalog {
+        Catalog(targets: targets, transport: Transport(sender: AsyncHTTPSender(timeout: s.timeout)))
+    }
+
+    /// `roster help TOPIC`: what the REPL's `help TOPIC` prints.
+    public static func help(_ topic: String, catalog: Catalog) throws -> String {
+        try Help.text(for: topic, host: SessionHost(catalog: catalog))
+    }
+
+    /// The verbs' full names (and their parameters' names), for shell completion.
+    public static func verbNames() -> [String] {
+        Catalog.operations.map(\.name)
+    }
+
+    public static func parameterNames(ofVerb name: String) -> [String] {
+        Catalog.operations.first { $0.name == name }.map { $0.parameters.map(\.name) + ["profile"] } ?? []
+    }
+
+    public static var version: String { Session.version }
+}
