@@ -8,7 +8,7 @@ extension Operation {
     /// The filters of the `replaceAll*` instructions.
     static let ldBulkFilters = [
         Parameter("filter_query", in: .body, wire: "filterQuery", "only members whose email or name contains this (case-insensitive)"),
-        Parameter("filter_roles", in: .body, wire: "filterRoles", "only members with one of these roles, separated by | (owner counts as admin)"),
+        Parameter("filter_roles", in: .body, wire: "filterRoles", "only members with one of these roles, separated by | (quote it: filter_roles=\"admin|writer\"; owner counts as admin)"),
         Parameter("filter_team_key", in: .body, wire: "filterTeamKey", "only members of this team"),
         Parameter("filter_last_seen", .record, in: .body, wire: "filterLastSeen", "{never: true}, {noData: true} or {before: EPOCH_MS}"),
         Parameter("ignored_ids", .strings, in: .body, wire: "ignoredMemberIDs", "member ids never touched"),
@@ -22,7 +22,7 @@ extension Operation {
                       // In the SDK's order, so the query reads as its does.
                       Parameter("limit", .integer, in: .query, default: .int(100), "members per page (pages are fetched as they are used)"),
                       Parameter("offset", .integer, in: .query, "members to skip first"),
-                      Parameter("filter", in: .query, "field:value clauses joined by commas (AND); | ORs values, e.g. role:admin|writer,query:ada"),
+                      Parameter("filter", in: .query, "field:value clauses joined by commas (AND); | ORs values (quote it, or | starts a pipeline): filter=\"role:admin|writer,query:ada\""),
                       Parameter("expand", in: .query, allowed: ["customRoles", "roleAttributes", "customRoles,roleAttributes"], "extra fields to include"),
                       Parameter("sort", in: .query, allowed: ["displayName", "-displayName", "lastSeen", "-lastSeen"], "sort field; - for descending"),
                   ], pagination: .launchDarklyLinks, itemsKey: "items",

@@ -73,6 +73,9 @@ final class CatalogHost: ScriptHost {
     var commandNames: [String] { catalog.commandNames }
     func resolveCommand(_ words: [String]) -> HostCommand? { catalog.resolve(words) }
     func parameterNames(of command: HostCommand) -> [String] { catalog.parameterNames(of: command) }
+    func check(_ command: HostCommand, _ arguments: [StaticArgument], at range: SourceRange) -> [RuntimeError] {
+        catalog.check(command, arguments, at: range)
+    }
     func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         try catalog.invoke(command, arguments, at: site)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RosterCatalog
 import RosterSandbox
+@testable import RosterScript
 
 /// Every verb against a live sandbox, through the language, as a user types them.
 @Suite(.serialized) struct VerbTests {
@@ -17,6 +18,27 @@ import RosterSandbox
         let r = await run(source, catalog: catalog)
         #expect(r.error == nil, "\(r.error ?? "")", sourceLocation: sourceLocation)
         #expect(r.output == expected, sourceLocation: sourceLocation)
+    }
+
+    /// Every verb's help example, and every `e.g.` a parameter's help gives, is a call that
+    /// binds as typed (a `|` unquoted would start a pipeline; a stale parameter name would fail).
+    @Test func everyHelpExampleBindsAsTyped() {
+        let interpreter = Interpreter(host: CatalogHost(catalog))
+        for op in Catalog.operations {
+            let found = interpreter.check(SourceFile(name: op.name, text: op.example)).filter { $0.id != "undefined_variable" }
+            #expect(found.isEmpty, "\(op.name): \(op.example): \(found.map { $0.rendered() })")
+            for p in op.parameters {
+                guard let r = p.summary.range(of: "\(p.name)=") else { continue }
+                let typed = String(p.summary[r.lowerBound...].prefix { $0 != " " && $0 != ")" && $0 != ";" })
+                let call = "\(op.name) \(typed) " + op.parameters.filter { $0.required && $0.name != p.name }.map { "\($0.name)=$v" }.joined(separator: " ")
+                let problems = interpreter.check(SourceFile(name: op.name, text: call)).filter { $0.id != "undefined_variable" }
+                #expect(problems.isEmpty, "\(op.name) \(p.name): \(call): \(problems.map { $0.rendered() })")
+                // One command, as typed: not a pipeline into a command named after a value.
+                let (statements, _) = Parser.parse(SourceFile(name: op.name, text: call))
+                let single = if statements.count == 1, case .expression(.command) = statements[0] { true } else { false }
+                #expect(single, "\(op.name) \(p.name): \(call) is not one command: \(statements)")
+            }
+        }
     }
 
     /// Completion and suggestions offer the verbs; the SDK aliases resolve only when typed.

@@ -13,7 +13,12 @@ extension Compiler {
             }
 
         case .select(let paths, let range):
-            let fields = paths.map { ($0.fields.last!, $0.fields, $0.range) }
+            // A column is named by its path's last field, or by the whole path where two last
+            // fields are the same (`.user.name .group.name` are `user.name` and `group.name`).
+            let lasts = paths.map { $0.fields.last! }
+            let fields = paths.map { p in
+                (lasts.count { $0 == p.fields.last! } > 1 ? p.fields.joined(separator: ".") : p.fields.last!, p.fields, p.range)
+            }
             let project: (Value) throws -> Value = { item in
                 var out = Record(minimumCapacity: fields.count)
                 for (name, path, r) in fields {
