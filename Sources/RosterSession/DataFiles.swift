@@ -180,7 +180,13 @@ enum DataFiles {
         do {
             try Data(SecretValues.scrub(text).utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
         } catch {
-            throw ErrorValue(code: "write_failed", message: "cannot write '\(path)': \(error.localizedDescription)")
+            // Foundation's text names neither the file nor the reason ("The file doesn't exist.").
+            let folder = (full as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            let reason = !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue)
+                ? "the folder '\((path as NSString).deletingLastPathComponent)' does not exist"
+                : ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+            throw ErrorValue(code: "write_failed", message: "cannot write '\(path)': \(reason)")
         }
     }
 }

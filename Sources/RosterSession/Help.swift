@@ -50,6 +50,7 @@ enum Help {
             $var.fields; TAB TAB lists choices.
             Ctrl-C drops the line or stops the running command; Ctrl-D leaves.
             :record FILE    write each statement that succeeds from now on into FILE (:record off stops)
+            :output FORMAT  show results as table, json, ndjson or csv from now on
             :quit           leave
             """,
     ]

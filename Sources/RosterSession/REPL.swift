@@ -91,10 +91,21 @@ extension Session {
                     err.write("error: cannot record into '\(words[1])': \(error.localizedDescription)\n")
                 }
             }
+        case ":output":
+            // `:output json`: how results show from now on (`:output` alone says which).
+            guard words.count == 2 else {
+                host.write("results show as \(host.format.rawValue); :output table|json|ndjson|csv changes it")
+                return nil
+            }
+            guard let format = OutputFormat(rawValue: words[1]) else {
+                err.write("error: unknown output format '\(words[1])'\(Suggest.hint(words[1], OutputFormat.allCases.map(\.rawValue))); valid: table, json, ndjson, csv\n")
+                return nil
+            }
+            host.format = format
         case ":help":
             host.write(Help.topics["repl"]!)
         default:
-            err.write("error: unknown meta-command '\(words[0])'\(Suggest.hint(words[0], [":record", ":help", ":quit"])); try :help\n")
+            err.write("error: unknown meta-command '\(words[0])'\(Suggest.hint(words[0], [":record", ":output", ":help", ":quit"])); try :help\n")
         }
         return nil
     }

@@ -250,6 +250,13 @@ struct BinaryTests {
         #expect(parameters.contains("user=") && parameters.contains("group=") && parameters.contains("role="), "\(parameters)")
     }
 
+    /// `save` into a folder that does not exist names the file and the folder.
+    @Test func saveNamesWhatIsMissing() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let r = try RosterProcess.run(["-c", "save([{a: 1}], \"no/such/out.csv\")"], directory: dir)
+        #expect(r.status == 70 && r.err.contains("cannot write 'no/such/out.csv': the folder 'no/such' does not exist"), "\(r.err)")
+    }
+
     @Test func csvJsonAndNdjsonFiles() throws {
         let dir = try RosterProcess.temporaryDirectory()
         try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)

@@ -27,6 +27,17 @@ struct REPLTests {
 
     /// `roster --dry-run` at the prompt plans writes and sends none (it used to send them: only
     /// script runs set the batch flags up).
+    /// `:output FORMAT` changes how results show at the prompt.
+    @Test func outputFormatChangesAtThePrompt() throws {
+        let s = try start()
+        s.line(":output json")
+        let shown = s.line("{a: 1}")
+        #expect(shown.contains("{\r\n  \"a\": 1\r\n}"), "\(shown)")
+        let bad = s.line(":output yaml")
+        #expect(bad.contains("unknown output format 'yaml'"), "\(bad)")
+        #expect(s.endOfInput() == 0)
+    }
+
     @Test func dryRunHoldsAtThePrompt() throws {
         let s = try PtySession(arguments: ["--dry-run", "--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
         #expect(s.expect("roster (dry run)> "), "the prompt says it is a dry run: \(s.screen)")
