@@ -75,7 +75,44 @@ extension Compiler {
             var current = expression(head, scope)
             for stage in stages { current = self.stage(stage, input: current, scope) }
             return current
+        case .conditional(let branches, let otherwise, let range):
+            let compiled = branches.map { (expression($0.0, scope), blockValue($0.1, scope, range)) }
+            let other = otherwise.map { blockValue($0, scope, range) }
+            return { f in
+                for (c, b) in compiled where try c(f).isTruthy { return try b(f) }
+                return try other?(f) ?? .null
+            }
         }
+    }
+
+    /// A block as a value: its statements run in a scope of their own, and its last one, when it
+    /// is an expression, gives the value (else null). `break`, `continue` and `return` cannot
+    /// leave a value behind: they are errors here (an `if` statement takes them).
+    private func blockValue(_ b: Block, _ scope: Scope, _ range: SourceRange) -> Eval {
+        let inner = scope.child()
+        let (statements, result) = Compiler.valueTail(b.statements)
+        let steps = statements.map { statement($0, inner) }
+        let value = result.map { expression($0, inner) }
+        return { f in
+            for s in steps {
+                guard case .normal = try s(f) else { throw Compiler.flowInValue(range) }
+            }
+            return try value?(f) ?? .null
+        }
+    }
+
+    /// A block that gives a value: the statements before its last, and the last as the value
+    /// when it is an expression or an `if` (which then gives its chosen block's value).
+    static func valueTail(_ statements: [Stmt]) -> ([Stmt], Expr?) {
+        switch statements.last {
+        case .expression(let e)?: return (statements.dropLast(), e)
+        case .ifElse(let branches, let otherwise, let range)?: return (statements.dropLast(), .conditional(branches, otherwise, range))
+        default: return (statements, nil)
+        }
+    }
+
+    static func flowInValue(_ range: SourceRange) -> RuntimeError {
+        RuntimeError(ErrorValue(code: "flow_in_value", message: "break, continue and return cannot leave an if that gives a value; use an if statement"), at: range)
     }
 
     static func value(of literal: Literal) -> Value {

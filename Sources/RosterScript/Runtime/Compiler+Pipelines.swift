@@ -113,13 +113,10 @@ extension Compiler {
             scope.function.loopDepth = 0
             defer { scope.function.loopDepth = savedLoops }
             let blockScope = stageScope.child()
-            var statements = body.statements
-            var last: Eval?
-            if case .expression(let e)? = statements.last {
-                statements.removeLast()
-                last = expression(e, blockScope)
-            }
+            let (statements, result) = Compiler.valueTail(body.statements)
+            // The statements first: a `let` among them is declared before the value reads it.
             let steps = statements.map { statement($0, blockScope) }
+            let last = result.map { expression($0, blockScope) }
             return mapping("each", input, range) { f, item in
                 f.slots[it] = item
                 for s in steps { _ = try s(f) }

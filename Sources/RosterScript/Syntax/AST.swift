@@ -40,13 +40,16 @@ public indirect enum Expr: Sendable {
     case call(String, [Expr], SourceRange)
     case command(Command)
     case pipeline(Expr, [Stage], SourceRange)
+    /// `if c { a } else { b }` as a value: the chosen block's last expression (null if it ends
+    /// otherwise, or no branch is taken).
+    case conditional([(Expr, Block)], Block?, SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .literal(_, let r), .word(_, let r), .interpolated(_, let r), .variable(_, let r),
              .itemField(_, let r), .field(_, _, let r), .index(_, _, let r), .list(_, let r),
              .record(_, let r), .unary(_, _, let r), .binary(_, _, _, let r), .range(_, _, _, let r),
-             .call(_, _, let r), .pipeline(_, _, let r):
+             .call(_, _, let r), .pipeline(_, _, let r), .conditional(_, _, let r):
             return r
         case .command(let c):
             return c.range

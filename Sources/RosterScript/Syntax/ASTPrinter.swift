@@ -84,6 +84,11 @@ public enum ASTPrinter {
         case .command(let c): return command(c)
         case .pipeline(let head, let stages, _):
             return "(pipe \(expression(head))" + stages.map { " " + stage($0) }.joined() + ")"
+        case .conditional(let branches, let otherwise, _):
+            var out = "(if-value"
+            for (c, b) in branches { out += " \(expression(c)) \(block(b))" }
+            if let otherwise { out += " else \(block(otherwise))" }
+            return out + ")"
         }
     }
 

@@ -20,6 +20,7 @@ extension Parser {
     /// (or `name(` with no space, a call) is an expression.
     func commandOrExpression() throws(Failure) -> Expr {
         let t = peek(.command)
+        if case .word("if") = t.kind, !isCall(t) { return try conditional(t) }
         if case .word(let w) = t.kind, startsCommand(w), !isCall(t) {
             return .command(try command())
         }
@@ -318,6 +319,7 @@ extension Parser {
             case "null": advance(t); return .literal(.null, range(t))
             default:
                 if isCall(t) { return try call(w, t) }
+                if w == "if" { return try conditional(t) }
                 if Keyword.statements.contains(w) {
                     throw fail("expected_expression", "expected an expression, found '\(w)'", t)
                 }

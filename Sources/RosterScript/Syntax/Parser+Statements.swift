@@ -122,6 +122,14 @@ extension Parser {
         }
     }
 
+    /// `if` where a value is wanted: the statement's branches, as an expression.
+    func conditional(_ keyword: Token) throws(Failure) -> Expr {
+        guard case .ifElse(let branches, let otherwise, let r) = try ifStatement(keyword) else {
+            throw fail("expected_expression", "expected an if expression", keyword)
+        }
+        return .conditional(branches, otherwise, r)
+    }
+
     private func ifStatement(_ keyword: Token) throws(Failure) -> Stmt {
         advance(keyword)
         var branches: [(Expr, Block)] = []
