@@ -87,11 +87,12 @@ struct TrustTests {
         chmod(tokenFile, 0o644)
         try "n\n1\n".write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "--journal", "j.jsonl", "-c", """
-            try { box users me } catch e { print $e; print $e.body.echo }
+            try { box users me } catch e { print $e; print $e.body.echo; print "holds the token: ${contains(to_json($e.body), "s3cr3t")}" }
             for row in (open "rows.csv") { box groups create name=$row.n }
             """], environment: ["ROSTER_CONFIG": config.path], directory: dir)
         #expect(r.status == 1, "\(r.err)")
         #expect(r.out.contains("Bearer (redacted)"), "\(r.out)")
+        #expect(r.out.contains("holds the token: false"), "the reply is scrubbed before it becomes a value, not only when shown: \(r.out)")
         #expect(r.err.contains("the token file token may be read by others (mode 644); chmod 600 token"), "\(r.err)")
         for text in [r.out, r.err] + (try ["failed.jsonl", "j.jsonl"].map { try String(contentsOf: dir.appendingPathComponent($0), encoding: .utf8) }) {
             #expect(!text.contains(secret), "\(text)")
