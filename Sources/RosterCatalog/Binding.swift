@@ -138,8 +138,9 @@ struct Binder {
                 problems.append(e)
                 return
             } catch {}
-            given[name] = r
-            if let value, let p = operation.parameter(name) { literals.append((p, value, r, bare)) }
+            guard let p = operation.parameter(name) else { return }
+            given[p.name] = r
+            if let value { literals.append((p, value, r, bare)) }
         }
         var i = 0
         while i < arguments.count {
@@ -195,8 +196,9 @@ struct Binder {
 
     var names: String { operation.parameters.map(\.name).joined(separator: ", ") }
 
-    func accept(_ name: String, _ value: Value, _ r: SourceRange, into given: inout [String: (Value, SourceRange)]) throws {
-        guard operation.parameter(name) != nil else {
+    func accept(_ typed: String, _ value: Value, _ r: SourceRange, into given: inout [String: (Value, SourceRange)]) throws {
+        guard let name = operation.parameter(typed)?.name else {
+            let name = typed
             let hint = Suggest.hint(name, operation.parameters.map(\.name))
             throw RuntimeError(ErrorValue(code: "unknown_parameter", message: "\(operation.name) has no parameter '\(name)'\(hint); parameters: \(names)"), at: r)
         }

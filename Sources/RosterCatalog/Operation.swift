@@ -126,5 +126,11 @@ public struct Operation: Sendable {
     public var name: String { ([service.rawValue] + words).joined(separator: " ") }
     public var isWrite: Bool { method != "GET" }
 
-    public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
+    /// A parameter by its name, or by the vendor's own name for it (`value`, `memberIDs`,
+    /// `perPage`, `group_id`, `instanceId`: what the API docs and the SDKs call it), unless that
+    /// is another parameter's name.
+    public func parameter(_ name: String) -> Parameter? {
+        if let p = parameters.first(where: { $0.name == name }) { return p }
+        return parameters.first { $0.wire == name && !$0.wire.contains(".") }
+    }
 }

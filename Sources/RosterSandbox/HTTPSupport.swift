@@ -40,6 +40,33 @@ enum JSON {
 
 }
 
+/// A request's query as forms and most HTTP clients write it (Python's requests among them):
+/// `+` is a space, then percent-decoding. Hummingbird's queryParameters keeps `+` as it is, so
+/// `filter_term=Resume+Group` found nothing. The first of repeated keys counts.
+struct FormQuery {
+    private var values: [String: Substring] = [:]
+
+    init(_ raw: String?) {
+        for pair in (raw ?? "").split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = FormQuery.decode(kv[0])
+            guard values[key] == nil else { continue }
+            values[key] = Substring(kv.count > 1 ? FormQuery.decode(kv[1]) : "")
+        }
+    }
+
+    static func decode(_ s: Substring) -> String {
+        let spaced = s.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    subscript(_ key: String) -> Substring? { values[key] }
+}
+
+extension Request {
+    var formQuery: FormQuery { FormQuery(uri.query) }
+}
+
 extension URLComponents {
     /// `?a=1&b=2`, percent-encoding values the way a query wants.
     static func query(_ items: [(String, String)]) -> String {

@@ -28,6 +28,21 @@ struct BoxTests {
 
     // MARK: memberships
 
+    /// `+` in a query is a space, as Python's requests and most clients send one; `%2B` is a plus.
+    @Test func aPlusInTheQueryIsASpace() async throws {
+        let c = try SandboxClient()
+        let made = try await c.send(.post, "/2.0/groups", token: BoxTests.admin, body: #"{"name": "Resume Group"}"#)
+        #expect(made.status == .created)
+        for query in ["Resume+Group", "Resume%20Group"] {
+            let r = try await c.send(.get, "/2.0/groups?filter_term=\(query)", token: BoxTests.admin)
+            #expect(r.json?["total_count"] == 1, "\(query): \(r.json.map { "\($0)" } ?? "")")
+        }
+        let plus = try await c.send(.get, "/2.0/groups?filter_term=Resume%2BGroup", token: BoxTests.admin)
+        #expect(plus.json?["total_count"] == 0, "%2B is a plus sign")
+        let ld = try await c.send(.get, "/api/v2/members?filter=query:ada+lovelace")
+        #expect(ld.json?["totalCount"] == 1, "\(ld.json.map { "\($0)" } ?? "")")
+    }
+
     @Test func groupMembershipsPageByOffset() async throws {
         let c = try SandboxClient()
         let all = try await c.send(.get, "/2.0/groups/\(BoxTests.engineering)/memberships", token: BoxTests.admin)

@@ -71,7 +71,7 @@ struct Box: Sendable {
     static func page(_ request: Request) throws -> Page {
         let limit = try Box.limit(request)
         var offset = 0
-        if let raw = request.uri.queryParameters["offset"] {
+        if let raw = request.formQuery["offset"] {
             guard let n = Int(raw), n >= 0 else { throw error(.badRequest, "Invalid value for offset: '\(raw)'; it must be an integer of 0 or more", code: "invalid_offset") }
             guard n <= 10_000 else {
                 throw error(.badRequest, "offset \(n) exceeds 10000; narrow the query (filter_term) or, for users, use marker paging (usemarker=true)", code: "invalid_offset")
@@ -83,7 +83,7 @@ struct Box: Sendable {
 
     /// `limit`: 100 by default, clamped to 1000, refused below 1 (both paging styles).
     static func limit(_ request: Request) throws -> Int {
-        guard let raw = request.uri.queryParameters["limit"] else { return 100 }
+        guard let raw = request.formQuery["limit"] else { return 100 }
         guard let n = Int(raw), n >= 1 else {
             throw error(.badRequest, "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000", code: "invalid_limit")
         }
@@ -91,7 +91,7 @@ struct Box: Sendable {
     }
 
     static func fields(_ request: Request) -> [String]? {
-        guard let raw = request.uri.queryParameters["fields"] else { return nil }
+        guard let raw = request.formQuery["fields"] else { return nil }
         return raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -127,7 +127,7 @@ struct Box: Sendable {
     func listUsers(_ request: Request) async throws -> Response {
         let caller = try await authenticate(request)
         try requireAdmin(caller)
-        let q = request.uri.queryParameters
+        let q = request.formQuery
         let fields = Box.fields(request)
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
@@ -171,7 +171,7 @@ struct Box: Sendable {
     }
 
     func markerPage(_ request: Request, whereSQL: String, arguments: [any DatabaseValueConvertible], fields: [String]?) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formQuery
         let limit = try Box.limit(request)
         var after: Int64 = 0
         if let marker = q["marker"].map(String.init), !marker.isEmpty {
@@ -267,7 +267,7 @@ struct Box: Sendable {
         let fields = Box.fields(request)
         var whereSQL = ""
         var arguments = StatementArguments()
-        if let term = request.uri.queryParameters["filter_term"].map(String.init), !term.isEmpty {
+        if let term = request.formQuery["filter_term"].map(String.init), !term.isEmpty {
             whereSQL = "WHERE name LIKE ? ESCAPE '\\'"
             arguments = [term.likeEscaped + "%"]
         }

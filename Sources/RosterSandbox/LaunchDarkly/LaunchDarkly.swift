@@ -57,7 +57,7 @@ struct LaunchDarkly: Sendable {
     }
 
     func expand(_ request: Request) throws -> Set<String> {
-        let values = Set((request.uri.queryParameters["expand"].map(String.init) ?? "").split(separator: ",").map(String.init))
+        let values = Set((request.formQuery["expand"].map(String.init) ?? "").split(separator: ",").map(String.init))
         for v in values where v != "customRoles" && v != "roleAttributes" {
             throw ldError(.badRequest, "invalid_request", "unknown expand value '\(v)'; valid: customRoles, roleAttributes")
         }
@@ -78,7 +78,7 @@ struct LaunchDarkly: Sendable {
 
     func list(_ request: Request) async throws -> Response {
         let token = request.headers[.authorization]
-        let q = request.uri.queryParameters
+        let q = request.formQuery
         let filter = q["filter"].map(String.init)
         let sort = q["sort"].map(String.init)
         let cursors = cursors

@@ -56,7 +56,7 @@ struct Losant: Sendable {
 
     func list(_ request: Request, _ context: SandboxContext) async throws -> Response {
         let (instance, _) = try await authorize(request, context, scopes: LosantScopes.list)
-        let q = request.uri.queryParameters
+        let q = request.formQuery
         let sortField = q["sortField"].map(String.init) ?? "name"
         guard let column = Losant.sortColumns[sortField] else {
             throw Losant.error(.badRequest, "sortField must be one of name, status, id, creationDate, lastUpdated, expirationDate; got '\(sortField)'")
