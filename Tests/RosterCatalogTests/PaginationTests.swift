@@ -103,7 +103,9 @@ import RosterSandbox
             var urls: [String] = []
             func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
                 lock.withLock { urls.append(request.url) }
-                let page = #"{"totalCount": 10, "items": [{"_id": "a", "email": "a@example.com"}], "_links": {"next": {"href": "https://collector.example/api/v2/members?offset=1"}}}"#
+                // The collector's own page ends the list, so a roster that followed the link stops.
+                let next = request.url.contains("collector.example") ? "" : #", "_links": {"next": {"href": "https://collector.example/api/v2/members?offset=1"}}"#
+                let page = #"{"totalCount": 10, "items": [{"_id": "a", "email": "a@example.com"}]"# + next + "}"
                 return WireReply(status: 200, headers: [], body: Array(page.utf8))
             }
         }

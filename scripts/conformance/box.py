@@ -81,7 +81,7 @@ def main(url):
     expect_api_error(403, "access_denied_insufficient_permissions", lambda: user.memberships.create_group_membership(
         CreateGroupMembershipUser(id=me.id), CreateGroupMembershipGroup(id=new_group.id)))
     expect_api_error(403, None, lambda: user.memberships.get_group_membership_by_id(again.id))
-    expect_api_error(400, "invalid_offset", lambda: admin.memberships.get_group_memberships(engineering.id, offset=10001))
+    expect_api_error(400, "bad_request", lambda: admin.memberships.get_group_memberships(engineering.id, offset=10001))
     assert admin.memberships.get_group_memberships(engineering.id, limit=2000).limit == 1000
     expect_api_error(404, "not_found", lambda: admin.users.get_user_by_id("31337"))
     assert admin.groups.get_group_by_id(new_group.id).description == "Shortest paths"

@@ -25,7 +25,7 @@ if ! swift build --build-tests > .build-mutants.log 2>&1; then
     exit 1
 fi
 exec python3 - "$root/scripts/mutants/mutants.tsv" "${1:-}" <<'PY'
-import subprocess, sys, time
+import os, signal, subprocess, sys, time
 
 listing, only = sys.argv[1], sys.argv[2]
 mutants = []
@@ -60,7 +60,19 @@ for number, path, find, replace, test in mutants:
             print(f"NO BUILD  {label}\n          " + "\n          ".join(errors), flush=True)
             results["broken"] += 1
             continue
-        tests = run(["swift", "test", "--skip-build", "--filter", test])
+        # In a session of its own, so that a test that hangs under a mutant can be stopped with
+        # everything it started (the test bundle, servers).
+        child = subprocess.Popen(["swift", "test", "--skip-build", "--filter", test], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            output, _ = child.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            print(f"killed    {label} by {test}: it hung (stopped after 600 s)", flush=True)
+            results["killed"] += 1
+            continue
+        tests = subprocess.CompletedProcess(child.args, child.returncode, output)
     finally:
         open(path, "w", encoding="utf-8").write(original)
     seconds = time.time() - started

@@ -28,6 +28,12 @@ struct Box: Sendable {
         Vendor.box.error(failure, message, code: code, context: context)
     }
 
+    /// A bad query parameter, as Box answers one: `bad_request` (a code of the published
+    /// ClientError enum), with the parameter named in `context_info.errors`.
+    static func invalidParameter(_ name: String, _ message: String) -> VendorError {
+        error(.badRequest, message, code: "bad_request", context: ["errors": [["reason": "invalid_parameter", "name": .string(name), "message": .string(message)]]])
+    }
+
     static func notFound(_ what: String, _ name: String, _ value: String) -> VendorError {
         error(.notFound, "Not Found", context: ["errors": [["reason": "invalid_parameter", "name": .string(name), "message": .string("Invalid value '\(value)'. \(what) not found.")]]])
     }
@@ -52,7 +58,7 @@ struct Box: Sendable {
         guard let caller else { throw Box.error(.unauthorized, "Unauthorized", code: "invalid_token") }
         guard let asUser else { return caller }
         guard caller.isAdmin else { throw Box.error(.forbidden, "As-User is only allowed for admins", code: "access_denied_insufficient_permissions") }
-        guard let impersonated else { throw Box.error(.badRequest, "As-User names no user: '\(asUser)'", code: "invalid_parameter") }
+        guard let impersonated else { throw Box.invalidParameter("As-User", "As-User names no user: '\(asUser)'") }
         return impersonated
     }
 
@@ -72,9 +78,9 @@ struct Box: Sendable {
         let limit = try Box.limit(request)
         var offset = 0
         if let raw = request.formQuery["offset"] {
-            guard let n = Int(raw), n >= 0 else { throw error(.badRequest, "Invalid value for offset: '\(raw)'; it must be an integer of 0 or more", code: "invalid_offset") }
+            guard let n = Int(raw), n >= 0 else { throw Box.invalidParameter("offset", "Invalid value for offset: '\(raw)'; it must be an integer of 0 or more") }
             guard n <= 10_000 else {
-                throw error(.badRequest, "offset \(n) exceeds 10000; narrow the query (filter_term) or, for users, use marker paging (usemarker=true)", code: "invalid_offset")
+                throw Box.invalidParameter("offset", "offset \(n) exceeds 10000; narrow the query (filter_term) or, for users, use marker paging (usemarker=true)")
             }
             offset = n
         }
@@ -85,7 +91,7 @@ struct Box: Sendable {
     static func limit(_ request: Request) throws -> Int {
         guard let raw = request.formQuery["limit"] else { return 100 }
         guard let n = Int(raw), n >= 1 else {
-            throw error(.badRequest, "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000", code: "invalid_limit")
+            throw Box.invalidParameter("limit", "Invalid value for limit: '\(raw)'; it must be an integer from 1 to 1000")
         }
         return min(n, 1000)
     }
@@ -177,7 +183,7 @@ struct Box: Sendable {
         if let marker = q["marker"].map(String.init), !marker.isEmpty {
             guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
                   let seq = Int64(text.dropFirst(4)) else {
-                throw Box.error(.badRequest, "Invalid value for marker: '\(marker)'; pass the next_marker of the previous page", code: "invalid_parameter")
+                throw Box.invalidParameter("marker", "Invalid value for marker: '\(marker)'; pass the next_marker of the previous page")
             }
             after = seq
         }

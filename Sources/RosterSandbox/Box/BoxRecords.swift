@@ -62,7 +62,8 @@ enum BoxRecords {
     static let groupMini = ["type", "id", "name", "group_type"]
     static let groupStandard = groupMini + ["created_at", "modified_at"]
     static let groupDefaults: [String: JSONValue] = [
-        "provenance": .null, "external_sync_identifier": .null, "description": .null,
+        // Strings, as the published Group schema has them (not null): empty when unset.
+        "provenance": "", "external_sync_identifier": "", "description": "",
         "invitability_level": "admins_only", "member_viewability_level": "admins_only",
     ]
 
