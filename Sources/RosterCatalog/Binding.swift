@@ -146,8 +146,10 @@ struct Binder {
         while i < arguments.count {
             let a = arguments[i]
             switch a.kind {
-            case .named("profile", _), .flag("dry-run"):
+            case .named("profile", _), .flag("dry-run"), .flag("wide"), .named("columns", _):
                 break
+            case .flag("columns"):
+                i += 1   // its value: the table's columns, display only
             case .named(let name, let value):
                 accept(name, value, a.range, a.bareWord)
             case .positional(let value):

@@ -99,6 +99,19 @@ public final class Catalog: @unchecked Sendable {
             arguments.remove(at: i)
             if plan == nil { plan = Plan(show: showPlan) }
         }
+        // `--wide` and `--columns a,b.c` choose a listing's table columns: display only.
+        var display = op.tableHint
+        if let i = arguments.firstIndex(where: { if case .flag("wide") = $0.kind { true } else { false } }) {
+            arguments.remove(at: i)
+            display = nil
+        }
+        if let (range, text) = Catalog.columnsArgument(&arguments) {
+            let columns = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !columns.isEmpty else {
+                throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--columns needs field paths separated by commas, e.g. --columns email,role"), at: range)
+            }
+            display = TableHint(columns: columns, noun: op.words[0])
+        }
         let target = try targets.target(for: op.service, profile: Binder.profile(in: arguments) ?? profile)
         var defaults: [String: Value] = [:]
         if let instance = target.instance { defaults["instance"] = .string(instance) }
@@ -114,7 +127,7 @@ public final class Catalog: @unchecked Sendable {
             let learn: HTTPPages.Learn = { subjects.learn(.list($0), service: op.service) }
             let pages = try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch, learn: learn)
             // A second reading of the result lists it again, from the first page.
-            return .stream(ValueStream(label: op.name, totalCount: pages.totalCount, first: pages) {
+            return .stream(ValueStream(label: op.name, totalCount: pages.totalCount, display: display, first: pages) {
                 try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch, learn: learn)
             })
         }
@@ -167,6 +180,22 @@ public final class Catalog: @unchecked Sendable {
             return oneByFields && members.count == 1 ? members[0] : .list(members)
         }
         return results[0]
+    }
+
+    /// Takes `--columns A,B` (or `columns=A,B`) out of the arguments: its place and text.
+    static func columnsArgument(_ arguments: inout [CommandArgument]) -> (SourceRange, String)? {
+        for (i, a) in arguments.enumerated() {
+            if case .named("columns", let v) = a.kind {
+                arguments.remove(at: i)
+                return (a.range, (try? v.text()) ?? "")
+            }
+            if case .flag("columns") = a.kind, i + 1 < arguments.count, case .positional(let v) = arguments[i + 1].kind {
+                let text = arguments[i + 1].bareWord ?? (try? v.text()) ?? ""
+                arguments.removeSubrange(i...(i + 1))
+                return (a.range, text)
+            }
+        }
+        return nil
     }
 
     /// A success body as a value (204: null); anything else as the vendor's error.

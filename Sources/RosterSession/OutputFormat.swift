@@ -1,3 +1,4 @@
+import Foundation
 import RosterScript
 
 /// How top-level results are shown.
@@ -64,14 +65,113 @@ struct ValueFormatter {
         }
     }
 
-    /// A table cell: one line, no control characters (server data must not drive the terminal), cut to maxCellWidth.
+    /// A table cell: one line, no control characters (server data must not drive the terminal),
+    /// cut to maxCellWidth. A list of plain values reads `a, b`; a record `{3 fields}` (a
+    /// column's path names the field it wants).
     private func cell(_ v: Value) throws -> String {
-        let t = Sanitize.visible(try ValueFormatter.cellText(v).replacingNewlines())
-        return t.count > ValueFormatter.maxCellWidth ? String(t.prefix(ValueFormatter.maxCellWidth - 1)) + "…" : t
+        let text: String
+        switch v {
+        case .list(let items) where items.allSatisfy({ if case .record = $0 { false } else if case .list = $0 { false } else { true } }):
+            text = try items.map { try ValueFormatter.cellText($0) }.joined(separator: ", ")
+        case .list(let items): text = "[\(items.count) item\(items.count == 1 ? "" : "s")]"
+        case .record(let r): text = "{\(r.count) field\(r.count == 1 ? "" : "s")}"
+        default: text = try ValueFormatter.cellText(v)
+        }
+        return ValueFormatter.cut(Sanitize.visible(text.replacingNewlines()), ValueFormatter.maxCellWidth)
     }
 
-    /// A list of records as aligned columns; a list of plain values one per line.
+    static func cut(_ s: String, _ width: Int) -> String {
+        s.count > width ? String(s.prefix(max(0, width - 1))) + "…" : s
+    }
+
+    /// How wide a table may be: `COLUMNS`, else the terminal's width, else unbounded.
+    var width: Int? {
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
+        guard out.isTerminal else { return nil }
+        var size = winsize()
+        guard ioctl(out.fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
+    /// A listing's row as its table shows it: the declared columns (dotted paths), named by
+    /// their last field (the whole path where two end alike), times as local dates.
+    /// A column may name its header: `teams=teams.key` (the path goes through lists: each
+    /// team's key).
+    static func project(_ item: Value, _ columns: [String], names: [String]) -> Value {
+        guard case .record = item else { return item }
+        var out = Record(minimumCapacity: columns.count)
+        for (column, name) in zip(columns, names) {
+            let path = column.split(separator: "=", maxSplits: 1).last.map(String.init) ?? column
+            out[name] = displayTime(walk(item, path.split(separator: ".").map(String.init)[...]), column: path)
+        }
+        return .record(out)
+    }
+
+    static func walk(_ v: Value, _ path: ArraySlice<String>) -> Value {
+        guard let first = path.first else { return v }
+        if case .list(let items) = v { return .list(items.map { walk($0, path) }) }
+        return walk(v.field(first) ?? .null, path.dropFirst())
+    }
+
+    static func columnNames(_ columns: [String]) -> [String] {
+        let lasts = columns.map { column -> String in
+            let parts = column.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 ? String(parts[0]) : String(column.split(separator: ".").last ?? "")
+        }
+        return zip(columns, lasts).map { column, last in lasts.count { $0 == last } > 1 && !column.contains("=") ? column : last }
+    }
+
+    /// The vendors' times in a table: LaunchDarkly's epoch milliseconds (0: never), Box's and
+    /// Losant's ISO text, as the local date and time. Values stay exact everywhere else.
+    static let timeFields: Set<String> = ["_lastSeen", "creationDate", "created_at", "modified_at", "expirationDate", "lastUpdated"]
+    static func displayTime(_ v: Value, column: String) -> Value {
+        guard let field = column.split(separator: ".").last, timeFields.contains(String(field)) else { return v }
+        let seconds: Double
+        switch v {
+        case .int(0): return .string("never")
+        case .int(let ms): seconds = Double(ms) / 1000
+        case .string(let s): guard let t = ISOTime.parse(s) else { return v }; seconds = t
+        default: return v
+        }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = .current
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return .string(f.string(from: Date(timeIntervalSince1970: seconds)))
+    }
+
+    /// Shrinks the widest columns, one character at a time, until the row fits `limit`
+    /// (no column below 6 or its header's width, whichever is less).
+    static func fit(_ widths: inout [String: Int], _ columns: [String], to limit: Int) {
+        func total() -> Int { columns.reduce(0) { $0 + widths[$1]! } + 2 * max(0, columns.count - 1) }
+        while total() > limit {
+            guard let widest = columns.max(by: { widths[$0]! < widths[$1]! }), widths[widest]! > 6 else { return }
+            widths[widest]! -= 1
+        }
+    }
+
+    /// A list of records as aligned columns; a list of plain values one per line. A listing
+    /// with declared columns shows those, and ends with its count.
     private func table(_ value: Value) throws {
+        if case .stream(let s) = value, let hint = s.display {
+            let names = ValueFormatter.columnNames(hint.columns)
+            var count = 0
+            let projected = Value.stream(ValueStream(label: s.label, totalCount: s.totalCount) {
+                let c = try s.cursor()
+                return StreamCursor {
+                    guard let item = try c.next() else { return nil }
+                    count += 1
+                    return ValueFormatter.project(item, hint.columns, names: names)
+                }
+            })
+            try rows(projected)
+            out.write("\(count) \(count == 1 ? String(hint.noun.dropLast()) : hint.noun)\n")
+            return
+        }
+        try rows(value)
+    }
+
+    private func rows(_ value: Value) throws {
         var sample: [Value] = []
         var columns: [String] = []
         var widths: [String: Int] = [:]
@@ -92,15 +192,26 @@ struct ValueFormatter {
             }
             if !printedHeader {
                 printedHeader = true
-                out.write(bold(columns.map { Sanitize.visible($0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
+                if let limit = width {
+                    let measured = widths
+                    ValueFormatter.fit(&widths, columns, to: limit)
+                    for c in columns where widths[c]! < measured[c]! { shrunk.insert(c) }
+                }
+                out.write(bold(columns.map { fitted(Sanitize.visible($0), $0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
             }
             var cells: [String] = []
-            for c in columns { cells.append(try cell(r[c] ?? .null).padding(widths[c]!)) }
+            for c in columns { cells.append(fitted(try cell(r[c] ?? .null), c).padding(widths[c]!)) }
             out.write(cells.joined(separator: "  ").trimmedRight() + "\n")
             for (k, v) in r where widths[k] == nil && !v.isNull && !hidden.contains(k) { hidden.append(k) }
         }
         /// Fields first seen after the columns were sized: said at the end, never dropped silently.
         var hidden: [String] = []
+        /// Columns narrowed to fit the width: their cells are cut to it (others keep what a
+        /// later, longer value needs).
+        var shrunk = Set<String>()
+        func fitted(_ text: String, _ column: String) -> String {
+            shrunk.contains(column) ? ValueFormatter.cut(text, widths[column]!) : text
+        }
 
         var flushed = false
         try value.forEachElement { item in

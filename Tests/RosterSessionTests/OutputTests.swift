@@ -28,6 +28,45 @@ extension EndToEndTests {
         #expect(lines.last == "(not shown: b, first seen after the first 100 rows; select them, or use --output json)")
     }
 
+    /// Each listing's table shows its declared columns, fits the width it is given, shows
+    /// times as dates (LaunchDarkly's 0 as never) and ends with its count; --wide and
+    /// --columns choose other columns; JSON keeps the whole objects.
+    @Test func listingTablesFitTheWidthWithTheirDefaultColumns() throws {
+        func table(_ command: String, columns: Int) throws -> [String] {
+            let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "table", "-c", command],
+                                          environment: ["COLUMNS": "\(columns)", "TZ": "UTC"])
+            #expect(r.status == 0, "\(command): \(r.err)")
+            return r.out.split(separator: "\n").map(String.init)
+        }
+        let listings: [(String, String, String)] = [
+            ("ld members list", "email", "6 members"),
+            ("box memberships list group=57001", "id       login              user.name     group.name   role    created_at", "3 memberships"),
+            ("box users list", "id", "6 users"),
+            ("losant tokens list", "id", "5 tokens"),
+        ]
+        for width in [80, 150] {
+            for (command, header, footer) in listings {
+                let lines = try table(command, columns: width)
+                #expect(lines.allSatisfy { $0.count <= width }, "\(command) at \(width): \(lines.filter { $0.count > width })")
+                #expect(lines.first?.hasPrefix(header) == true && lines.last == footer, "\(command) at \(width): \(lines)")
+            }
+        }
+        let members = try table("ld members list", columns: 80)
+        #expect(members[0].split(separator: " ").map(String.init) == ["email", "firstName", "lastName", "role", "customRoles", "teams", "lastSeen"], "\(members[0])")
+        #expect(members.contains { $0.contains("…") }, "cut cells end with …")
+        #expect(members.contains { $0.hasPrefix("linus@") && $0.hasSuffix("never") }, "\(members)")
+        let wide = try table("ld members list", columns: 150)
+        #expect(wide.contains { $0.contains("2023-12-14 20:13") || $0.range(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"#, options: .regularExpression) != nil }, "\(wide)")
+        let tokens = try table("losant tokens list", columns: 150)
+        #expect(tokens.contains { $0.contains("instanceApiTokens.get, instanceApiToken.get") }, "lists read a, b: \(tokens)")
+        let chosen = try table("box memberships list group=57001 --columns \"user.login,role\"", columns: 150)
+        #expect(chosen.first?.split(separator: " ").map(String.init) == ["login", "role"], "\(chosen)")
+        let all = try table("ld members list --wide", columns: 400)
+        #expect(all.first?.contains("_links") == true && all.first?.contains("_lastSeen") == true, "\(all.first ?? "")")
+        let json = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "json", "-c", "ld members list"])
+        #expect(json.out.contains("\"_links\"") && json.out.contains("\"_lastSeen\": 1"), "JSON keeps the whole objects")
+    }
+
     @Test func aRecordOrAnErrorIsAKeyValueTable() throws {
         #expect(try show("table", "{name: \"ada\", n: 1}").out == "name  ada\nn     1\n")
         let e = try show("table", "let e = null\ntry { fail(\"boom\", \"bad_thing\") } catch err { $e = $err }\n$e")

@@ -157,11 +157,15 @@ public final class ValueStream: @unchecked Sendable {
     public let totalCount: Int?
     /// Opens a cursor; fails with an ErrorValue (a file is gone, a fetch failed).
     private let open: () throws -> StreamCursor
+    /// How a table shows it, when its source says (a listing's default columns, as dotted
+    /// paths, and the noun its footer counts): display only, the items stay whole.
+    public let display: TableHint?
 
     /// A stream each of whose readings `open` starts.
-    public init(label: String, totalCount: Int? = nil, open: @escaping () throws -> StreamCursor) {
+    public init(label: String, totalCount: Int? = nil, display: TableHint? = nil, open: @escaping () throws -> StreamCursor) {
         self.label = label
         self.totalCount = totalCount
+        self.display = display
         self.open = open
     }
 
@@ -169,9 +173,9 @@ public final class ValueStream: @unchecked Sendable {
     /// A stream over a host's pages: `first` (made when the command ran, its first page already
     /// fetched, so errors and the total come at once) serves the first reading; each later one
     /// starts a new listing with `again`.
-    public convenience init(label: String, totalCount: Int?, first: PageSource, again: @escaping () throws -> PageSource) {
+    public convenience init(label: String, totalCount: Int?, display: TableHint? = nil, first: PageSource, again: @escaping () throws -> PageSource) {
         let unread = Locked<PageSource?>(first)
-        self.init(label: label, totalCount: totalCount) {
+        self.init(label: label, totalCount: totalCount, display: display) {
             let pages = try unread.withLock { p -> PageSource? in
                 defer { p = nil }
                 return p
@@ -185,6 +189,17 @@ public final class ValueStream: @unchecked Sendable {
         do { return try open() } catch let e as ErrorValue { throw e } catch {
             throw ErrorValue(code: "read_failed", message: "\(label): \(error)")
         }
+    }
+}
+
+/// A listing's table: the columns shown by default (dotted paths) and what its rows are
+/// (`members`), for the footer.
+public struct TableHint: Sendable {
+    public let columns: [String]
+    public let noun: String
+    public init(columns: [String], noun: String) {
+        self.columns = columns
+        self.noun = noun
     }
 }
 
