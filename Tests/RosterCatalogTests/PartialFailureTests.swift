@@ -6,14 +6,7 @@ import RosterCatalog
 /// A write that succeeds for some items and not others is a failure the admin sees: one
 /// warning per item naming who and why, an error the script can catch with what was done.
 @Suite(.serialized) struct PartialFailureTests {
-    final class Warnings: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
-    }
-
-    func catalog(_ sandbox: LiveSandbox, _ warnings: Warnings, journal: Journal? = nil) -> Catalog {
+    func catalog(_ sandbox: LiveSandbox, _ warnings: Lines, journal: Journal? = nil) -> Catalog {
         let c = Catalog(targets: sandbox.targets)
         c.warn = { warnings.add($0) }
         c.journal = journal
@@ -24,7 +17,7 @@ import RosterCatalog
     /// failure names Ada by the email the run read earlier.
     @Test func aSemanticPatchWithARefusedMemberIsAFailureNamingTheMember() async throws {
         let sandbox = try await LiveSandbox.start()
-        let warnings = Warnings()
+        let warnings = Lines()
         let script = """
             let people = list(ld members list | where .email == "ada@example.com" or .email == "grace@example.com" or .email == "katherine@example.com")
             try {
@@ -58,12 +51,12 @@ import RosterCatalog
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
         let script = #"ld members replace-roles role=reader ids=["64b000000000000000000001", "64b000000000000000000002"]"#
         let journal = try Journal(path: path)
-        let first = await run(script, catalog: catalog(sandbox, Warnings(), journal: journal))
+        let first = await run(script, catalog: catalog(sandbox, Lines(), journal: journal))
         journal.close()
         #expect(first.error?.contains("1 of 2 members not changed") == true, "\(first.error ?? "no error")")
         #expect(journal.counts.refused == 1)
         let again = try Journal(path: path)
-        _ = await run(script, catalog: catalog(sandbox, Warnings(), journal: again))
+        _ = await run(script, catalog: catalog(sandbox, Lines(), journal: again))
         #expect(again.counts.refused == 1 && again.counts.skipped == 0, "sent again, not replayed")
         let summary = try Journal.summary(of: path)
         #expect(summary.contains("2 runs") && summary.contains(", 1 write\n"), "\(summary)")
@@ -74,7 +67,7 @@ import RosterCatalog
     /// the others, and the error lists each invite that was not made.
     @Test func aRefusedChunkOfInvitesIsAPartialFailureListingItsEmails() async throws {
         let sandbox = try await LiveSandbox.start()
-        let warnings = Warnings()
+        let warnings = Lines()
         // 60 invites: the first chunk of 50 is new, the second holds an existing member.
         var forms = (0..<59).map { #"{email: "chunk\#($0)@example.com", role: "reader"}"# }
         forms.insert(#"{email: "grace@example.com", role: "reader"}"#, at: 55)

@@ -5,13 +5,6 @@ import RosterCatalog
 
 /// Dry runs show whom each write touches: names beside ids, and the members a filter selects.
 @Suite(.serialized) struct PlanTests {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
-    }
-
     /// The names after `# ` on a plan line, split at `, `.
     func names(_ line: String, after marker: String = "  # ") -> [String] {
         guard let r = line.range(of: marker) else { return [] }

@@ -41,6 +41,14 @@ final class LiveSandbox: @unchecked Sendable {
     }
 }
 
+/// Lines collected from any thread: a catalog's warnings, a plan's lines.
+final class Lines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
 /// Records every request that goes on the wire, then sends it for real.
 final class Recorder: HTTPSender, @unchecked Sendable {
     private let lock = NSLock()

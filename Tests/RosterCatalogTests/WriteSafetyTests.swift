@@ -150,7 +150,7 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         let second = LosingSender(lose: 0)
         let journal = try Journal(path: path)
         let replaying = catalog(sandbox, second, journal: journal)
-        let warnings = PartialFailureTests.Warnings()
+        let warnings = Lines()
         replaying.warn = { warnings.add($0) }
         let replay = await run(script, catalog: replaying)
         #expect(warnings.all == ["test.roster:5:9: warning: losant tokens create was done by an earlier run with this journal, so it is not sent again; its answer's token was shown once, then, and is not kept, so it reads (redacted) here"],
