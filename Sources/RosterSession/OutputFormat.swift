@@ -133,12 +133,18 @@ struct ValueFormatter {
         case .string(let s): guard let t = ISOTime.parse(s) else { return v }; seconds = t
         default: return v
         }
+        return .string(localTime.string(from: Date(timeIntervalSince1970: seconds)))
+    }
+
+    /// Made once: a formatter costs far more to make than to use, and a table may have many
+    /// rows. Only the thread that shows results uses it.
+    nonisolated(unsafe) static let localTime: DateFormatter = {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = .current
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        return .string(f.string(from: Date(timeIntervalSince1970: seconds)))
-    }
+        return f
+    }()
 
     /// Shrinks the widest columns, one character at a time, until the row fits `limit`
     /// (no column below 6 or its header's width, whichever is less).
