@@ -133,7 +133,9 @@ struct ValueFormatter {
         case .string(let s): guard let t = ISOTime.parse(s) else { return v }; seconds = t
         default: return v
         }
-        return .string(localTime.string(from: Date(timeIntervalSince1970: seconds)))
+        // A time the calendar cannot show (a server's Int.max) keeps its value.
+        let shown = localTime.string(from: Date(timeIntervalSince1970: seconds))
+        return shown.isEmpty ? v : .string(shown)
     }
 
     /// Made once: a formatter costs far more to make than to use, and a table may have many

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RosterScript
 @testable import RosterSession
@@ -92,5 +93,24 @@ struct VerbCompletionTests {
         let completer = ReplCompleter(interpreter: interpreter, host: host)
         #expect(completer.completions(for: text).candidates == expected)
         withExtendedLifetime(interpreter) {}
+    }
+}
+
+/// Times in tables: LaunchDarkly's epoch milliseconds and the others' ISO text as local dates,
+/// 0 as never, and a value no calendar can show left as it is.
+struct TableTimeTests {
+    func shown(_ v: Value, _ column: String) -> String {
+        (try? ValueFormatter.displayTime(v, column: column).json()) ?? "?"
+    }
+
+    @Test func timesShowAsDatesAndHostileOnesKeepTheirValue() {
+        let date = #"^"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"$"#
+        #expect(shown(.int(0), "_lastSeen") == #""never""#)
+        #expect(shown(.int(1_702_592_000_000), "_lastSeen").range(of: date, options: .regularExpression) != nil)
+        #expect(shown(.string("2023-11-08T22:13:20+00:00"), "user.created_at").range(of: date, options: .regularExpression) != nil)
+        #expect(shown(.int(Int.max), "_lastSeen") == "\(Int.max)")
+        #expect(shown(.int(Int.min), "_lastSeen") == "\(Int.min)")
+        #expect(shown(.string("not a time"), "created_at") == #""not a time""#)
+        #expect(shown(.int(5), "count") == "5", "only time columns")
     }
 }
