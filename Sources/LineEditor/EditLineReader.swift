@@ -89,9 +89,14 @@ public final class EditLineReader: LineReader {
         let common = EditLineReader.commonPrefix(candidates)
         if candidates.count == 1 {
             let word = candidates[0]
-            let suffix = String(word.dropFirst(typed.count))
             let ending = word.hasSuffix("=") || word.hasSuffix(".") || word.hasSuffix("(") ? "" : " "
-            el_insertstr(el, suffix + ending)
+            if word.hasPrefix(typed) {
+                el_insertstr(el, String(word.dropFirst(typed.count)) + ending)
+            } else {
+                // The word as it must be typed differs from what was typed (`Res` → `"Resume Group"`).
+                el_deletestr(el, Int32(typed.unicodeScalars.count))
+                el_insertstr(el, word + ending)
+            }
             return UInt8(CC_REFRESH)
         }
         if common.count > typed.count {

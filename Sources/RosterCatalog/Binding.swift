@@ -44,6 +44,14 @@ struct Binder {
     let operation: Operation
     /// Values the profile supplies when the command does not (Losant's instance id).
     let defaults: [String: Value]
+    /// The id a name stands for, for parameters that take names (nil: names are not resolved,
+    /// as when checking before a run). Given the converted values (Losant's instance).
+    var resolveName: ((NameLookup, String, [String: Value]) throws -> String)?
+
+    init(operation: Operation, defaults: [String: Value]) {
+        self.operation = operation
+        self.defaults = defaults
+    }
 
     static let semanticPatchType = "application/json; domain-model=launchdarkly.semanticpatch"
     /// LaunchDarkly takes at most 50 invites in one request.
@@ -104,6 +112,21 @@ struct Binder {
         }
         for p in operation.parameters where converted[p.name] == nil {
             if let d = p.defaultValue { converted[p.name] = d }
+        }
+        if let resolveName {
+            // Names where ids are asked, once every value is known (Losant's instance).
+            for p in operation.parameters {
+                guard let lookup = p.names, let value = converted[p.name], let r = given[p.name]?.1 else { continue }
+                func resolved(_ v: Value) throws -> Value {
+                    guard case .string(let text) = v else { return v }
+                    do {
+                        return .string(try resolveName(lookup, text, converted))
+                    } catch let e as ErrorValue where e.status == nil {
+                        throw RuntimeError(e, at: r)
+                    }
+                }
+                if case .list(let items) = value { converted[p.name] = .list(try items.map(resolved)) } else { converted[p.name] = try resolved(value) }
+            }
         }
         var request = PreparedRequest(operation: operation, method: operation.method, path: try path(converted, at: range),
                                       query: [], bodies: [], contentType: nil)

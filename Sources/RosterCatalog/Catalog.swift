@@ -35,6 +35,8 @@ public final class Catalog: @unchecked Sendable {
     public var warn: @Sendable (String) -> Void = { _ in }
     /// Who each id the run has read is, for plans and failures.
     let subjects = Subjects()
+    /// Names resolved to ids for the run, and live names read for completion.
+    let names = NameCache()
 
     public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
         self.operations = operations
@@ -115,7 +117,13 @@ public final class Catalog: @unchecked Sendable {
         let target = try targets.target(for: op.service, profile: Binder.profile(in: arguments) ?? profile)
         var defaults: [String: Value] = [:]
         if let instance = target.instance { defaults["instance"] = .string(instance) }
-        let request = try Binder(operation: op, defaults: defaults).bind(arguments, at: range)
+        var binder = Binder(operation: op, defaults: defaults)
+        binder.resolveName = { [plan] lookup, text, values in
+            // A dry run's made-up ids (`planned-3`) stand for what it would have created.
+            if plan != nil, text.hasPrefix(Plan.idPrefix) { return text }
+            return try self.resolveName(lookup, text, instance: (try? values["instance"]?.text()) ?? target.instance ?? "", target: target)
+        }
+        let request = try binder.bind(arguments, at: range)
         let transport = self.transport
         if op.pagination != .none {
             var first = request.target

@@ -6,6 +6,8 @@ import RosterScript
 /// answers with a stand-in, so the script goes on: a created object gets a placeholder id
 /// (`planned-3`) that later planned requests show.
 public final class Plan: @unchecked Sendable {
+    /// How a created object's stand-in id starts: a later verb takes it as an id, never a name.
+    public static let idPrefix = "planned-"
     public struct Entry: Sendable {
         public let operation: String
         public let method: String
@@ -86,7 +88,7 @@ public final class Plan: @unchecked Sendable {
         let idKey = op.service == .launchDarkly ? "_id" : "id"
         func object(_ v: Value?, _ n: Int) -> Value {
             var r: Record = [:]
-            if op.creates { r[idKey] = .string("planned-\(n)") }
+            if op.creates { r[idKey] = .string("\(Plan.idPrefix)\(n)") }
             if case .record(let b)? = v { for (k, x) in b where r[k] == nil { r[k] = x } }
             r["planned"] = .bool(true)
             return .record(r)

@@ -39,10 +39,12 @@ public struct Parameter: Sendable {
     /// Sent when the user gives nothing (and shown in help).
     public let defaultValue: Value?
     public let allowed: [String]?
+    /// A name it also takes in place of an id (`group=Engineering`), resolved by a read.
+    public let names: NameLookup?
     public let summary: String
 
     public init(_ name: String, _ kind: Kind = .string, in location: Location, wire: String? = nil, required: Bool = false,
-                default defaultValue: Value? = nil, allowed: [String]? = nil, _ summary: String) {
+                default defaultValue: Value? = nil, allowed: [String]? = nil, names: NameLookup? = nil, _ summary: String) {
         self.name = name
         self.wire = wire ?? name
         self.kind = kind
@@ -50,6 +52,7 @@ public struct Parameter: Sendable {
         self.required = required
         self.defaultValue = defaultValue
         self.allowed = allowed
+        self.names = names
         self.summary = summary
     }
 }

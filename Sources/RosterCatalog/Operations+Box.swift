@@ -14,21 +14,21 @@ extension Operation {
         Operation(.box, ["memberships", "list"], alias: "get_group_memberships",
                   "A group's memberships (group=ID) or a user's (user=ID), page by page.",
                   method: "GET", paths: ["/2.0/groups/{group_id}/memberships", "/2.0/users/{user_id}/memberships"], parameters: [
-                      Parameter("group", in: .path, wire: "group_id", "the group's id"),
-                      Parameter("user", in: .path, wire: "user_id", "the user's id"),
+                      Parameter("group", in: .path, wire: "group_id", names: .boxGroup, "the group's id or exact name"),
+                      Parameter("user", in: .path, wire: "user_id", names: .boxUser, "the user's id or login"),
                       boxLimit, boxOffset,
                   ], pagination: .boxOffset, itemsKey: "entries",
-                  example: "box memberships list group=57001 | select .user.login .role"),
+                  example: "box memberships list group=Engineering | select .user.login .role"),
         Operation(.box, ["memberships", "list-for-user"], alias: "get_user_memberships", "A user's group memberships, page by page.",
                   method: "GET", paths: ["/2.0/users/{user_id}/memberships"], parameters: [
-                      Parameter("user", in: .path, wire: "user_id", required: true, "the user's id"), boxLimit, boxOffset,
+                      Parameter("user", in: .path, wire: "user_id", required: true, names: .boxUser, "the user's id or login"), boxLimit, boxOffset,
                   ], pagination: .boxOffset, itemsKey: "entries", example: "box memberships list-for-user user=20000003"),
         Operation(.box, ["memberships", "add"], alias: "create_group_membership", "Add a user to a group.",
                   method: "POST", paths: ["/2.0/group_memberships"], parameters: [
-                      Parameter("user", .reference, in: .body, required: true, "the user's id"),
-                      Parameter("group", .reference, in: .body, required: true, "the group's id"),
+                      Parameter("user", .reference, in: .body, required: true, names: .boxUser, "the user's id or login"),
+                      Parameter("group", .reference, in: .body, required: true, names: .boxGroup, "the group's id or exact name"),
                       boxRole, boxPermissions, boxFields,
-                  ], success: 201, body: .object, inDoubt: .lookUp(.boxMembership), example: "box memberships add user=20000006 group=57001 role=member"),
+                  ], success: 201, body: .object, inDoubt: .lookUp(.boxMembership), example: "box memberships add user=linus@example.com group=Engineering role=member"),
         Operation(.box, ["memberships", "get"], alias: "get_group_membership_by_id", "One membership.",
                   method: "GET", paths: ["/2.0/group_memberships/{group_membership_id}"], parameters: [
                       Parameter("id", in: .path, wire: "group_membership_id", required: true, "the membership's id"), boxFields,
@@ -51,7 +51,7 @@ extension Operation {
                   ], pagination: .boxMarker, itemsKey: "entries", example: "box users list filter_term=ada | select .id .login"),
         Operation(.box, ["users", "get"], alias: "get_user_by_id", "One user.",
                   method: "GET", paths: ["/2.0/users/{user_id}"], parameters: [
-                      Parameter("id", in: .path, wire: "user_id", required: true, "the user's id"), boxFields,
+                      Parameter("id", in: .path, wire: "user_id", required: true, names: .boxUser, "the user's id or login"), boxFields,
                   ], example: "box users get id=20000001"),
         Operation(.box, ["users", "me"], alias: "get_user_me", "The user the token belongs to.",
                   method: "GET", paths: ["/2.0/users/me"], parameters: [boxFields], example: "box users me"),
@@ -76,7 +76,7 @@ extension Operation {
                   ], pagination: .boxOffset, itemsKey: "entries", example: "box groups list | select .id .name"),
         Operation(.box, ["groups", "get"], alias: "get_group_by_id", "One group.",
                   method: "GET", paths: ["/2.0/groups/{group_id}"], parameters: [
-                      Parameter("id", in: .path, wire: "group_id", required: true, "the group's id"), boxFields,
+                      Parameter("id", in: .path, wire: "group_id", required: true, names: .boxGroup, "the group's id or exact name"), boxFields,
                   ], example: "box groups get id=57001"),
         Operation(.box, ["groups", "create"], alias: "create_group", "Create a group (names are unique in the enterprise).",
                   method: "POST", paths: ["/2.0/groups"], parameters: [

@@ -3,7 +3,7 @@ import RosterScript
 /// LaunchDarkly account members (fact sheet: api/launchdarkly-members.md).
 extension Operation {
     static let ldRoles = ["reader", "writer", "admin", "no_access"]
-    static let ldID = Parameter("id", in: .path, required: true, "the member's _id (24 hex digits), or me")
+    static let ldID = Parameter("id", in: .path, required: true, names: .ldMember, "the member's _id (24 hex digits), email, or me")
 
     /// The filters of the `replaceAll*` instructions.
     static let ldBulkFilters = [
@@ -11,10 +11,10 @@ extension Operation {
         Parameter("filter_roles", in: .body, wire: "filterRoles", "only members with one of these roles, separated by | (quote it: filter_roles=\"admin|writer\"; owner counts as admin)"),
         Parameter("filter_team_key", in: .body, wire: "filterTeamKey", "only members of this team"),
         Parameter("filter_last_seen", .record, in: .body, wire: "filterLastSeen", "{never: true}, {noData: true} or {before: EPOCH_MS}"),
-        Parameter("ignored_ids", .strings, in: .body, wire: "ignoredMemberIDs", "member ids never touched"),
+        Parameter("ignored_ids", .strings, in: .body, wire: "ignoredMemberIDs", names: .ldMember, "members never touched: _ids or emails"),
     ]
     static let ldComment = Parameter("comment", in: .body, "a note recorded with the change")
-    static let ldMemberIDs = Parameter("ids", .strings, in: .body, wire: "memberIDs", required: true, "the members' _ids")
+    static let ldMemberIDs = Parameter("ids", .strings, in: .body, wire: "memberIDs", required: true, names: .ldMember, "the members: _ids or emails")
 
     static let launchDarkly: [Operation] = [
         Operation(.launchDarkly, ["members", "list"], alias: "get_members", "List the account's members, page by page.",
@@ -30,7 +30,7 @@ extension Operation {
         Operation(.launchDarkly, ["members", "get"], alias: "get_member", "One member, or the caller with id=me.",
                   method: "GET", paths: ["/api/v2/members/{id}"], parameters: [
                       ldID, Parameter("expand", in: .query, allowed: ["customRoles", "roleAttributes", "customRoles,roleAttributes"], "extra fields to include"),
-                  ], example: "ld members get id=me"),
+                  ], example: "ld members get id=grace@example.com"),
         Operation(.launchDarkly, ["members", "invite"], alias: "post_members",
                   "Invite members: one from its fields, or a list with members=[...] (sent 50 at a time; each request is all or nothing).",
                   method: "POST", paths: ["/api/v2/members"], parameters: [

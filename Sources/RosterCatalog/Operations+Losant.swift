@@ -5,7 +5,7 @@ import RosterScript
 extension Operation {
     static let losantInstance = Parameter("instance", in: .path, wire: "instanceId", required: true,
                                           "the instance id (24 hex digits; default: the profile's)")
-    static let losantTokenID = Parameter("id", in: .path, wire: "apiTokenId", required: true, "the token's id")
+    static let losantTokenID = Parameter("id", in: .path, wire: "apiTokenId", required: true, names: .losantToken, "the token's id or name")
     static let losantTokenFields = [
         Parameter("name", in: .body, "the token's name (1 to 255 characters)"),
         Parameter("description", in: .body, "what it is for"),
@@ -34,7 +34,7 @@ extension Operation {
                   example: "losant tokens create name=ci scope=[\"all.Instance.read\"] expiration_date=2030-01-01T00:00:00.000Z"),
         Operation(.losant, ["tokens", "get"], alias: "instance_api_token.get", "One token (without its value).",
                   method: "GET", paths: [losantBase + "/{apiTokenId}"], parameters: [losantInstance, losantTokenID],
-                  example: "losant tokens get id=$t.id"),
+                  example: "losant tokens get id=ci-deploy"),
         Operation(.losant, ["tokens", "update"], alias: "instance_api_token.patch",
                   "Change a token's name, description or status (scope and expiry cannot change).",
                   method: "PATCH", paths: [losantBase + "/{apiTokenId}"], parameters: [losantInstance, losantTokenID] + losantTokenFields,

@@ -42,10 +42,14 @@ final class ReplCompleter: LineCompleter {
             return (match(word, fn.parameterNames.map { $0 + "=" }), word.count)
         }
         let bare = previous.filter { !$0.contains("=") && !$0.hasPrefix("-") && !$0.hasPrefix("$") && !$0.hasPrefix("\"") }
-        // `role=wr`: the values the parameter allows.
+        // `role=wr`: the values the parameter allows; `group=Eng`: live names and ids, quoted
+        // where the language needs it (`"Resume Group"`).
         if start > 0, chars[start - 1] == "=", let last = previous.last, last.count > 1, last.hasSuffix("="),
            let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {
-            return (match(word, host.allowedValues(of: verb, parameter: String(last.dropLast()))), word.count)
+            let typed = word.hasPrefix("\"") ? String(word.dropFirst()) : word
+            let values = host.valueCompletions(of: verb, parameter: String(last.dropLast()), typed: typed).filter { $0.hasPrefix(typed) }
+            let shown = values.map { word.hasPrefix("\"") || !ReplCompleter.isBareWord($0) ? ReplCompleter.quoted($0) : $0 }
+            return (Array(Set(shown)).sorted(), word.count)
         }
         if let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {
             let params = host.parameterNames(of: verb)
@@ -60,6 +64,15 @@ final class ReplCompleter: LineCompleter {
         }
         if !next.isEmpty { return (match(word, next.sorted()), word.count) }
         return ([], 0)
+    }
+
+    /// Whether a value can be typed as it is after `name=`: letters, digits and `@._-+:/`.
+    static func isBareWord(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "@._-+:/".unicodeScalars.contains($0) }
+    }
+
+    static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "$", with: "\\$") + "\""
     }
 
     private func isFunction(_ name: String) -> Bool {

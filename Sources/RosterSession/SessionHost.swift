@@ -44,8 +44,10 @@ public final class SessionHost: ScriptHost {
         catalog?.check(command, arguments, at: range) ?? []
     }
 
-    public func allowedValues(of command: HostCommand, parameter: String) -> [String] {
-        catalog?.operation(named: command.name)?.parameter(parameter)?.allowed ?? []
+    public func valueCompletions(of command: HostCommand, parameter: String, typed: String) -> [String] {
+        guard let catalog else { return [] }
+        if let allowed = catalog.operation(named: command.name)?.parameter(parameter)?.allowed { return allowed }
+        return catalog.liveValues(of: command, parameter: parameter, typed: typed)
     }
 
     public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {

@@ -82,7 +82,7 @@ struct RetryTests {
     /// Box and Losant say how long to wait with Retry-After, in seconds.
     @Test func retryAfterIsHonouredForBoxAndLosant() async throws {
         for (script, body) in [("print (box users get id=1).id", #"{"type": "user", "id": "1"}"#),
-                               ("print (losant tokens get id=t1).id", #"{"id": "t1"}"#)] {
+                               ("print (losant tokens get id=66a000000000000000000009).id", #"{"id": "t1"}"#)] {
             let sender = Scripted([RetryTests.reply(429, [("Retry-After", "2")]), RetryTests.reply(200, [], body)])
             let clock = FakeClock()
             let c = Catalog(targets: try SessionTargets(profiles: Profiles(), environment: [:]) { "http://127.0.0.1:9" },

@@ -91,7 +91,7 @@ import RosterCatalog
     @Test func badArgumentsSendNothing() async {
         let cases: [(String, String)] = [
             ("box memberships add user=1 grop=2", "test.roster:1:28: error: box memberships add has no parameter 'grop'; did you mean 'group'?"),
-            ("box memberships add user=1", "test.roster:1:1: error: box memberships add needs group= (the group's id)"),
+            ("box memberships add user=1", "test.roster:1:1: error: box memberships add needs group= (the group's id or exact name)"),
             ("ld members list limit=lots", "test.roster:1:17: error: limit= must be an integer, got string \"lots\""),
             ("ld members invite email=a@b.c role=owner", "test.roster:1:31: error: role=owner is not allowed; valid: reader, writer, admin, no_access"),
             ("box memberships update id=1 role=admn", "test.roster:1:29: error: role=admn is not allowed; did you mean 'admin'?; valid: member, admin"),

@@ -171,7 +171,9 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         for width in ["", " --parallel 2"] {
             let host = ThreadedHost()
             #expect(throws: RuntimeError.self) {
-                _ = try run("for r in (range(1000) | each { print \"read $it\"; $it })\(width) { if $r == 3 { fail(\"boom\") } }", host: host)
+                // The other iterations take a little time, so that a worker running on while the
+                // failing one is descheduled (a loaded machine) cannot read the whole range.
+                _ = try run("for r in (range(1000) | each { print \"read $it\"; $it })\(width) { if $r == 3 { fail(\"boom\") }; sleep(0.005) }", host: host)
             }
             #expect(host.events.contains("unfinished 3 boom"), "\(host.events)")
             #expect(host.events.contains { $0.hasPrefix("cut they come through a pipeline stage") }, "\(host.events)")

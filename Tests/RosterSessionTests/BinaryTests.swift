@@ -141,7 +141,7 @@ struct BinaryTests {
         #expect(r.status == 65, "\(r.err)")
         let errors = r.err.split(separator: "\n").filter { $0.contains(": error: ") }.map { String($0.drop { $0 != ":" }.dropFirst()) }
         #expect(errors == [
-            "2:1: error: box memberships add needs user= (the user's id)",
+            "2:1: error: box memberships add needs user= (the user's id or login)",
             "2:21: error: box memberships add has no parameter 'usr'; did you mean 'user'?; parameters: user, group, role, configurable_permissions, fields",
             "3:26: error: role=superuser is not allowed; valid: reader, writer, admin, no_access",
             "4:7: error: undefined variable '$undefined_var'",

@@ -59,8 +59,9 @@ struct VerbCompletionTests {
             return nil
         }
         func parameterNames(of command: HostCommand) -> [String] { VerbHost.verbs[command.name] ?? [] }
-        func allowedValues(of command: HostCommand, parameter: String) -> [String] {
-            command.name == "box memberships add" && parameter == "role" ? ["member", "admin"] : []
+        func valueCompletions(of command: HostCommand, parameter: String, typed: String) -> [String] {
+            guard command.name == "box memberships add" else { return [] }
+            return parameter == "role" ? ["member", "admin"] : parameter == "group" ? ["Engineering", "Resume Group", "57001"] : []
         }
         func write(_ text: String) {}
         func display(_ value: Value) throws {}
@@ -83,7 +84,13 @@ struct VerbCompletionTests {
         ("box nothing ", []),
         ("box memberships add user=5 role=", ["admin", "member"]),
         ("box memberships add role=ad", ["admin"]),
-        ("box memberships add group=", []),
+        ("box memberships add user=", []),
+        // Live names and ids; a name the language cannot take bare is offered quoted.
+        ("box memberships add group=", ["\"Resume Group\"", "57001", "Engineering"]),
+        ("box memberships add group=En", ["Engineering"]),
+        ("box memberships add group=Re", ["\"Resume Group\""]),
+        ("box memberships add group=\"Re", ["\"Resume Group\""]),
+        ("box memberships add group=\"En", ["\"Engineering\""]),
     ]
 
     @Test(arguments: cases)

@@ -105,6 +105,21 @@ struct REPLTests {
         #expect(s.expect("\r\n5\r\n", after: m), "\(s.screen)")
     }
 
+    /// TAB after a parameter that takes an id offers the service's live names, quoted when
+    /// they need it, and the completed name resolves when the line runs.
+    @Test func tabCompletesLiveNames() throws {
+        let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        _ = s.line("let g = box groups create name=\"Resume Group\"")
+        var m = s.mark
+        s.send("print (box groups get id=Res\t).name\r")
+        #expect(s.expect("\"Resume Group\" ).name", after: m) && s.expect("\r\nResume Group\r\n", after: m), "\(s.screen)")
+        m = s.mark
+        s.send("print (box memberships list group=Eng\t | count)\r")
+        #expect(s.expect("ineering  | count)", after: m) && s.expect("\r\n3\r\n", after: m), "\(s.screen)")
+        #expect(s.endOfInput() == 0)
+    }
+
     @Test func tabTabListsTheChoices() throws {
         let s = try start()
         let m = s.mark

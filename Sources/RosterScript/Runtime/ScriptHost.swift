@@ -7,8 +7,9 @@ public protocol ScriptHost: AnyObject {
     func resolveCommand(_ words: [String]) -> HostCommand?
     /// Parameter names of a verb, for "did you mean" and completion.
     func parameterNames(of command: HostCommand) -> [String]
-    /// The values a verb's parameter allows (empty: any), for completion.
-    func allowedValues(of command: HostCommand, parameter: String) -> [String]
+    /// Values for completing a verb's parameter after `name=`, given what is typed so far:
+    /// the values it allows, or live names and ids from the service (empty: any value).
+    func valueCompletions(of command: HostCommand, parameter: String, typed: String) -> [String]
     /// Runs a verb. Throws an ErrorValue for a failed operation, or a RuntimeError that points
     /// at one argument (an unknown parameter, say). May be called from several threads at once
     /// (parallel loops).
@@ -50,7 +51,7 @@ extension ScriptHost {
     public var commandNames: [String] { [] }
     public func resolveCommand(_ words: [String]) -> HostCommand? { nil }
     public func parameterNames(of command: HostCommand) -> [String] { [] }
-    public func allowedValues(of command: HostCommand, parameter: String) -> [String] { [] }
+    public func valueCompletions(of command: HostCommand, parameter: String, typed: String) -> [String] { [] }
     public func invoke(_ command: HostCommand, _ arguments: [CommandArgument], at site: CallSite) throws -> Value {
         throw ErrorValue(code: "unknown_command", message: "unknown command '\(command.name)'")
     }

@@ -63,6 +63,22 @@ public enum Suggest {
         return best?.0
     }
 
+    /// Up to `limit` candidates near `name`, nearest first: within a few edits, or holding it
+    /// (or held by it) ignoring case. For "close: ..." lists where one guess is too few.
+    public static func close(to name: String, in candidates: some Sequence<String>, limit: Int) -> [String] {
+        let target = Array(name.lowercased())
+        let lowered = name.lowercased()
+        var scored: [(String, Int)] = []
+        for candidate in Set(candidates) where candidate != name {
+            let c = candidate.lowercased()
+            let d = distance(target, Array(c))
+            if d <= max(2, target.count / 3) || (!lowered.isEmpty && !c.isEmpty && (c.contains(lowered) || lowered.contains(c))) {
+                scored.append((candidate, d))
+            }
+        }
+        return scored.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)
+    }
+
     static func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
