@@ -17,6 +17,7 @@ public struct LaunchSettings: Sendable {
     public var journal: String?
     public var keepGoing = false
     public var failures: String?
+    public var noPager = false
 
     public init() {}
 }
@@ -53,6 +54,7 @@ public enum Launch {
         options.batch.journal = s.journal
         options.batch.keepGoing = s.keepGoing
         options.batch.failures = s.failures
+        options.pager = s.noPager ? nil : Pager.command(environment: ProcessInfo.processInfo.environment)
         return options
     }
 

@@ -15,6 +15,8 @@ struct ValueFormatter {
     let format: OutputFormat
     let out: TextOutput
     let color: Bool
+    /// The terminal whose width a table fits (the pager's pipe has none): nil for `out`'s.
+    var sizeFD: Int32? = nil
     static let sampleRows = 100
     static let maxCellWidth = 48
 
@@ -42,7 +44,10 @@ struct ValueFormatter {
     private func lines(_ value: Value, _ render: (Value) throws -> String) throws {
         switch value {
         case .list, .stream, .range:
-            try value.forEachElement { out.write(try render($0) + "\n") }
+            try value.forEachElement {
+                if out.isClosed { throw OutputClosed() }
+                out.write(try render($0) + "\n")
+            }
         case .string(let s):
             out.write(s + "\n")
         default:
@@ -50,10 +55,23 @@ struct ValueFormatter {
         }
     }
 
+    /// One record, a field a line: a nested record's fields as `user.login` lines (so a Box
+    /// membership shows whose it is), times as dates, each value cut to the width.
     private func keyValueTable(_ r: Record) throws {
-        let width = r.keys.map(\.count).max() ?? 0
+        var lines: [(String, Value)] = []
         for (k, v) in r {
-            out.write(bold(Sanitize.visible(k).padding(width)) + "  " + (try cell(v)) + "\n")
+            if case .record(let inner) = v, !inner.isEmpty, inner.count <= 12,
+               inner.values.allSatisfy({ if case .record = $0 { false } else { true } }) {
+                for (k2, v2) in inner { lines.append((k + "." + k2, v2)) }
+            } else {
+                lines.append((k, v))
+            }
+        }
+        let keyWidth = lines.map { Sanitize.visible($0.0).count }.max() ?? 0
+        let valueWidth = width.map { max(10, $0 - keyWidth - 2) } ?? Int.max
+        for (k, v) in lines {
+            let text = ValueFormatter.cut(try cell(ValueFormatter.displayTime(v, column: k)), valueWidth)
+            out.write((bold(Sanitize.visible(k).padding(keyWidth)) + "  " + text).trimmedRight() + "\n")
         }
     }
 
@@ -89,7 +107,7 @@ struct ValueFormatter {
         if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
         guard out.isTerminal else { return nil }
         var size = winsize()
-        guard ioctl(out.fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        guard ioctl(sizeFD ?? out.fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
         return Int(size.ws_col)
     }
 
@@ -148,14 +166,25 @@ struct ValueFormatter {
         return f
     }()
 
-    /// Shrinks the widest columns, one character at a time, until the row fits `limit`
-    /// (no column below 6 or its header's width, whichever is less).
-    static func fit(_ widths: inout [String: Int], _ columns: [String], to limit: Int) {
+    /// Shrinks the widest columns, one character at a time, until the row fits `limit`, none
+    /// below 6; ids and times (`keep`: an id cut short cannot be copied) only once the others
+    /// are as narrow as they go.
+    static func fit(_ widths: inout [String: Int], _ columns: [String], to limit: Int, keep: Set<String> = []) {
         func total() -> Int { columns.reduce(0) { $0 + widths[$1]! } + 2 * max(0, columns.count - 1) }
-        while total() > limit {
-            guard let widest = columns.max(by: { widths[$0]! < widths[$1]! }), widths[widest]! > 6 else { return }
-            widths[widest]! -= 1
+        for pass in [columns.filter { !keep.contains($0) }, columns] {
+            while total() > limit {
+                guard let widest = pass.max(by: { widths[$0]! < widths[$1]! }), widths[widest]! > 6 else { break }
+                widths[widest]! -= 1
+            }
         }
+    }
+
+    /// Columns a table narrows last: ids, and times shown as dates.
+    static func kept(_ columns: [String]) -> Set<String> {
+        Set(columns.filter { c in
+            let last = String(c.split(separator: ".").last ?? "")
+            return ["id", "_id", "lastSeen"].contains(last) || timeFields.contains(last)
+        })
     }
 
     /// A list of records as aligned columns; a list of plain values one per line. A listing
@@ -169,11 +198,13 @@ struct ValueFormatter {
                 return StreamCursor {
                     guard let item = try c.next() else { return nil }
                     count += 1
-                    return ValueFormatter.project(item, hint.columns, names: names)
+                    return ValueFormatter.project(hint.shown?(item) ?? item, hint.columns, names: names)
                 }
             })
             try rows(projected)
-            out.write("\(count) \(count == 1 ? String(hint.noun.dropLast()) : hint.noun)\n")
+            // A listing cut short (`first N`) says how many it had.
+            let of = s.totalCount.map { $0 > count ? " of \($0)" : "" } ?? ""
+            out.write("\(count)\(of) \(count == 1 && of.isEmpty ? String(hint.noun.dropLast()) : hint.noun)\n")
             return
         }
         try rows(value)
@@ -202,16 +233,29 @@ struct ValueFormatter {
                 printedHeader = true
                 if let limit = width {
                     let measured = widths
-                    ValueFormatter.fit(&widths, columns, to: limit)
+                    ValueFormatter.fit(&widths, columns, to: limit, keep: ValueFormatter.kept(columns))
                     for c in columns where widths[c]! < measured[c]! { shrunk.insert(c) }
+                    // Too many columns to fit even narrowed, or most of them cut: a block of
+                    // lines per record instead of rows of cells cut past reading.
+                    vertical = columns.reduce(0) { $0 + widths[$1]! } + 2 * max(0, columns.count - 1) > limit
+                        || (columns.count > 2 && shrunk.count * 2 > columns.count)
                 }
-                out.write(bold(columns.map { fitted(Sanitize.visible($0), $0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
+                if !vertical {
+                    out.write(bold(columns.map { fitted(Sanitize.visible($0), $0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
+                }
+            }
+            if vertical {
+                if !first { out.write("\n") }
+                first = false
+                try keyValueTable(r)
+                return
             }
             var cells: [String] = []
             for c in columns { cells.append(fitted(try cell(r[c] ?? .null), c).padding(widths[c]!)) }
             out.write(cells.joined(separator: "  ").trimmedRight() + "\n")
             for (k, v) in r where widths[k] == nil && !v.isNull && !hidden.contains(k) { hidden.append(k) }
         }
+        var vertical = false, first = true
         /// Fields first seen after the columns were sized: said at the end, never dropped silently.
         var hidden: [String] = []
         /// Columns narrowed to fit the width: their cells are cut to it (others keep what a
@@ -223,6 +267,7 @@ struct ValueFormatter {
 
         var flushed = false
         try value.forEachElement { item in
+            if out.isClosed { throw OutputClosed() }
             if !flushed {
                 sample.append(item)
                 try measure(item)
@@ -270,6 +315,7 @@ struct ValueFormatter {
             out.write(try columns.map { CSVText.field(try ValueFormatter.cellText(r[$0] ?? .null)) }.joined(separator: ",") + "\n")
         }
         try value.forEachElement { item in
+            if out.isClosed { throw OutputClosed() }
             guard !header && sample.count < ahead else { return try emit(item) }
             if case .record(let r) = item { for k in r.keys where known.insert(k).inserted { columns.append(k) } }
             sample.append(item)

@@ -27,6 +27,8 @@ public struct SessionOptions: Sendable {
     public var catalog: Catalog?
     /// --dry-run, --journal, --keep-going and their files.
     public var batch = BatchOptions()
+    /// The pager for results on a terminal (nil: none; --no-pager).
+    public var pager: String?
 
     public init(output: OutputFormat? = nil, variables: [(String, String)] = [], arguments: [String] = []) {
         self.output = output
@@ -44,6 +46,7 @@ public final class Session {
 
     public init(options: SessionOptions, out: TextOutput = .standardOutput, err: TextOutput = .standardError) {
         host = SessionHost(out: out, err: err, format: options.output, catalog: options.catalog)
+        host.pager = options.pager
         interpreter = Interpreter(host: host)
         interpreter.keepGoing = options.batch.keepGoing
         batch = options.batch

@@ -14,6 +14,8 @@ public final class SessionHost: ScriptHost {
     /// Progress and the failures loops pass over (set when a run starts).
     var report: BatchReport?
     public var observesLoops = false
+    /// The pager's command (nil: none): results on a terminal go through it.
+    public var pager: String?
     /// With a failures file, a loop that stops early hands over its unfinished inputs.
     public var recordsUnfinished: Bool { report?.failuresPath != nil }
 
@@ -79,8 +81,14 @@ public final class SessionHost: ScriptHost {
 
     public func write(_ text: String) { out.write(text + "\n") }
 
+    /// Shows a top-level value; on a terminal through the pager, unless there is none.
     public func display(_ value: Value) throws {
-        try ValueFormatter(format: format, out: out, color: color).show(value)
+        do {
+            guard let pager, out.isTerminal else { return try ValueFormatter(format: format, out: out, color: color).show(value) }
+            try Pager.page(through: pager, direct: out) { paged in
+                try ValueFormatter(format: format, out: paged, color: color, sizeFD: out.fd).show(value)
+            }
+        } catch is OutputClosed {}
     }
 
     public func readSource(_ path: String, from file: String) throws -> (name: String, text: String) {

@@ -12,10 +12,13 @@ public final class TextOutput: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let lock = NSLockLike()
     public let isTerminal: Bool
+    /// Whether the reader has gone (a pager quit, a closed pipe): what is written is dropped.
+    public private(set) var isClosed = false
 
-    public init(fd: Int32) {
+    /// `isTerminal`: what to treat the output as (a pager's pipe shows on the terminal).
+    public init(fd: Int32, isTerminal: Bool? = nil) {
         self.fd = fd
-        isTerminal = isatty(fd) == 1
+        self.isTerminal = isTerminal ?? (isatty(fd) == 1)
         buffer.reserveCapacity(1 << 16)
     }
 
@@ -37,6 +40,7 @@ public final class TextOutput: @unchecked Sendable {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EPIPE { isClosed = true }
                 break   // a closed pipe: drop the output rather than spin
             }
             offset += n
@@ -44,6 +48,9 @@ public final class TextOutput: @unchecked Sendable {
         buffer.removeAll(keepingCapacity: true)
     }
 }
+
+/// Thrown by a display whose output has no reader any more: the display stops, quietly.
+struct OutputClosed: Error {}
 
 /// A small mutex (pthread), so this module needs no Foundation for locking.
 final class NSLockLike: @unchecked Sendable {

@@ -64,6 +64,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write each failure passed over as a JSON line (a re-run can take it as its input).", valueName: "FILE"))
     var failures: String?
 
+    @Flag(help: "Show results on a terminal directly, not through the pager (ROSTER_PAGER, else PAGER, else less -FRX; an empty ROSTER_PAGER turns it off too).")
+    var noPager = false
+
     var settings: LaunchSettings {
         var s = LaunchSettings()
         s.variables = variables
@@ -78,6 +81,7 @@ struct CommonOptions: ParsableArguments {
         s.journal = journal
         s.keepGoing = keepGoing
         s.failures = failures
+        s.noPager = noPager
         return s
     }
 
@@ -144,10 +148,13 @@ struct Run: ParsableCommand {
             let s = Session(options: session)
             if standardInputIsTerminal() { throw ArgumentParser.ExitCode(s.repl()) }
             guard let file = Session.load("-") else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
+            s.host.pager = nil
             throw ArgumentParser.ExitCode(s.run(file))
         }
         if path.hasPrefix("-"), path != "-" { throw usage("unknown option '\(path)'; see roster --help") }
         session.arguments = Array(script.dropFirst())
+        // A script runs through unattended: only the prompt and -c page their results.
+        session.pager = nil
         guard let file = Session.load(path) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
         throw ArgumentParser.ExitCode(Session(options: session).run(file))
     }

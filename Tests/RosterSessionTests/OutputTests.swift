@@ -65,6 +65,11 @@ extension EndToEndTests {
         #expect(all.first?.contains("_links") == true && all.first?.contains("_lastSeen") == true, "\(all.first ?? "")")
         let json = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "json", "-c", "ld members list"])
         #expect(json.out.contains("\"_links\"") && json.out.contains("\"_lastSeen\": 1"), "JSON keeps the whole objects")
+        // An expired token reads `active (expired)` in a table only; its value keeps the API's word.
+        let expired = "losant tokens list | where .name == \"old-integration\""
+        #expect(try table(expired, columns: 150).contains { $0.contains("active (expired)") })
+        let value = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "ndjson", "-c", expired])
+        #expect(value.out.contains(#""status":"active""#) && !value.out.contains("expired"), "\(value.out)")
     }
 
     @Test func aRecordOrAnErrorIsAKeyValueTable() throws {

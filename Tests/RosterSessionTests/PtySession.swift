@@ -7,11 +7,13 @@ final class PtySession {
     let master: Int32
     private(set) var screen = ""
 
-    init(arguments: [String] = [], environment: [String: String]) throws {
+    init(arguments: [String] = [], environment: [String: String], columns: Int32 = 100) throws {
         let path = RosterProcess.binary.path
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm"
         env["NO_COLOR"] = "1"
+        env["COLUMNS"] = nil   // the terminal's own width
+        env["ROSTER_PAGER"] = ""
         for (k, v) in environment { env[k] = v }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -20,7 +22,7 @@ final class PtySession {
             envp.forEach { free($0) }
         }
         var fd: Int32 = -1
-        pid = roster_spawn_on_pty(path, argv, envp, &fd, 24, 100)
+        pid = roster_spawn_on_pty(path, argv, envp, &fd, 24, columns)
         guard pid > 0 else { throw POSIXError(.ECHILD) }
         master = fd
     }

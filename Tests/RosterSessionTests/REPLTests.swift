@@ -120,6 +120,78 @@ struct REPLTests {
         #expect(s.endOfInput() == 0)
     }
 
+    /// Each service's listing on a real terminal of 80 and 150 columns: no line wider than the
+    /// terminal, the declared columns, `…` where cut, times as dates, the count; `first N`
+    /// keeps the columns and says how many there were; too narrow for the columns, records.
+    @Test func listingTablesFitTheTerminal() throws {
+        let listings: [(String, [String], String)] = [
+            ("ld members list", ["email", "firstName", "lastName", "role", "customRoles", "teams", "lastSeen"], "6 members"),
+            ("box memberships list group=Engineering", ["id", "login", "user.name", "group.name", "role", "created_at"], "3 memberships"),
+            ("box users list", ["id", "login", "name", "status"], "6 users"),
+            ("box groups list", ["id", "name", "group_type"], "2 groups"),
+            ("losant tokens list", ["id", "name", "status", "scope", "expirationDate"], "5 tokens"),
+            ("ld members list | sort .email | first 2", ["email", "firstName", "lastName", "role", "customRoles", "teams", "lastSeen"], "2 of 6 members"),
+        ]
+        for width in [80, 150] {
+            let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path, "TZ": "UTC"],
+                                   columns: Int32(width))
+            #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+            var cut = false
+            for (command, header, footer) in listings {
+                let shown = s.line(command).components(separatedBy: "\r\n").dropFirst().dropLast()
+                #expect(shown.allSatisfy { $0.count <= width }, "\(command) at \(width): \(shown.filter { $0.count > width })")
+                if width == 80 && command.hasPrefix("losant") {
+                    // Three of five columns would be cut: each token is a block of lines.
+                    #expect(shown.first?.split(separator: " ").map(String.init) == ["id", "66a000000000000000000003"], "\(shown)")
+                    #expect(shown.contains { $0.hasPrefix("scope ") && $0.hasSuffix(" instanceApiTokens.get, instanceApiToken.get") }, "\(shown)")
+                } else {
+                    #expect(shown.first?.split(separator: " ").map(String.init) == header, "\(command) at \(width): \(shown)")
+                }
+                #expect(shown.last == footer, "\(command) at \(width): \(shown)")
+                cut = cut || shown.contains { $0.contains("…") }
+                if command.hasPrefix("ld") {
+                    #expect(shown.contains { $0.range(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"#, options: .regularExpression) != nil }, "dates: \(shown)")
+                }
+                if command.hasPrefix("losant") { #expect(shown.contains { $0.contains("active (expired)") }, "\(shown)") }
+            }
+            #expect(cut == (width == 80), "cells are cut with … at 80 columns only")
+            let narrow = s.line("ld members list --wide | first 1").components(separatedBy: "\r\n")
+            #expect(narrow.contains { $0.hasPrefix("email ") && $0.hasSuffix(" ada@example.com") }, "too wide even narrowed: a record of lines: \(narrow)")
+            #expect(narrow.contains { $0.hasPrefix("_lastSeen ") && $0.range(of: #" \d{4}-\d{2}-\d{2} \d{2}:\d{2}$"#, options: .regularExpression) != nil }, "\(narrow)")
+            let json = s.line(":output json")
+            #expect(!json.contains("error"))
+            let whole = s.line("ld members list | first 1")
+            #expect(whole.contains("\"_links\"") && whole.contains("\"_lastSeen\": "), "JSON keeps the whole objects: \(whole)")
+            #expect(s.endOfInput() == 0)
+        }
+    }
+
+    /// Results at the prompt go through the pager (ROSTER_PAGER, else PAGER); --no-pager and
+    /// an empty ROSTER_PAGER show them directly; quitting the pager early stops the listing.
+    @Test func resultsGoThroughThePager() throws {
+        let env = ["XDG_STATE_HOME": state.path, "HOME": state.path]
+        let paged = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: env.merging(["ROSTER_PAGER": "sed s/^/PAGED:/"]) { $1 })
+        #expect(paged.expect("roster> "), "no prompt: \(paged.screen)")
+        let shown = paged.line("ld members list")
+        #expect(shown.contains("PAGED:email") && shown.contains("PAGED:6 members"), "\(shown)")
+        let printed = paged.line("print \"plain\"")
+        #expect(printed.contains("\r\nplain\r\n") && !printed.contains("PAGED:"), "print is not a result: \(printed)")
+        #expect(paged.endOfInput() == 0)
+        let early = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: env.merging(["ROSTER_PAGER": "head -3"]) { $1 })
+        #expect(early.expect("roster> "), "no prompt: \(early.screen)")
+        let cut = early.line("range(10000000) | each { $it }", timeout: 20)
+        #expect(cut.contains("\r\n2\r\n") && !cut.contains("\r\n3\r\n"), "\(cut.suffix(200))")
+        #expect(early.line("print \"after\"").contains("after"), "the session goes on")
+        #expect(early.endOfInput() == 0)
+        for (arguments, pager) in [(["--no-pager"], "sed s/^/PAGED:/"), ([], "")] {
+            let direct = try PtySession(arguments: arguments + ["--sandbox-db", ":memory:"], environment: env.merging(["ROSTER_PAGER": pager]) { $1 })
+            #expect(direct.expect("roster> "), "no prompt: \(direct.screen)")
+            let out = direct.line("ld members list")
+            #expect(out.contains("6 members") && !out.contains("PAGED:"), "\(arguments) \(pager): \(out)")
+            #expect(direct.endOfInput() == 0)
+        }
+    }
+
     @Test func tabTabListsTheChoices() throws {
         let s = try start()
         let m = s.mark

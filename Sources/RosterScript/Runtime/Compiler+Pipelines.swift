@@ -143,6 +143,49 @@ extension Compiler {
         }
     }
 
+    /// Stages whose output items are some of their input's, unchanged.
+    static func keepsItems(_ stage: Stage) -> Bool {
+        switch stage {
+        case .filter, .sort: true
+        case .first(let count, _): count != nil
+        default: false
+        }
+    }
+
+    /// A top-level pipeline from a listing through `where`, `sort` and `first N`, as shown: the
+    /// listing's table columns and noun survive the stages (the items are the listing's), and
+    /// when only `sort` and `first` came between, the footer can say how many the listing had
+    /// (`5 of 120 members`). For the eye only: the value is not kept anywhere.
+    func shownPipeline(_ head: Expr, _ stages: [Stage], _ scope: Scope) -> (Frame) throws -> Value? {
+        final class Seen { var listing: ValueStream? }
+        let seen = Seen()
+        let source = expression(head, scope)
+        var current: Eval = { f in
+            let v = try source(f)
+            if case .stream(let s) = v { seen.listing = s }
+            return v
+        }
+        for stage in stages { current = self.stage(stage, input: current, scope) }
+        let cutOnly = stages.allSatisfy { if case .filter = $0 { false } else { true } }
+        return { [current] f in
+            seen.listing = nil
+            let v = try current(f)
+            guard let listing = seen.listing, let hint = listing.display else { return v }
+            seen.listing = nil
+            switch v {
+            case .list(let items):
+                return .stream(ValueStream(label: listing.label, totalCount: cutOnly ? listing.totalCount : nil, display: hint) {
+                    var rest = items[...]
+                    return StreamCursor { rest.popFirst() }
+                })
+            case .stream(let s):
+                return .stream(ValueStream(label: s.label, display: hint) { try s.cursor() })
+            default:
+                return v
+            }
+        }
+    }
+
     /// A stage that maps each item to zero or one output: eager over lists, lazy over streams and ranges.
     private func mapping(_ name: String, _ input: @escaping Eval, _ range: SourceRange,
                          _ transform: @escaping (Frame, Value) throws -> Value?) -> Eval {

@@ -19,6 +19,9 @@ final class Compiler {
     func compileTopLevel(_ statements: [Stmt], in scope: Scope) -> [(Frame) throws -> Value?] {
         statements.map { stmt in
             if case .expression(let e) = stmt {
+                if case .pipeline(let head, let stages, _) = e, stages.allSatisfy(Compiler.keepsItems) {
+                    return shownPipeline(head, stages, scope)
+                }
                 let eval = expression(e, scope)
                 return { f in try eval(f) }
             }

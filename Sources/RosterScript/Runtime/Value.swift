@@ -197,9 +197,13 @@ public final class ValueStream: @unchecked Sendable {
 public struct TableHint: Sendable {
     public let columns: [String]
     public let noun: String
-    public init(columns: [String], noun: String) {
+    /// What a table shows of an item in place of its value (a Losant token past its expiry
+    /// reads `active (expired)`): for the eye only; the value itself stays the API's.
+    public let shown: (@Sendable (Value) -> Value)?
+    public init(columns: [String], noun: String, shown: (@Sendable (Value) -> Value)? = nil) {
         self.columns = columns
         self.noun = noun
+        self.shown = shown
     }
 }
 
