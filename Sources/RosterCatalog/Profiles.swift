@@ -10,6 +10,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var instance: String?
     /// `allow_http = true`: plain http to a host other than this machine (tokens in clear text).
     public var allowHTTP = false
+    /// Box: an app's client credentials instead of a token.
+    public var app: OAuthApp?
 }
 
 /// The profiles of `config.toml`:
@@ -19,6 +21,10 @@ public struct ServiceConfig: Sendable, Equatable {
 ///     launchdarkly = { url = "https://app.launchdarkly.com", token_env = "LD_API_TOKEN" }
 ///     losant = { url = "https://api.losant.com", token_file = "~/.config/roster/losant.token", instance = "..." }
 ///     box = { url = "https://api.box.com", token_env = "BOX_TOKEN" }
+///
+/// or for Box, an app by Client Credentials Grant (access tokens requested and renewed):
+///
+///     box = { url = "https://api.box.com", client_id = "...", client_secret_env = "BOX_CLIENT_SECRET", enterprise_id = "..." }
 public struct Profiles: Sendable {
     public var defaultProfile: String?
     public var profiles: [String: [Service: ServiceConfig]] = [:]
@@ -92,11 +98,12 @@ public struct Profiles: Sendable {
                     guard let s = v.string else { throw ConfigError("\(path): profiles.\(name).\(key).\(field) must be a string") }
                     return s
                 }
-                for field in fields.keys where !["url", "token_env", "token_file", "instance", "allow_http"].contains(field) {
-                    if field == "token" {
-                        throw ConfigError("\(path): profiles.\(name).\(key) holds a token inline; name where it comes from instead, with token_env or token_file")
+                let settings = ["url", "token_env", "token_file", "instance", "allow_http"] + (service == .box ? ["client_id", "client_secret_env", "enterprise_id", "user_id"] : [])
+                for field in fields.keys where !settings.contains(field) {
+                    if field == "token" || field == "client_secret" {
+                        throw ConfigError("\(path): profiles.\(name).\(key) holds a secret inline; name where it comes from instead, with \(field == "token" ? "token_env or token_file" : "client_secret_env")")
                     }
-                    throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are url, token_env, token_file, instance, allow_http")
+                    throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are \(settings.joined(separator: ", "))")
                 }
                 guard let url = try string("url"), url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw ConfigError("\(path): profiles.\(name).\(key) needs url = \"https://...\"")
@@ -109,8 +116,26 @@ public struct Profiles: Sendable {
                 if url.hasPrefix("http://"), !config.allowHTTP, !isLoopback(url) {
                     throw ConfigError("\(path): profiles.\(name).\(key) url \(url) is plain http to another host: its token would travel in clear text; use https, or add allow_http = true if you mean it")
                 }
-                guard (config.tokenEnv == nil) != (config.tokenFile == nil) else {
-                    throw ConfigError("\(path): profiles.\(name).\(key) needs exactly one of token_env or token_file")
+                if let clientID = try string("client_id") {
+                    let context = "\(path): profiles.\(name).\(key)"
+                    guard config.tokenEnv == nil, config.tokenFile == nil else {
+                        throw ConfigError("\(context) has both an app (client_id) and a token; keep one")
+                    }
+                    guard let secretEnv = try string("client_secret_env"), !secretEnv.isEmpty else {
+                        throw ConfigError("\(context) needs client_secret_env = \"VARIABLE\" (the environment variable holding the app's client secret)")
+                    }
+                    let enterprise = try string("enterprise_id"), user = try string("user_id")
+                    guard (enterprise == nil) != (user == nil), let subject = enterprise ?? user, !subject.isEmpty else {
+                        throw ConfigError("\(context) needs exactly one of enterprise_id (act as the app's service account) or user_id (act as that user)")
+                    }
+                    config.app = OAuthApp(clientID: clientID, clientSecretEnv: secretEnv, subjectType: enterprise != nil ? "enterprise" : "user", subjectID: subject)
+                } else {
+                    for field in ["client_secret_env", "enterprise_id", "user_id"] where fields[field] != nil {
+                        throw ConfigError("\(path): profiles.\(name).\(key).\(field) goes with client_id (a Box app)")
+                    }
+                    guard (config.tokenEnv == nil) != (config.tokenFile == nil) else {
+                        throw ConfigError("\(path): profiles.\(name).\(key) needs exactly one of token_env or token_file\(service == .box ? ", or an app's client_id" : "")")
+                    }
                 }
                 configs[service] = config
             }
@@ -163,6 +188,8 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
     private let sandboxURL: @Sendable () throws -> String
     private let lock = NSLock()
     private var resolvedSandboxURL: String?
+    /// Each profile's Box app tokens: one per profile, shared by every request to it.
+    private var appTokens: [String: AccessTokens] = [:]
 
     public init(profiles: Profiles, environment: [String: String], defaultProfile: String? = nil, sandboxURL: @escaping @Sendable () throws -> String) throws {
         self.profiles = profiles
@@ -195,12 +222,28 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             throw ErrorValue(code: "unknown_profile", message: "profile '\(name)' does not configure \(service.displayName) (add [profiles.\(name)] \(Profiles.serviceKeys.first { $0.value == service }!.key) = { url = ..., token_env = ... })")
         }
         do {
+            if let app = config.app {
+                return ServiceTarget(url: config.url, token: "", instance: config.instance, profile: name, tokens: try tokens(app, config, profile: name))
+            }
             let token = try Profiles.token(config, environment: environment, profile: name, service: service)
             SecretValues.register(token)
             if let file = config.tokenFile { warnIfShared(file) }
             return ServiceTarget(url: config.url, token: token, instance: config.instance, profile: name)
         } catch let e as ConfigError {
             throw ErrorValue(code: "missing_token", message: e.description)
+        }
+    }
+
+    /// The profile's app tokens, made when first needed (the secret is read then).
+    func tokens(_ app: OAuthApp, _ config: ServiceConfig, profile: String) throws -> AccessTokens {
+        try lock.withLock {
+            if let t = appTokens[profile] { return t }
+            guard let secret = environment[app.clientSecretEnv], !secret.isEmpty else {
+                throw ConfigError("profile '\(profile)': the Box app's client secret variable \(app.clientSecretEnv) is not set")
+            }
+            let t = AccessTokens(url: config.url, app: app, secret: secret, profile: profile)
+            appTokens[profile] = t
+            return t
         }
     }
 
@@ -244,7 +287,8 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             out += "\(name)\(defaultProfile == name ? " (default)" : ""):\n"
             for (key, service) in Profiles.serviceKeys.sorted(by: { $0.key < $1.key }) {
                 guard let c = profiles.profiles[name]?[service] else { continue }
-                let source = c.tokenEnv.map { "token from $\($0)" } ?? "token from \(c.tokenFile!)"
+                let source = c.app.map { "app \($0.clientID) (client credentials, \($0.subjectType) \($0.subjectID)), secret from $\($0.clientSecretEnv)" }
+                    ?? c.tokenEnv.map { "token from $\($0)" } ?? "token from \(c.tokenFile!)"
                 out += "  \(key): \(c.url), \(source)\(c.instance.map { ", instance \($0)" } ?? "")\n"
             }
         }

@@ -20,14 +20,17 @@ public struct ServiceTarget: Sendable {
     public var token: String
     /// Losant's default instance id.
     public var instance: String?
+    /// A Box app's OAuth access tokens (then `token` is unused).
+    public var tokens: AccessTokens?
     /// The profile it comes from: part of what identifies a journaled write, so one journal
     /// used against staging and then production does not answer production from staging.
     /// (Not the URL: the embedded sandbox's port changes from run to run.)
     public var profile: String
 
-    public init(url: String, token: String, instance: String? = nil, profile: String = "sandbox") {
+    public init(url: String, token: String, instance: String? = nil, profile: String = "sandbox", tokens: AccessTokens? = nil) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
+        self.tokens = tokens
         self.instance = instance
         self.profile = profile
     }
@@ -196,9 +199,9 @@ public final class Transport: Sendable {
         return h
     }
 
-    func wire(_ request: PreparedRequest, method: String, target: String, body: Value?, to service: ServiceTarget) throws -> WireRequest {
+    func wire(_ request: PreparedRequest, method: String, target: String, body: Value?, to service: ServiceTarget, token: String) throws -> WireRequest {
         WireRequest(method: method, url: service.url + target,
-                    headers: headers(request.operation.service, token: service.token, contentType: body == nil ? nil : request.contentType),
+                    headers: headers(request.operation.service, token: token, contentType: body == nil ? nil : request.contentType),
                     body: try body.map { Array(try $0.json().utf8) })
     }
 
@@ -210,9 +213,12 @@ public final class Transport: Sendable {
     func perform(_ request: PreparedRequest, target: String? = nil, body: Value?, to service: ServiceTarget, method: String? = nil) async throws -> WireReply {
         let method = method ?? request.method
         let isWrite = method != "GET"
-        let wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service)
+        var token = service.token
+        if let tokens = service.tokens { token = try await tokens.token(sender, clock) }
+        var wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service, token: token)
         let gate = gates[request.operation.service]!
         var attempt = 0
+        var renewed = false
         while true {
             attempt += 1
             try await clock.sleep(gate.delay(now: clock.now()))
@@ -232,6 +238,15 @@ public final class Transport: Sendable {
                 }
                 failure = error
                 outcome = error.mayHaveArrived ? .lost : .notSent
+            }
+            if reply?.status == 401, let tokens = service.tokens, !renewed {
+                // An access token expired early or was revoked: renewed once (a 401 means
+                // nothing was done, so even a write may go again).
+                renewed = true
+                token = try await tokens.renew(replacing: token, sender, clock)
+                wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service, token: token)
+                attempt -= 1
+                continue
             }
             switch policy.decide(outcome, attempt: attempt, isWrite: isWrite, random: Double.random(in: 0..<1)) {
             case .done:

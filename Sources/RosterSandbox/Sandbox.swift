@@ -18,6 +18,8 @@ public struct SandboxOptions: Sendable {
     /// `--idle-timeout`: seconds a connection may sit without sending (idle, or a request
     /// half sent) before it is closed.
     public var idleTimeout: Double = 30
+    /// `--box-token-ttl`: seconds a Box OAuth access token lives.
+    public var boxTokenTTL: Int = 3600
 
     public init() {}
 }
@@ -35,7 +37,7 @@ public enum Sandbox {
         }
         LaunchDarkly(store: store, options: options).register(on: routes)
         Losant(store: store).register(on: routes)
-        Box(store: store).register(on: routes)
+        Box(store: store, tokenTTL: options.boxTokenTTL).register(on: routes)
         return router
     }
 

@@ -131,7 +131,17 @@ public final class SandboxStore: Sendable {
                 CREATE TABLE box_token (token TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES box_user(id) ON DELETE CASCADE);
                 """)
         }
+        // OAuth access tokens expire (epoch ms); the fixed tokens never do (NULL).
+        migrator.registerMigration("box-oauth") { db in
+            try db.execute(sql: "ALTER TABLE box_token ADD COLUMN expires_at INTEGER")
+        }
         return migrator
+    }
+
+    /// Revokes every Box OAuth access token, as an admin can in Box's console: the next request
+    /// with one gets the 401 that makes a client renew.
+    public func revokeBoxAppTokens() async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL") }
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {

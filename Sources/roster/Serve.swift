@@ -26,6 +26,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Seed for --faults: the same requests meet the same faults.") var faultSeed: UInt64 = 1
     @Flag(help: "No line per request on stderr.") var quiet = false
     @Option(help: "Seconds a connection may send nothing (idle, or a request half sent) before it is closed.") var idleTimeout: Double = 30
+    @Option(help: "Seconds a Box OAuth access token (POST /oauth2/token) lives before Box's 401.") var boxTokenTTL = 3600
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -45,6 +46,8 @@ struct Serve: ParsableCommand {
         settings.options.ldFilterReading = reading
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }
         settings.options.idleTimeout = idleTimeout
+        guard boxTokenTTL > 0, boxTokenTTL <= 86_400 * 365 else { throw ValidationError("--box-token-ttl must be from 1 to 31536000 seconds") }
+        settings.options.boxTokenTTL = boxTokenTTL
         do {
             settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
             settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }

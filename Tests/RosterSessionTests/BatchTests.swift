@@ -20,6 +20,30 @@ extension EndToEndTests {
             #expect(emails.count == rows && Set(emails).count == rows, "LaunchDarkly members: \(emails.count) for \(rows) rows")
         }
 
+        /// Onboarding through a Box app (Client Credentials Grant) whose access tokens live one
+        /// second: renewed again and again mid-batch, every row lands exactly once, and neither
+        /// the client secret nor an access token shows in any output.
+        @Test func aBoxAppWhoseTokensExpireMidBatchOnboardsEveryRowOnce() throws {
+            let dir = try RosterProcess.temporaryDirectory()
+            let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path, arguments: ["--box-token-ttl", "1"], logs: true)
+            let rows = 400
+            let csv = try SandboxProcess.hires(rows, domain: "app.example", in: dir)
+            let config = dir.appendingPathComponent("config.toml")
+            try """
+                [profiles.app]
+                box = { url = "\(server.url)", client_id = "sandbox-client-id", client_secret_env = "BOX_CLIENT_SECRET", enterprise_id = "sandbox-enterprise" }
+                launchdarkly = { url = "\(server.url)", token_env = "LD_TOKEN" }
+                """.write(to: config, atomically: true, encoding: .utf8)
+            let r = try RosterProcess.run(["--config", config.path, "--profile", "app", onboard, csv.path, "16"],
+                                          environment: ["BOX_CLIENT_SECRET": "sandbox-client-secret", "LD_TOKEN": "api-sandbox-admin"])
+            #expect(r.status == 0, "\(r.err.suffix(800))")
+            expectExactlyOnce(try server.state(), rows: rows, domain: "app.example")
+            #expect(!(r.out + r.err).contains("sandbox-client-secret") && !(r.out + r.err).contains("box-oauth-"), "no secret in any output")
+            server.stop()
+            let issued = server.log().split(separator: "\n").filter { $0.contains("POST /oauth2/token") }.count
+            #expect(issued >= 2, "the token was renewed during the batch: \(issued) issued")
+        }
+
         @Test func sigkillAtRandomInstantsThenResumeAppliesEveryWriteOnce() throws {
             let dir = try RosterProcess.temporaryDirectory()
             let server = try SandboxProcess(database: dir.appendingPathComponent("sandbox.sqlite").path)

@@ -6,7 +6,7 @@ BoxSDKError when it tries to refresh.
 """
 import sys
 
-from box_sdk_gen import BaseUrls, BoxAPIError, BoxClient, BoxDeveloperTokenAuth, BoxSDKError
+from box_sdk_gen import BaseUrls, BoxAPIError, BoxCCGAuth, BoxClient, BoxDeveloperTokenAuth, BoxSDKError, CCGConfig
 from box_sdk_gen.managers.memberships import (CreateGroupMembershipGroup, CreateGroupMembershipRole,
                                               CreateGroupMembershipUser, UpdateGroupMembershipByIdRole)
 
@@ -93,6 +93,18 @@ def main(url):
         raise AssertionError("a 401 surfaces as BoxSDKError with a developer token")
     except BoxSDKError:
         pass
+
+    # An app by Client Credentials Grant: the SDK asks POST {base_url}/oauth2/token itself.
+    def app(secret="sandbox-client-secret", **subject):
+        auth = BoxCCGAuth(CCGConfig("sandbox-client-id", secret, **subject))
+        return BoxClient(auth=auth).with_custom_base_urls(BaseUrls(base_url=url))
+    assert app(enterprise_id="sandbox-enterprise").users.get_user_me().login == "ada@example.com"
+    assert app(user_id=me.id).users.get_user_me().login == "alan@example.com"
+    try:
+        app(secret="wrong", enterprise_id="sandbox-enterprise").users.get_user_me()
+        raise AssertionError("expected the wrong client secret to be refused")
+    except BoxAPIError as e:
+        assert e.response_info.status_code == 400 and e.response_info.body.get("error") == "invalid_client", e.response_info.body
     print("box: ok")
 
 

@@ -6,6 +6,8 @@ import Hummingbird
 /// Box users, groups and group memberships under `/2.0/...`, as the fact sheet describes.
 struct Box: Sendable {
     let store: SandboxStore
+    /// Seconds an OAuth access token lives (`--box-token-ttl`).
+    var tokenTTL = 3600
 
     struct Caller: Sendable {
         let id: String
@@ -22,6 +24,7 @@ struct Box: Sendable {
         routes.on(.post, "/2.0/groups", .box) { request, _ in try await createGroup(request) }
         routes.on(.get, "/2.0/groups/:id", .box) { request, context in try await getGroup(request, context.parameters.get("id") ?? "") }
         registerMemberships(on: routes)
+        routes.on(.post, "/oauth2/token", .box) { request, _ in try await issueToken(request) }
     }
 
     static func error(_ failure: Vendor.Failure, _ message: String, code: String? = nil, context: JSONValue? = nil) -> VendorError {
@@ -47,15 +50,24 @@ struct Box: Sendable {
         }
         let token = String(header.dropFirst(7))
         let asUser = request.headers[HTTPField.Name("As-User")!]
+        let now = Timestamps.now()
         let (caller, impersonated) = try await store.read { db -> (Caller?, Caller?) in
-            let caller = try Row.fetchOne(db, sql: "SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id WHERE t.token = ?", arguments: [token])
+            let caller = try Row.fetchOne(db, sql: """
+                SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id
+                WHERE t.token = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+                """, arguments: [token, now])
                 .map { Caller(id: $0["id"], role: $0["role"]) }
             let impersonated = try asUser.flatMap { id in
                 try Row.fetchOne(db, sql: "SELECT id, role FROM box_user WHERE id = ?", arguments: [id]).map { Caller(id: $0["id"], role: $0["role"]) }
             }
             return (caller, impersonated)
         }
-        guard let caller else { throw Box.error(.unauthorized, "Unauthorized", code: "invalid_token") }
+        guard let caller else {
+            // Box's answer to an unknown or expired token; the SDKs renew on it.
+            var e = Box.error(.unauthorized, "Unauthorized", code: "invalid_token")
+            e.headers[.wwwAuthenticate] = #"Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid.""#
+            throw e
+        }
         guard let asUser else { return caller }
         guard caller.isAdmin else { throw Box.error(.forbidden, "As-User is only allowed for admins", code: "access_denied_insufficient_permissions") }
         guard let impersonated else { throw Box.invalidParameter("As-User", "As-User names no user: '\(asUser)'") }

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+/// `POST /oauth2/token`: access tokens for the sandbox's Box app by Client Credentials Grant,
+/// as Box's automation apps get them (fact sheet: api/box-memberships.md, "OAuth 2.0").
+extension Box {
+    /// The sandbox app's credentials: public knowledge, like the sandbox's fixed tokens.
+    static let clientID = "sandbox-client-id"
+    static let clientSecret = "sandbox-client-secret"
+    static let enterpriseID = "sandbox-enterprise"
+    /// Who an enterprise-subject token acts as. Box gives the app a service account of its own;
+    /// the sandbox uses its admin, so the seeded people stay as they are (a departure, in the README).
+    static let serviceAccount = BoxRecords.userID(1)
+
+    /// Box's OAuth error body: `{"error", "error_description"}` (OAuth2Error), always 400.
+    static func oauthError(_ error: String, _ description: String) -> VendorError {
+        VendorError(status: .badRequest, body: ["error": .string(error), "error_description": .string(description)])
+    }
+
+    func issueToken(_ request: Request) async throws -> Response {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw Box.oauthError("invalid_request", "The body must be application/x-www-form-urlencoded")
+        }
+        let body = try await JSON.body(request) { Box.oauthError("invalid_request", "The body is too large") } ?? Data()
+        let form = FormQuery(String(decoding: body, as: UTF8.self))
+        guard let grant = form["grant_type"], !grant.isEmpty else {
+            throw Box.oauthError("invalid_request", "Invalid grant_type parameter or parameter missing")
+        }
+        switch grant {
+        case "client_credentials":
+            break
+        case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            throw Box.oauthError("invalid_grant", "This sandbox does not check JWT assertions yet; use grant_type=client_credentials")
+        default:
+            throw Box.oauthError("invalid_grant", "Invalid grant_type parameter or parameter missing")
+        }
+        guard form["client_id"] == Substring(Box.clientID), form["client_secret"] == Substring(Box.clientSecret) else {
+            throw Box.oauthError("invalid_client", "The client credentials are invalid")
+        }
+        let subjectType = form["box_subject_type"].map(String.init) ?? ""
+        let subjectID = form["box_subject_id"].map(String.init) ?? ""
+        let ttl = tokenTTL
+        let token = "box-oauth-" + (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
+        try await store.write { db in
+            let user: String
+            switch subjectType {
+            case "enterprise":
+                guard subjectID == Box.enterpriseID else { throw Box.oauthError("invalid_grant", "Grant credentials are invalid") }
+                user = Box.serviceAccount
+            case "user":
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM box_user WHERE id = ?", arguments: [subjectID]) == true else {
+                    throw Box.oauthError("invalid_grant", "Grant credentials are invalid")
+                }
+                user = subjectID
+            default:
+                throw Box.oauthError("invalid_request", "box_subject_type must be enterprise or user")
+            }
+            let now = Timestamps.now()
+            // Tokens long expired are forgotten, so renewals every few seconds do not pile up.
+            try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL AND expires_at < ?", arguments: [now - 3_600_000])
+            try db.execute(sql: "INSERT INTO box_token (token, user_id, expires_at) VALUES (?, ?, ?)",
+                           arguments: [token, user, now + Int64(ttl) * 1000])
+        }
+        return JSON.response(.ok, [
+            "access_token": .string(token), "expires_in": .int(Int64(ttl)), "token_type": "bearer",
+            "restricted_to": [], "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        ])
+    }
+}
