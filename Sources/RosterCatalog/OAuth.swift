@@ -1,15 +1,48 @@
 import Foundation
 import RosterScript
 
-/// A Box app that authenticates by OAuth 2.0 Client Credentials Grant, as a profile names it:
-/// `box = { url = "https://api.box.com", client_id = "...", client_secret_env = "BOX_CLIENT_SECRET",
-/// enterprise_id = "..." }` (or `user_id = "..."` to act as one user).
-public struct OAuthApp: Sendable, Equatable {
-    public var clientID: String
-    public var clientSecretEnv: String
-    /// `enterprise` (the app's service account) or `user`.
-    public var subjectType: String
-    public var subjectID: String
+/// A Box app, as a profile names it: by Client Credentials Grant, `box = { url = "...",
+/// client_id = "...", client_secret_env = "BOX_CLIENT_SECRET", enterprise_id = "..." }` (or
+/// `user_id = "..."` to act as one user); or by JWT, `box = { url = "...", jwt_config_file =
+/// "~/.config/roster/box.json" }`, the config Box's developer console downloads (with
+/// `passphrase_env` when its key's passphrase is kept apart from it).
+public enum OAuthApp: Sendable, Equatable {
+    /// `subjectType`: `enterprise` (the app's service account) or `user`.
+    case clientCredentials(clientID: String, secretEnv: String, subjectType: String, subjectID: String)
+    case jwt(configFile: String, passphraseEnv: String?, userID: String?)
+
+    /// For `roster profiles`.
+    var summary: String {
+        switch self {
+        case .clientCredentials(let id, let env, let type, let subject): "app \(id) (client credentials, \(type) \(subject)), secret from $\(env)"
+        case .jwt(let file, let env, let user): "app from the JWT config \(file)\(env.map { ", passphrase from $\($0)" } ?? "")\(user.map { ", as user \($0)" } ?? "")"
+        }
+    }
+}
+
+/// How an app asks for a token: what goes in the form, and what to check when it is refused.
+enum Grant: Sendable {
+    case clientCredentials(clientID: String, secret: String, secretEnv: String, subjectType: String, subjectID: String)
+    case jwt(BoxJWTConfig, subjectType: String, subjectID: String)
+
+    func form(now: Double) throws -> [(String, String)] {
+        switch self {
+        case .clientCredentials(let id, let secret, _, let type, let subject):
+            return [("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret),
+                    ("box_subject_type", type), ("box_subject_id", subject)]
+        case .jwt(let config, let type, let subject):
+            return [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", try config.assertion(subjectType: type, subjectID: subject, now: now)),
+                    ("client_id", config.clientID), ("client_secret", config.clientSecret)]
+        }
+    }
+
+    var hint: String {
+        switch self {
+        case .clientCredentials(_, _, let env, let type, _): "check client_id, the secret in $\(env) and \(type)_id"
+        case .jwt(let config, _, _): "check the app's JWT config \(config.path) (its key must be the one Box has for publicKeyID \(config.publicKeyID))"
+        }
+    }
 }
 
 /// The access token of one profile's Box app. Requested when first needed, kept in memory only
@@ -18,20 +51,17 @@ public struct OAuthApp: Sendable, Equatable {
 /// loop that need a token while it is being renewed all wait for that one request.
 public final class AccessTokens: @unchecked Sendable {
     let url: String
-    let app: OAuthApp
-    let secret: String
+    let grant: Grant
     let profile: String
     private let lock = NSLock()
     private var current: (token: String, renewAt: Double)?
     private var renewal: Task<String, Error>?
     private var requests = 0
 
-    public init(url: String, app: OAuthApp, secret: String, profile: String) {
+    init(url: String, grant: Grant, profile: String) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
-        self.app = app
-        self.secret = secret
+        self.grant = grant
         self.profile = profile
-        SecretValues.register(secret)
     }
 
     /// How many tokens have been requested (one per renewal, however many workers wait).
@@ -63,14 +93,13 @@ public final class AccessTokens: @unchecked Sendable {
     private func request(_ sender: any HTTPSender, _ clock: any RetryClock) async throws -> String {
         defer { lock.withLock { renewal = nil } }
         lock.withLock { requests += 1 }
-        let form = [("grant_type", "client_credentials"), ("client_id", app.clientID), ("client_secret", secret),
-                    ("box_subject_type", app.subjectType), ("box_subject_id", app.subjectID)]
-        let wire = WireRequest(method: "POST", url: url + "/oauth2/token",
-                               headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("User-Agent", "roster/0.1.0")],
-                               body: Array(PreparedRequest.encode(form).utf8))
         var problem = ""
         for attempt in 1...4 {
             if attempt > 1 { try await clock.sleep(0.5 * Double(1 << (attempt - 2))) }
+            // Made afresh each time: a JWT assertion is good for one request, within 30 seconds.
+            let wire = WireRequest(method: "POST", url: url + "/oauth2/token",
+                                   headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("User-Agent", "roster/0.1.0")],
+                                   body: Array(PreparedRequest.encode(try grant.form(now: Date().timeIntervalSince1970)).utf8))
             let reply: WireReply
             do {
                 var r = try await sender.send(wire)
@@ -92,7 +121,7 @@ public final class AccessTokens: @unchecked Sendable {
                     code = e
                     if case .string(let d)? = r["error_description"] { detail = "\(d) (\(e))" } else { detail = e }
                 }
-                throw ErrorValue(code: code, message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(detail)); check client_id, the secret in $\(app.clientSecretEnv) and \(app.subjectType)_id",
+                throw ErrorValue(code: code, message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(detail)); \(grant.hint)",
                                  status: reply.status)
             }
             SecretValues.register(token)

@@ -98,7 +98,7 @@ public struct Profiles: Sendable {
                     guard let s = v.string else { throw ConfigError("\(path): profiles.\(name).\(key).\(field) must be a string") }
                     return s
                 }
-                let settings = ["url", "token_env", "token_file", "instance", "allow_http"] + (service == .box ? ["client_id", "client_secret_env", "enterprise_id", "user_id"] : [])
+                let settings = ["url", "token_env", "token_file", "instance", "allow_http"] + (service == .box ? ["client_id", "client_secret_env", "enterprise_id", "user_id", "jwt_config_file", "passphrase_env"] : [])
                 for field in fields.keys where !settings.contains(field) {
                     if field == "token" || field == "client_secret" {
                         throw ConfigError("\(path): profiles.\(name).\(key) holds a secret inline; name where it comes from instead, with \(field == "token" ? "token_env or token_file" : "client_secret_env")")
@@ -116,11 +116,20 @@ public struct Profiles: Sendable {
                 if url.hasPrefix("http://"), !config.allowHTTP, !isLoopback(url) {
                     throw ConfigError("\(path): profiles.\(name).\(key) url \(url) is plain http to another host: its token would travel in clear text; use https, or add allow_http = true if you mean it")
                 }
-                if let clientID = try string("client_id") {
-                    let context = "\(path): profiles.\(name).\(key)"
+                let context = "\(path): profiles.\(name).\(key)"
+                if let file = try string("jwt_config_file") {
+                    guard config.tokenEnv == nil, config.tokenFile == nil, fields["client_id"] == nil else {
+                        throw ConfigError("\(context) has a JWT app (jwt_config_file) and also a token or client_id; keep one")
+                    }
+                    for field in ["client_secret_env", "enterprise_id"] where fields[field] != nil {
+                        throw ConfigError("\(context).\(field) does not go with jwt_config_file (the config holds the app's secret and enterprise)")
+                    }
+                    config.app = .jwt(configFile: file, passphraseEnv: try string("passphrase_env"), userID: try string("user_id"))
+                } else if let clientID = try string("client_id") {
                     guard config.tokenEnv == nil, config.tokenFile == nil else {
                         throw ConfigError("\(context) has both an app (client_id) and a token; keep one")
                     }
+                    if fields["passphrase_env"] != nil { throw ConfigError("\(context).passphrase_env goes with jwt_config_file") }
                     guard let secretEnv = try string("client_secret_env"), !secretEnv.isEmpty else {
                         throw ConfigError("\(context) needs client_secret_env = \"VARIABLE\" (the environment variable holding the app's client secret)")
                     }
@@ -128,13 +137,13 @@ public struct Profiles: Sendable {
                     guard (enterprise == nil) != (user == nil), let subject = enterprise ?? user, !subject.isEmpty else {
                         throw ConfigError("\(context) needs exactly one of enterprise_id (act as the app's service account) or user_id (act as that user)")
                     }
-                    config.app = OAuthApp(clientID: clientID, clientSecretEnv: secretEnv, subjectType: enterprise != nil ? "enterprise" : "user", subjectID: subject)
+                    config.app = .clientCredentials(clientID: clientID, secretEnv: secretEnv, subjectType: enterprise != nil ? "enterprise" : "user", subjectID: subject)
                 } else {
-                    for field in ["client_secret_env", "enterprise_id", "user_id"] where fields[field] != nil {
-                        throw ConfigError("\(path): profiles.\(name).\(key).\(field) goes with client_id (a Box app)")
+                    for field in ["client_secret_env", "enterprise_id", "user_id", "passphrase_env"] where fields[field] != nil {
+                        throw ConfigError("\(context).\(field) goes with client_id or jwt_config_file (a Box app)")
                     }
                     guard (config.tokenEnv == nil) != (config.tokenFile == nil) else {
-                        throw ConfigError("\(path): profiles.\(name).\(key) needs exactly one of token_env or token_file\(service == .box ? ", or an app's client_id" : "")")
+                        throw ConfigError("\(context) needs exactly one of token_env or token_file\(service == .box ? ", or an app (client_id, or jwt_config_file)" : "")")
                     }
                 }
                 configs[service] = config
@@ -236,12 +245,33 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
 
     /// The profile's app tokens, made when first needed (the secret is read then).
     func tokens(_ app: OAuthApp, _ config: ServiceConfig, profile: String) throws -> AccessTokens {
-        try lock.withLock {
-            if let t = appTokens[profile] { return t }
-            guard let secret = environment[app.clientSecretEnv], !secret.isEmpty else {
-                throw ConfigError("profile '\(profile)': the Box app's client secret variable \(app.clientSecretEnv) is not set")
+        if let t = lock.withLock({ appTokens[profile] }) { return t }
+        let grant: Grant
+        switch app {
+        case .clientCredentials(let id, let env, let type, let subject):
+            guard let secret = environment[env], !secret.isEmpty else {
+                throw ConfigError("profile '\(profile)': the Box app's client secret variable \(env) is not set")
             }
-            let t = AccessTokens(url: config.url, app: app, secret: secret, profile: profile)
+            SecretValues.register(secret)
+            grant = .clientCredentials(clientID: id, secret: secret, secretEnv: env, subjectType: type, subjectID: subject)
+        case .jwt(let file, let env, let user):
+            var passphrase: String?
+            if let env {
+                guard let p = environment[env], !p.isEmpty else {
+                    throw ConfigError("profile '\(profile)': the Box JWT key's passphrase variable \(env) is not set")
+                }
+                passphrase = p
+            }
+            let jwt = try BoxJWTConfig.load(path: file, passphrase: passphrase, profile: profile)
+            warnIfShared(file)
+            guard let (type, subject) = user.map({ ("user", $0) }) ?? jwt.enterpriseID.map({ ("enterprise", $0) }) ?? jwt.userID.map({ ("user", $0) }) else {
+                throw ConfigError("profile '\(profile)': \(file) names no enterpriseID or userID; give user_id in the profile")
+            }
+            grant = .jwt(jwt, subjectType: type, subjectID: subject)
+        }
+        return lock.withLock {
+            if let t = appTokens[profile] { return t }
+            let t = AccessTokens(url: config.url, grant: grant, profile: profile)
             appTokens[profile] = t
             return t
         }
@@ -257,7 +287,7 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         var st = stat()
         guard stat(path, &st) == 0, st.st_mode & 0o077 != 0 else { return }
         guard lock.withLock({ warned.insert(path).inserted }) else { return }
-        warn("roster: warning: the token file \(file) may be read by others (mode \(String(st.st_mode & 0o777, radix: 8))); chmod 600 \(file)")
+        warn("roster: warning: the \(file.hasSuffix(".json") ? "app config" : "token file") \(file) may be read by others (mode \(String(st.st_mode & 0o777, radix: 8))); chmod 600 \(file)")
     }
 
     /// The sandbox's URL, starting it the first time it is needed.
@@ -287,8 +317,7 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             out += "\(name)\(defaultProfile == name ? " (default)" : ""):\n"
             for (key, service) in Profiles.serviceKeys.sorted(by: { $0.key < $1.key }) {
                 guard let c = profiles.profiles[name]?[service] else { continue }
-                let source = c.app.map { "app \($0.clientID) (client credentials, \($0.subjectType) \($0.subjectID)), secret from $\($0.clientSecretEnv)" }
-                    ?? c.tokenEnv.map { "token from $\($0)" } ?? "token from \(c.tokenFile!)"
+                let source = c.app.map(\.summary) ?? c.tokenEnv.map { "token from $\($0)" } ?? "token from \(c.tokenFile!)"
                 out += "  \(key): \(c.url), \(source)\(c.instance.map { ", instance \($0)" } ?? "")\n"
             }
         }

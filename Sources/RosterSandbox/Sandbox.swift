@@ -20,6 +20,8 @@ public struct SandboxOptions: Sendable {
     public var idleTimeout: Double = 30
     /// `--box-token-ttl`: seconds a Box OAuth access token lives.
     public var boxTokenTTL: Int = 3600
+    /// `--box-jwt-config`: the app keys JWT assertions may be signed with.
+    public var boxJWTKeys: [BoxJWTKey] = []
 
     public init() {}
 }
@@ -37,7 +39,7 @@ public enum Sandbox {
         }
         LaunchDarkly(store: store, options: options).register(on: routes)
         Losant(store: store).register(on: routes)
-        Box(store: store, tokenTTL: options.boxTokenTTL).register(on: routes)
+        Box(store: store, tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys).register(on: routes)
         return router
     }
 

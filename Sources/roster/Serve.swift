@@ -27,6 +27,8 @@ struct Serve: ParsableCommand {
     @Flag(help: "No line per request on stderr.") var quiet = false
     @Option(help: "Seconds a connection may send nothing (idle, or a request half sent) before it is closed.") var idleTimeout: Double = 30
     @Option(help: "Seconds a Box OAuth access token (POST /oauth2/token) lives before Box's 401.") var boxTokenTTL = 3600
+    @Option(help: ArgumentHelp("Write a Box JWT app's config (a fresh key pair, as Box's console downloads it) to FILE, and accept JWT grants signed with its key.", valueName: "FILE"))
+    var boxJWTConfig: String?
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -48,6 +50,13 @@ struct Serve: ParsableCommand {
         settings.options.idleTimeout = idleTimeout
         guard boxTokenTTL > 0, boxTokenTTL <= 86_400 * 365 else { throw ValidationError("--box-token-ttl must be from 1 to 31536000 seconds") }
         settings.options.boxTokenTTL = boxTokenTTL
+        if let boxJWTConfig {
+            do {
+                settings.options.boxJWTKeys = [try BoxJWTApp.writeConfig(to: boxJWTConfig)]
+            } catch {
+                throw ValidationError("--box-jwt-config: cannot write \(boxJWTConfig): \(error.localizedDescription)")
+            }
+        }
         do {
             settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
             settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }

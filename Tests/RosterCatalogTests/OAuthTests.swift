@@ -98,6 +98,50 @@ import RosterSandbox
         #expect(unset.error?.contains("profile 'app': the Box app's client secret variable BOX_CLIENT_SECRET is not set") == true, "\(unset.error ?? "")")
     }
 
+    /// A JWT app from the config the sandbox writes as Box's console would: the encrypted key
+    /// opened with its passphrase, an RS256 assertion per token request, the token used.
+    @Test func aJWTAppSignsItsAssertionAndGetsAToken() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roster-jwt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let configPath = dir.appendingPathComponent("box.json").path
+        var options = SandboxOptions()
+        options.boxJWTKeys = [try BoxJWTApp.writeConfig(to: configPath)]
+        let live = try await LiveSandbox.start(options: options)
+        let url = live.url
+        func catalog(_ extra: String = "", environment: [String: String] = [:]) throws -> Catalog {
+            let profiles = try Profiles.parse("[profiles.jwt]\nbox = { url = \"\(url)\", jwt_config_file = \"\(configPath)\"\(extra) }\n", path: "config.toml")
+            return Catalog(targets: try SessionTargets(profiles: profiles, environment: environment, defaultProfile: "jwt") { url },
+                           transport: Transport(sender: recorder))
+        }
+        let r = await run("print (box users me).login", catalog: try catalog())
+        #expect(r.error == nil && r.output == ["ada@example.com"], "\(r.error ?? "")")
+        let form = tokenRequests.first?.bodyText ?? ""
+        #expect(form.hasPrefix("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="), "\(form)")
+        let assertion = form.split(separator: "&").first { $0.hasPrefix("assertion=") }.map { String($0.dropFirst(10)) } ?? ""
+        let parts = assertion.split(separator: ".")
+        #expect(parts.count == 3)
+        func decode(_ part: Substring) -> [String: Any] {
+            var b = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while b.count % 4 != 0 { b += "=" }
+            return (Data(base64Encoded: b).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) ?? [:]
+        }
+        let header = decode(parts[0]), claims = decode(parts[1])
+        #expect(header["alg"] as? String == "RS256" && (header["kid"] as? String)?.hasPrefix("sandbox-key-") == true, "\(header)")
+        #expect(claims["iss"] as? String == "sandbox-client-id" && claims["sub"] as? String == "sandbox-enterprise" && claims["box_sub_type"] as? String == "enterprise")
+        #expect(claims["aud"] as? String == "https://api.box.com/oauth2/token" && (claims["jti"] as? String)?.count ?? 0 >= 16, "\(claims)")
+        // A user subject from the profile; a wrong passphrase; a key Box does not have.
+        let alan = await run("print (box users me).login", catalog: try catalog(", user_id = \"20000003\""))
+        #expect(alan.output == ["alan@example.com"], "\(alan.error ?? "")")
+        let wrong = await run("box users me", catalog: try catalog(", passphrase_env = \"P\"", environment: ["P": "not-it"]))
+        #expect(wrong.error?.contains("profile 'jwt': the private key in \(configPath) does not open with its passphrase") == true, "\(wrong.error ?? "")")
+        let otherPath = dir.appendingPathComponent("other.json").path
+        _ = try BoxJWTApp.writeConfig(to: otherPath)
+        let profiles = try Profiles.parse("[profiles.jwt]\nbox = { url = \"\(url)\", jwt_config_file = \"\(otherPath)\" }\n", path: "config.toml")
+        let stranger = Catalog(targets: try SessionTargets(profiles: profiles, environment: [:], defaultProfile: "jwt") { url })
+        let refused = await run("box users me", catalog: stranger)
+        #expect(refused.error?.contains("Box refused the app's token request: Please check the 'kid' value (invalid_grant)") == true, "\(refused.error ?? "")")
+    }
+
     @Test func appProfilesAreCheckedWhenRead() {
         let cases: [(String, String)] = [
             (#"box = { url = "https://api.box.com", client_id = "c", enterprise_id = "e" }"#, "needs client_secret_env"),
@@ -107,6 +151,9 @@ import RosterSandbox
             (#"box = { url = "https://api.box.com", client_id = "c", client_secret = "s", enterprise_id = "e" }"#, "holds a secret inline"),
             (#"box = { url = "https://api.box.com", token_env = "T", enterprise_id = "e" }"#, "enterprise_id goes with client_id"),
             (#"losant = { url = "https://api.losant.com", client_id = "c", token_env = "T" }"#, "client_id is not a setting"),
+            (#"box = { url = "https://api.box.com", jwt_config_file = "b.json", token_env = "T" }"#, "a JWT app (jwt_config_file) and also a token"),
+            (#"box = { url = "https://api.box.com", jwt_config_file = "b.json", enterprise_id = "e" }"#, "does not go with jwt_config_file"),
+            (#"box = { url = "https://api.box.com", client_id = "c", client_secret_env = "S", enterprise_id = "e", passphrase_env = "P" }"#, "passphrase_env goes with jwt_config_file"),
         ]
         for (line, message) in cases {
             #expect(throws: ConfigError.self, "\(line)") { try Profiles.parse("[profiles.p]\n\(line)\n", path: "c.toml") }

@@ -6,7 +6,8 @@ BoxSDKError when it tries to refresh.
 """
 import sys
 
-from box_sdk_gen import BaseUrls, BoxAPIError, BoxCCGAuth, BoxClient, BoxDeveloperTokenAuth, BoxSDKError, CCGConfig
+from box_sdk_gen import (BaseUrls, BoxAPIError, BoxCCGAuth, BoxClient, BoxDeveloperTokenAuth, BoxJWTAuth, BoxSDKError, CCGConfig,
+                         JWTConfig)
 from box_sdk_gen.managers.memberships import (CreateGroupMembershipGroup, CreateGroupMembershipRole,
                                               CreateGroupMembershipUser, UpdateGroupMembershipByIdRole)
 
@@ -25,7 +26,7 @@ def expect_api_error(status, code, call):
     raise AssertionError(f"expected BoxAPIError {status}")
 
 
-def main(url):
+def main(url, jwt_config=None):
     admin = client(url, "box-sandbox-admin")
     user = client(url, "box-sandbox-user")
 
@@ -105,8 +106,15 @@ def main(url):
         raise AssertionError("expected the wrong client secret to be refused")
     except BoxAPIError as e:
         assert e.response_info.status_code == 400 and e.response_info.body.get("error") == "invalid_client", e.response_info.body
+    # A JWT app from the config `roster serve --box-jwt-config` wrote: the SDK opens its
+    # encrypted key with the passphrase and signs its own assertion.
+    if jwt_config:
+        jwt = BoxClient(auth=BoxJWTAuth(JWTConfig.from_config_file(jwt_config))).with_custom_base_urls(BaseUrls(base_url=url))
+        assert jwt.users.get_user_me().login == "ada@example.com"
+        as_alan = BoxJWTAuth(JWTConfig.from_config_file(jwt_config)).with_user_subject(me.id)
+        assert BoxClient(auth=as_alan).with_custom_base_urls(BaseUrls(base_url=url)).users.get_user_me().login == "alan@example.com"
     print("box: ok")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

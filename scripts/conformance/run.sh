@@ -12,9 +12,9 @@ fi
 "$venv/bin/pip" install -q -r scripts/conformance/requirements.txt
 
 out=$(mktemp)
-"$roster" serve --port 0 --db :memory: > "$out" 2> "$out.log" &
+"$roster" serve --port 0 --db :memory: --box-jwt-config "$out.box-jwt.json" > "$out" 2> "$out.log" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out" "$out.log"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out" "$out.log" "$out.box-jwt.json"' EXIT
 for _ in $(seq 1 100); do
     [ -s "$out" ] && break
     sleep 0.1
@@ -25,7 +25,7 @@ url=$(head -n 1 "$out")
 failed=0
 passed=0
 for script in scripts/conformance/launchdarkly.py scripts/conformance/losant.py scripts/conformance/box.py; do
-    if "$venv/bin/python" "$script" "$url"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    if "$venv/bin/python" "$script" "$url" "$out.box-jwt.json"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "conformance: $passed passed, $failed failed"
 [ "$failed" = 0 ]

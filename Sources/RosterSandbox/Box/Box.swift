@@ -8,6 +8,9 @@ struct Box: Sendable {
     let store: SandboxStore
     /// Seconds an OAuth access token lives (`--box-token-ttl`).
     var tokenTTL = 3600
+    /// The keys JWT assertions may be signed with (`--box-jwt-config`; none: JWT is refused).
+    var jwtKeys: [BoxJWTKey] = []
+    let seenAssertions = SeenAssertions()
 
     struct Caller: Sendable {
         let id: String
