@@ -81,14 +81,20 @@ public final class Plan: @unchecked Sendable {
     }
 
     /// What the script gets instead of the server's answer: the body it sent with an id
-    /// (`_id` for LaunchDarkly), and `planned: true`.
+    /// (`_id` for LaunchDarkly): a placeholder for what it creates, the path's for what it
+    /// changes (`box users update id=...` answers with the user's id, as the service would);
+    /// and `planned: true`.
     static func standIn(_ request: PreparedRequest, body: Value?, firstID: Int) -> Value {
         let op = request.operation
         if op.method == "DELETE" { return .null }
         let idKey = op.service == .launchDarkly ? "_id" : "id"
         func object(_ v: Value?, _ n: Int) -> Value {
             var r: Record = [:]
-            if op.creates { r[idKey] = .string("\(Plan.idPrefix)\(n)") }
+            if op.creates {
+                r[idKey] = .string("\(Plan.idPrefix)\(n)")
+            } else if op.paths.count == 1, op.paths[0].hasSuffix("}"), let last = request.path.split(separator: "/").last {
+                r[idKey] = .string(last.removingPercentEncoding ?? String(last))
+            }
             if case .record(let b)? = v { for (k, x) in b where r[k] == nil { r[k] = x } }
             r["planned"] = .bool(true)
             return .record(r)

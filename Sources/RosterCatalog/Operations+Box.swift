@@ -68,7 +68,27 @@ extension Operation {
                       Parameter("is_platform_access_only", .boolean, in: .body, "an app user, without a login"),
                       Parameter("external_app_user_id", in: .body, "an id from another system"),
                       boxFields,
-                  ], success: 201, body: .object, inDoubt: .lookUp(.boxUser), example: "box users create name=\"Ada Lovelace\" login=ada@example.com"),
+                  ], success: 201, body: .object, inDoubt: .lookUp(.boxUser), example: "box users create name=\"Hedy Lamarr\" login=hedy@example.com"),
+        Operation(.box, ["users", "update"], alias: "update_user_by_id", "Change a user: deactivate (status=inactive), rename, change login or role.",
+                  method: "PUT", paths: ["/2.0/users/{user_id}"], parameters: [
+                      Parameter("id", in: .path, wire: "user_id", required: true, names: .boxUser, "the user's id or login"),
+                      Parameter("name", in: .body, "the user's name (at most 50 characters)"),
+                      Parameter("login", in: .body, "a new email address to sign in with"),
+                      Parameter("role", in: .body, allowed: ["coadmin", "user"], "enterprise role"),
+                      Parameter("status", in: .body, allowed: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"], "account status (inactive: cannot sign in)"),
+                      Parameter("job_title", in: .body, "job title"), Parameter("phone", in: .body, "phone number"),
+                      Parameter("address", in: .body, "address"), Parameter("language", in: .body, "language code, e.g. en"),
+                      Parameter("timezone", in: .body, "time zone, e.g. Europe/London"),
+                      Parameter("space_amount", .integer, in: .body, "storage in bytes (-1: unlimited)"),
+                      Parameter("notify", .boolean, in: .body, "tell the user when their role changes"),
+                      boxFields,
+                  ], body: .object, example: "box users update id=alan@example.com status=inactive"),
+        Operation(.box, ["users", "delete"], alias: "delete_user_by_id", "Delete a user, with their group memberships.",
+                  method: "DELETE", paths: ["/2.0/users/{user_id}"], parameters: [
+                      Parameter("id", in: .path, wire: "user_id", required: true, names: .boxUser, "the user's id or login"),
+                      Parameter("notify", .boolean, in: .query, "tell the user"),
+                      Parameter("force", .boolean, in: .query, "delete even if they still own content (their files go too)"),
+                  ], success: 204, example: "box users delete id=alan@example.com force=true"),
 
         Operation(.box, ["groups", "list"], alias: "get_groups", "The enterprise's groups, page by page.",
                   method: "GET", paths: ["/2.0/groups"], parameters: [
@@ -88,5 +108,20 @@ extension Operation {
                       Parameter("member_viewability_level", in: .body, allowed: boxLevels, "who may see the members"),
                       boxFields,
                   ], success: 201, body: .object, inDoubt: .lookUp(.boxGroup), example: "box groups create name=Design member_viewability_level=admins_and_members"),
+        Operation(.box, ["groups", "update"], alias: "update_group_by_id", "Change a group: rename it, or its description and levels.",
+                  method: "PUT", paths: ["/2.0/groups/{group_id}"], parameters: [
+                      Parameter("id", in: .path, wire: "group_id", required: true, names: .boxGroup, "the group's id or exact name"),
+                      Parameter("name", in: .body, "a new name (unique in the enterprise)"),
+                      Parameter("description", in: .body, "what the group is for"),
+                      Parameter("provenance", in: .body, "the system the group comes from"),
+                      Parameter("external_sync_identifier", in: .body, "its id in that system"),
+                      Parameter("invitability_level", in: .body, allowed: boxLevels, "who may invite the group to collaborate"),
+                      Parameter("member_viewability_level", in: .body, allowed: boxLevels, "who may see the members"),
+                      boxFields,
+                  ], body: .object, example: "box groups update id=Support description=\"Customer support\""),
+        Operation(.box, ["groups", "delete"], alias: "delete_group_by_id", "Delete a group, with its memberships.",
+                  method: "DELETE", paths: ["/2.0/groups/{group_id}"], parameters: [
+                      Parameter("id", in: .path, wire: "group_id", required: true, names: .boxGroup, "the group's id or exact name"),
+                  ], success: 204, example: "box groups delete id=Support"),
     ]
 }

@@ -43,7 +43,7 @@ extension Operation {
                       Parameter("role_attributes", .record, in: .body, wire: "roleAttributes", "{key: [values]} for roles that need them"),
                       Parameter("members", .records, in: .body, "many invites at once: [{email, role, firstName, ...}]"),
                   ], success: 201, body: .invites, itemsKey: "items", inDoubt: .lookUp(.ldMember),
-                  example: "ld members invite email=ada@example.com role=writer first_name=Ada"),
+                  example: "ld members invite email=hedy@example.com role=writer first_name=Hedy"),
         Operation(.launchDarkly, ["members", "update"], alias: "patch_member",
                   "Change a member's role or custom roles (JSON Patch); patch=[...] sends operations as given.",
                   method: "PATCH", paths: ["/api/v2/members/{id}"], parameters: [

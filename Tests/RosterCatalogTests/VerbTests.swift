@@ -41,6 +41,26 @@ import RosterSandbox
         }
     }
 
+    /// Every verb's help example runs as shown against a fresh sandbox, its `$variables` being
+    /// what an admin would have read first.
+    @Test func everyHelpExampleRunsAgainstTheSandbox() async throws {
+        let read: [Service: String] = [
+            .box: "let m = box memberships list group=Engineering | where .user.login == \"grace@example.com\" | first",
+            .launchDarkly: """
+                let m = ld members get id=katherine@example.com
+                let id = (ld members get id=linus@example.com)._id
+                let a = (ld members get id=grace@example.com)._id
+                let b = (ld members get id=alan@example.com)._id
+                """,
+            .losant: "let t = losant tokens get id=ci-deploy",
+        ]
+        for op in Catalog.operations {
+            let sandbox = try await LiveSandbox.start()
+            let r = await run(read[op.service]! + "\nlet result = " + op.example, catalog: Catalog(targets: sandbox.targets))
+            #expect(r.error == nil, "\(op.name): \(op.example): \(r.error ?? "")")
+        }
+    }
+
     /// Completion and suggestions offer the verbs; the SDK aliases resolve only when typed.
     @Test func theVerbsAreOfferedNotTheirAliases() {
         #expect(catalog.commandNames.contains("box memberships add") && catalog.commandNames.count == Catalog.operations.count)

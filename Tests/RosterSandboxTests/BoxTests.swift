@@ -236,6 +236,47 @@ struct BoxTests {
         #expect(try await c.send(.get, "/2.0/groups/4", token: BoxTests.admin).status == .notFound)
     }
 
+    /// Users and groups changed and deleted by an admin: a deleted user or group takes its
+    /// memberships along; the primary admin stays; everyone else is refused.
+    @Test func usersAndGroupsUpdateAndDelete() async throws {
+        let c = try SandboxClient()
+        let off = try await c.send(.put, "/2.0/users/\(BoxTests.alan)?fields=status,job_title", token: BoxTests.admin, body: #"{"status": "inactive", "job_title": "Retired"}"#)
+        #expect(off.status == .ok && off.json?["status"] == "inactive" && off.json?["job_title"] == "Retired", "\(off.json.map { "\($0)" } ?? "")")
+        #expect(try await c.send(.get, "/2.0/users/\(BoxTests.alan)?fields=status", token: BoxTests.admin).json?["status"] == "inactive")
+        #expect(try await c.send(.put, "/2.0/users/\(BoxTests.alan)", token: BoxTests.admin, body: #"{"login": "grace@example.com"}"#).json?["code"] == "user_login_already_used")
+        #expect(try await c.send(.put, "/2.0/users/\(BoxTests.alan)", token: BoxTests.admin, body: #"{"status": "gone"}"#).status == .badRequest)
+        #expect(try await c.send(.put, "/2.0/users/\(BoxTests.alan)", token: BoxTests.admin, body: "{\"job_title\": \"\(String(repeating: "x", count: 101))\"}").status == .badRequest)
+        #expect(try await c.send(.put, "/2.0/users/\(BoxTests.ada)", token: BoxTests.admin, body: #"{"role": "user"}"#).status == .forbidden)
+        #expect(try await c.send(.put, "/2.0/users/\(BoxTests.grace)", token: BoxTests.user, body: #"{"name": "G"}"#).status == .forbidden)
+        #expect(try await c.send(.put, "/2.0/users/31337", token: BoxTests.admin, body: #"{"name": "G"}"#).status == .notFound)
+        #expect(try await c.send(.delete, "/2.0/groups/\(BoxTests.support)", token: BoxTests.user).status == .forbidden)
+        #expect(try await c.send(.put, "/2.0/groups/\(BoxTests.support)", token: BoxTests.user, body: #"{"name": "Mine"}"#).status == .forbidden)
+
+        // Alan is in Engineering and Support: deleting him takes both memberships.
+        #expect(try await c.send(.delete, "/2.0/users/\(BoxTests.alan)?force=maybe", token: BoxTests.admin).status == .badRequest)
+        #expect(try await c.send(.delete, "/2.0/users/\(BoxTests.alan)", token: BoxTests.user).status == .forbidden)
+        #expect(try await c.send(.delete, "/2.0/users/\(BoxTests.alan)?force=true&notify=false", token: BoxTests.admin).status == .noContent)
+        #expect(try await c.send(.get, "/2.0/users/\(BoxTests.alan)", token: BoxTests.admin).status == .notFound)
+        let engineering = try await c.send(.get, "/2.0/groups/\(BoxTests.engineering)/memberships", token: BoxTests.admin)
+        #expect(!memberNames(engineering).contains("Alan Turing") && engineering.json?["total_count"] == 2)
+        #expect(try await c.send(.delete, "/2.0/users/\(BoxTests.alan)", token: BoxTests.admin).status == .notFound)
+        #expect(try await c.send(.delete, "/2.0/users/\(BoxTests.ada)", token: BoxTests.admin).status == .forbidden, "the primary admin stays")
+
+        let renamed = try await c.send(.put, "/2.0/groups/\(BoxTests.support)?fields=description", token: BoxTests.admin, body: #"{"name": "Helpdesk", "description": "Tickets"}"#)
+        #expect(renamed.status == .ok && renamed.json?["name"] == "Helpdesk" && renamed.json?["description"] == "Tickets")
+        #expect(try await c.send(.put, "/2.0/groups/\(BoxTests.support)", token: BoxTests.admin, body: #"{"name": "engineering"}"#).status == .conflict)
+        #expect(try await c.send(.put, "/2.0/groups/\(BoxTests.support)", token: BoxTests.admin, body: #"{"invitability_level": "all"}"#).status == .badRequest)
+        #expect(try await c.send(.delete, "/2.0/groups/\(BoxTests.support)", token: BoxTests.admin).status == .noContent)
+        #expect(try await c.send(.get, "/2.0/groups/\(BoxTests.support)/memberships", token: BoxTests.admin).status == .notFound)
+        let katherine = try await c.send(.get, "/2.0/users/\(BoxTests.katherine)/memberships", token: BoxTests.admin)
+        #expect(katherine.json?["total_count"] == 0, "Support's memberships went with it")
+        #expect(try await c.send(.delete, "/2.0/groups/\(BoxTests.support)", token: BoxTests.admin).status == .notFound)
+        // The spec's methods for the paths, now that each has its route.
+        let allow = try await c.send(.patch, "/2.0/users/\(BoxTests.grace)", token: BoxTests.admin)
+        #expect(allow.status == .methodNotAllowed && allow.headers[.allow] == "GET, PUT, DELETE")
+        #expect(try await c.send(.patch, "/2.0/groups/\(BoxTests.engineering)", token: BoxTests.admin).headers[.allow] == "GET, PUT, DELETE")
+    }
+
     @Test func authenticationAndUnknownRoutes() async throws {
         let c = try SandboxClient()
         let none = try await c.send(.get, "/2.0/users/me", token: nil)

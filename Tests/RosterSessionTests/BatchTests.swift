@@ -266,6 +266,24 @@ extension EndToEndTests {
             #expect(tokens.out == "[\"ci-deploy\",\"old-integration\",\"sandbox-all\",\"sandbox-read\"]\n", "replacements are active, the old ones not: \(tokens.out)")
             let inactive = try roster(["-c", "print len(list(losant tokens list | where .status == \"inactive\"))"])
             #expect(inactive.out == "4\n")
+
+            // offboard.roster with its sample (Alan and Linus leave): the dry run changes nothing;
+            // the run deactivates them, takes them out of every group and removes their
+            // LaunchDarkly membership; run again, it finds nothing left to do.
+            let offboard = scripts.appendingPathComponent("offboard.roster").path
+            let leavers = scripts.appendingPathComponent("samples/leavers.csv").path
+            let statuses = "print to_json(list(box users list | where .login == \"alan@example.com\" or .login == \"linus@example.com\" | each { .status }))"
+            let dryOff = try roster(["--dry-run", offboard, leavers])
+            #expect(dryOff.status == 0 && dryOff.err.contains("box users update 2"), "\(dryOff.err)")
+            #expect(try roster(["-c", statuses]).out == "[\"active\",\"active\"]\n")
+            let off = try roster(["--journal", "offboard.journal", offboard, leavers])
+            #expect(off.status == 0 && off.out.split(separator: "\n").count == 2 && off.out.contains("LaunchDarkly: removed"), "\(off.err)")
+            #expect(try roster(["-c", statuses]).out == "[\"inactive\",\"inactive\"]\n")
+            let state = try server.state()
+            #expect(!state.memberships.contains { $0.hasPrefix("alan@") || $0.hasPrefix("linus@") }, "\(state.memberships)")
+            #expect(!state.ld_emails.contains("alan@example.com") && !state.ld_emails.contains("linus@example.com"))
+            let offAgain = try roster([offboard, leavers])
+            #expect(offAgain.status == 0 && offAgain.out.components(separatedBy: "out of 0 groups; LaunchDarkly: not a member").count == 3, "\(offAgain.out)")
         }
 
         @Test func progressLineOnATerminal() throws {

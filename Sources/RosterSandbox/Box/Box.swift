@@ -26,6 +26,10 @@ struct Box: Sendable {
         routes.on(.get, "/2.0/groups", .box) { request, _ in try await listGroups(request) }
         routes.on(.post, "/2.0/groups", .box) { request, _ in try await createGroup(request) }
         routes.on(.get, "/2.0/groups/:id", .box) { request, context in try await getGroup(request, context.parameters.get("id") ?? "") }
+        routes.on(.put, "/2.0/users/:id", .box) { request, context in try await updateUser(request, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/2.0/users/:id", .box) { request, context in try await deleteUser(request, context.parameters.get("id") ?? "") }
+        routes.on(.put, "/2.0/groups/:id", .box) { request, context in try await updateGroup(request, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/2.0/groups/:id", .box) { request, context in try await deleteGroup(request, context.parameters.get("id") ?? "") }
         registerMemberships(on: routes)
         routes.on(.post, "/oauth2/token", .box) { request, _ in try await issueToken(request) }
     }
@@ -241,11 +245,33 @@ struct Box: Sendable {
         if !appUser {
             guard let login, login.contains("@") else { throw Box.error(.badRequest, "login is required (an email address) unless is_platform_access_only is true", code: "bad_request") }
         }
-        let role = try Box.string(o, "role", oneOf: ["coadmin", "user"]) ?? "user"
-        let status = try Box.string(o, "status", oneOf: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"]) ?? "active"
+        let role = try Box.string(o, "role", oneOf: Box.userRoles) ?? "user"
+        let status = try Box.string(o, "status", oneOf: Box.userStatuses) ?? "active"
+        let json = JSONValue.object(try Box.userAttributes(o)).text
+        let userLogin = appUser ? nil : login
+        let user = try await store.write { db -> [String: JSONValue] in
+            if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
+                throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
+            }
+            let now = Timestamps.now()
+            try db.execute(sql: "INSERT INTO box_user (id, name, login, role, status, attributes, created_at, modified_at) VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [name, userLogin, role, status, json, now, now])
+            let id = BoxRecords.userID(db.lastInsertedRowID)
+            try db.execute(sql: "UPDATE box_user SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
+            return BoxRecords.user(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [id])!)
+        }
+        return JSON.response(.created, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
+    }
+
+    static let userRoles = ["coadmin", "user"]
+    static let userStatuses = ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"]
+
+    /// The user fields kept beside the columns, checked as Box checks them (create and update).
+    static func userAttributes(_ o: [String: JSONValue]) throws -> [String: JSONValue] {
         var attributes: [String: JSONValue] = [:]
-        for key in ["language", "job_title", "phone", "address", "timezone", "external_app_user_id"] {
-            if let s = try Box.string(o, key) { attributes[key] = .string(s) }
+        // The published schema's limits: job_title and phone 100 characters, address 255.
+        for (key, max) in [("language", nil), ("job_title", 100), ("phone", 100), ("address", 255), ("timezone", nil), ("external_app_user_id", nil)] as [(String, Int?)] {
+            if let s = try Box.string(o, key, max: max) { attributes[key] = .string(s) }
         }
         for key in ["is_platform_access_only", "is_sync_enabled", "can_see_managed_users", "is_external_collab_restricted",
                     "is_exempt_from_device_limits", "is_exempt_from_login_verification"] {
@@ -263,20 +289,7 @@ struct Box: Sendable {
             }
             attributes["tracking_codes"] = v
         }
-        let json = JSONValue.object(attributes).text
-        let userLogin = appUser ? nil : login
-        let user = try await store.write { db -> [String: JSONValue] in
-            if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
-                throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
-            }
-            let now = Timestamps.now()
-            try db.execute(sql: "INSERT INTO box_user (id, name, login, role, status, attributes, created_at, modified_at) VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [name, userLogin, role, status, json, now, now])
-            let id = BoxRecords.userID(db.lastInsertedRowID)
-            try db.execute(sql: "UPDATE box_user SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
-            return BoxRecords.user(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [id])!)
-        }
-        return JSON.response(.created, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
+        return attributes
     }
 
     // MARK: groups
@@ -314,13 +327,8 @@ struct Box: Sendable {
 
     static let levels = ["admins_only", "admins_and_members", "all_managed_users"]
 
-    func createGroup(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
-        try requireAdmin(caller)
-        let o = try await Box.body(request)
-        guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {
-            throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
-        }
+    /// The group fields kept beside the columns (create and update).
+    static func groupAttributes(_ o: [String: JSONValue]) throws -> [String: JSONValue] {
         var attributes: [String: JSONValue] = [:]
         for key in ["provenance", "external_sync_identifier", "description"] {
             if let s = try Box.string(o, key, max: 255) { attributes[key] = .string(s) }
@@ -328,7 +336,17 @@ struct Box: Sendable {
         for key in ["invitability_level", "member_viewability_level"] {
             if let s = try Box.string(o, key, oneOf: Box.levels) { attributes[key] = .string(s) }
         }
-        let json = JSONValue.object(attributes).text
+        return attributes
+    }
+
+    func createGroup(_ request: Request) async throws -> Response {
+        let caller = try await authenticate(request)
+        try requireAdmin(caller)
+        let o = try await Box.body(request)
+        guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {
+            throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
+        }
+        let json = JSONValue.object(try Box.groupAttributes(o)).text
         let group = try await store.write { db -> [String: JSONValue] in
             if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
                 throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [
