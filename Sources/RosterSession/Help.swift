@@ -46,11 +46,14 @@ enum Help {
             roster profiles               lists them, tokens never shown; roster --profile NAME picks one for a run
             """,
         "repl": """
-            TAB completes keywords, builtins, verbs, parameters, allowed values (role=<TAB>), $variables and
-            $var.fields; TAB TAB lists choices.
+            TAB completes keywords, builtins, verbs, parameters, allowed values (role=<TAB>), live names and
+            ids (group=Eng<TAB>), $variables and $var.fields; TAB TAB lists choices.
             Ctrl-C drops the line or stops the running command; Ctrl-D leaves.
+            Long results go through the pager (ROSTER_PAGER, PAGER, less -FRX; roster --no-pager turns it off).
             :record FILE    write each statement that succeeds from now on into FILE (:record off stops)
             :output FORMAT  show results as table, json, ndjson or csv from now on
+            :wide           listings show every field from now on (:wide off: their columns again)
+            :help           this; help : too
             :quit           leave
             """,
     ]
@@ -61,6 +64,7 @@ enum Help {
         if let text = topics[t] { return text + "\n" }
         if let (signature, summary) = Builtins.describe(t) { return "\(signature)\n    \(summary)\n" }
         if let key = keywordTopics[t], let text = topics[key] { return text + "\n" }
+        if t == ":" || t.hasPrefix(":") { return topics["repl"]! + "\n" }   // help :, help :record
         if let catalog = host.catalog {
             if t == "verbs" { return catalog.verbList() }
             if let text = catalog.help(for: t.split(separator: " ").map(String.init)) { return text }

@@ -15,6 +15,8 @@ struct ValueFormatter {
     let format: OutputFormat
     let out: TextOutput
     let color: Bool
+    /// Listings show every field (`:wide`), not their declared columns.
+    var wide = false
     /// The terminal whose width a table fits (the pager's pipe has none): nil for `out`'s.
     var sizeFD: Int32? = nil
     static let sampleRows = 100
@@ -190,7 +192,7 @@ struct ValueFormatter {
     /// A list of records as aligned columns; a list of plain values one per line. A listing
     /// with declared columns shows those, and ends with its count.
     private func table(_ value: Value) throws {
-        if case .stream(let s) = value, let hint = s.display {
+        if case .stream(let s) = value, let hint = s.display, !wide {
             let names = ValueFormatter.columnNames(hint.columns)
             var count = 0
             let projected = Value.stream(ValueStream(label: s.label, totalCount: s.totalCount) {

@@ -102,10 +102,14 @@ extension Session {
                 return nil
             }
             host.format = format
+        case ":wide":
+            // `:wide` shows every field of listings from now on; `:wide off` their columns again.
+            host.wide = words.count < 2 || words[1] != "off"
+            host.write(host.wide ? "listings show every field; :wide off for their columns" : "listings show their columns")
         case ":help":
             host.write(Help.topics["repl"]!)
         default:
-            err.write("error: unknown meta-command '\(words[0])'\(Suggest.hint(words[0], [":record", ":output", ":help", ":quit"])); try :help\n")
+            err.write("error: unknown meta-command '\(words[0])'\(Suggest.hint(words[0], [":record", ":output", ":wide", ":help", ":quit"])); try :help\n")
         }
         return nil
     }

@@ -16,6 +16,8 @@ public final class SessionHost: ScriptHost {
     public var observesLoops = false
     /// The pager's command (nil: none): results on a terminal go through it.
     public var pager: String?
+    /// `:wide`: tables of listings show every field, not their declared columns.
+    public var wide = false
     /// With a failures file, a loop that stops early hands over its unfinished inputs.
     public var recordsUnfinished: Bool { report?.failuresPath != nil }
 
@@ -84,9 +86,9 @@ public final class SessionHost: ScriptHost {
     /// Shows a top-level value; on a terminal through the pager, unless there is none.
     public func display(_ value: Value) throws {
         do {
-            guard let pager, out.isTerminal else { return try ValueFormatter(format: format, out: out, color: color).show(value) }
+            guard let pager, out.isTerminal else { return try ValueFormatter(format: format, out: out, color: color, wide: wide).show(value) }
             try Pager.page(through: pager, direct: out) { paged in
-                try ValueFormatter(format: format, out: paged, color: color, sizeFD: out.fd).show(value)
+                try ValueFormatter(format: format, out: paged, color: color, wide: wide, sizeFD: out.fd).show(value)
             }
         } catch is OutputClosed {}
     }

@@ -34,7 +34,7 @@ struct ProfileTests {
 
     @Test func mistakesAreExplained() {
         let cases: [(String, String)] = [
-            (#"[profiles.a]\#nbox = { url = "https://api.box.com", token = "abc" }"#, "holds a token inline"),
+            (#"[profiles.a]\#nbox = { url = "https://api.box.com", token = "abc" }"#, "holds a secret inline; name where it comes from instead, with token_env or token_file"),
             (#"[profiles.a]\#ndropbox = { url = "https://x", token_env = "T" }"#, "not a service"),
             (#"[profiles.a]\#nbox = { url = "ftp://x", token_env = "T" }"#, "needs url ="),
             (#"[profiles.a]\#nbox = { url = "https://x" }"#, "exactly one of token_env or token_file"),

@@ -38,6 +38,21 @@ struct REPLTests {
         #expect(s.endOfInput() == 0)
     }
 
+    /// `:wide` shows every field of listings until `:wide off`; `help :` lists the meta-commands.
+    @Test func wideAndHelpAtThePrompt() throws {
+        let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path], columns: 400)
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        #expect(!s.line("box groups list").contains("created_at"))
+        #expect(s.line(":wide").contains("listings show every field"))
+        let wide = s.line("box groups list")
+        #expect(wide.contains("created_at") && wide.contains("modified_at"), "\(wide)")
+        _ = s.line(":wide off")
+        #expect(!s.line("box groups list").contains("created_at"))
+        let help = s.line("help :")
+        #expect(help.contains(":wide") && help.contains(":record FILE") && help.contains(":output FORMAT"), "\(help)")
+        #expect(s.endOfInput() == 0)
+    }
+
     @Test func dryRunHoldsAtThePrompt() throws {
         let s = try PtySession(arguments: ["--dry-run", "--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
         #expect(s.expect("roster (dry run)> "), "the prompt says it is a dry run: \(s.screen)")
