@@ -12,12 +12,11 @@ import RosterSandbox
     let recorder = Recorder()
 
     init() async throws {
-        var options = SandboxOptions()
-        options.boxTokenTTL = 1
-        sandbox = try await LiveSandbox.start(options: options)
+        sandbox = try await LiveSandbox.start()
     }
 
-    func catalog(secret: String? = "sandbox-client-secret", subject: String = #"enterprise_id = "sandbox-enterprise""#) throws -> Catalog {
+    func catalog(secret: String? = "sandbox-client-secret", subject: String = #"enterprise_id = "sandbox-enterprise""#, on live: LiveSandbox? = nil) throws -> Catalog {
+        let sandbox = live ?? self.sandbox
         let profiles = try Profiles.parse("""
             [profiles.app]
             box = { url = "\(sandbox.url)", client_id = "sandbox-client-id", client_secret_env = "BOX_CLIENT_SECRET", \(subject) }
@@ -52,11 +51,15 @@ import RosterSandbox
         #expect(tokenRequests.first?.bodyText?.hasSuffix("box_subject_type=user&box_subject_id=20000003") == true)
     }
 
-    /// The token lives a second here: a request after that gets a new one first, without a 401.
+    /// The token lives three seconds here: a request after that gets a new one first, without a 401.
     @Test func anExpiringTokenIsRenewedBeforeItIsRefused() async throws {
-        let c = try catalog()
+        var options = SandboxOptions()
+        options.boxTokenTTL = 3
+        let live = try await LiveSandbox.start(options: options)
+        defer { withExtendedLifetime(live) {} }
+        let c = try catalog(on: live)
         _ = await run("print (box users me).login", catalog: c)
-        try await Task.sleep(for: .milliseconds(1200))
+        try await Task.sleep(for: .milliseconds(3200))
         let r = await run("print (box users me).login", catalog: c)
         #expect(r.error == nil && r.output == ["ada@example.com"], "\(r.error ?? "")")
         #expect(tokenRequests.count == 2 && apiRequests.count == 2, "renewed ahead, no 401: \(recorder.requests.map(\.path))")
@@ -65,9 +68,7 @@ import RosterSandbox
     /// A token the service stops taking (revoked, or expired early) is renewed once on the 401,
     /// and 16 workers that all meet the 401 share one renewal.
     @Test func aRefusedTokenIsRenewedOnceForEveryWorker() async throws {
-        var options = SandboxOptions()
-        options.boxTokenTTL = 3600
-        let live = try await LiveSandbox.start(options: options)
+        let live = try await LiveSandbox.start()
         let profiles = try Profiles.parse("""
             [profiles.app]
             box = { url = "\(live.url)", client_id = "sandbox-client-id", client_secret_env = "S", enterprise_id = "sandbox-enterprise" }
