@@ -210,24 +210,19 @@ final class Compiler {
             return { f in set(f, try eval(f)); return .normal }
 
         case .assign(let name, let path, let e, let range):
+            // `$x = $x + e` (e pure) is `$x += e`: an append in place, not a copy.
+            if case .binary(.add, let left, let right, let opRange) = e, Compiler.isPure(right), Compiler.names(left, name, path) {
+                return appending(name, path, right, opRange, range, scope)
+            }
             let eval = expression(e, scope)
-            let set = write(name, scope, range)
             if path.isEmpty {
+                let set = write(name, scope, range)
                 return { f in try set(f, try eval(f)); return .normal }
             }
-            let get = read(name, scope, range)
-            let steps = path.map { step -> PathAccess in
-                switch step {
-                case .field(let n): return .field(n)
-                case .index(let ie): return .index(expression(ie, scope), ie.range)
-                }
-            }
-            return { f in
-                let value = try eval(f)
-                let updated = try Compiler.assign(into: try get(f), steps[...], value, range: range, frame: f)
-                try set(f, updated)
-                return .normal
-            }
+            return assigning(name, path, eval, range, scope)
+
+        case .append(let name, let path, let e, let range):
+            return appending(name, path, e, range, range, scope)
 
         case .ifElse(let branches, let elseBlock, _):
             let compiled = branches.map { (expression($0.0, scope), block($0.1, scope)) }
@@ -539,47 +534,6 @@ final class Compiler {
             return try s.next()
         } catch let e as ErrorValue {
             throw RuntimeError(e, at: range)
-        }
-    }
-}
-
-enum PathAccess {
-    case field(String)
-    case index(Eval, SourceRange)
-}
-
-extension Compiler {
-    /// `$x.a[0] = v`: rebuilds the path with the new value (values are copied, not shared).
-    static func assign(into base: Value, _ path: ArraySlice<PathAccess>, _ value: Value, range: SourceRange, frame: Frame) throws -> Value {
-        guard let step = path.first else { return value }
-        let rest = path.dropFirst()
-        switch step {
-        case .field(let name):
-            var record: Record
-            switch base {
-            case .record(let r): record = r
-            case .null: record = [:]
-            default:
-                throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot set field '\(name)' of \(base.typeName)"), at: range)
-            }
-            record[name] = try assign(into: record[name] ?? .null, rest, value, range: range, frame: frame)
-            return .record(record)
-        case .index(let eval, let indexRange):
-            let index = try eval(frame)
-            switch (base, index) {
-            case (.list(var l), .int(let i)):
-                let j = i < 0 ? l.count + i : i
-                guard j >= 0, j < l.count else {
-                    throw RuntimeError(ErrorValue(code: "index_out_of_range", message: "index \(i) is out of range for a list of \(l.count)"), at: indexRange)
-                }
-                l[j] = try assign(into: l[j], rest, value, range: range, frame: frame)
-                return .list(l)
-            case (.record(var r), .string(let k)):
-                r[k] = try assign(into: r[k] ?? .null, rest, value, range: range, frame: frame)
-                return .record(r)
-            default:
-                throw RuntimeError(ErrorValue(code: "invalid_index", message: "cannot index \(base.typeName) with \(index.typeName)"), at: indexRange)
-            }
         }
     }
 }

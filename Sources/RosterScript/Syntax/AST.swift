@@ -132,6 +132,7 @@ public indirect enum Stmt: Sendable {
     case expression(Expr)
     case declare(String, Expr, SourceRange)                         // let
     case assign(String, [PathStep], Expr, SourceRange)              // $x.a[0] = v
+    case append(String, [PathStep], Expr, SourceRange)              // $x.a += v (in place)
     case ifElse([(Expr, Block)], Block?, SourceRange)
     case forIn(String, Expr, LoopOptions, Block, SourceRange)
     case whileLoop(Expr, Block, SourceRange)
@@ -146,7 +147,7 @@ public indirect enum Stmt: Sendable {
     public var range: SourceRange {
         switch self {
         case .expression(let e): return e.range
-        case .declare(_, _, let r), .assign(_, _, _, let r), .ifElse(_, _, let r), .forIn(_, _, _, _, let r),
+        case .declare(_, _, let r), .assign(_, _, _, let r), .append(_, _, _, let r), .ifElse(_, _, let r), .forIn(_, _, _, _, let r),
              .whileLoop(_, _, let r), .breakLoop(let r), .continueLoop(let r), .returnValue(_, let r),
              .tryCatch(_, _, _, let r), .exit(_, let r), .source(_, let r):
             return r

@@ -12,14 +12,15 @@ public enum ASTPrinter {
         switch s {
         case .expression(let e): return expression(e)
         case .declare(let n, let e, _): return "(let \(n) \(expression(e)))"
-        case .assign(let n, let path, let e, _):
+        case .assign(let n, let path, let e, _), .append(let n, let path, let e, _):
             let p = path.map { step -> String in
                 switch step {
                 case .field(let f): return ".\(f)"
                 case .index(let i): return "[\(expression(i))]"
                 }
             }.joined()
-            return "(set $\(n)\(p) \(expression(e)))"
+            let op = if case .append = s { "set+" } else { "set" }
+            return "(\(op) $\(n)\(p) \(expression(e)))"
         case .ifElse(let branches, let otherwise, _):
             var out = "(if"
             for (c, b) in branches { out += " \(expression(c)) \(block(b))" }

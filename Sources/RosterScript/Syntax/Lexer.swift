@@ -168,7 +168,7 @@ struct Lexer {
         case UInt8(ascii: "!"): return c == UInt8(ascii: "=") ? tok(.ne, 2) : tok(.invalid("unexpected '!'; use 'not' for negation"), 1)
         case UInt8(ascii: "<"): return c == UInt8(ascii: "=") ? tok(.le, 2) : tok(.lt, 1)
         case UInt8(ascii: ">"): return c == UInt8(ascii: "=") ? tok(.ge, 2) : tok(.gt, 1)
-        case UInt8(ascii: "+"): return tok(.plus, 1)
+        case UInt8(ascii: "+"): return c == UInt8(ascii: "=") ? tok(.plusAssign, 2) : tok(.plus, 1)
         case UInt8(ascii: "-"): return tok(.minus, 1)
         case UInt8(ascii: "*"): return tok(.star, 1)
         case UInt8(ascii: "/"): return c == UInt8(ascii: "/") ? tok(.slashSlash, 2) : tok(.slash, 1)

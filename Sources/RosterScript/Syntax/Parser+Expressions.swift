@@ -92,7 +92,7 @@ extension Parser {
             return nil
         case .invalid, .badString:
             throw fail("invalid_token", "", t)
-        case .argName, .option, .colon, .assign, .eq, .ne, .lt, .le, .gt, .ge, .plus, .minus, .star, .slash,
+        case .argName, .option, .colon, .assign, .plusAssign, .eq, .ne, .lt, .le, .gt, .ge, .plus, .minus, .star, .slash,
              .slashSlash, .percent, .dotDot, .dotDotLess, .identifier, .dotField:
             throw fail("unexpected_argument", "unexpected \(Parser.describe(t.kind)) among command arguments", t)
         }

@@ -71,7 +71,7 @@ extension Parser {
         return .declare(name, value, range(keyword).to(value.range))
     }
 
-    /// `$x = v`, `$x.a[0] = v`; nil (having consumed nothing) when the statement is no assignment.
+    /// `$x = v`, `$x.a[0] = v`, `$x += v`; nil (having consumed nothing) when the statement is no assignment.
     private func assignment() throws(Failure) -> Stmt? {
         let saved = position
         let v = peek(.expression)
@@ -92,13 +92,14 @@ extension Parser {
             break
         }
         let eq = peek(.expression)
-        guard eq.kind == .assign else {
+        guard eq.kind == .assign || eq.kind == .plusAssign else {
             position = saved
             cacheReset()
             return nil
         }
         advance(eq)
         let value = try pipeline()
+        if eq.kind == .plusAssign { return .append(name, path, value, range(v).to(value.range)) }
         return .assign(name, path, value, range(v).to(value.range))
     }
 

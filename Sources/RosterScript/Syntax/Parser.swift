@@ -131,6 +131,7 @@ public final class Parser {
         case .comma: return "','"
         case .colon: return "':'"
         case .assign: return "'='"
+        case .plusAssign: return "'+='"
         case .eq: return "'=='"
         case .ne: return "'!='"
         case .lt: return "'<'"

@@ -6,6 +6,7 @@ public struct Token: Sendable {
         case eof, newline, semicolon, pipe
         case lparen, rparen, lbracket, rbracket, lbrace, rbrace, comma, colon
         case assign                         // =
+        case plusAssign                     // +=
         case eq, ne, lt, le, gt, ge         // == != < <= > >=
         case plus, minus, star, slash, slashSlash, percent
         case dotDot, dotDotLess             // .. ..<
