@@ -47,10 +47,17 @@ public struct RetryPolicy: Sendable {
         guard retryable, attempt < maxAttempts else { return .giveUp }
         if let wait {
             guard wait <= maxRetryAfter else { return .giveUp }
-            // Spread the waiters a little so they do not all return at the same instant.
-            return .retry(after: max(0, wait) + random * baseDelay)
+            // Spread the waiters a little so they do not all return at the same instant: a few
+            // milliseconds when the server asks for no wait (Retry-After: 0), up to baseDelay
+            // for longer waits.
+            return .retry(after: max(0, wait) + random * jitter(after: max(0, wait)))
         }
         return .retry(after: backoff(attempt: attempt, random: random))
+    }
+
+    /// The most a server-asked wait is spread by: 5 ms, plus 5% of the wait, at most baseDelay.
+    public func jitter(after wait: Double) -> Double {
+        min(baseDelay, 0.005 + wait * 0.05)
     }
 
     /// Exponential backoff with jitter: `random` (in 0..<1) of the capped ceiling for `attempt`.

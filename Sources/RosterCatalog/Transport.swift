@@ -219,9 +219,12 @@ public final class Transport: Sendable {
         let gate = gates[request.operation.service]!
         var attempt = 0
         var renewed = false
+        // This request's own spread after a 429, on top of the service-wide pause.
+        var jitter = 0.0
         while true {
             attempt += 1
-            try await clock.sleep(gate.delay(now: clock.now()))
+            try await clock.sleep(gate.delay(now: clock.now()) + jitter)
+            jitter = 0
             let outcome: AttemptOutcome
             var reply: WireReply?
             var failure: SendFailure?
@@ -253,9 +256,17 @@ public final class Transport: Sendable {
                 gate.succeeded()
                 return reply!
             case .retry(let after) where isRateLimited(outcome) || gate.spendRetry():
-                // A 429 pauses every task of this service until the server's reset (the wait
-                // happens at the top of the loop); other retries back off on their own.
-                if isRateLimited(outcome) { gate.pause(until: clock.now() + after) } else { try await clock.sleep(after) }
+                // A 429 pauses every task of this service for exactly as long as the server
+                // asked (the wait happens at the top of the loop); the jitter that spreads the
+                // retries is this request's alone. Other retries back off on their own.
+                if isRateLimited(outcome) {
+                    var asked = after
+                    if case .answered(_, let retryAfter?) = outcome { asked = min(after, max(0, retryAfter)) }
+                    gate.pause(until: clock.now() + asked)
+                    jitter = after - asked
+                } else {
+                    try await clock.sleep(after)
+                }
             case .retry, .giveUp:
                 let place = "\(method) \(service.url)\(target ?? request.path)"
                 if isWrite, reply.map({ $0.status >= 500 }) ?? failure!.mayHaveArrived {

@@ -17,8 +17,9 @@ struct RetryTests {
         #expect(policy.decide(.lost, attempt: 1, isWrite: true, random: 0.5) == .giveUp)
         #expect(policy.decide(.lost, attempt: 1, isWrite: false, random: 0.5) == .retry(after: 0.05), "a read is retried after half the first ceiling")
         #expect(policy.decide(.notSent, attempt: 2, isWrite: true, random: 0.5) == .retry(after: 0.1), "nothing reached the server")
-        #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 1, isWrite: true, random: 0.5) == .retry(after: 0.05),
-                "Retry-After: 0 costs only the jitter")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 1, isWrite: true, random: 0.5) == .retry(after: 0.0025),
+                "Retry-After: 0 costs only a few milliseconds of jitter")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 10), attempt: 1, isWrite: true, random: 1) == .retry(after: 10.1), "longer waits spread by up to baseDelay")
         #expect(policy.decide(.answered(status: 503, retryAfter: nil), attempt: 6, isWrite: false, random: 0.5) == .giveUp, "at most six attempts")
         #expect(policy.decide(.answered(status: 429, retryAfter: 3600), attempt: 1, isWrite: false, random: 0.5) == .giveUp, "an hour's wait fails instead of hanging")
     }
@@ -102,6 +103,7 @@ struct RetryTests {
         let r = await run("for i in range(3) { ld members get id=me }", catalog: try catalog(sender, clock))
         #expect(r.error == nil && sender.count == 4, "\(r.error ?? "")")
         #expect(clock.slept.count == 3 && clock.slept.allSatisfy { $0 >= 1 && $0 < 1.1 }, "the retry and both later reads waited: \(clock.slept)")
+        #expect(clock.slept.filter { $0 == 1 }.count >= 2, "the service-wide pause is exactly the server's wait; only the refused request adds jitter: \(clock.slept)")
     }
 
     /// Retries of failures (not 429s) spend a budget shared by the service: 20 tokens, so five
