@@ -89,21 +89,57 @@ public struct RetryBudget: Sendable {
 }
 
 /// One service's shared state across every concurrent task: a pause that a 429 sets for all of
-/// them (so they stop together until the server's reset), and the retry budget.
+/// them (so they stop together until the server's reset), the pace the server has shown it
+/// grants, and the retry budget.
+///
+/// Pacing: until a first 429 requests go as fast as they are made. A 429 that asks for a wait
+/// (a limit met, not a refusal that asks for none) sets the spacing of request starts to just
+/// under the rate that succeeded since the previous such 429 (or the first success), pauses
+/// included: what the server granted over a whole cycle, so a token bucket's burst does not
+/// pass for its rate, and the limit is not found again by hitting it. Each success then
+/// shortens the spacing a little (0.05%), probing for more, and a later 429 sets it again.
+/// One 429 a second counts: the requests in flight when the limit is met are refused together.
 final class ServiceGate: @unchecked Sendable {
     private let lock = NSLock()
     private var resumeAt: Double = 0
     private var budget = RetryBudget()
+    /// Seconds between request starts (0: no pacing), and when the next may start.
+    private(set) var interval: Double = 0
+    private var nextStart: Double = 0
+    /// The previous counted 429 (or the first success), and the successes since.
+    private var since: Double?
+    private var succeededSince = 0
+    private var lastCounted: Double?
 
-    /// Seconds to wait before the next request may go, given the clock's `now`.
+    /// Seconds to wait before the next request may go, given the clock's `now`; with pacing,
+    /// the wait reserves the request's start.
     func delay(now: Double) -> Double {
         lock.lock(); defer { lock.unlock() }
-        return max(0, resumeAt - now)
+        var wait = max(0, resumeAt - now)
+        if interval > 0 {
+            let start = max(now + wait, nextStart)
+            nextStart = start + interval
+            wait = start - now
+        }
+        return wait
     }
 
-    func pause(until time: Double) {
+    /// A 429: every request of the service waits until `time`. When the server asked for a
+    /// wait, the pace is set from the rate that succeeded since the previous counted 429 (a
+    /// look shorter than a quarter second says nothing, and only starts the next cycle).
+    func rateLimited(now: Double, until time: Double) {
         lock.lock(); defer { lock.unlock() }
         resumeAt = max(resumeAt, time)
+        guard time > now else { return }
+        // The requests in flight with a counted 429 are refused with it: one event.
+        if let last = lastCounted, now - last < 0.5 { return }
+        lastCounted = now
+        defer {
+            since = now
+            succeededSince = 0
+        }
+        guard let start = since, now - start >= 0.25, succeededSince >= 2 else { return }
+        interval = 1.05 * (now - start) / Double(succeededSince)
     }
 
     func spendRetry() -> Bool {
@@ -111,9 +147,15 @@ final class ServiceGate: @unchecked Sendable {
         return budget.spend()
     }
 
-    func succeeded() {
+    func succeeded(now: Double) {
         lock.lock(); defer { lock.unlock() }
         budget.earn()
+        if since == nil { since = now }
+        succeededSince += 1
+        if interval > 0 {
+            interval *= 0.9995
+            if interval < 0.000_1 { interval = 0 }
+        }
     }
 }
 

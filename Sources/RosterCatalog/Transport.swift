@@ -253,7 +253,7 @@ public final class Transport: Sendable {
             }
             switch policy.decide(outcome, attempt: attempt, isWrite: isWrite, random: Double.random(in: 0..<1)) {
             case .done:
-                gate.succeeded()
+                gate.succeeded(now: clock.now())
                 return reply!
             case .retry(let after) where isRateLimited(outcome) || gate.spendRetry():
                 // A 429 pauses every task of this service for exactly as long as the server
@@ -262,7 +262,8 @@ public final class Transport: Sendable {
                 if isRateLimited(outcome) {
                     var asked = after
                     if case .answered(_, let retryAfter?) = outcome { asked = min(after, max(0, retryAfter)) }
-                    gate.pause(until: clock.now() + asked)
+                    let now = clock.now()
+                    gate.rateLimited(now: now, until: now + asked)
                     jitter = after - asked
                 } else {
                     try await clock.sleep(after)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RosterCatalog
+@testable import RosterCatalog
 import RosterSandbox
 
 /// The retry policy as a pure state machine, the transport against scripted answers with a fake
@@ -28,6 +28,29 @@ struct RetryTests {
         let ceilings = (1...10).map { policy.backoff(attempt: $0, random: 1) }
         #expect(ceilings == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 8.0, 8.0, 8.0], "doubling from 0.1 s, capped at 8 s")
         #expect(policy.backoff(attempt: 3, random: 0.25) == 0.1, "full jitter: a share of the ceiling")
+    }
+
+    /// A 429 sets the pace to just under what succeeded since the previous one; requests then
+    /// start that far apart; the 429s of the requests in flight with it count once; successes
+    /// probe back up.
+    @Test func a429SetsThePaceTheServerGranted() {
+        let gate = ServiceGate()
+        #expect(gate.delay(now: 100) == 0 && gate.delay(now: 100) == 0, "no pacing before a 429")
+        for i in 1...50 { gate.succeeded(now: 100 + Double(i) * 0.02) }
+        gate.rateLimited(now: 101, until: 101)
+        #expect(gate.interval == 0, "a 429 that asks for no wait is a refusal, not a rate: it sets no pace")
+        gate.rateLimited(now: 101, until: 101.02)
+        #expect(abs(gate.interval - 1.05 * 0.98 / 50) < 1e-9, "50 succeeded over the 0.98 s before it: \(gate.interval)")
+        let first = gate.delay(now: 101), second = gate.delay(now: 101), third = gate.delay(now: 101)
+        #expect(abs(first - 0.02) < 1e-9 && abs(second - first - gate.interval) < 1e-9 && abs(third - second - gate.interval) < 1e-9,
+                "starts spaced by the pace after the pause: \(first) \(second) \(third)")
+        let paced = gate.interval
+        gate.rateLimited(now: 101.3, until: 102.3)
+        #expect(gate.interval == paced, "the requests in flight refused together slow it once")
+        for i in 0..<100 { gate.succeeded(now: 102 + Double(i) * 0.021) }
+        #expect(gate.interval < paced && gate.interval > paced * 0.9, "successes probe for more: \(gate.interval)")
+        gate.rateLimited(now: 104.2, until: 105.2)
+        #expect(abs(gate.interval - 1.05 * 3.2 / 100) < 1e-9, "the next 429 sets it from what succeeded since the last, pauses included: \(gate.interval)")
     }
 
     @Test func theBudgetRunsOutAndRefills() {
