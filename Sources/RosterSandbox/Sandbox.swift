@@ -22,6 +22,8 @@ public struct SandboxOptions: Sendable {
     public var boxTokenTTL: Int = 3600
     /// `--box-jwt-config`: the app keys JWT assertions may be signed with.
     public var boxJWTKeys: [BoxJWTKey] = []
+    /// The Box app's client secret (fresh off loopback, as the tokens are).
+    public var boxClientSecret = SandboxTokens.fixed.boxClientSecret
 
     public init() {}
 }
@@ -39,7 +41,7 @@ public enum Sandbox {
         }
         LaunchDarkly(store: store, options: options).register(on: routes)
         Losant(store: store).register(on: routes)
-        Box(store: store, tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys).register(on: routes)
+        Box(store: store, tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys, clientSecret: options.boxClientSecret).register(on: routes)
         return router
     }
 

@@ -24,13 +24,15 @@ public struct SandboxTokens: Sendable {
     public var losantRead = "losant-sandbox-read"
     public var boxAdmin = "box-sandbox-admin"
     public var boxUser = "box-sandbox-user"
+    /// The Box app's client secret (Client Credentials and JWT grants): a token in all but name.
+    public var boxClientSecret = "sandbox-client-secret"
 
     public static let fixed = SandboxTokens()
 
     public static func random() -> SandboxTokens {
         func fresh(_ prefix: String) -> String { prefix + UUID().uuidString.lowercased() }
         return SandboxTokens(ldAdmin: fresh("api-"), ldReader: fresh("api-"), losantAll: fresh("losant-"), losantRead: fresh("losant-"),
-                             boxAdmin: fresh("box-"), boxUser: fresh("box-"))
+                             boxAdmin: fresh("box-"), boxUser: fresh("box-"), boxClientSecret: fresh("box-secret-"))
     }
 
     /// As `roster serve` prints them off loopback.
@@ -42,6 +44,7 @@ public struct SandboxTokens: Sendable {
         losant all.Instance.read token: \(losantRead)
         box admin token: \(boxAdmin)
         box user token: \(boxUser)
+        box app client secret: \(boxClientSecret)
 
         """
     }

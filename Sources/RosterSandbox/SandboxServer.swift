@@ -14,6 +14,8 @@ public enum SandboxServer {
         /// A line per request on stderr (off for benchmarks, where it is a syscall per request).
         public var logsRequests = true
         public var options = SandboxOptions()
+        /// `--box-jwt-config FILE`: where to write the JWT app's config.
+        public var boxJWTConfig: String?
         public init() {}
     }
 
@@ -35,9 +37,15 @@ public enum SandboxServer {
         let tokens = loopback ? SandboxTokens.fixed : SandboxTokens.random()
         try SandboxSeed.seed(store, synthetic: settings.syntheticPeople, tokens: tokens)
         let shown = tokens
+        var options = settings.options
+        options.boxClientSecret = tokens.boxClientSecret
+        if let path = settings.boxJWTConfig {
+            // The app's config holds its secret: written once the secret is chosen.
+            options.boxJWTKeys = [try BoxJWTApp.writeConfig(to: path, clientSecret: tokens.boxClientSecret)]
+        }
         var log: (@Sendable (String) -> Void)?
         if settings.logsRequests { log = { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
-        let app = Sandbox.application(store: store, options: settings.options, host: settings.host, port: settings.port,
+        let app = Sandbox.application(store: store, options: options, host: settings.host, port: settings.port,
                                       log: log,
                                       onRunning: { port in
             let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host

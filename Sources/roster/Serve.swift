@@ -50,13 +50,7 @@ struct Serve: ParsableCommand {
         settings.options.idleTimeout = idleTimeout
         guard boxTokenTTL > 0, boxTokenTTL <= 86_400 * 365 else { throw ValidationError("--box-token-ttl must be from 1 to 31536000 seconds") }
         settings.options.boxTokenTTL = boxTokenTTL
-        if let boxJWTConfig {
-            do {
-                settings.options.boxJWTKeys = [try BoxJWTApp.writeConfig(to: boxJWTConfig)]
-            } catch {
-                throw ValidationError("--box-jwt-config: cannot write \(boxJWTConfig): \(error.localizedDescription)")
-            }
-        }
+        settings.boxJWTConfig = boxJWTConfig
         do {
             settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
             settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }

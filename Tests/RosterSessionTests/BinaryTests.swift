@@ -369,8 +369,8 @@ struct BinaryTests {
     @Test func serveOffLoopbackMakesFreshTokens() throws {
         let server = try SandboxProcess(database: ":memory:", arguments: ["--host", "0.0.0.0"])
         defer { server.stop() }
-        let lines = server.lines(7)
-        try #require(lines.count >= 7, "\(lines)")
+        let lines = server.lines(8)
+        try #require(lines.count >= 8, "\(lines)")
         let port = try #require(lines[0].split(separator: ":").last)
         func token(_ label: String) -> String { lines.first { $0.hasPrefix(label + ": ") }.map { String($0.dropFirst(label.count + 2)) } ?? "" }
         let box = token("box admin token"), ld = token("launchdarkly admin token"), losant = token("losant all.Instance token")
@@ -394,6 +394,27 @@ struct BinaryTests {
         #expect(try status("/api/v2/members/me", "api-sandbox-admin") == "401")
         #expect(try status("/api/v2/members/me", ld) == "200")
         #expect(try status("/instances/5f0000000000000000000001/tokens", "Bearer \(losant)") == "200")
+        // The Box app's secret is fresh too: the public one gets no token.
+        let secret = token("box app client secret")
+        #expect(secret.hasPrefix("box-secret-"), "\(lines)")
+        func grant(_ secret: String) throws -> String {
+            let py = Process()
+            py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            py.arguments = ["python3", "-c", """
+                import urllib.request as u, urllib.error as e, urllib.parse as p
+                body = p.urlencode({'grant_type': 'client_credentials', 'client_id': 'sandbox-client-id', 'client_secret': '\(secret)',
+                                    'box_subject_type': 'enterprise', 'box_subject_id': 'sandbox-enterprise'}).encode()
+                try: print(u.urlopen(u.Request('http://127.0.0.1:\(port)/oauth2/token', data=body)).status)
+                except e.HTTPError as x: print(x.code)
+                """]
+            let pipe = Pipe()
+            py.standardOutput = pipe
+            try py.run()
+            py.waitUntilExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try grant("sandbox-client-secret") == "400")
+        #expect(try grant(secret) == "200")
     }
 
     /// The exploration scripts, against the embedded sandbox (in memory), as a newcomer runs them.

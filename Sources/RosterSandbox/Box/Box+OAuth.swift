@@ -5,9 +5,9 @@ import Hummingbird
 /// `POST /oauth2/token`: access tokens for the sandbox's Box app by Client Credentials Grant,
 /// as Box's automation apps get them (fact sheet: api/box-memberships.md, "OAuth 2.0").
 extension Box {
-    /// The sandbox app's credentials: public knowledge, like the sandbox's fixed tokens.
+    /// The sandbox app's id and enterprise; its secret is `clientSecret`, public knowledge on
+    /// loopback like the fixed tokens, fresh and printed anywhere else.
     static let clientID = "sandbox-client-id"
-    static let clientSecret = "sandbox-client-secret"
     static let enterpriseID = "sandbox-enterprise"
     /// Who an enterprise-subject token acts as. Box gives the app a service account of its own;
     /// the sandbox uses its admin, so the seeded people stay as they are (a departure, in the README).
@@ -59,7 +59,7 @@ extension Box {
         guard grant == "client_credentials" || grant == Substring(Box.jwtGrant) else {
             throw Box.oauthError("invalid_grant", "Invalid grant_type parameter or parameter missing")
         }
-        guard form["client_id"] == Substring(Box.clientID), form["client_secret"] == Substring(Box.clientSecret) else {
+        guard form["client_id"] == Substring(Box.clientID), form["client_secret"] == Substring(clientSecret) else {
             throw Box.oauthError("invalid_client", "The client credentials are invalid")
         }
         let (subjectType, subjectID) = grant == Substring(Box.jwtGrant)

@@ -10,6 +10,8 @@ struct Box: Sendable {
     var tokenTTL = 3600
     /// The keys JWT assertions may be signed with (`--box-jwt-config`; none: JWT is refused).
     var jwtKeys: [BoxJWTKey] = []
+    /// The app's client secret (`sandbox-client-secret` on loopback).
+    var clientSecret = SandboxTokens.fixed.boxClientSecret
     let seenAssertions = SeenAssertions()
 
     struct Caller: Sendable {

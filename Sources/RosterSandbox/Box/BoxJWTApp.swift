@@ -14,14 +14,14 @@ public struct BoxJWTKey: Sendable {
 
 public enum BoxJWTApp {
     /// Makes the key pair, writes the config (mode 0600) and returns the key assertions are checked with.
-    public static func writeConfig(to path: String) throws -> BoxJWTKey {
+    public static func writeConfig(to path: String, clientSecret: String = SandboxTokens.fixed.boxClientSecret) throws -> BoxJWTKey {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let id = "sandbox-key-" + String(UInt32.random(in: .min ... .max), radix: 16)
         let passphrase = (0..<2).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
         let config: [String: Any] = [
             "boxAppSettings": [
                 "clientID": Box.clientID,
-                "clientSecret": Box.clientSecret,
+                "clientSecret": clientSecret,
                 "appAuth": ["publicKeyID": id, "privateKey": try encryptedPEM(key, passphrase: passphrase), "passphrase": passphrase],
             ],
             "enterpriseID": Box.enterpriseID,
