@@ -106,10 +106,16 @@ final class ServiceGate: @unchecked Sendable {
     /// Seconds between request starts (0: no pacing), and when the next may start.
     private(set) var interval: Double = 0
     private var nextStart: Double = 0
-    /// The previous counted 429 (or the first success), and the successes since.
+    /// The previous counted 429 (or the first success) starts the look; what succeeded within
+    /// the last `lookBack` seconds of it counts (an idle REPL's hour is not a rate).
     private var since: Double?
-    private var succeededSince = 0
+    private var successes: [Double] = []
+    private var head = 0
     private var lastCounted: Double?
+    static let lookBack = 10.0
+    /// Pacing never spaces requests more than this (longer waits are the server's to ask for),
+    /// and ends when no 429 has come for a minute.
+    static let slowest = 1.0, forgetAfter = 60.0
 
     /// Seconds to wait before the next request may go, given the clock's `now`; with pacing,
     /// the wait reserves the request's start.
@@ -134,12 +140,12 @@ final class ServiceGate: @unchecked Sendable {
         // The requests in flight with a counted 429 are refused with it: one event.
         if let last = lastCounted, now - last < 0.5 { return }
         lastCounted = now
-        defer {
-            since = now
-            succeededSince = 0
-        }
-        guard let start = since, now - start >= 0.25, succeededSince >= 2 else { return }
-        interval = 1.05 * (now - start) / Double(succeededSince)
+        defer { since = now }
+        guard var start = since else { return }
+        start = max(start, now - ServiceGate.lookBack)
+        let granted = successes[head...].count { $0 >= start }
+        guard now - start >= 0.25, granted >= 2 else { return }
+        interval = min(ServiceGate.slowest, 1.05 * (now - start) / Double(granted))
     }
 
     func spendRetry() -> Bool {
@@ -151,10 +157,15 @@ final class ServiceGate: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         budget.earn()
         if since == nil { since = now }
-        succeededSince += 1
+        successes.append(now)
+        while successes[head] <= now - ServiceGate.lookBack { head += 1 }
+        if head > 4096 {
+            successes.removeFirst(head)
+            head = 0
+        }
         if interval > 0 {
             interval *= 0.9995
-            if interval < 0.000_1 { interval = 0 }
+            if interval < 0.000_1 || now - (lastCounted ?? now) > ServiceGate.forgetAfter { interval = 0 }
         }
     }
 }

@@ -36,11 +36,11 @@ struct RetryTests {
     @Test func a429SetsThePaceTheServerGranted() {
         let gate = ServiceGate()
         #expect(gate.delay(now: 100) == 0 && gate.delay(now: 100) == 0, "no pacing before a 429")
-        for i in 1...50 { gate.succeeded(now: 100 + Double(i) * 0.02) }
+        for i in 0..<50 { gate.succeeded(now: 100 + Double(i) * 0.02) }
         gate.rateLimited(now: 101, until: 101)
         #expect(gate.interval == 0, "a 429 that asks for no wait is a refusal, not a rate: it sets no pace")
         gate.rateLimited(now: 101, until: 101.02)
-        #expect(abs(gate.interval - 1.05 * 0.98 / 50) < 1e-9, "50 succeeded over the 0.98 s before it: \(gate.interval)")
+        #expect(abs(gate.interval - 1.05 * 1.0 / 50) < 1e-9, "50 succeeded over the second before it: \(gate.interval)")
         let first = gate.delay(now: 101), second = gate.delay(now: 101), third = gate.delay(now: 101)
         #expect(abs(first - 0.02) < 1e-9 && abs(second - first - gate.interval) < 1e-9 && abs(third - second - gate.interval) < 1e-9,
                 "starts spaced by the pace after the pause: \(first) \(second) \(third)")
@@ -51,6 +51,21 @@ struct RetryTests {
         #expect(gate.interval < paced && gate.interval > paced * 0.9, "successes probe for more: \(gate.interval)")
         gate.rateLimited(now: 104.2, until: 105.2)
         #expect(abs(gate.interval - 1.05 * 3.2 / 100) < 1e-9, "the next 429 sets it from what succeeded since the last, pauses included: \(gate.interval)")
+        gate.succeeded(now: 170)
+        #expect(gate.interval == 0, "a minute without a 429 ends the pacing")
+
+        // An idle session is not a rate: two reads an hour apart, then a 429, set no pace; and
+        // however slow what succeeded, requests are never spaced more than a second.
+        let idle = ServiceGate()
+        idle.succeeded(now: 0)
+        idle.succeeded(now: 3600)
+        idle.rateLimited(now: 3600.5, until: 3601)
+        #expect(idle.interval == 0, "\(idle.interval)")
+        let slow = ServiceGate()
+        slow.succeeded(now: 0)
+        slow.succeeded(now: 9)
+        slow.rateLimited(now: 9.5, until: 10)
+        #expect(slow.interval == ServiceGate.slowest, "\(slow.interval)")
     }
 
     @Test func theBudgetRunsOutAndRefills() {
