@@ -9,6 +9,15 @@ extension Operation {
     static let boxPermissions = Parameter("configurable_permissions", .record, in: .body,
                                           "for admins: {can_run_reports, can_instant_login, can_create_accounts, can_edit_accounts} booleans")
     static let boxLevels = ["admins_only", "admins_and_members", "all_managed_users"]
+    /// A user's fields that both creating and changing a user take.
+    static let boxUserFields = [
+        Parameter("role", in: .body, allowed: ["coadmin", "user"], "enterprise role (default user)"),
+        Parameter("status", in: .body, allowed: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"], "account status (inactive: cannot sign in)"),
+        Parameter("job_title", in: .body, "job title"), Parameter("phone", in: .body, "phone number"),
+        Parameter("address", in: .body, "address"), Parameter("language", in: .body, "language code, e.g. en"),
+        Parameter("timezone", in: .body, "time zone, e.g. Europe/London"),
+        Parameter("space_amount", .integer, in: .body, "storage in bytes (-1: unlimited)"),
+    ]
 
     static let box: [Operation] = [
         Operation(.box, ["memberships", "list"], alias: "get_group_memberships",
@@ -59,12 +68,7 @@ extension Operation {
                   method: "POST", paths: ["/2.0/users"], parameters: [
                       Parameter("name", in: .body, required: true, "the user's name (at most 50 characters)"),
                       Parameter("login", in: .body, "the email address they sign in with (needed unless an app user)"),
-                      Parameter("role", in: .body, allowed: ["coadmin", "user"], "enterprise role (default user)"),
-                      Parameter("status", in: .body, allowed: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"], "account status"),
-                      Parameter("job_title", in: .body, "job title"), Parameter("phone", in: .body, "phone number"),
-                      Parameter("address", in: .body, "address"), Parameter("language", in: .body, "language code, e.g. en"),
-                      Parameter("timezone", in: .body, "time zone, e.g. Europe/London"),
-                      Parameter("space_amount", .integer, in: .body, "storage in bytes (-1: unlimited)"),
+                  ] + boxUserFields + [
                       Parameter("is_platform_access_only", .boolean, in: .body, "an app user, without a login"),
                       Parameter("external_app_user_id", in: .body, "an id from another system"),
                       boxFields,
@@ -74,12 +78,7 @@ extension Operation {
                       Parameter("id", in: .path, wire: "user_id", required: true, names: .boxUser, "the user's id or login"),
                       Parameter("name", in: .body, "the user's name (at most 50 characters)"),
                       Parameter("login", in: .body, "a new email address to sign in with"),
-                      Parameter("role", in: .body, allowed: ["coadmin", "user"], "enterprise role"),
-                      Parameter("status", in: .body, allowed: ["active", "inactive", "cannot_delete_edit", "cannot_delete_edit_upload"], "account status (inactive: cannot sign in)"),
-                      Parameter("job_title", in: .body, "job title"), Parameter("phone", in: .body, "phone number"),
-                      Parameter("address", in: .body, "address"), Parameter("language", in: .body, "language code, e.g. en"),
-                      Parameter("timezone", in: .body, "time zone, e.g. Europe/London"),
-                      Parameter("space_amount", .integer, in: .body, "storage in bytes (-1: unlimited)"),
+                  ] + boxUserFields + [
                       Parameter("notify", .boolean, in: .body, "tell the user when their role changes"),
                       boxFields,
                   ], body: .object, example: "box users update id=alan@example.com status=inactive"),
