@@ -57,6 +57,9 @@ public final class AccessTokens: @unchecked Sendable {
     private var current: (token: String, renewAt: Double)?
     private var renewal: Task<String, Error>?
     private var requests = 0
+    /// The tokens issued, newest last: the last few stay scrubbed (a slow answer may still echo
+    /// one), older ones are forgotten.
+    private var issued: [String] = []
 
     init(url: String, grant: Grant, profile: String) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -125,6 +128,13 @@ public final class AccessTokens: @unchecked Sendable {
                                  status: reply.status)
             }
             SecretValues.register(token)
+            let stale: [String] = lock.withLock {
+                issued.append(token)
+                guard issued.count > 8 else { return [] }
+                defer { issued.removeFirst(issued.count - 8) }
+                return Array(issued.prefix(issued.count - 8))
+            }
+            for old in stale { SecretValues.forget(old) }
             var lifetime = 3600.0
             if case .int(let n)? = r["expires_in"], n > 0 { lifetime = Double(min(n, 86_400 * 366)) }
             // Renewed a little before it expires: a minute early, or a tenth of a short life.

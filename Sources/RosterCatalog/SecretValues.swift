@@ -16,6 +16,12 @@ public enum SecretValues {
         known.withLock { if !$0.contains(secret) { $0.append(secret) } }
     }
 
+    /// Drops a secret no longer in use (an access token long since renewed), so a run that
+    /// renews often does not scrub an ever longer list.
+    public static func forget(_ secret: String) {
+        known.withLock { $0.removeAll { $0 == secret } }
+    }
+
     static var all: [String] { known.withLock { $0 } }
 
     /// `text` with every known secret replaced.

@@ -42,6 +42,10 @@ import RosterSandbox
         // Neither the secret nor the access token can reach an output.
         let token = String(apiRequests[0].header("Authorization")!.dropFirst(7))
         #expect(SecretValues.scrub("a \(token) b sandbox-client-secret") == "a (redacted) b (redacted)")
+        // A token long since renewed is forgotten, so frequent renewals do not grow the list.
+        SecretValues.register("box-oauth-old-and-renewed")
+        SecretValues.forget("box-oauth-old-and-renewed")
+        #expect(SecretValues.scrub("box-oauth-old-and-renewed") == "box-oauth-old-and-renewed")
     }
 
     @Test func aUserSubjectActsAsThatUser() async throws {
