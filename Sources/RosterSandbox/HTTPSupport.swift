@@ -56,6 +56,8 @@ struct FormQuery {
     }
 
     static func decode(_ s: Substring) -> String {
+        // Most values have nothing to decode: skip Foundation's string search for them.
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(s) }
         let spaced = s.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }

@@ -60,6 +60,20 @@ public enum Sandbox {
     }
 }
 
+extension Sandbox {
+    /// `GET /hello` answered with five bytes by the same server configuration: what the stack
+    /// does with no work of ours, the ceiling `scripts/bench/sandbox.sh` measures routes against.
+    static func hello(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/hello") { _, _ in "hello" }
+        var logger = Logger(label: "roster.sandbox")
+        logger.logLevel = .warning
+        return Application(router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "roster-sandbox"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+}
+
 /// One line per request on the log: method, path, status, milliseconds. Never a header.
 struct RequestLog: RouterMiddleware {
     typealias Context = SandboxContext

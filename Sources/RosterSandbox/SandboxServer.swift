@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 
 /// `roster serve`: the sandbox over HTTP. Prints its URL as the first stdout line (then, on a
 /// non-loopback address, the fresh tokens it made), logs a line per request to stderr, and
@@ -16,6 +18,8 @@ public enum SandboxServer {
         public var options = SandboxOptions()
         /// `--box-jwt-config FILE`: where to write the JWT app's config.
         public var boxJWTConfig: String?
+        /// Serve only `GET /hello` on the same stack: the ceiling the benchmark compares with.
+        public var helloOnly = false
         public init() {}
     }
 
@@ -24,6 +28,12 @@ public enum SandboxServer {
     }
 
     public static func run(_ settings: Settings) throws {
+        // Tasks run on the server's own event loops: a request is read, answered from SQLite
+        // and written on one thread, where Swift's default pool costs two hops between threads
+        // per request (most of a small request's time). Only a process that is nothing but the
+        // server may do this, before its first task: `roster serve`, on the main thread.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if settings.helloOnly { return try serve(Sandbox.hello(host: settings.host, port: settings.port, onRunning: announce(settings, listing: ""))) }
         let path = settings.database ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("roster-sandbox-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite").path
         let store = try SandboxStore(path: path)
@@ -46,15 +56,23 @@ public enum SandboxServer {
         var log: (@Sendable (String) -> Void)?
         if settings.logsRequests { log = { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         let app = Sandbox.application(store: store, options: options, host: settings.host, port: settings.port,
-                                      log: log,
-                                      onRunning: { port in
+                                      log: log, onRunning: announce(settings, listing: loopback ? "" : shown.listing))
+        try serve(app)
+    }
+
+    /// Prints the URL (and, off loopback, the tokens) once the server listens.
+    static func announce(_ settings: Settings, listing: String) -> @Sendable (Int) async -> Void {
+        { port in
             let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-            var out = "http://\(host):\(port)\n"
-            if !loopback { out += shown.listing }
-            FileHandle.standardOutput.write(Data(out.utf8))
-        })
+            FileHandle.standardOutput.write(Data("http://\(host):\(port)\n\(listing)".utf8))
+        }
+    }
+
+    private final class Outcome: @unchecked Sendable { var error: Error? }
+
+    /// Runs `app` until SIGINT or SIGTERM.
+    static func serve(_ app: some ApplicationProtocol) throws {
         let done = DispatchSemaphore(value: 0)
-        final class Outcome: @unchecked Sendable { var error: Error? }
         let outcome = Outcome()
         Task {
             do { try await app.runService() } catch { outcome.error = error }

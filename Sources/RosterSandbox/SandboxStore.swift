@@ -140,18 +140,22 @@ public final class SandboxStore: Sendable {
 
     /// Revokes every Box OAuth access token, as an admin can in Box's console: the next request
     /// with one gets the 401 that makes a client renew.
-    public func revokeBoxAppTokens() async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL") }
+    public func revokeBoxAppTokens() throws {
+        try write { db in try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL") }
     }
 
-    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
-        try await db.read(body)
+    // Both run on the calling thread (a read on a pooled reader, a write on the writer once it
+    // is free): a hop to a database thread and back cost more than most requests' SQL. Every
+    // read is synchronous, so no reader is ever held across a suspension (GRDB's async read
+    // holds one while it awaits), and a thread waiting for a reader always sees one freed.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try db.read(body)
     }
 
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         started.add(1, ordering: .sequentiallyConsistent)
         defer { finished.add(1, ordering: .sequentiallyConsistent) }
-        return try await db.write(body)
+        return try db.write(body)
     }
 }
 

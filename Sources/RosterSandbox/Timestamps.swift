@@ -6,14 +6,39 @@ enum Timestamps {
 
     /// `2016-06-13T04:00:00.000Z` (Losant) or `2016-06-13T04:00:00+00:00` (Box).
     static func iso(_ ms: Int64, style: Style) -> String {
+        var out: [UInt8] = []
+        writeISO(ms, style: style, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `iso` written into `out` (list pages write two per record). Fields are printed as
+    /// `%0Nd` prints them: zero-padded to N digits, longer if they need more, `-` first.
+    static func writeISO(_ ms: Int64, style: Style, to out: inout [UInt8]) {
         var seconds = time_t(ms / 1000)
         var t = tm()
         gmtime_r(&seconds, &t)
-        let date = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
-                          Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec))
+        func field(_ n: Int, _ width: Int, then separator: UInt8?) {
+            if n < 0 { out.append(UInt8(ascii: "-")) }
+            var digits = n.magnitude
+            let start = out.count
+            repeat {
+                out.append(UInt8(ascii: "0") + UInt8(digits % 10))
+                digits /= 10
+            } while digits > 0 || out.count - start < width - (n < 0 ? 1 : 0)
+            out[start...].reverse()
+            if let separator { out.append(separator) }
+        }
+        field(Int(t.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        field(Int(t.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        field(Int(t.tm_mday), 2, then: UInt8(ascii: "T"))
+        field(Int(t.tm_hour), 2, then: UInt8(ascii: ":"))
+        field(Int(t.tm_min), 2, then: UInt8(ascii: ":"))
+        field(Int(t.tm_sec), 2, then: nil)
         switch style {
-        case .milliseconds: return date + String(format: ".%03dZ", Int(ms % 1000))
-        case .offset: return date + "+00:00"
+        case .milliseconds:
+            out.append(UInt8(ascii: "."))
+            field(Int(ms % 1000), 3, then: UInt8(ascii: "Z"))
+        case .offset: out += "+00:00".utf8
         }
     }
 

@@ -29,6 +29,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds a Box OAuth access token (POST /oauth2/token) lives before Box's 401.") var boxTokenTTL = 3600
     @Option(help: ArgumentHelp("Write a Box JWT app's config (a fresh key pair, as Box's console downloads it) to FILE, and accept JWT grants signed with its key.", valueName: "FILE"))
     var boxJWTConfig: String?
+    // The stack's ceiling for scripts/bench/sandbox.sh: the same server answering `GET /hello`.
+    @Flag(help: .hidden) var benchHello = false
 
     func run() throws {
         var settings = SandboxServer.Settings()
@@ -51,6 +53,7 @@ struct Serve: ParsableCommand {
         guard boxTokenTTL > 0, boxTokenTTL <= 86_400 * 365 else { throw ValidationError("--box-token-ttl must be from 1 to 31536000 seconds") }
         settings.options.boxTokenTTL = boxTokenTTL
         settings.boxJWTConfig = boxJWTConfig
+        settings.helloOnly = benchHello
         do {
             settings.options.rateLimit = try rateLimit.map { text throws(SandboxOptionError) in try RateLimit(parsing: text) }
             settings.options.faults = try faults.map { text throws(SandboxOptionError) in try FaultPlan(parsing: text, seed: faultSeed) }

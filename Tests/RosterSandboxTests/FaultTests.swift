@@ -136,7 +136,7 @@ struct FaultTests {
                 answered += 1
             } catch {}
         }
-        let created = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member WHERE email LIKE 'reset%'") ?? 0 }
+        let created = try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member WHERE email LIKE 'reset%'") ?? 0 }
         #expect(answered == 0, "a reset never answers")
         #expect(created > 0 && created < attempts, "\(created) of \(attempts) applied")
     }

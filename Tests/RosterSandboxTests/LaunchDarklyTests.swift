@@ -293,7 +293,7 @@ struct LaunchDarklyTests {
         let store = try SandboxStore(path: ":memory:")
         let before = try #require(store.settledGeneration)
         #expect(store.unchanged(since: before))
-        let during = try await store.write { _ in [store.settledGeneration == nil, store.unchanged(since: before)] }
+        let during = try store.write { _ in [store.settledGeneration == nil, store.unchanged(since: before)] }
         #expect(during == [true, false], "while a write is under way nothing is settled")
         #expect(store.settledGeneration == before + 1)
         #expect(!store.unchanged(since: before))
@@ -303,7 +303,7 @@ struct LaunchDarklyTests {
     @Test func directlyWrittenMembersMatchTheirJSON() async throws {
         let c = try SandboxClient()
         _ = try await c.send(.patch, "/api/v2/members/64b000000000000000000003", body: #"[{"op": "add", "path": "/customRoles/-", "value": "flag-editors"}]"#)
-        let members = try await c.store.read { db in
+        let members = try c.store.read { db in
             try Row.fetchAll(db, sql: "SELECT \(LDMember.columns) FROM ld_member").map { row -> LDMember in
                 var m = LDMember(row: row)
                 m.teams = try LDMember.teams(db, of: [m.id])[m.id] ?? []

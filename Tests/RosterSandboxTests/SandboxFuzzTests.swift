@@ -60,7 +60,7 @@ struct SandboxFuzzTests {
                 #expect(SandboxFuzzTests.isVendorError(r.json, path: uri), "\(method) \(uri) → \(r.status) without the vendor's error body: \(String(describing: r.json))")
             }
         }
-        let (owners, badRoles, badCustom) = try await c.store.read { db in
+        let (owners, badRoles, badCustom) = try c.store.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member WHERE role = 'owner'") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member WHERE role NOT IN ('reader','writer','admin','owner','no_access')") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ld_member, json_each(ld_member.custom_roles) WHERE json_each.value NOT IN (SELECT key FROM ld_custom_role)") ?? -1)
@@ -68,7 +68,7 @@ struct SandboxFuzzTests {
         #expect(owners == 1)
         #expect(badRoles == 0)
         #expect(badCustom == 0)
-        let (badTokens, badMemberships, badUsers, orphans) = try await c.store.read { db in
+        let (badTokens, badMemberships, badUsers, orphans) = try c.store.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM losant_token WHERE status NOT IN ('active','inactive') OR length(name) NOT BETWEEN 1 AND 255 OR json_type(scope) != 'array'") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_membership WHERE role NOT IN ('member','admin') OR id NOT GLOB '[0-9]*'") ?? -1,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_user WHERE role NOT IN ('admin','coadmin','user') OR id NOT GLOB '[0-9]*'") ?? -1,

@@ -14,42 +14,60 @@ extension Box {
 
     static let denied = error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
 
-    /// A page of memberships matching `condition` (list routes take no `fields`).
-    func membershipPage(_ request: Request, _ condition: String, _ argument: String) async throws -> Response {
+    /// A page of memberships matching `condition`, written as the collection's JSON inside the
+    /// read that checked the caller (list routes take no `fields`).
+    static func membershipPage(_ db: Database, _ request: Request, _ condition: String, _ argument: String) throws -> [UInt8] {
         let page = try Box.page(request)
-        let (entries, total) = try await store.read { db -> ([JSONValue], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box_membership m WHERE \(condition)", arguments: [argument]) ?? 0
-            let rows = try Row.fetchAll(db, sql: BoxRecords.membershipSelect + " WHERE \(condition) ORDER BY m.seq LIMIT ? OFFSET ?",
-                                        arguments: [argument, page.limit, page.offset])
-            return (rows.map { .object(BoxRecords.membership($0)) }, total)
+        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM box_membership m WHERE \(condition)"), arguments: [argument]) ?? 0
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: BoxRecords.membershipSelect + " WHERE \(condition) ORDER BY m.seq LIMIT ? OFFSET ?"),
+                                       arguments: [argument, page.limit, page.offset])
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + 420 * min(page.limit, max(total - page.offset, 0)))
+        try Box.writeCollection(total: total, page: page, by: "type", to: &out) { out in
+            var first = true
+            while let row = try rows.next() {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                BoxRecords.writeMembership(row, to: &out)
+            }
         }
-        return Box.collection(entries, total: total, page: page, by: "type")
+        return out
     }
 
-    /// A user's groups: the user, or anyone with admin-level permissions.
+    /// A user's groups: the user, or anyone with admin-level permissions. One read answers it.
     func userMemberships(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
-        let target = id == "me" ? caller.id : id
-        guard try await store.read({ db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)", arguments: [target]) }) == true else {
-            throw Box.notFound("User", "user_id", id)
+        let credentials = try Box.credentials(request)
+        let body = try store.read { db -> [UInt8] in
+            let caller = try Box.caller(db, credentials)
+            let target = id == "me" ? caller.id : id
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)"), arguments: [target]) == true else {
+                throw Box.notFound("User", "user_id", id)
+            }
+            guard caller.isAdmin || caller.id == target else { throw Box.denied }
+            return try Box.membershipPage(db, request, "m.user_id = ?", target)
         }
-        guard caller.isAdmin || caller.id == target else { throw Box.denied }
-        return try await membershipPage(request, "m.user_id = ?", target)
+        return JSON.response(.ok, bytes: body)
     }
 
-    /// A group's members: admins, or whoever the group's `member_viewability_level` lets see them.
+    /// A group's members: admins, or whoever the group's `member_viewability_level` lets see
+    /// them. One read answers it.
     func groupMemberships(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
-        let (exists, level, callerRole) = try await store.read { db -> (Bool, String, String?) in
-            let attributes = try String.fetchOne(db, sql: "SELECT attributes FROM box_group WHERE id = ?", arguments: [id])
-            let level = attributes.flatMap { JSONValue.parse(Data($0.utf8))?["member_viewability_level"]?.string } ?? "admins_only"
-            let role = try String.fetchOne(db, sql: "SELECT role FROM box_membership WHERE group_id = ? AND user_id = ?", arguments: [id, caller.id])
-            return (attributes != nil, level, role)
+        let credentials = try Box.credentials(request)
+        let body = try store.read { db -> [UInt8] in
+            let caller = try Box.caller(db, credentials)
+            guard let attributes = try String.fetchOne(db.cachedStatement(sql: "SELECT attributes FROM box_group WHERE id = ?"), arguments: [id]) else {
+                throw Box.notFound("Group", "group_id", id)
+            }
+            if !caller.isAdmin {
+                let level = JSONValue.parse(Data(attributes.utf8))?["member_viewability_level"]?.string ?? "admins_only"
+                let role = try String.fetchOne(db.cachedStatement(sql: "SELECT role FROM box_membership WHERE group_id = ? AND user_id = ?"),
+                                               arguments: [id, caller.id])
+                let allowed = role == "admin" || (level == "admins_and_members" && role != nil) || level == "all_managed_users"
+                guard allowed else { throw Box.denied }
+            }
+            return try Box.membershipPage(db, request, "m.group_id = ?", id)
         }
-        guard exists else { throw Box.notFound("Group", "group_id", id) }
-        let allowed = caller.isAdmin || callerRole == "admin" || (level == "admins_and_members" && callerRole != nil) || level == "all_managed_users"
-        guard allowed else { throw Box.denied }
-        return try await membershipPage(request, "m.group_id = ?", id)
+        return JSON.response(.ok, bytes: body)
     }
 
     /// The role and configurable permissions a POST or PUT carries (nil when absent).
@@ -79,31 +97,33 @@ extension Box {
     }
 
     func addMembership(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         let userID = try Box.reference(o, "user")
         let groupID = try Box.reference(o, "group")
         let (role, permissions) = try Box.roleAndPermissions(o)
-        let membership = try await store.write { db -> [String: JSONValue] in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)", arguments: [userID]) == true else {
+        let membership = try store.write { db -> [String: JSONValue] in
+            // Statements are prepared once per connection: onboarding sends thousands of these.
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)"), arguments: [userID]) == true else {
                 throw Box.notFound("User", "user.id", userID)
             }
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_group WHERE id = ?)", arguments: [groupID]) == true else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_group WHERE id = ?)"), arguments: [groupID]) == true else {
                 throw Box.notFound("Group", "group.id", groupID)
             }
-            if let existing = try String.fetchOne(db, sql: "SELECT id FROM box_membership WHERE user_id = ? AND group_id = ?", arguments: [userID, groupID]) {
+            if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM box_membership WHERE user_id = ? AND group_id = ?"),
+                                                  arguments: [userID, groupID]) {
                 // The code for a duplicate membership is undocumented; 409 conflict, naming the one that exists.
                 throw Box.error(.conflict, "User is already a member of this group", code: "conflict",
                                 context: ["conflicts": [["type": "group_membership", "id": .string(existing)]]])
             }
             let now = Timestamps.now()
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO box_membership (id, user_id, group_id, role, configurable_permissions, created_at, modified_at)
                 VALUES ('', ?, ?, ?, ?, ?, ?)
-                """, arguments: [userID, groupID, role ?? "member", permissions ?? nil, now, now])
+                """).execute(arguments: [userID, groupID, role ?? "member", permissions ?? nil, now, now])
             let id = BoxRecords.membershipID(db.lastInsertedRowID)
-            try db.execute(sql: "UPDATE box_membership SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
+            try db.cachedStatement(sql: "UPDATE box_membership SET id = ? WHERE seq = ?").execute(arguments: [id, db.lastInsertedRowID])
             return BoxRecords.membership(try BoxRecords.fetchMembership(db, id: id)!)
         }
         return JSON.response(.created, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
@@ -120,16 +140,16 @@ extension Box {
     }
 
     func getMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
-        let membership = try await store.read { db in BoxRecords.membership(try administeredMembership(db, id, caller)) }
+        let caller = try authenticate(request)
+        let membership = try store.read { db in BoxRecords.membership(try administeredMembership(db, id, caller)) }
         return JSON.response(.ok, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
     func updateMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         let o = try await Box.body(request, required: false)
         let (role, permissions) = try Box.roleAndPermissions(o)
-        let membership = try await store.write { db -> [String: JSONValue] in
+        let membership = try store.write { db -> [String: JSONValue] in
             _ = try administeredMembership(db, id, caller)
             if role != nil || permissions != nil {
                 try db.execute(sql: """
@@ -144,8 +164,8 @@ extension Box {
     }
 
     func removeMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
-        try await store.write { db in
+        let caller = try authenticate(request)
+        try store.write { db in
             _ = try administeredMembership(db, id, caller)
             try db.execute(sql: "DELETE FROM box_membership WHERE id = ?", arguments: [id])
         }

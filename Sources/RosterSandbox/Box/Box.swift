@@ -52,35 +52,46 @@ struct Box: Sendable {
 
     // MARK: auth
 
-    /// `Authorization: Bearer <token>`; an admin may act as another user with `As-User`.
-    func authenticate(_ request: Request) async throws -> Caller {
+    /// What a request presents: its bearer token, and whom it acts as (`As-User`).
+    struct Credentials: Sendable {
+        let token: String
+        let asUser: String?
+    }
+
+    /// `Authorization: Bearer <token>`; missing or malformed: 401 before anything is read.
+    static func credentials(_ request: Request) throws -> Credentials {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
             throw Box.error(.unauthorized, "Unauthorized", code: "unauthorized")
         }
-        let token = String(header.dropFirst(7))
-        let asUser = request.headers[HTTPField.Name("As-User")!]
-        let now = Timestamps.now()
-        let (caller, impersonated) = try await store.read { db -> (Caller?, Caller?) in
-            let caller = try Row.fetchOne(db, sql: """
-                SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id
-                WHERE t.token = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
-                """, arguments: [token, now])
-                .map { Caller(id: $0["id"], role: $0["role"]) }
-            let impersonated = try asUser.flatMap { id in
-                try Row.fetchOne(db, sql: "SELECT id, role FROM box_user WHERE id = ?", arguments: [id]).map { Caller(id: $0["id"], role: $0["role"]) }
-            }
-            return (caller, impersonated)
-        }
+        return Credentials(token: String(header.dropFirst(7)), asUser: request.headers[HTTPField.Name("As-User")!])
+    }
+
+    /// The caller, in a read or write the route is already making; an admin may act as another
+    /// user with `As-User`.
+    static func caller(_ db: Database, _ credentials: Credentials) throws -> Caller {
+        let caller = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id
+            WHERE t.token = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
+            """), arguments: [credentials.token, Timestamps.now()])
+            .map { Caller(id: $0[0], role: $0[1]) }
         guard let caller else {
             // Box's answer to an unknown or expired token; the SDKs renew on it.
             var e = Box.error(.unauthorized, "Unauthorized", code: "invalid_token")
             e.headers[.wwwAuthenticate] = #"Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid.""#
             throw e
         }
-        guard let asUser else { return caller }
+        guard let asUser = credentials.asUser else { return caller }
         guard caller.isAdmin else { throw Box.error(.forbidden, "As-User is only allowed for admins", code: "access_denied_insufficient_permissions") }
-        guard let impersonated else { throw Box.invalidParameter("As-User", "As-User names no user: '\(asUser)'") }
+        guard let impersonated = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, role FROM box_user WHERE id = ?"), arguments: [asUser])
+            .map({ Caller(id: $0[0], role: $0[1]) })
+        else { throw Box.invalidParameter("As-User", "As-User names no user: '\(asUser)'") }
         return impersonated
+    }
+
+    /// The caller, in a read of its own (routes that read more fold `caller` into that read).
+    func authenticate(_ request: Request) throws -> Caller {
+        let credentials = try Box.credentials(request)
+        return try store.read { db in try Box.caller(db, credentials) }
     }
 
     func requireAdmin(_ caller: Caller) throws {
@@ -144,6 +155,22 @@ struct Box: Sendable {
     }
 
     /// An offset page: `total_count`, `limit`, `offset`, `order`, `entries`.
+    /// A collection's envelope around entries already written as JSON, keys in sorted order
+    /// as `collection` writes them.
+    static func writeCollection(total: Int, page: Page, by: String, to out: inout [UInt8], entries: (inout [UInt8]) throws -> Void) rethrows {
+        out += #"{"entries":["#.utf8
+        try entries(&out)
+        out += #"],"limit":"#.utf8
+        JSONValue.writeInt(Int64(page.limit), to: &out)
+        out += #","offset":"#.utf8
+        JSONValue.writeInt(Int64(page.offset), to: &out)
+        out += #","order":[{"by":"#.utf8
+        JSONValue.writeString(by, to: &out)
+        out += #","direction":"ASC"}],"total_count":"#.utf8
+        JSONValue.writeInt(Int64(total), to: &out)
+        out += "}".utf8
+    }
+
     static func collection(_ entries: [JSONValue], total: Int, page: Page, by: String) -> Response {
         JSON.response(.ok, ["total_count": .int(Int64(total)), "limit": .int(Int64(page.limit)), "offset": .int(Int64(page.offset)),
                             "order": [["by": .string(by), "direction": "ASC"]], "entries": .array(entries)])
@@ -152,7 +179,7 @@ struct Box: Sendable {
     // MARK: users
 
     func listUsers(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let q = request.formQuery
         let fields = Box.fields(request)
@@ -189,7 +216,7 @@ struct Box: Sendable {
     /// many rows match in all.
     func offsetPage(_ table: String, columns: String, _ whereSQL: String, _ arguments: StatementArguments, _ page: Page,
                     shape: @escaping @Sendable (Row) -> JSONValue) async throws -> ([JSONValue], Int) {
-        try await store.read { db -> ([JSONValue], Int) in
+        try store.read { db -> ([JSONValue], Int) in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereSQL)", arguments: arguments) ?? 0
             let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
                                         arguments: arguments + [page.limit, page.offset])
@@ -210,7 +237,7 @@ struct Box: Sendable {
         }
         let condition = (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "seq > ?"
         let finalArguments = StatementArguments(arguments)! + [after, limit + 1]
-        let (entries, lastSeq, more) = try await store.read { db -> ([JSONValue], Int64?, Bool) in
+        let (entries, lastSeq, more) = try store.read { db -> ([JSONValue], Int64?, Bool) in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, \(BoxRecords.userColumns) FROM box_user \(condition) ORDER BY seq LIMIT ?", arguments: finalArguments)
             let page = rows.prefix(limit)
             let entries = page.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }
@@ -224,19 +251,19 @@ struct Box: Sendable {
     }
 
     func getUser(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         let target = id == "me" ? caller.id : id
         guard caller.isAdmin || target == caller.id else {
             throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
         }
-        guard let user = try await store.read({ db in
+        guard let user = try store.read({ db in
             try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [target]).map(BoxRecords.user)
         }) else { throw Box.notFound("User", "user_id", id) }
         return JSON.response(.ok, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
     }
 
     func createUser(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         guard let name = try Box.string(o, "name", max: 50), !name.isEmpty else {
@@ -251,7 +278,7 @@ struct Box: Sendable {
         let status = try Box.string(o, "status", oneOf: Box.userStatuses) ?? "active"
         let json = JSONValue.object(try Box.userAttributes(o)).text
         let userLogin = appUser ? nil : login
-        let user = try await store.write { db -> [String: JSONValue] in
+        let user = try store.write { db -> [String: JSONValue] in
             if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
                 throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
             }
@@ -297,7 +324,7 @@ struct Box: Sendable {
     // MARK: groups
 
     func listGroups(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let page = try Box.page(request)
         let fields = Box.fields(request)
@@ -314,8 +341,8 @@ struct Box: Sendable {
     }
 
     func getGroup(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
-        let (group, isMember) = try await store.read { db -> ([String: JSONValue]?, Bool) in
+        let caller = try authenticate(request)
+        let (group, isMember) = try store.read { db -> ([String: JSONValue]?, Bool) in
             let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id]).map(BoxRecords.group)
             let member = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_membership WHERE group_id = ? AND user_id = ?)", arguments: [id, caller.id]) ?? false
             return (row, member)
@@ -342,14 +369,14 @@ struct Box: Sendable {
     }
 
     func createGroup(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {
             throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
         }
         let json = JSONValue.object(try Box.groupAttributes(o)).text
-        let group = try await store.write { db -> [String: JSONValue] in
+        let group = try store.write { db -> [String: JSONValue] in
             if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
                 throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [
                     "conflicts": [BoxRecords.shape(BoxRecords.group(existing), mini: BoxRecords.groupMini, standard: BoxRecords.groupMini, fields: nil)],

@@ -24,6 +24,8 @@ struct LDMember: Sendable {
     /// because every page decodes hundreds, and GRDB's by-name lookup lowercases each name.
     static let columns = "id, email, first_name, last_name, role, custom_roles, role_attributes, pending_invite, verified, mfa, last_seen, creation_date, version"
     static let columnCount = 13
+    /// A column for list queries: whether the member is in any team (one index probe).
+    static let hasTeams = "EXISTS (SELECT 1 FROM ld_member_team WHERE member_id = ld_member.id)"
 
     /// Decodes a row whose first columns are `columns`.
     init(row: Row) {

@@ -25,7 +25,7 @@ extension LaunchDarkly {
     }
 
     func semanticPatch(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         let contentType = request.headers[.contentType] ?? ""
         if !contentType.contains(LaunchDarkly.semanticPatchType) && options.ldSemanticPatchContentType == .strict {
             throw ldError(.badRequest, "invalid_request",
@@ -41,7 +41,7 @@ extension LaunchDarkly {
         }
         let instructions = try raw.enumerated().map { try LaunchDarkly.instruction($0.element, index: $0.offset) }
         let filtersSelect = options.ldFilterReading == .select
-        let result = try await store.write { db -> (updated: [String], errors: [(String, String)]) in
+        let result = try store.write { db -> (updated: [String], errors: [(String, String)]) in
             for instruction in instructions {
                 switch instruction {
                 case .customRoles(let values, _), .allCustomRoles(let values, _): try LaunchDarkly.checkCustomRoles(db, values)

@@ -7,7 +7,7 @@ extension LaunchDarkly {
 
     /// `POST /api/v2/members`: an array of at most 50 invites, all or nothing.
     func invite(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         guard let forms = try await body(request).array else {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON array of members to invite")
@@ -57,7 +57,7 @@ extension LaunchDarkly {
                                                           "invalid_emails": .array(duplicates.map { .string($0) })])
         }
         let all = invites
-        let created = try await store.write { db -> [LDMember] in
+        let created = try store.write { db -> [LDMember] in
             let existing = try String.fetchAll(db, sql: "SELECT email FROM ld_member WHERE email IN (\(Array(repeating: "?", count: all.count).joined(separator: ",")))",
                                                arguments: StatementArguments(all.map(\.email)))
             if !existing.isEmpty {
@@ -115,14 +115,14 @@ extension LaunchDarkly {
 
     /// `PATCH /api/v2/members/{id}`: RFC 6902 on `/role` and `/customRoles` only; atomic.
     func jsonPatch(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let body = try await body(request)
         guard let operations = body.array ?? body["patch"]?.array else {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON Patch array of {op, path, value}")
         }
         let target = resolve(id, caller)
-        let member = try await store.write { db -> LDMember in
+        let member = try store.write { db -> LDMember in
             guard var member = try LDMember.fetch(db, id: target) else {
                 throw ldError(.notFound, "not_found", "Unknown member \(id)")
             }
@@ -194,13 +194,13 @@ extension LaunchDarkly {
 
     /// `POST /api/v2/members/{id}/teams` with `{"teamKeys": [...]}`.
     func addTeams(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         guard let keys = try await body(request)["teamKeys"]?.stringArray, !keys.isEmpty else {
             throw ldError(.badRequest, "invalid_request", "the body must be {\"teamKeys\": [\"key\", ...]} with at least one key")
         }
         let target = resolve(id, caller)
-        let member = try await store.write { db -> LDMember in
+        let member = try store.write { db -> LDMember in
             guard try LDMember.fetch(db, id: target) != nil else { throw ldError(.notFound, "not_found", "Unknown member \(id)") }
             try LaunchDarkly.checkTeams(db, keys)
             for key in keys {

@@ -27,9 +27,9 @@ struct LaunchDarkly: Sendable {
     // MARK: auth
 
     /// `Authorization: <token>` (no Bearer). Unknown or missing: 401.
-    func authenticate(_ request: Request) async throws -> Caller {
+    func authenticate(_ request: Request) throws -> Caller {
         let token = request.headers[.authorization]
-        return try await store.read { db in try LaunchDarkly.caller(db, token) }
+        return try store.read { db in try LaunchDarkly.caller(db, token) }
     }
 
     /// The member a token belongs to, looked up inside a read the route is already making.
@@ -87,7 +87,7 @@ struct LaunchDarkly: Sendable {
         // walk makes thousands, and each read is a hop to a database thread and back. (Reading on
         // the handler's own thread would save the hop but can deadlock: with every concurrency
         // thread blocked waiting for a reader, the async reads holding the readers never finish.)
-        let page = try await store.read { db throws -> MemberPage in
+        let page = try store.read { db throws -> MemberPage in
             _ = try LaunchDarkly.caller(db, token)
             // The token's lookup fixed this read's snapshot: the cursors may be used (and made)
             // only if that snapshot is the state they are keyed by.
@@ -100,27 +100,34 @@ struct LaunchDarkly: Sendable {
             if let sort { try query.applySort(sort) }
             // Walking the default order page by page seeks past the previous page's last row and
             // reuses its count, so each page costs the same however deep it is.
-            let key = "\(query.whereSQL)|\(query.statementArguments)|\(query.order)"
+            // The count does not depend on the order: every sort of a filter shares it.
+            let filterKey = "\(query.whereSQL)|\(query.statementArguments)"
+            let key = "\(filterKey)|\(query.order)"
             let cacheable = settled.flatMap { query.order == "seq" ? $0 : nil }
             let known = cacheable.flatMap { cursors.lookup(key, offset: offset, generation: $0) }
-            let total = try known?.total ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: query.statementArguments) ?? 0
+            let counted = known?.total ?? settled.flatMap { cursors.lookup(filterKey, offset: 0, generation: $0)?.total }
+            let total = try counted ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: query.statementArguments) ?? 0
+            if counted == nil, let settled { cursors.remember(filterKey, generation: settled, total: total, nextOffset: 0, last: nil) }
             let rows: RowCursor
             if let after = known?.after {
                 let condition = (query.whereSQL.isEmpty ? "WHERE" : query.whereSQL + " AND") + " seq > ?"
-                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq FROM ld_member \(condition) ORDER BY seq LIMIT ?"),
+                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq, \(LDMember.hasTeams) FROM ld_member \(condition) ORDER BY seq LIMIT ?"),
                                            arguments: query.statementArguments + [after, limit])
             } else {
-                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq FROM ld_member \(query.whereSQL) ORDER BY \(query.order) LIMIT ? OFFSET ?"),
+                rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq, \(LDMember.hasTeams) FROM ld_member \(query.whereSQL) ORDER BY \(query.order) LIMIT ? OFFSET ?"),
                                            arguments: query.statementArguments + [limit, offset])
             }
             var members: [LDMember] = []
             members.reserveCapacity(min(limit, 1000))
             var last: Int64?
+            var inTeams: [String] = []
             while let row = try rows.next() {
                 members.append(LDMember(row: row))
                 last = row[LDMember.columnCount]
+                if row[LDMember.columnCount + 1] as Bool { inTeams.append(members[members.count - 1].id) }
             }
-            let teams = try LDMember.teams(db, of: members.map(\.id))
+            // Most members are in no team: ask for the teams of those that are.
+            let teams = try LDMember.teams(db, of: inTeams)
             for i in members.indices { members[i].teams = teams[members[i].id] ?? [] }
             if let cacheable {
                 cursors.remember(key, generation: cacheable, total: total, nextOffset: offset.addingSaturated(limit), last: last)
@@ -134,7 +141,9 @@ struct LaunchDarkly: Sendable {
         if let sort { extra.append(("sort", sort)) }
         if let e = q["expand"] { extra.append(("expand", String(e))) }
         func link(_ o: Int) -> JSONValue {
-            ["href": .string("/api/v2/members?" + URLComponents.query([("limit", "\(limit)"), ("offset", "\(o)")] + extra)), "type": "application/json"]
+            // Two numbers need no encoding: most walks page the plain list.
+            let query = extra.isEmpty ? "limit=\(limit)&offset=\(o)" : URLComponents.query([("limit", "\(limit)"), ("offset", "\(o)")] + extra)
+            return ["href": .string("/api/v2/members?" + query), "type": "application/json"]
         }
         var links: [String: JSONValue] = ["self": link(offset)]
         let lastOffset = total == 0 ? 0 : ((total - 1) / limit) * limit
@@ -173,23 +182,23 @@ struct LaunchDarkly: Sendable {
     func resolve(_ id: String, _ caller: Caller) -> String { id == "me" ? caller.id : id }
 
     func get(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         let expand = try expand(request)
         let target = resolve(id, caller)
-        guard let member = try await store.read({ db in try LDMember.fetch(db, id: target) }) else {
+        guard let member = try store.read({ db in try LDMember.fetch(db, id: target) }) else {
             throw ldError(.notFound, "not_found", "Unknown member \(id)")
         }
         return JSON.response(.ok, member.json(expand: expand))
     }
 
     func delete(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try await authenticate(request)
+        let caller = try authenticate(request)
         try requireAdmin(caller)
         let target = resolve(id, caller)
         if target == caller.id {
             throw ldError(.badRequest, "invalid_request", "you cannot delete your own membership")
         }
-        try await store.write { db in
+        try store.write { db in
             guard let member = try LDMember.fetch(db, id: target) else {
                 throw ldError(.notFound, "not_found", "Unknown member \(id)")
             }
