@@ -23,7 +23,7 @@ enum JSONValue: Decodable, Sendable, Equatable {
     }
 
     static func parse(_ data: Data) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: data)
+        JSONParser.parse(data)
     }
 
     /// Compact JSON with keys sorted, written directly: responses are built from these for every

@@ -6,6 +6,7 @@ import Synchronization
 /// transaction, so a killed server never leaves half a change behind).
 public final class SandboxStore: Sendable {
     let db: any DatabaseWriter
+    let committer: GroupCommit
     /// Writes begun and writes over (committed or not), so caches of what was read can tell
     /// whether a read saw exactly the state they were made from.
     private let started = Atomic<Int>(0)
@@ -38,6 +39,7 @@ public final class SandboxStore: Sendable {
             db = try DatabasePool(path: path, configuration: configuration)
         }
         try SandboxStore.migrator.migrate(db)
+        committer = GroupCommit(db)
     }
 
     static var migrator: DatabaseMigrator {
@@ -140,23 +142,22 @@ public final class SandboxStore: Sendable {
 
     /// Revokes every Box OAuth access token, as an admin can in Box's console: the next request
     /// with one gets the 401 that makes a client renew.
-    public func revokeBoxAppTokens() throws {
-        try write { db in try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL") }
+    public func revokeBoxAppTokens() async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL") }
     }
 
-    // Both run on the calling thread (a read on a pooled reader, a write on the writer once it
-    // is free): a hop to a database thread and back cost more than most requests' SQL. Every
-    // read is synchronous, so no reader is ever held across a suspension (GRDB's async read
-    // holds one while it awaits), and a thread waiting for a reader always sees one freed.
+    /// A read runs on the calling thread, on a pooled reader: a hop to a database thread and
+    /// back cost more than most requests' SQL. Every read is synchronous, so no reader is ever
+    /// held across a suspension (GRDB's async read holds one while it awaits), and a thread
+    /// waiting for a reader always sees one freed. Writes go through `GroupCommit`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try db.read(body)
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        started.add(1, ordering: .sequentiallyConsistent)
-        defer { finished.add(1, ordering: .sequentiallyConsistent) }
-        return try db.write(body)
-    }
+    /// Counted from the moment a write is asked for (so a read never trusts a state a pending
+    /// write may change) until its batch has committed or failed.
+    func beginWrite() { started.add(1, ordering: .sequentiallyConsistent) }
+    func endWrite() { finished.add(1, ordering: .sequentiallyConsistent) }
 }
 
 extension String {

@@ -81,7 +81,7 @@ import RosterSandbox
         let c = Catalog(targets: try SessionTargets(profiles: profiles, environment: ["S": "sandbox-client-secret"], defaultProfile: "app") { url },
                         transport: Transport(sender: recorder))
         _ = await run("print (box users me).login", catalog: c)
-        try live.store.revokeBoxAppTokens()
+        try await live.store.revokeBoxAppTokens()
         let r = await run("""
             let logins = []
             for i in range(64) --parallel 16 { let me = box users me }

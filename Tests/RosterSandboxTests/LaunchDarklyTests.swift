@@ -293,7 +293,7 @@ struct LaunchDarklyTests {
         let store = try SandboxStore(path: ":memory:")
         let before = try #require(store.settledGeneration)
         #expect(store.unchanged(since: before))
-        let during = try store.write { _ in [store.settledGeneration == nil, store.unchanged(since: before)] }
+        let during = try await store.write { _ in [store.settledGeneration == nil, store.unchanged(since: before)] }
         #expect(during == [true, false], "while a write is under way nothing is settled")
         #expect(store.settledGeneration == before + 1)
         #expect(!store.unchanged(since: before))

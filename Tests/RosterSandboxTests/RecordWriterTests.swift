@@ -20,7 +20,7 @@ struct RecordWriterTests {
         let store = try SandboxStore(path: ":memory:")
         try SandboxSeed.seed(store)
         let permissions: [String?] = [nil, "null", #"{"can_run_reports":false}"#, #"{"can_instant_login":true,"zz_unknown":false}"#]
-        try store.write { db in
+        try store.db.write { db in
             for i in 0..<200 {
                 let user = "3000\(i)", group = "7000\(i % 7)"
                 let time = Int64.random(in: -62_000_000_000_000...253_000_000_000_000, using: &rng)

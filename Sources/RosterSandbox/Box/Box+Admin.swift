@@ -18,7 +18,7 @@ extension Box {
         let status = try Box.string(o, "status", oneOf: Box.userStatuses)
         if let v = o["notify"], v != .null, v.bool == nil { throw Box.error(.badRequest, "notify must be true or false", code: "bad_request") }
         let changes = try Box.userAttributes(o)
-        let user = try store.write { db -> [String: JSONValue] in
+        let user = try await store.write { db -> [String: JSONValue] in
             guard let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [id]) else {
                 throw Box.notFound("User", "user_id", id)
             }
@@ -45,7 +45,7 @@ extension Box {
         for flag in ["notify", "force"] {
             if let v = request.formQuery[flag], v != "true", v != "false" { throw Box.invalidParameter(flag, "\(flag) must be true or false") }
         }
-        try store.write { db in
+        try await store.write { db in
             guard let role = try String.fetchOne(db, sql: "SELECT role FROM box_user WHERE id = ?", arguments: [id]) else {
                 throw Box.notFound("User", "user_id", id)
             }
@@ -65,7 +65,7 @@ extension Box {
         let name = try Box.string(o, "name", max: 255)
         if let name, name.isEmpty { throw Box.error(.badRequest, "name must be 1 to 255 characters", code: "bad_request") }
         let changes = try Box.groupAttributes(o)
-        let group = try store.write { db -> [String: JSONValue] in
+        let group = try await store.write { db -> [String: JSONValue] in
             guard let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id]) else {
                 throw Box.notFound("Group", "group_id", id)
             }
@@ -86,7 +86,7 @@ extension Box {
     func deleteGroup(_ request: Request, _ id: String) async throws -> Response {
         let caller = try authenticate(request)
         try requireAdmin(caller)
-        try store.write { db in
+        try await store.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_group WHERE id = ?)", arguments: [id]) == true else {
                 throw Box.notFound("Group", "group_id", id)
             }

@@ -67,7 +67,7 @@ extension Box {
             : (form["box_subject_type"].map(String.init) ?? "", form["box_subject_id"].map(String.init) ?? "")
         let ttl = tokenTTL
         let token = "box-oauth-" + (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
-        try store.write { db in
+        try await store.write { db in
             let user: String
             switch subjectType {
             case "enterprise":

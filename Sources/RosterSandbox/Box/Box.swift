@@ -278,7 +278,7 @@ struct Box: Sendable {
         let status = try Box.string(o, "status", oneOf: Box.userStatuses) ?? "active"
         let json = JSONValue.object(try Box.userAttributes(o)).text
         let userLogin = appUser ? nil : login
-        let user = try store.write { db -> [String: JSONValue] in
+        let user = try await store.write { db -> [String: JSONValue] in
             if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
                 throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
             }
@@ -376,7 +376,7 @@ struct Box: Sendable {
             throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
         }
         let json = JSONValue.object(try Box.groupAttributes(o)).text
-        let group = try store.write { db -> [String: JSONValue] in
+        let group = try await store.write { db -> [String: JSONValue] in
             if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
                 throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [
                     "conflicts": [BoxRecords.shape(BoxRecords.group(existing), mini: BoxRecords.groupMini, standard: BoxRecords.groupMini, fields: nil)],

@@ -41,7 +41,7 @@ extension LaunchDarkly {
         }
         let instructions = try raw.enumerated().map { try LaunchDarkly.instruction($0.element, index: $0.offset) }
         let filtersSelect = options.ldFilterReading == .select
-        let result = try store.write { db -> (updated: [String], errors: [(String, String)]) in
+        let result = try await store.write { db -> (updated: [String], errors: [(String, String)]) in
             for instruction in instructions {
                 switch instruction {
                 case .customRoles(let values, _), .allCustomRoles(let values, _): try LaunchDarkly.checkCustomRoles(db, values)

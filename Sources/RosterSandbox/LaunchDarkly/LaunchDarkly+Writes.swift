@@ -57,7 +57,7 @@ extension LaunchDarkly {
                                                           "invalid_emails": .array(duplicates.map { .string($0) })])
         }
         let all = invites
-        let created = try store.write { db -> [LDMember] in
+        let created = try await store.write { db -> [LDMember] in
             let existing = try String.fetchAll(db, sql: "SELECT email FROM ld_member WHERE email IN (\(Array(repeating: "?", count: all.count).joined(separator: ",")))",
                                                arguments: StatementArguments(all.map(\.email)))
             if !existing.isEmpty {
@@ -122,7 +122,7 @@ extension LaunchDarkly {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON Patch array of {op, path, value}")
         }
         let target = resolve(id, caller)
-        let member = try store.write { db -> LDMember in
+        let member = try await store.write { db -> LDMember in
             guard var member = try LDMember.fetch(db, id: target) else {
                 throw ldError(.notFound, "not_found", "Unknown member \(id)")
             }
@@ -200,7 +200,7 @@ extension LaunchDarkly {
             throw ldError(.badRequest, "invalid_request", "the body must be {\"teamKeys\": [\"key\", ...]} with at least one key")
         }
         let target = resolve(id, caller)
-        let member = try store.write { db -> LDMember in
+        let member = try await store.write { db -> LDMember in
             guard try LDMember.fetch(db, id: target) != nil else { throw ldError(.notFound, "not_found", "Unknown member \(id)") }
             try LaunchDarkly.checkTeams(db, keys)
             for key in keys {

@@ -198,7 +198,7 @@ struct LaunchDarkly: Sendable {
         if target == caller.id {
             throw ldError(.badRequest, "invalid_request", "you cannot delete your own membership")
         }
-        try store.write { db in
+        try await store.write { db in
             guard let member = try LDMember.fetch(db, id: target) else {
                 throw ldError(.notFound, "not_found", "Unknown member \(id)")
             }

@@ -124,7 +124,7 @@ struct Losant: Sendable {
     func delete(_ request: Request, _ context: SandboxContext) async throws -> Response {
         let (instance, _) = try await authorize(request, context, scopes: LosantScopes.delete)
         let id = try tokenID(context)
-        let deleted = try store.write { db in
+        let deleted = try await store.write { db in
             try db.execute(sql: "DELETE FROM losant_token WHERE instance_id = ? AND id = ?", arguments: [instance, id])
             return db.changesCount > 0
         }
@@ -230,7 +230,7 @@ struct Losant: Sendable {
         columns["creator_name"] = caller.name.databaseValue
         if columns["status"] == nil { columns["status"] = "active".databaseValue }
         let fields = columns
-        let (token, value) = try store.write { db -> (LosantToken, String) in
+        let (token, value) = try await store.write { db -> (LosantToken, String) in
             let next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM losant_token")) ?? 1
             let id = LosantToken.id(next)
             let value = LosantToken.newValue(id: id)
@@ -255,7 +255,7 @@ struct Losant: Sendable {
         var columns = try common(o)
         columns["last_updated"] = Timestamps.now().databaseValue
         let fields = columns
-        let token = try store.write { db -> LosantToken in
+        let token = try await store.write { db -> LosantToken in
             let names = fields.keys.sorted()
             try db.execute(sql: "UPDATE losant_token SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE instance_id = ? AND id = ?",
                            arguments: StatementArguments(names.map { fields[$0]! }) + [instance, id])
