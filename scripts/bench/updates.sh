@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Updates in place (issue 14): record-key assignments, list appends (`+=` and `$xs = $xs + [v]`)
+# Updates in place (issue 14): record-key assignments (new keys, then existing ones), list appends (`+=` and `$xs = $xs + [v]`)
 # and list element assignments, at N and 2N, in roster (release build) and python3. Each costs
 # O(1) amortized when the variable holds the only reference, so doubling N about doubles the
 # time (a ratio near 2.0; a copy per update would make it near 4.0). Target: 1,000,000
@@ -16,6 +16,12 @@ for size in "$n" "$((n * 2))"; do
     cat > "$work/record-$size.roster" <<ROSTER
 let d = {}
 for i in range($size) { \$d["k\$i"] = \$i }
+print (len(\$d))
+ROSTER
+    cat > "$work/overwrite-$size.roster" <<ROSTER
+let d = {}
+for i in range($size) { \$d["k\$i"] = \$i }
+for i in range($size) { \$d["k\$i"] = \$i + 1 }
 print (len(\$d))
 ROSTER
     cat > "$work/append-$size.roster" <<ROSTER
@@ -36,6 +42,12 @@ ROSTER
     cat > "$work/record-$size.py" <<PY
 d = {}
 for i in range($size): d[f"k{i}"] = i
+print(len(d))
+PY
+    cat > "$work/overwrite-$size.py" <<PY
+d = {}
+for i in range($size): d[f"k{i}"] = i
+for i in range($size): d[f"k{i}"] = i + 1
 print(len(d))
 PY
     cat > "$work/append-$size.py" <<PY
@@ -62,7 +74,7 @@ def best(cmd):
         times.append(time.perf_counter() - t)
     return min(times)
 print(f"{'program':<10} {'roster N':>9} {'roster 2N':>10} {'2N/N':>6} {'python3 N':>10} {'speed vs python3':>15}   (N = {n:,})")
-for name in ["record", "append", "concat", "element"]:
+for name in ["record", "overwrite", "append", "concat", "element"]:
     r1 = best([".build/release/roster", f"{work}/{name}-{n}.roster"])
     r2 = best([".build/release/roster", f"{work}/{name}-{n * 2}.roster"])
     p1 = best(["python3", f"{work}/{name}-{n}.py"])

@@ -137,17 +137,30 @@ extension Compiler {
         let wasNull = base.isNull
         if case .record(let r) = base { record = r }
         base = .null
-        let existed = record[key] != nil
-        var child = record[key] ?? .null
-        if existed { record[key] = .null }
+        // An existing field is changed through its index: assigning through the key
+        // subscript copied the record's values every time (O(n) per update).
+        guard let index = record.index(forKey: key) else {
+            var child = Value.null
+            do {
+                try update(&child, rest, range: range, body)
+            } catch {
+                base = wasNull ? .null : .record(record)
+                throw error
+            }
+            record[key] = child
+            base = .record(record)
+            return
+        }
+        var child = record.values[index]
+        record.values[index] = .null
         do {
             try update(&child, rest, range: range, body)
         } catch {
-            if existed { record[key] = child }
-            base = wasNull ? .null : .record(record)
+            record.values[index] = child
+            base = .record(record)
             throw error
         }
-        record[key] = child
+        record.values[index] = child
         base = .record(record)
     }
 

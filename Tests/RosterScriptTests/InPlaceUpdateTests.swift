@@ -1,0 +1,72 @@
+import Testing
+@testable import RosterScript
+
+/// Updates change an unshared value where it lives: the storage before and after an update is
+/// the same buffer (a copy would make a loop of N updates cost O(N²)), while a shared value is
+/// copied and its other holder keeps what it had. Addresses, not timings: these fail exactly
+/// when a copy happens.
+struct InPlaceUpdateTests {
+    let range = SourceRange(file: SourceFile(name: "t", text: "x"), start: 0, end: 1)
+
+    static func valuesBuffer(_ v: Value) -> UnsafeRawPointer? {
+        guard case .record(let r) = v else { return nil }
+        return r.values.elements.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    static func listBuffer(_ v: Value) -> UnsafeRawPointer? {
+        guard case .list(let l) = v else { return nil }
+        return l.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+    }
+
+    static func record(_ n: Int) -> Value {
+        var r = Record()
+        for i in 0..<n { r["k\(i)"] = .int(i) }
+        return .record(r)
+    }
+
+    @Test(arguments: ["k5", "k999"])
+    func anExistingFieldIsSetInPlace(key: String) throws {
+        var v = Self.record(1000)
+        let before = Self.valuesBuffer(v)
+        try Compiler.assign(&v, [.index(.string(key), range)][...], .string("new"), range: range)
+        #expect(Self.valuesBuffer(v) == before)
+        try Compiler.assign(&v, [.field(key)][...], .int(7), range: range)
+        #expect(Self.valuesBuffer(v) == before)
+        guard case .record(let r) = v else { Issue.record("not a record"); return }
+        #expect(try r[key]?.json() == "7" && r.count == 1000)
+    }
+
+    @Test func aNestedFieldAndAListElementAreSetInPlace() throws {
+        var inner = Self.record(100)
+        var v: Value = .record(["a": .list([.int(0), inner])])
+        inner = .null
+        let list = { () -> Value in if case .record(let r) = v { r["a"]! } else { .null } }
+        let outerBefore = Self.valuesBuffer(v), listBefore = Self.listBuffer(list())
+        let innerBefore = { () -> UnsafeRawPointer? in if case .list(let l) = list() { Self.valuesBuffer(l[1]) } else { nil } }()
+        try Compiler.assign(&v, [.field("a"), .index(.int(1), range), .field("k50")][...], .int(-1), range: range)
+        #expect(Self.valuesBuffer(v) == outerBefore)
+        #expect(Self.listBuffer(list()) == listBefore)
+        if case .list(let l) = list() {
+            #expect(Self.valuesBuffer(l[1]) == innerBefore)
+            if case .record(let r) = l[1] { #expect(try r["k50"]?.json() == "-1") }
+        }
+        _ = inner
+    }
+
+    @Test func aSharedRecordIsCopiedAndTheOtherHolderKeepsItsValue() throws {
+        var a = Self.record(10)
+        let b = a
+        try Compiler.assign(&a, [.field("k1")][...], .string("changed"), range: range)
+        #expect(Self.valuesBuffer(a) != Self.valuesBuffer(b))
+        if case .record(let r) = b { #expect(try r["k1"]?.json() == "1") }
+        if case .record(let r) = a { #expect(try r["k1"]?.json() == #""changed""#) }
+    }
+
+    @Test func aFailedUpdateLeavesTheRecordAsItWas() throws {
+        var v = Self.record(10)
+        #expect(throws: RuntimeError.self) {
+            try Compiler.assign(&v, [.field("k3"), .field("x")][...], .int(1), range: range)
+        }
+        if case .record(let r) = v { #expect(try r["k3"]?.json() == "3" && r.count == 10) }
+    }
+}
