@@ -52,6 +52,9 @@ extension Compiler {
                     }
                     items.append((key, item))
                 }
+                if let order = Compiler.sortedByPlainKeys(items.map(\.key), descending: descending) {
+                    return .list(order.map { items[$0].item })
+                }
                 var failure: RuntimeError?
                 // Stable, nulls last; mixed types are an error rather than an arbitrary order.
                 let order = items.enumerated().sorted { a, b in
@@ -265,5 +268,50 @@ extension Compiler {
 
     static func consumeAll(_ v: Value, _ name: String, _ range: SourceRange, _ body: (Value) throws -> Void) throws {
         try consume(v, name, range) { (item: Value) throws -> Bool in try body(item); return true }
+    }
+}
+
+extension Compiler {
+    /// The order `sort` gives when every key is an int, or every key a string (nulls last, ties
+    /// in input order): indexes sorted over a plain array of keys, where sorting the
+    /// (offset, key, item) entries themselves spent most of its time counting references.
+    /// Nil for any other mix of keys (the general comparison handles and reports those).
+    static func sortedByPlainKeys(_ keys: [Value], descending: Bool) -> [Int]? {
+        var present: [Int] = [], nulls: [Int] = []
+        present.reserveCapacity(keys.count)
+        func order<K: Comparable>(_ ks: [K]) -> [Int] {
+            var indexes = Array(0..<ks.count)
+            indexes.sort { a, b in
+                let (x, y) = (ks[a], ks[b])
+                if x == y { return a < b }
+                return descending ? x > y : x < y
+            }
+            return indexes
+        }
+        if case .int = keys.first(where: { !$0.isNull }) {
+            var ints: [Int] = []
+            ints.reserveCapacity(keys.count)
+            for (i, k) in keys.enumerated() {
+                switch k {
+                case .int(let n): present.append(i); ints.append(n)
+                case .null: nulls.append(i)
+                default: return nil
+                }
+            }
+            return order(ints).map { present[$0] } + nulls
+        }
+        if case .string = keys.first(where: { !$0.isNull }) {
+            var strings: [String] = []
+            strings.reserveCapacity(keys.count)
+            for (i, k) in keys.enumerated() {
+                switch k {
+                case .string(let s): present.append(i); strings.append(s)
+                case .null: nulls.append(i)
+                default: return nil
+                }
+            }
+            return order(strings).map { present[$0] } + nulls
+        }
+        return nil
     }
 }

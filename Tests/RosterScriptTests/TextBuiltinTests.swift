@@ -1,0 +1,28 @@
+import Testing
+import TestSupport
+@testable import RosterScript
+
+/// `split` and `replace` take a byte-wise path for ASCII text; over random texts it must give
+/// what the character-wise standard library gives, and step aside where it could differ.
+struct TextBuiltinTests {
+    @Test func theByteWisePathAgreesWithTheStandardLibrary() {
+        var rng = SplitMix64(state: 14)
+        let alphabet: [String] = ["a", "b", ",", " ", "ab", "\n", "\t", "", "\r", "é", "e\u{301}", "\r\n"]
+        var taken = 0
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+            let sep = (0..<Int.random(in: 1...3, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+            guard !sep.isEmpty else { continue }
+            let expected = text.split(separator: sep, omittingEmptySubsequences: false).map(String.init)
+            if let pieces = ASCIIText.split(text, sep) {
+                taken += 1
+                #expect(pieces == expected, "split(\(text.debugDescription), \(sep.debugDescription))")
+                #expect(pieces.joined(separator: "<>") == text.replacing(sep, with: "<>"), "replace(\(text.debugDescription), \(sep.debugDescription))")
+                #expect(!text.contains("\r") && text.utf8.allSatisfy { $0 < 0x80 })
+            } else {
+                #expect(text.utf8.contains { $0 >= 0x80 || $0 == 0x0D } || sep.utf8.contains { $0 >= 0x80 || $0 == 0x0D })
+            }
+        }
+        #expect(taken > 1_000, "the byte-wise path was taken \(taken) times")
+    }
+}
