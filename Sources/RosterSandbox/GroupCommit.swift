@@ -27,6 +27,9 @@ final class GroupCommit: Sendable {
 
     init(_ db: any DatabaseWriter) { self.db = db }
 
+    /// Changes waiting for the next batch (tests line up a batch with it).
+    var waiting: Int { pending.withLock { $0.changes.count } }
+
     func submit(_ change: Change) {
         let start = pending.withLock { state -> Bool in
             state.changes.append(change)

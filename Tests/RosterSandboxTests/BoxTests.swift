@@ -107,6 +107,10 @@ struct BoxTests {
         #expect(try await add(c, user: "404404", group: BoxTests.support).status == .notFound)
         #expect(try await add(c, user: BoxTests.linus, group: "404404").status == .notFound)
         #expect(try await add(c, user: BoxTests.grace, group: BoxTests.support, token: BoxTests.user).status == .forbidden)
+        // The caller is checked before the body (the check runs inside the write, the body is
+        // read before it): a bad token or a non-admin hears so even with a broken body.
+        #expect(try await c.send(.post, "/2.0/group_memberships", token: SandboxClient.bearer("no-such-token"), body: "{").status == .unauthorized)
+        #expect(try await c.send(.post, "/2.0/group_memberships", token: BoxTests.user, body: "{").status == .forbidden)
         let bad: [(String, String)] = [
             (#"{"group": {"id": "57002"}}"#, "user is required"), (#"{"user": {"id": 20000002}, "group": {"id": "57002"}}"#, "user.id must be a string"),
             (#"{"user": {"id": "20000002"}, "group": {"id": "57002"}, "role": "owner"}"#, "role"),
