@@ -87,7 +87,8 @@ extension SandboxStore {
                     }
                 },
                 complete: { batchFailure in
-                    let result = outcome.withLock { $0 } ?? .failure(GroupCommit.Aborted())
+                    // No outcome: the batch failed before this change ran (its BEGIN, say).
+                    let result = outcome.withLock { $0 } ?? .failure(batchFailure ?? GroupCommit.Aborted())
                     if case .success = result, let batchFailure {
                         continuation.resume(throwing: batchFailure)
                     } else {

@@ -215,8 +215,11 @@ struct JSONParser {
             guard exponent <= 19 else { return nil }
             digits += repeatElement(UInt8(ascii: "0"), count: exponent)
         } else {
-            guard -exponent <= digits.count, digits.suffix(-exponent).allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
-            digits.removeLast(-exponent)
+            // Never `-exponent`: a fraction digit and an exponent of -(2^63 - 1) add up to Int.min.
+            guard exponent >= -digits.count else { return nil }
+            let dropped = Int(exponent.magnitude)
+            guard digits.suffix(dropped).allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
+            digits.removeLast(dropped)
         }
         return Int64((negative ? "-" : "") + String(decoding: digits.isEmpty ? [UInt8(ascii: "0")] : digits, as: UTF8.self))
     }

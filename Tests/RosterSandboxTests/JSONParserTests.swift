@@ -86,6 +86,21 @@ struct JSONParserTests {
         #expect(JSONParser.parse(Data([0x22, 0xC3, 0x28, 0x22])) == nil, "invalid UTF-8")
     }
 
+    /// Exponents at the ends of Int: `1.5e-9223372036854775807` once made the exponent Int.min,
+    /// whose negation trapped (any body or `lastSeen` filter could stop the server).
+    @Test func extremeExponentsAreNumbersNotCrashes() {
+        let cases: [(String, JSONValue?)] = [
+            ("1.5e-9223372036854775807", .double(0)), ("15e-9223372036854775808", .double(0)), ("1.25e-9223372036854775806", .double(0)),
+            ("0.0e-9223372036854775807", .int(0)), ("-0.5e-9223372036854775807", .double(-0.0)),
+            ("1e9223372036854775807", nil), ("1.5e99999999999999999999999", nil), ("0e99999999999999999999999", .int(0)),
+            ("1.5e-99999999999999999999999", .double(0)), ("9.3e18", .double(9.3e18)), ("9.2e18", .int(9_200_000_000_000_000_000)),
+        ]
+        for (text, expected) in cases {
+            #expect(JSONParser.parse(Data(text.utf8)) == expected, "\(text)")
+            #expect(JSONParser.parse(Data("[\(text)]".utf8)) == expected.map { .array([$0]) }, "[\(text)]")
+        }
+    }
+
     @Test func deepNestingIsRefusedNotACrash() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(JSONParser.parse(Data(deep.utf8)) == nil)

@@ -84,9 +84,8 @@ struct LaunchDarkly: Sendable {
         let cursors = cursors
         let generation = store.settledGeneration
         // One read answers the whole request (the token, the count, the page and its teams): a
-        // walk makes thousands, and each read is a hop to a database thread and back. (Reading on
-        // the handler's own thread would save the hop but can deadlock: with every concurrency
-        // thread blocked waiting for a reader, the async reads holding the readers never finish.)
+        // walk makes thousands of requests, and each read has a cost of its own (a pooled
+        // reader, a transaction). Reads run on the handler's thread (see SandboxStore.read).
         let page = try store.read { db throws -> MemberPage in
             _ = try LaunchDarkly.caller(db, token)
             // The token's lookup fixed this read's snapshot: the cursors may be used (and made)
