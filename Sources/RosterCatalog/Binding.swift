@@ -62,13 +62,15 @@ struct Binder {
         var positionals: [(Value, SourceRange)] = []
         // The text of each bare-word argument, by its place: a string parameter takes the text
         // as typed, not the number it reads as (`00123`, a 21-digit id).
-        var bareWords: [String: String] = [:]
+        // (Keyed by offsets, not `range.description`: that computed a line and column for every
+        // argument of every call.)
+        var bareWords: [Span: String] = [:]
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
-            if let bare = a.bareWord { bareWords[a.range.description] = bare }
+            if let bare = a.bareWord { bareWords[Span(a.range)] = bare }
             if case .flag = a.kind, i + 1 < arguments.count, let bare = arguments[i + 1].bareWord {
-                bareWords[a.range.to(arguments[i + 1].range).description] = bare
+                bareWords[Span(a.range.to(arguments[i + 1].range))] = bare
             }
             switch a.kind {
             case .named("profile", _):
@@ -108,7 +110,7 @@ struct Binder {
         // Convert every value to its parameter's type, then place it.
         var converted: [String: Value] = [:]
         for (name, (value, r)) in given {
-            converted[name] = try convert(value, to: operation.parameter(name)!, at: r, bareWord: bareWords[r.description])
+            converted[name] = try convert(value, to: operation.parameter(name)!, at: r, bareWord: bareWords[Span(r)])
         }
         for p in operation.parameters where converted[p.name] == nil {
             if let d = p.defaultValue { converted[p.name] = d }
@@ -394,4 +396,10 @@ struct Binder {
             return [.record(body)]
         }
     }
+}
+
+/// Where an argument is in a command's source (all of one command's arguments are in one file).
+private struct Span: Hashable {
+    let start: Int, end: Int
+    init(_ range: SourceRange) { (start, end) = (range.start, range.end) }
 }
