@@ -151,7 +151,19 @@ public final class SandboxStore: Sendable {
     /// held across a suspension (GRDB's async read holds one while it awaits), and a thread
     /// waiting for a reader always sees one freed. Writes go through `GroupCommit`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try db.read(body)
+        // GRDB's `read` compiles BEGIN and COMMIT anew for every read; the same transaction
+        // from cached statements (one snapshot for the whole body, as page cursors need).
+        try db.unsafeRead { db in
+            try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+            do {
+                let value = try body(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return value
+            } catch {
+                try? db.cachedStatement(sql: "ROLLBACK").execute()
+                throw error
+            }
+        }
     }
 
     /// Counted from the moment a write is asked for (so a read never trusts a state a pending
