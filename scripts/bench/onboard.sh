@@ -74,17 +74,7 @@ sdk 16; threaded=$(cat "$work/sdk")
 
 # The ceiling: wrk adds new memberships (each thread its own users) for a few seconds.
 start_server 100000
-cat > "$work/post.lua" <<'LUA'
-local threads = 0
-function setup(thread) thread:set("slot", threads); threads = threads + 1 end
-function init(args) n = 0 end
-function request()
-    n = n + 1
-    local body = '{"user":{"id":"' .. (20000007 + slot * 50000 + n) .. '"},"group":{"id":"57001"},"role":"member"}'
-    return wrk.format("POST", "/2.0/group_memberships", {["Authorization"] = "Bearer box-sandbox-admin", ["Content-Type"] = "application/json"}, body)
-end
-LUA
-report=$(wrk -t2 -c16 -d5s -s "$work/post.lua" "$url")
+report=$(wrk -t2 -c16 -d5s -s scripts/bench/post-memberships.lua "$url" -- 50000)
 ceiling=$(awk '/Requests\/sec/ {print $2}' <<<"$report")
 errors=$(awk '/Non-2xx/ {print $5}' <<<"$report")
 

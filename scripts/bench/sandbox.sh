@@ -66,17 +66,7 @@ run "  /api/v2/members?limit=100&filter=role:writer&sort=-lastSeen" - -H "Author
 
 # POSTs need people who are in no group yet: each wrk thread adds its own.
 start --db "$work/post.sqlite" --seed 200000
-cat > "$work/post.lua" <<'LUA'
-local threads = 0
-function setup(thread) thread:set("slot", threads); threads = threads + 1 end
-function init(args) n = 0 end
-function request()
-    n = n + 1
-    local body = '{"user":{"id":"' .. (20000007 + slot * 100000 + n) .. '"},"group":{"id":"57001"},"role":"member"}'
-    return wrk.format("POST", "/2.0/group_memberships", {["Authorization"] = "Bearer box-sandbox-admin", ["Content-Type"] = "application/json"}, body)
-end
-LUA
-run "POST /2.0/group_memberships" 10000 -s "$work/post.lua" "$url"
+run "POST /2.0/group_memberships" 10000 -s scripts/bench/post-memberships.lua "$url" -- 100000
 
 kill $server 2>/dev/null; wait $server 2>/dev/null || true
 server=""
