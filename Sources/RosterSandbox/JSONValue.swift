@@ -2,7 +2,7 @@ import Foundation
 
 /// JSON as the sandbox reads and writes it: strict about types (a bool is not a number), so
 /// wrong types in a request are caught the way the real services catch them.
-enum JSONValue: Decodable, Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -10,17 +10,6 @@ enum JSONValue: Decodable, Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Int64.self) { self = .int(n) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
 
     static func parse(_ data: Data) -> JSONValue? {
         JSONParser.parse(data)
@@ -66,15 +55,16 @@ enum JSONValue: Decodable, Sendable, Equatable {
         }
     }
 
-    /// Decimal digits without making a String first.
-    static func writeInt(_ n: Int64, to out: inout [UInt8]) {
+    /// Decimal digits without making a String first; `width` pads with zeros as `%0Nd` does
+    /// (the sign counts in the width, more digits are never cut).
+    static func writeInt(_ n: Int64, width: Int = 1, to out: inout [UInt8]) {
         if n < 0 { out.append(UInt8(ascii: "-")) }
         var m = n.magnitude
         let start = out.count
         repeat {
             out.append(UInt8(ascii: "0") + UInt8(m % 10))
             m /= 10
-        } while m > 0
+        } while m > 0 || out.count - start < width - (n < 0 ? 1 : 0)
         out[start...].reverse()
     }
 

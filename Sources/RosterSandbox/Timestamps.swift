@@ -18,14 +18,7 @@ enum Timestamps {
         var t = tm()
         gmtime_r(&seconds, &t)
         func field(_ n: Int, _ width: Int, then separator: UInt8?) {
-            if n < 0 { out.append(UInt8(ascii: "-")) }
-            var digits = n.magnitude
-            let start = out.count
-            repeat {
-                out.append(UInt8(ascii: "0") + UInt8(digits % 10))
-                digits /= 10
-            } while digits > 0 || out.count - start < width - (n < 0 ? 1 : 0)
-            out[start...].reverse()
+            JSONValue.writeInt(Int64(n), width: width, to: &out)
             if let separator { out.append(separator) }
         }
         field(Int(t.tm_year) + 1900, 4, then: UInt8(ascii: "-"))

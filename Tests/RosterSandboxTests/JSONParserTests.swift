@@ -3,6 +3,20 @@ import Testing
 import TestSupport
 @testable import RosterSandbox
 
+/// The reference: how the sandbox read JSON before `JSONParser`, through Foundation's decoder.
+extension JSONValue: Decodable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Int64.self) { self = .int(n) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+}
+
 /// The sandbox's JSON parser against Foundation's decoder (the path it replaced), over random
 /// documents and random damage to them: valid documents read the same; of damaged ones, the
 /// parser accepts nothing the decoder refused and reads what it accepts the same. It is

@@ -277,41 +277,29 @@ extension Compiler {
     /// (offset, key, item) entries themselves spent most of its time counting references.
     /// Nil for any other mix of keys (the general comparison handles and reports those).
     static func sortedByPlainKeys(_ keys: [Value], descending: Bool) -> [Int]? {
-        var present: [Int] = [], nulls: [Int] = []
-        present.reserveCapacity(keys.count)
-        func order<K: Comparable>(_ ks: [K]) -> [Int] {
+        // The keys as `K`s (nil: a key of another type), then indexes sorted over them.
+        func order<K: Comparable>(_ plain: (Value) -> K?) -> [Int]? {
+            var present: [Int] = [], nulls: [Int] = [], ks: [K] = []
+            present.reserveCapacity(keys.count)
+            ks.reserveCapacity(keys.count)
+            for (i, k) in keys.enumerated() {
+                if k.isNull { nulls.append(i); continue }
+                guard let key = plain(k) else { return nil }
+                present.append(i)
+                ks.append(key)
+            }
             var indexes = Array(0..<ks.count)
             indexes.sort { a, b in
                 let (x, y) = (ks[a], ks[b])
                 if x == y { return a < b }
                 return descending ? x > y : x < y
             }
-            return indexes
+            return indexes.map { present[$0] } + nulls
         }
-        if case .int = keys.first(where: { !$0.isNull }) {
-            var ints: [Int] = []
-            ints.reserveCapacity(keys.count)
-            for (i, k) in keys.enumerated() {
-                switch k {
-                case .int(let n): present.append(i); ints.append(n)
-                case .null: nulls.append(i)
-                default: return nil
-                }
-            }
-            return order(ints).map { present[$0] } + nulls
+        switch keys.first(where: { !$0.isNull }) {
+        case .int?: return order { if case .int(let n) = $0 { n } else { nil } }
+        case .string?: return order { if case .string(let s) = $0 { s } else { nil } }
+        default: return nil
         }
-        if case .string = keys.first(where: { !$0.isNull }) {
-            var strings: [String] = []
-            strings.reserveCapacity(keys.count)
-            for (i, k) in keys.enumerated() {
-                switch k {
-                case .string(let s): present.append(i); strings.append(s)
-                case .null: nulls.append(i)
-                default: return nil
-                }
-            }
-            return order(strings).map { present[$0] } + nulls
-        }
-        return nil
     }
 }
