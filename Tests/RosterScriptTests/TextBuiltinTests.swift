@@ -2,8 +2,9 @@ import Testing
 import TestSupport
 @testable import RosterScript
 
-/// `split` and `replace` take a byte-wise path for ASCII text; over random texts it must give
-/// what the character-wise standard library gives, and step aside where it could differ.
+/// `split`, `replace` and `len` take a byte-wise path for ASCII text; over random texts it must
+/// give what the character-wise standard library gives, and step aside where it could differ.
+/// `join` writes its text once; it must give what `joined(separator:)` gives.
 struct TextBuiltinTests {
     @Test func theByteWisePathAgreesWithTheStandardLibrary() {
         var rng = SplitMix64(state: 14)
@@ -13,12 +14,19 @@ struct TextBuiltinTests {
             let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
             let sep = (0..<Int.random(in: 1...3, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
             guard !sep.isEmpty else { continue }
+            let replacement = (0..<Int.random(in: 0...3, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
             let expected = text.split(separator: sep, omittingEmptySubsequences: false).map(String.init)
-            if let pieces = ASCIIText.split(text, sep) {
+            #expect(ASCIIText.count(text) == text.count, "len(\(text.debugDescription))")
+            #expect(ASCIIText.join(expected, replacement) == expected.joined(separator: replacement))
+            if let pieces = ASCIIText.split(text, sep)?.map({ (try? $0.text()) ?? "?" }) {
                 taken += 1
                 #expect(pieces == expected, "split(\(text.debugDescription), \(sep.debugDescription))")
-                #expect(pieces.joined(separator: "<>") == text.replacing(sep, with: "<>"), "replace(\(text.debugDescription), \(sep.debugDescription))")
                 #expect(!text.contains("\r") && text.utf8.allSatisfy { $0 < 0x80 })
+            } else {
+                #expect(text.utf8.contains { $0 >= 0x80 || $0 == 0x0D } || sep.utf8.contains { $0 >= 0x80 || $0 == 0x0D })
+            }
+            if let replaced = ASCIIText.replace(text, sep, replacement) {
+                #expect(replaced == text.replacing(sep, with: replacement), "replace(\(text.debugDescription), \(sep.debugDescription), \(replacement.debugDescription))")
             } else {
                 #expect(text.utf8.contains { $0 >= 0x80 || $0 == 0x0D } || sep.utf8.contains { $0 >= 0x80 || $0 == 0x0D })
             }

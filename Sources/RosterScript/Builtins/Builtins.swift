@@ -7,10 +7,12 @@ public struct Builtin: Sendable {
     let run: @Sendable (BuiltinCall) throws -> Value
 }
 
+/// One call of a builtin. Its arguments are lent for the call only (they may live on the
+/// caller's stack): a builtin must not keep them, nor the call, past its return.
 struct BuiltinCall {
-    let arguments: [Value]
+    let arguments: UnsafeBufferPointer<Value>
     let named: [String: Value]
-    unowned let interpreter: Interpreter
+    unowned(unsafe) let interpreter: Interpreter
     let range: SourceRange
 
     subscript(_ i: Int) -> Value { i < arguments.count ? arguments[i] : .null }
@@ -56,7 +58,7 @@ public enum Builtins {
         },
         b("len", "len(value)", "the number of characters, items or fields", 1...1) { c in
             switch c[0] {
-            case .string(let s): return .int(s.count)
+            case .string(let s): return .int(ASCIIText.count(s))
             case .list(let l): return .int(l.count)
             case .record(let r): return .int(r.count)
             case .range(let a, let b): return .int(b - a)
@@ -154,7 +156,7 @@ public enum Builtins {
 
     private static func extreme(_ c: BuiltinCall, _ sign: Int) throws -> Value {
         var items: [Value] = []
-        if c.arguments.count == 1 { try c[0].forEachElement { items.append($0) } } else { items = c.arguments }
+        if c.arguments.count == 1 { try c[0].forEachElement { items.append($0) } } else { items = Array(c.arguments) }
         guard var best = items.first else { throw ErrorValue(code: "empty", message: "\(sign < 0 ? "min" : "max") of an empty list") }
         for v in items.dropFirst() {
             guard let o = Value.compare(v, best) else {

@@ -1,25 +1,36 @@
 extension Compiler {
     /// `name(a, b)`: a function in scope, else a builtin.
     func call(_ name: String, _ arguments: [Expr], _ range: SourceRange, _ scope: Scope) -> Eval {
-        let args = arguments.map { expression($0, scope) }
+        let args = arguments.map { CompiledEval(run: expression($0, scope)) }
         let builtin = Builtins.table[name]
         let interpreter = self.interpreter
         let resolution = resolve(name, scope)
         if case .global = resolution, let builtin {
+            // The arguments are evaluated onto the stack: a builtin call allocates nothing of its own.
             return { [unowned(unsafe) interpreter] f in
-                var values: [Value] = []
-                values.reserveCapacity(args.count)
-                for a in args { values.append(try a(f)) }
-                return try Compiler.run(builtin, values, [:], range, interpreter)
+                try withUnsafeTemporaryAllocation(of: Value.self, capacity: args.count) { buffer in
+                    var n = 0
+                    defer { for i in 0..<n { _ = buffer.moveElement(from: i) } }
+                    for a in args {
+                        buffer.initializeElement(at: n, to: try a.run(f))
+                        n += 1
+                    }
+                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [:], range, interpreter)
+                }
             }
         }
         let lookup = functionLookup(name, scope, resolution, range)
         return { [unowned(unsafe) interpreter] f in
+            // The function is read before its arguments are evaluated, as in Python.
+            let fn = try lookup(f)
+            if let fn, fn.parameterNames.count == args.count {
+                return try interpreter.call(fn, evaluating: args, in: f, at: range)
+            }
             var values: [Value] = []
             values.reserveCapacity(args.count)
-            for a in args { values.append(try a(f)) }
-            if let fn = try lookup(f) { return try interpreter.call(fn, values, at: range) }
-            if let builtin { return try Compiler.run(builtin, values, [:], range, interpreter) }
+            for a in args { values.append(try a.run(f)) }
+            if let fn { return try interpreter.call(fn, values, at: range) }
+            if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, [:], range, interpreter) } }
             throw RuntimeError(ErrorValue(code: "unknown_function",
                                           message: "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalNames)))"), at: range)
         }
@@ -45,7 +56,7 @@ extension Compiler {
         }
     }
 
-    static func run(_ builtin: Builtin, _ values: [Value], _ named: [String: Value], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
+    static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ named: [String: Value], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
         guard builtin.arity.contains(values.count) else {
             let expected = builtin.arity.lowerBound == builtin.arity.upperBound ? "\(builtin.arity.lowerBound)"
                 : builtin.arity.upperBound == Int.max ? "at least \(builtin.arity.lowerBound)" : "\(builtin.arity.lowerBound) to \(builtin.arity.upperBound)"
@@ -109,7 +120,7 @@ extension Compiler {
                     case .flag(let n, _): named[n] = .bool(true)
                     }
                 }
-                return try Compiler.run(builtin, values, named, range, interpreter)
+                return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, named, range, interpreter) }
             }
             return try Compiler.invokeHost(name, args, c, interpreter)
         }

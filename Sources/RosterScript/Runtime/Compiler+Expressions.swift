@@ -25,11 +25,11 @@ extension Compiler {
             let b = expression(base, scope), i = expression(index, scope)
             return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
         case .list(let items, _):
-            let evals = items.map { expression($0, scope) }
+            let evals = items.map { CompiledEval(run: expression($0, scope)) }
             return { f in
                 var out: [Value] = []
                 out.reserveCapacity(evals.count)
-                for e in evals { out.append(try e(f)) }
+                for e in evals { out.append(try e.run(f)) }
                 return .list(out)
             }
         case .record(let entries, _):
@@ -76,10 +76,10 @@ extension Compiler {
             for stage in stages { current = self.stage(stage, input: current, scope) }
             return current
         case .conditional(let branches, let otherwise, let range):
-            let compiled = branches.map { (expression($0.0, scope), blockValue($0.1, scope, range)) }
-            let other = otherwise.map { blockValue($0, scope, range) }
+            let compiled = branches.map { (condition: CompiledEval(run: expression($0.0, scope)), value: CompiledEval(run: blockValue($0.1, scope, range))) }
+            let other: Eval? = if let otherwise { blockValue(otherwise, scope, range) } else { nil }
             return { f in
-                for (c, b) in compiled where try c(f).isTruthy { return try b(f) }
+                for branch in compiled where try branch.condition.run(f).isTruthy { return try branch.value.run(f) }
                 return try other?(f) ?? .null
             }
         }
@@ -91,12 +91,10 @@ extension Compiler {
     private func blockValue(_ b: Block, _ scope: Scope, _ range: SourceRange) -> Eval {
         let inner = scope.child()
         let (statements, result) = Compiler.valueTail(b.statements)
-        let steps = statements.map { statement($0, inner) }
-        let value = result.map { expression($0, inner) }
+        let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, inner)) }[...])
+        let value: Eval? = if let result { expression(result, inner) } else { nil }
         return { f in
-            for s in steps {
-                guard case .normal = try s(f) else { throw Compiler.flowInValue(range) }
-            }
+            guard case .normal = try steps(f) else { throw Compiler.flowInValue(range) }
             return try value?(f) ?? .null
         }
     }
@@ -159,32 +157,37 @@ extension Compiler {
     }
 
     private func interpolation(_ parts: [StringPart], _ scope: Scope) -> Eval {
-        typealias Append = (Frame, inout String) throws -> Void
+        // A chain of closures, each appending its part after the ones before: no array of
+        // parts to walk (each element read out of one costs retains).
+        typealias Append = (Frame, inout TextBuilder) throws -> Void
         var chain: Append = { _, _ in }
         for part in parts {
             let previous = chain
             switch part {
             case .text(let t):
-                chain = { f, out in try previous(f, &out); out += t }
+                chain = { f, out in try previous(f, &out); out.append(t) }
             case .expression(let e):
-                let eval = bareNameInInterpolation(e, scope) ?? expression(e, scope)
+                // Not `??`: a closure passed through a generic function comes back behind a thunk.
+                let eval: Eval = if let bare = bareNameInInterpolation(e, scope) { bare } else { expression(e, scope) }
                 let range = e.range
                 chain = { f, out in
                     try previous(f, &out)
                     switch try eval(f) {
-                    case .string(let s): out += s
-                    case .int(let n): out += String(n)
+                    case .string(let s): out.append(s)
+                    case .int(let n): out.append(n)
                     case let v:
-                        do { out += try v.text() } catch let error as ErrorValue { throw RuntimeError(error, at: range) }
+                        do { out.append(try v.text()) } catch let error as ErrorValue { throw RuntimeError(error, at: range) }
                     }
                 }
             }
         }
         let build = chain
         return { f in
-            var out = ""
-            try build(f, &out)
-            return .string(out)
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TextBuilder.stackCapacity) { buffer in
+                var out = TextBuilder(buffer)
+                try build(f, &out)
+                return .string(out.finish())
+            }
         }
     }
 

@@ -72,7 +72,7 @@ extension Compiler {
             }
 
         case .first(let count, let range):
-            let n = count.map { expression($0, scope) }
+            let n: Eval? = if let count { expression(count, scope) } else { nil }
             return { f in
                 let v = try input(f)
                 var limit = 1
@@ -118,11 +118,11 @@ extension Compiler {
             let blockScope = stageScope.child()
             let (statements, result) = Compiler.valueTail(body.statements)
             // The statements first: a `let` among them is declared before the value reads it.
-            let steps = statements.map { statement($0, blockScope) }
-            let last = result.map { expression($0, blockScope) }
+            let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, blockScope)) }[...])
+            let last: Eval? = if let result { expression(result, blockScope) } else { nil }
             return mapping("each", input, range) { f, item in
                 f.slots[it] = item
-                for s in steps { _ = try s(f) }
+                _ = try steps(f)
                 guard let last else { return nil }
                 let v = try last(f)
                 return v.isNull ? nil : v

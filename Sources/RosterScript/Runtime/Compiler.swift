@@ -176,24 +176,22 @@ final class Compiler {
 
     func block(_ b: Block, _ scope: Scope) -> Exec {
         let inner = scope.child()
-        let steps = b.statements.map { statement($0, inner) }
+        return Compiler.sequence(b.statements.map { CompiledExec(run: statement($0, inner)) }[...])
+    }
+
+    /// Statements run in order until one ends otherwise than normally, as a balanced tree of
+    /// pairs: walking an array of closures costs a retain and a release of each per run.
+    static func sequence(_ steps: ArraySlice<CompiledExec>) -> Exec {
         switch steps.count {
         case 0: return { _ in .normal }
-        case 1: return steps[0]
-        case 2:
-            let a = steps[0], c = steps[1]
+        case 1: return steps.first!.run
+        default:
+            let middle = steps.startIndex + steps.count / 2
+            let a = sequence(steps[..<middle]), c = sequence(steps[middle...])
             return { f in
                 let r = try a(f)
                 guard case .normal = r else { return r }
                 return try c(f)
-            }
-        default:
-            return { f in
-                for s in steps {
-                    let r = try s(f)
-                    guard case .normal = r else { return r }
-                }
-                return .normal
             }
         }
     }
@@ -225,17 +223,18 @@ final class Compiler {
             return appending(name, path, e, range, range, scope)
 
         case .ifElse(let branches, let elseBlock, _):
-            let compiled = branches.map { (expression($0.0, scope), block($0.1, scope)) }
-            let otherwise = elseBlock.map { block($0, scope) }
-            if compiled.count == 1 {
-                let (c, b) = compiled[0]
+            if branches.count == 1 {
+                let c = expression(branches[0].0, scope), b = block(branches[0].1, scope)
+                let otherwise: Exec? = if let elseBlock { block(elseBlock, scope) } else { nil }
                 return { f in
                     if try c(f).isTruthy { return try b(f) }
                     return try otherwise?(f) ?? .normal
                 }
             }
+            let compiled = branches.map { (condition: CompiledEval(run: expression($0.0, scope)), body: CompiledExec(run: block($0.1, scope))) }
+            let otherwise: Exec? = if let elseBlock { block(elseBlock, scope) } else { nil }
             return { f in
-                for (c, b) in compiled where try c(f).isTruthy { return try b(f) }
+                for branch in compiled where try branch.condition.run(f).isTruthy { return try branch.body.run(f) }
                 return try otherwise?(f) ?? .normal
             }
 

@@ -1,15 +1,18 @@
 import Synchronization
 
-/// The slots of one activation: a function call, or the top level. Slots are resolved at
-/// compile time to (depth, index), so reading a variable is a pointer walk and a load.
-final class Frame: @unchecked Sendable {
-    let slots: UnsafeMutablePointer<Value>
+struct FrameHeader {
+    /// How many slots follow the header (at least one).
     let capacity: Int
     let parent: Frame?
     /// The epoch it was made in: a parallel loop starts a new one, so the frames its iterations
     /// may write (made since) are told from those they share (older). See Strand.mayWrite.
     let epoch: Int
+}
 
+/// The slots of one activation: a function call, or the top level. Slots are resolved at
+/// compile time to (depth, index), so reading a variable is a pointer walk and a load.
+/// The slots live in the object itself (a ManagedBuffer's tail): a call allocates once.
+final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     /// Advanced by each parallel loop as it starts (before its threads exist).
     static let clock = Atomic<Int>(0)
 
@@ -17,25 +20,30 @@ final class Frame: @unchecked Sendable {
     /// that exists now.
     static func newEpoch() -> Int { clock.add(1, ordering: .relaxed).newValue }
 
-    init(capacity: Int, parent: Frame?) {
-        self.capacity = capacity
-        self.parent = parent
-        epoch = Frame.clock.load(ordering: .relaxed)
-        slots = .allocate(capacity: max(capacity, 1))
-        slots.initialize(repeating: .null, count: max(capacity, 1))
+    static func make(capacity: Int, parent: Frame?) -> Frame {
+        let n = max(capacity, 1)
+        let frame = unsafeDowncast(Frame.create(minimumCapacity: n) { _ in
+            FrameHeader(capacity: n, parent: parent, epoch: Frame.clock.load(ordering: .relaxed))
+        }, to: Frame.self)
+        frame.withUnsafeMutablePointerToElements { $0.initialize(repeating: .null, count: n) }
+        return frame
     }
+
+    /// The slots, valid while the frame lives (they are part of it).
+    @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
+    @inline(__always) var parent: Frame? { header.parent }
+    var epoch: Int { header.epoch }
 
     /// A private copy, for a lazy pipeline stage read by a parallel loop's iteration from a
     /// frame it shares: the stage sets its item slot, which must not be the shared frame's.
     func copy() -> Frame {
-        let f = Frame(capacity: capacity, parent: parent)
-        for i in 0..<max(capacity, 1) { f.slots[i] = slots[i] }
+        let f = Frame.make(capacity: header.capacity, parent: parent)
+        for i in 0..<header.capacity { f.slots[i] = slots[i] }
         return f
     }
 
     deinit {
-        slots.deinitialize(count: max(capacity, 1))
-        slots.deallocate()
+        withUnsafeMutablePointers { h, e in _ = e.deinitialize(count: h.pointee.capacity) }
     }
 
     @inline(__always) func ancestor(_ depth: Int) -> Frame {
@@ -47,6 +55,12 @@ final class Frame: @unchecked Sendable {
 
 typealias Eval = (Frame) throws -> Value
 typealias Exec = (Frame) throws -> Flow
+
+/// A compiled expression or statement kept in an array. An array holds a bare closure at its
+/// generic abstraction, so each call would go through a reabstraction thunk (and a closure
+/// taken out of one stays wrapped in it); a non-generic struct's field keeps the closure's own.
+struct CompiledEval { let run: Eval }
+struct CompiledExec { let run: Exec }
 
 /// How a statement ended.
 enum Flow {

@@ -9,7 +9,9 @@ public final class Interpreter: @unchecked Sendable {
     let globalScope: Scope
     let globalFrame: Frame
     /// Which global slots hold a value (a name is registered when compiled, defined when run).
-    var defined: [Bool]
+    /// Only top-level code sets one, on one thread (a parallel loop's body is a function of its
+    /// own), so it skips the run-time exclusivity check a top-level `let` would pay.
+    @exclusivity(unchecked) var defined: [Bool]
     static let globalCapacity = 16_384
     static let maxCallDepth = 2_000
     /// `--keep-going`: an outermost loop passes over a failed iteration (reported to the host).
@@ -21,7 +23,7 @@ public final class Interpreter: @unchecked Sendable {
         self.host = host
         let context = FunctionContext(outer: nil, isGlobal: true)
         globalScope = Scope(parent: nil, function: context)
-        globalFrame = Frame(capacity: Interpreter.globalCapacity, parent: nil)
+        globalFrame = Frame.make(capacity: Interpreter.globalCapacity, parent: nil)
         defined = Array(repeating: false, count: Interpreter.globalCapacity)
     }
 
@@ -175,8 +177,12 @@ public final class Interpreter: @unchecked Sendable {
     // MARK: calls
 
     func call(_ function: Function, _ arguments: [Value], named: [(String, Value, SourceRange)] = [], at range: SourceRange) throws -> Value {
-        let frame = Frame(capacity: function.frameSize, parent: function.closure)
+        let frame = Frame.make(capacity: function.frameSize, parent: function.closure)
         let parameters = function.parameterNames
+        if named.isEmpty, arguments.count == parameters.count {
+            for (i, a) in arguments.enumerated() { frame.slots[i] = a }
+            return try run(function, in: frame, given: nil, at: range)
+        }
         guard arguments.count <= parameters.count else {
             throw RuntimeError(ErrorValue(code: "too_many_arguments",
                                           message: "'\(function.name)' takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s") (\(parameters.joined(separator: ", "))), got \(arguments.count)"), at: range)
@@ -197,6 +203,22 @@ public final class Interpreter: @unchecked Sendable {
             frame.slots[i] = value
             given[i] = true
         }
+        return try run(function, in: frame, given: given, at: range)
+    }
+
+    /// The common call, `name(a, b)` with one argument for each parameter: each is evaluated
+    /// in the caller's frame straight into the new frame's slot.
+    @inline(__always)
+    func call(_ function: Function, evaluating arguments: [CompiledEval], in caller: Frame, at range: SourceRange) throws -> Value {
+        let frame = Frame.make(capacity: function.frameSize, parent: function.closure)
+        let slots = frame.slots
+        for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
+        return try run(function, in: frame, given: nil, at: range)
+    }
+
+    /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
+    /// them when it is nil); the others take their defaults.
+    private func run(_ function: Function, in frame: Frame, given: [Bool]?, at range: SourceRange) throws -> Value {
         let strand = Strand.current
         strand.callDepth += 1
         defer { strand.callDepth -= 1 }
@@ -204,11 +226,13 @@ public final class Interpreter: @unchecked Sendable {
             throw RuntimeError(ErrorValue(code: "stack_overflow", message: "too many nested calls (more than \(Interpreter.maxCallDepth)); is '\(function.name)' recursing without end?"), at: range)
         }
         do {
-            for i in 0..<parameters.count where !given[i] {
-                guard let d = function.defaults[i] else {
-                    throw RuntimeError(ErrorValue(code: "missing_argument", message: "'\(function.name)' needs a value for '\(parameters[i])'"), at: range)
+            if let given {
+                for i in given.indices where !given[i] {
+                    guard let d = function.defaults[i] else {
+                        throw RuntimeError(ErrorValue(code: "missing_argument", message: "'\(function.name)' needs a value for '\(function.parameterNames[i])'"), at: range)
+                    }
+                    frame.slots[i] = try d(frame)
                 }
-                frame.slots[i] = try d(frame)
             }
             try Interrupt.check()
             if case .returned(let v) = try function.body(frame) { return v }

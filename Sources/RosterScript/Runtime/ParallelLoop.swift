@@ -96,7 +96,7 @@ final class ParallelLoop: @unchecked Sendable {
         while let (index, item, origin) = take() {
             strand.iterations[strand.iterations.count - 1] = index
             strand.heldOutput = []
-            let frame = Frame(capacity: frameSize, parent: parent)
+            let frame = Frame.make(capacity: frameSize, parent: parent)
             frame.slots[slot] = item
             var failure: Error?
             var broke = false

@@ -8,11 +8,14 @@ import Synchronization
 /// What one thread running script code carries of its own: how deep its calls go, which loop
 /// iterations it is inside, and, in an iteration of a parallel loop, the output it holds back
 /// until the iteration ends (so iterations never interleave on screen).
+///
+/// Only its own thread touches a strand, so its hot fields skip Swift's run-time exclusivity
+/// check (about a hundred instructions a call and a loop iteration).
 final class Strand {
-    var callDepth = 0
+    @exclusivity(unchecked) var callDepth = 0
     /// The index of each enclosing `for` iteration, outermost first: with the statement's
     /// location, it names a write the same way on every run (the journal's key).
-    var iterations: [Int] = []
+    @exclusivity(unchecked) var iterations: [Int] = []
     /// Lines printed by the current parallel iteration, not yet written.
     var heldOutput: [String]?
     /// In a parallel loop's iteration: the frame epoch its loop began in. Frames of that epoch

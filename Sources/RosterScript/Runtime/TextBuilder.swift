@@ -1,0 +1,55 @@
+/// Builds an interpolated text in a caller's buffer (on its stack) and makes one String of it
+/// at the end: appending to a String part by part costs a few hundred instructions each, and
+/// reallocates as it outgrows the small-string form. Text that outgrows the buffer continues
+/// in a String.
+struct TextBuilder {
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private var count = 0
+    /// The text so far, once it no longer fits the buffer.
+    private var spill: String?
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        self.buffer = buffer
+    }
+
+    mutating func append(_ text: String) {
+        if spill == nil {
+            let fitted = text.utf8.withContiguousStorageIfAvailable { source -> Bool in
+                if source.isEmpty { return true }
+                guard source.count <= buffer.count - count, let from = source.baseAddress, let to = buffer.baseAddress else { return false }
+                (to + count).initialize(from: from, count: source.count)
+                count += source.count
+                return true
+            }
+            if fitted == true { return }
+            spill = String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
+        spill!.append(text)
+    }
+
+    /// An integer's decimal digits, as `String(n)` writes them.
+    mutating func append(_ n: Int) {
+        guard spill == nil, buffer.count - count >= 20 else { return append(String(n)) }
+        var magnitude = n.magnitude
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        let start = buffer.baseAddress! + count
+        var at = start
+        if n < 0 { at.pointee = UInt8(ascii: "-"); at += 1 }
+        var i = digits - 1
+        repeat {
+            at[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            i -= 1
+        } while i >= 0
+        count += (at - start) + digits
+    }
+
+    func finish() -> String {
+        spill ?? String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+    }
+
+    /// The room a builder gets on the stack.
+    static let stackCapacity = 256
+}
