@@ -82,7 +82,7 @@ let package = Package(
         // Test support shared by the test targets (a seeded generator for fuzz tests).
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty", "TestSupport"]),
+        .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty", "TestSupport", .product(name: "CSV", package: "CSV.swift")]),
         .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "RosterSandboxTests",

@@ -80,49 +80,44 @@ enum DataFiles {
     }
 
     /// The header row is checked here; rows come one at a time, each a record of strings. The
-    /// file is checked to be UTF-8 first: the CSV reader would hand out a row cut short at a bad
-    /// byte before it reported the error, and a damaged row must never reach the script.
+    /// file is checked to be UTF-8 first, so a damaged row never reaches the script.
     private static func csvRows(_ path: String, _ full: String) throws -> StreamCursor {
         try checkUTF8(path, full)
-        guard let stream = InputStream(fileAtPath: full) else {
+        guard let rows = CSVRows(path: full) else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
         }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true)
-        } catch {
-            throw ErrorValue(code: "invalid_csv", message: "\(path): cannot read the header row (\(error))")
+        func invalid(_ failure: CSVRows.Failure) -> ErrorValue {
+            ErrorValue(code: "invalid_csv", message: "\(path):\(failure.line): \(failure.message)")
         }
-        guard let header = reader.headerRow, !(header.count == 1 && header[0].isEmpty) else {
+        let first: (fields: [String], line: Int)?
+        do throws(CSVRows.Failure) { first = try rows.next() } catch {
+            throw ErrorValue(code: "invalid_csv", message: "\(path): cannot read the header row (\(error.message))")
+        }
+        guard let header = first?.fields, !(header.count == 1 && header[0].isEmpty) else {
             throw ErrorValue(code: "invalid_csv", message: "\(path): the file is empty; a CSV needs a header row")
         }
         var seen = Set<String>()
         for name in header where !seen.insert(name).inserted {
             throw ErrorValue(code: "invalid_csv", message: "\(path):1: the header names '\(name)' twice")
         }
-        // The line each row starts on: quoted fields may hold newlines of their own.
-        var line = 1 + header.reduce(0) { $0 + $1.count { $0 == "\n" } }
-        var start = line
+        // Every row's record shares the header's keys (and their hash table): only the values are new.
+        let shape = Record(uniqueKeys: header, values: Array(repeating: Value.null, count: header.count))
+        var start = rows.line
         return StreamCursor(origin: { "\(path):\(start)" }) {
-            while let fields = reader.next() {
-                line += 1
-                start = line
-                line += fields.reduce(0) { $0 + $1.count { $0 == "\n" } }
+            while true {
+                let next: (fields: [String], line: Int)?
+                do throws(CSVRows.Failure) { next = try rows.next() } catch { throw invalid(error) }
+                guard let row = next else { return nil }
+                start = row.line
+                let fields = row.fields
                 if fields.count == 1 && fields[0].isEmpty { continue }   // a blank line
                 guard fields.count == header.count else {
                     throw ErrorValue(code: "invalid_csv", message: "\(path):\(start): expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
                 }
-                var record = Record(minimumCapacity: header.count)
-                for (k, v) in zip(header, fields) { record[k] = .string(v) }
+                var record = shape
+                for (i, v) in fields.enumerated() { record.values[i] = .string(v) }
                 return .record(record)
             }
-            // On Linux, Foundation's file InputStream claims bytes are available at its end, so
-            // CSV.swift's last read fails with cannotReadFile after the final row: that is the end.
-            if let error = reader.error, !isEndOfStream(error) {
-                let reason = if case CSVError.unicodeDecoding = error { "invalid UTF-8" } else { "\(error)" }
-                throw ErrorValue(code: "invalid_csv", message: "\(path):\(line + 1): \(reason)")
-            }
-            return nil
         }
     }
 
@@ -145,11 +140,6 @@ enum DataFiles {
                 throw ErrorValue(code: "invalid_csv", message: "\(path):\(line): invalid UTF-8; save the file as UTF-8 (nothing was read from it)")
             }
         }
-    }
-
-    private static func isEndOfStream(_ error: Error) -> Bool {
-        if case CSVError.cannotReadFile = error { return true }
-        return false
     }
 
     static func save(_ value: Value, to path: String) throws {

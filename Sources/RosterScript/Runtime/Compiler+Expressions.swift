@@ -33,10 +33,23 @@ extension Compiler {
                 return .list(out)
             }
         case .record(let entries, _):
-            let evals = entries.map { ($0.key, expression($0.value, scope)) }
+            let keys = entries.map(\.key)
+            guard Set(keys).count == keys.count else {
+                // A key given twice keeps its first place and its last value.
+                let evals = entries.map { ($0.key, expression($0.value, scope)) }
+                return { f in
+                    var out = Record(minimumCapacity: evals.count)
+                    for (k, e) in evals { out[k] = try e(f) }
+                    return .record(out)
+                }
+            }
+            // The literal's shape is made once: each record made from it shares its keys (and
+            // their hash table) until one of them gains a key; only the values are new.
+            let shape = Record(uniqueKeys: keys, values: Array(repeating: Value.null, count: keys.count))
+            let evals = entries.map { CompiledEval(run: expression($0.value, scope)) }
             return { f in
-                var out = Record(minimumCapacity: evals.count)
-                for (k, e) in evals { out[k] = try e(f) }
+                var out = shape
+                for i in evals.indices { out.values[i] = try evals[i].run(f) }
                 return .record(out)
             }
         case .unary(.not, let operand, _):

@@ -1,0 +1,113 @@
+import CSV
+import Foundation
+import Testing
+import TestSupport
+@testable import RosterSession
+
+/// `CSVRows` splits plain lines itself and hands quoted records to CSV.swift. Over random
+/// well-formed files (quoted commas, quotes, line breaks, CR LF endings, blank lines, a BOM)
+/// its rows must be CSV.swift's over the whole file, each with the line it begins on.
+struct CSVRowsTests {
+    static let pieces = ["a", "b", "7", " ", "é", "🙂", ",", "\"", "\n", "\r\n", "\r", "x y", ""]
+
+    /// A field as a writer would put it: quoted when it must be, sometimes when it need not.
+    static func encode(_ field: String, _ rng: inout SplitMix64) -> String {
+        let needs = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        guard needs || Int.random(in: 0..<5, using: &rng) == 0 else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func oracle(_ url: URL) throws -> [[String]] {
+        let reader = try CSVReader(stream: InputStream(url: url)!, hasHeaderRow: false)
+        var rows: [[String]] = []
+        while let row = reader.next() { rows.append(row) }
+        return rows
+    }
+
+    @Test func wellFormedFilesReadAsCSVSwiftReadsThem() throws {
+        var rng = SplitMix64(state: 16)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("csvrows-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var quotedRecords = 0
+        for round in 0..<400 {
+            var text = Bool.random(using: &rng) && round % 7 == 0 ? "\u{FEFF}" : ""
+            var starts: [Int] = []
+            var expected: [[String]] = []
+            let ending = Bool.random(using: &rng) ? "\n" : "\r\n"
+            let count = Int.random(in: 1...12, using: &rng)
+            for r in 0..<count {
+                if r > 0 { text += ending }
+                starts.append(1 + text.utf8.count { $0 == 0x0A })
+                // A blank line (not the last: after the last line break there is no row at all).
+                if r < count - 1, Int.random(in: 0..<10, using: &rng) == 0 {
+                    expected.append([""])   // a blank line
+                    continue
+                }
+                let fields = (0..<Int.random(in: 1...5, using: &rng)).map { _ in
+                    (0..<Int.random(in: 0...3, using: &rng)).map { _ in Self.pieces.randomElement(using: &rng)! }.joined()
+                }
+                // A row of one empty field is a blank line to both readers: give it a second.
+                let row = fields == [""] ? ["", ""] : fields
+                let line = row.map { Self.encode($0, &rng) }.joined(separator: ",")
+                if line.contains("\"") { quotedRecords += 1 }
+                text += line
+                expected.append(row)
+            }
+            if Bool.random(using: &rng) { text += ending }
+            let url = dir.appendingPathComponent("\(round).csv")
+            try Data(text.utf8).write(to: url)
+
+            var got: [[String]] = []
+            var lines: [Int] = []
+            let rows = try #require(CSVRows(path: url.path))
+            while let row = try rows.next() {
+                got.append(row.fields)
+                lines.append(row.line)
+            }
+            let reference = try Self.oracle(url)
+            #expect(got == reference, "file \(round): \(text.debugDescription)")
+            #expect(got == expected, "file \(round): \(text.debugDescription)")
+            #expect(lines == starts, "file \(round): \(text.debugDescription)")
+        }
+        #expect(quotedRecords > 300, "quoted records: \(quotedRecords)")
+    }
+
+    /// CR alone ends a row (old Mac files): CSV.swift's reading, with the rows of one physical
+    /// line numbered by it.
+    @Test func aLoneCREndsARow() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("csvrows-cr-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("id,name\r1,\"a\rb\"\r2,c\r".utf8).write(to: url)
+        let rows = try #require(CSVRows(path: url.path))
+        var got: [[String]] = []
+        while let row = try rows.next() { got.append(row.fields) }
+        #expect(got == (try Self.oracle(url)))
+        #expect(got == [["id", "name"], ["1", "a\rb"], ["2", "c"]])
+    }
+
+    /// A quote that never closes is an error naming the line it opened on, once the record
+    /// passes the size limit; before that, the end of the file closes it (as CSV.swift does).
+    @Test func aQuoteThatNeverClosesIsAnErrorNotTheRestOfTheFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("csvrows-open-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let filler = String(repeating: "0123456789abcdef,", count: 64) + "\n"
+        var text = "id,name\n1,\"never closed\n"
+        while text.utf8.count < CSVRows.maxRecordBytes + 100_000 { text += filler }
+        try Data(text.utf8).write(to: url)
+        let rows = try #require(CSVRows(path: url.path))
+        #expect(try rows.next()?.fields == ["id", "name"])
+        #expect {
+            _ = try rows.next()
+        } throws: { error in
+            guard let failure = error as? CSVRows.Failure else { return false }
+            return failure.line == 2 && failure.message.contains("does not end")
+        }
+
+        try Data("id,name\n1,\"open to the end\n2,b\n".utf8).write(to: url)
+        let short = try #require(CSVRows(path: url.path))
+        var got: [[String]] = []
+        while let row = try short.next() { got.append(row.fields) }
+        #expect(got == (try Self.oracle(url)))
+    }
+}
