@@ -142,21 +142,21 @@ struct Run: ParsableCommand {
         var session = try options.session()
         if let command {
             session.arguments = script
-            throw ArgumentParser.ExitCode(Session(options: session).run(SourceFile(name: "<-c>", text: command)))
+            throw ArgumentParser.ExitCode(Session(options: session).run(SourceFile(name: "<-c>", text: command), leavingValuesToExit: true))
         }
         guard let path = script.first else {
             let s = Session(options: session)
             if standardInputIsTerminal() { throw ArgumentParser.ExitCode(s.repl()) }
             guard let file = Session.load("-") else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
             s.host.pager = nil
-            throw ArgumentParser.ExitCode(s.run(file))
+            throw ArgumentParser.ExitCode(s.run(file, leavingValuesToExit: true))
         }
         if path.hasPrefix("-"), path != "-" { throw usage("unknown option '\(path)'; see roster --help") }
         session.arguments = Array(script.dropFirst())
         // A script runs through unattended: only the prompt and -c page their results.
         session.pager = nil
         guard let file = Session.load(path) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
-        throw ArgumentParser.ExitCode(Session(options: session).run(file))
+        throw ArgumentParser.ExitCode(Session(options: session).run(file, leavingValuesToExit: true))
     }
 }
 
