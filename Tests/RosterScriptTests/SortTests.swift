@@ -36,6 +36,70 @@ struct SortTests {
         }
     }
 
+    /// `sort | first N` orders only the first N: through a heap when N is a small part of the
+    /// keys. The first N must be the full order's first N, ties and nulls included.
+    @Test func aLimitGivesTheFullOrdersFirstItems() {
+        var rng = SplitMix64(state: 43)
+        var heapRounds = 0
+        for round in 0..<1_500 {
+            let n = Int.random(in: 0...300, using: &rng)
+            let keys: [Value] = (0..<n).map { _ in
+                if Int.random(in: 0..<10, using: &rng) == 0 { return .null }
+                return round % 2 == 0 ? .string(String(Int.random(in: 0...20, using: &rng))) : .int(Int.random(in: -20...20, using: &rng))
+            }
+            let limit = Bool.random(using: &rng) ? Int.random(in: 0...5, using: &rng) : Int.random(in: 0...(n + 2), using: &rng)
+            if limit < (n - keys.count { $0.isNull }) / 8 { heapRounds += 1 }
+            for descending in [false, true] {
+                guard let fast = Compiler.sortedByPlainKeys(keys, descending: descending, limit: limit) else {
+                    #expect(keys.allSatisfy { $0.isNull })
+                    continue
+                }
+                #expect(fast == Array(Self.reference(keys, descending: descending).prefix(limit)), "n \(n) limit \(limit) \(descending)")
+            }
+        }
+        #expect(heapRounds > 300, "the heap was taken \(heapRounds) times")
+    }
+
+    @Test func theHeapSelectsTheFirstInOrder() {
+        var rng = SplitMix64(state: 44)
+        for _ in 0..<2_000 {
+            let values = (0..<Int.random(in: 0...100, using: &rng)).map { _ in Int.random(in: 0...9, using: &rng) }
+            let before: (Int, Int) -> Bool = { a, b in values[a] == values[b] ? a < b : values[a] < values[b] }
+            let k = Int.random(in: 0...(values.count + 1), using: &rng)
+            #expect(Heap.first(k, of: values.count, by: before) == Array(values.indices.sorted(by: before).prefix(k)))
+        }
+    }
+
+    /// Through the language: `sort | first N` in one pipeline (fused) against the sort kept
+    /// whole first and `first N` after it (not fused), over records with ties and nulls.
+    @Test func aSortThenFirstInOnePipelineIsTheWholeSortsPrefix() throws {
+        var rng = SplitMix64(state: 45)
+        for round in 0..<40 {
+            let n = Int.random(in: 0...400, using: &rng)
+            let rows = (0..<n).map { i -> String in
+                let k = Int.random(in: 0..<8, using: &rng) == 0 ? "null" : (round % 2 == 0 ? "\(Int.random(in: 0...30, using: &rng))" : "\"w\(Int.random(in: 0...30, using: &rng))\"")
+                return "{i: \(i), k: \(k)}"
+            }
+            let take = Int.random(in: 0...12, using: &rng)
+            let program = """
+                let xs = [\(rows.joined(separator: ", "))]
+                let whole = $xs | sort .k --desc
+                print ($xs | sort .k --desc | first \(take)) ($whole | first \(take))
+                let asc = $xs | sort .k
+                print ($xs | sort .k | first) ($asc | first)
+                """
+            let host = FakeHost()
+            try Interpreter(host: host).run(SourceFile(name: "t", text: program))
+            #expect(host.output.count == 2)
+            for line in host.output {
+                let halves = line.split(separator: " ", maxSplits: 1)
+                // Each line prints the fused result, then the reference; the same JSON twice.
+                let text = String(line)
+                #expect(halves.count == 2 && text.count % 2 == 1 && text.prefix(text.count / 2) == text.suffix(text.count / 2), "\(text)")
+            }
+        }
+    }
+
     @Test func mixedKeysAreLeftToTheGeneralPath() {
         #expect(Compiler.sortedByPlainKeys([.int(1), .string("a")], descending: false) == nil)
         #expect(Compiler.sortedByPlainKeys([.string("a"), .null, .double(1.5)], descending: false) == nil)

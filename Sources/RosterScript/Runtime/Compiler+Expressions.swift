@@ -65,7 +65,7 @@ extension Compiler {
                 }
             }
         case .binary(let op, let l, let r, let range):
-            return binary(op, expression(l, scope), expression(r, scope), range)
+            return binary(op, operand(l, scope), operand(r, scope), range)
         case .range(let lower, let upper, let inclusive, let range):
             let lo = expression(lower, scope), hi = expression(upper, scope)
             return { f in
@@ -86,7 +86,18 @@ extension Compiler {
             return command(c, scope, input: nil)
         case .pipeline(let head, let stages, _):
             var current = expression(head, scope)
-            for stage in stages { current = self.stage(stage, input: current, scope) }
+            for (i, stage) in stages.enumerated() {
+                // `sort | first N`: the sort needs to order only the first N.
+                var limit: Int?
+                if case .sort = stage, i + 1 < stages.count, case .first(let count, _) = stages[i + 1] {
+                    switch count {
+                    case nil: limit = 1
+                    case .literal(.int(let n), _)? where n >= 0: limit = n
+                    default: break
+                    }
+                }
+                current = self.stage(stage, input: current, scope, limit: limit)
+            }
             return current
         case .conditional(let branches, let otherwise, let range):
             let compiled = branches.map { (condition: CompiledEval(run: expression($0.0, scope)), value: CompiledEval(run: blockValue($0.1, scope, range))) }
@@ -239,18 +250,44 @@ extension Compiler {
         }
     }
 
-    private func binary(_ op: BinaryOp, _ l: @escaping Eval, _ r: @escaping Eval, _ range: SourceRange) -> Eval {
+    /// An operand read without a call of its own where it can be: most are a constant or a
+    /// variable of the frame at hand.
+    enum Operand {
+        case constant(Value)
+        case local(Int)
+        case computed(Eval)
+
+        @inline(__always) func value(_ f: Frame) throws -> Value {
+            switch self {
+            case .constant(let v): return v
+            case .local(let i): return f.slots[i]
+            case .computed(let eval): return try eval(f)
+            }
+        }
+    }
+
+    private func operand(_ e: Expr, _ scope: Scope) -> Operand {
+        switch e {
+        case .literal(let l, _): return .constant(Compiler.value(of: l))
+        case .variable(let name, _):
+            if case .slot(0, let i) = resolve(name, scope) { return .local(i) }
+        default: break
+        }
+        return .computed(expression(e, scope))
+    }
+
+    private func binary(_ op: BinaryOp, _ l: Operand, _ r: Operand, _ range: SourceRange) -> Eval {
         func wrap(_ body: @escaping (Value, Value) throws(ErrorValue) -> Value) -> Eval {
             { f in
-                let a = try l(f), b = try r(f)
+                let a = try l.value(f), b = try r.value(f)
                 do throws(ErrorValue) { return try body(a, b) } catch { throw RuntimeError(error, at: range) }
             }
         }
         switch op {
-        case .and: return { f in let a = try l(f); return a.isTruthy ? try r(f) : a }
-        case .or: return { f in let a = try l(f); return a.isTruthy ? a : try r(f) }
-        case .equal: return { f in .bool(Value.equal(try l(f), try r(f))) }
-        case .notEqual: return { f in .bool(!Value.equal(try l(f), try r(f))) }
+        case .and: return { f in let a = try l.value(f); return a.isTruthy ? try r.value(f) : a }
+        case .or: return { f in let a = try l.value(f); return a.isTruthy ? a : try r.value(f) }
+        case .equal: return { f in .bool(Value.equal(try l.value(f), try r.value(f))) }
+        case .notEqual: return { f in .bool(!Value.equal(try l.value(f), try r.value(f))) }
         case .less, .lessEqual, .greater, .greaterEqual:
             let test: (Int) -> Bool = switch op {
             case .less: { $0 < 0 }
@@ -259,8 +296,15 @@ extension Compiler {
             default: { $0 >= 0 }
             }
             return { f in
-                let a = try l(f), b = try r(f)
-                if case .int(let x) = a, case .int(let y) = b { return .bool(test(x < y ? -1 : (x == y ? 0 : 1))) }
+                let a = try l.value(f), b = try r.value(f)
+                if case .int(let x) = a, case .int(let y) = b {
+                    switch op {
+                    case .less: return .bool(x < y)
+                    case .lessEqual: return .bool(x <= y)
+                    case .greater: return .bool(x > y)
+                    default: return .bool(x >= y)
+                    }
+                }
                 guard let c = Value.compare(a, b) else {
                     throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'"), at: range)
                 }
@@ -268,7 +312,7 @@ extension Compiler {
             }
         case .add:
             return { f in
-                let a = try l(f), b = try r(f)
+                let a = try l.value(f), b = try r.value(f)
                 if case .int(let x) = a, case .int(let y) = b {
                     let (s, o) = x.addingReportingOverflow(y)
                     if !o { return .int(s) }
@@ -277,7 +321,7 @@ extension Compiler {
             }
         case .subtract, .multiply:
             return { f in
-                let a = try l(f), b = try r(f)
+                let a = try l.value(f), b = try r.value(f)
                 if case .int(let x) = a, case .int(let y) = b {
                     let (s, o) = op == .subtract ? x.subtractingReportingOverflow(y) : x.multipliedReportingOverflow(by: y)
                     if !o { return .int(s) }
@@ -286,7 +330,7 @@ extension Compiler {
             }
         case .modulo:
             return { f in
-                let a = try l(f), b = try r(f)
+                let a = try l.value(f), b = try r.value(f)
                 if case .int(let x) = a, case .int(let y) = b, y > 0 {
                     let m = x % y
                     return .int(m < 0 ? m + y : m)

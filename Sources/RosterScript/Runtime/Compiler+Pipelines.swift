@@ -1,7 +1,8 @@
 /// Pipeline stages. `where`, `select` and `each` stay lazy over streams and ranges; `sort` and
 /// `count` consume; `first N` pulls at most N items. The current item lives in a hidden `it` slot.
 extension Compiler {
-    func stage(_ stage: Stage, input: @escaping Eval, _ scope: Scope) -> Eval {
+    /// `limit`: a `sort` followed by `first N` (N a literal) needs only its first N items.
+    func stage(_ stage: Stage, input: @escaping Eval, _ scope: Scope, limit: Int? = nil) -> Eval {
         switch stage {
         case .filter(let condition, let range):
             let stageScope = scope.child()
@@ -52,7 +53,7 @@ extension Compiler {
                     }
                     items.append((key, item))
                 }
-                if let order = Compiler.sortedByPlainKeys(items.map(\.key), descending: descending) {
+                if let order = Compiler.sortedByPlainKeys(items.map(\.key), descending: descending, limit: limit) {
                     return .list(order.map { items[$0].item })
                 }
                 var failure: RuntimeError?
@@ -276,7 +277,10 @@ extension Compiler {
     /// in input order): indexes sorted over a plain array of keys, where sorting the
     /// (offset, key, item) entries themselves spent most of its time counting references.
     /// Nil for any other mix of keys (the general comparison handles and reports those).
-    static func sortedByPlainKeys(_ keys: [Value], descending: Bool) -> [Int]? {
+    ///
+    /// With a `limit`, only the order's first `limit` indexes: when that is a small part of the
+    /// keys they are selected through a heap (n log limit, not n log n).
+    static func sortedByPlainKeys(_ keys: [Value], descending: Bool, limit: Int? = nil) -> [Int]? {
         // The keys as `K`s (nil: a key of another type), then indexes sorted over them.
         func order<K: Comparable>(_ plain: (Value) -> K?) -> [Int]? {
             var present: [Int] = [], nulls: [Int] = [], ks: [K] = []
@@ -288,18 +292,66 @@ extension Compiler {
                 present.append(i)
                 ks.append(key)
             }
-            var indexes = Array(0..<ks.count)
-            indexes.sort { a, b in
+            // Whether a comes before b: by key, ties in their first order.
+            func before(_ a: Int, _ b: Int) -> Bool {
                 let (x, y) = (ks[a], ks[b])
                 if x == y { return a < b }
                 return descending ? x > y : x < y
             }
-            return indexes.map { present[$0] } + nulls
+            var indexes: [Int]
+            if let limit, limit < ks.count / 8 {
+                indexes = Heap.first(limit, of: ks.count, by: before)
+            } else {
+                indexes = Array(0..<ks.count)
+                indexes.sort(by: before)
+            }
+            let ordered = indexes.map { present[$0] } + nulls
+            guard let limit, limit < ordered.count else { return ordered }
+            return Array(ordered.prefix(limit))
         }
         switch keys.first(where: { !$0.isNull }) {
         case .int?: return order { if case .int(let n) = $0 { n } else { nil } }
         case .string?: return order { if case .string(let s) = $0 { s } else { nil } }
         default: return nil
         }
+    }
+}
+
+/// Selecting the first few of many in an order.
+enum Heap {
+    /// The first `k` of `0..<n` in the order `before` (a strict total order), in that order.
+    static func first(_ k: Int, of n: Int, by before: (Int, Int) -> Bool) -> [Int] {
+        guard k > 0 else { return [] }
+        // A heap of the k best so far, the one that comes last at its root.
+        var heap: [Int] = []
+        heap.reserveCapacity(k)
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var last = i
+                if l < heap.count, before(heap[last], heap[l]) { last = l }
+                if r < heap.count, before(heap[last], heap[r]) { last = r }
+                if last == i { return }
+                heap.swapAt(i, last)
+                i = last
+            }
+        }
+        for i in 0..<n {
+            if heap.count < k {
+                heap.append(i)
+                var c = heap.count - 1
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    guard before(heap[p], heap[c]) else { break }
+                    heap.swapAt(p, c)
+                    c = p
+                }
+            } else if before(i, heap[0]) {
+                heap[0] = i
+                siftDown(0)
+            }
+        }
+        return heap.sorted(by: before)
     }
 }

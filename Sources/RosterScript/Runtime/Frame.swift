@@ -43,7 +43,10 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     }
 
     deinit {
-        withUnsafeMutablePointers { h, e in _ = e.deinitialize(count: h.pointee.capacity) }
+        // Slot by slot: the generic `deinitialize(count:)` costs more than a call's few slots.
+        withUnsafeMutablePointers { h, e in
+            for i in 0..<h.pointee.capacity { _ = (e + i).move() }
+        }
     }
 
     @inline(__always) func ancestor(_ depth: Int) -> Frame {
