@@ -84,6 +84,14 @@ struct CSVRowsTests {
         while let row = try rows.next() { got.append(row.fields) }
         #expect(got == (try Self.oracle(url)))
         #expect(got == [["id", "name"], ["1", "a\rb"], ["2", "c"]])
+
+        // Without a quote anywhere, CRs still end rows (a plain line is not split at commas alone).
+        try Data("id,name\r1,b\r2,c".utf8).write(to: url)
+        let plain = try #require(CSVRows(path: url.path))
+        got = []
+        while let row = try plain.next() { got.append(row.fields) }
+        #expect(got == (try Self.oracle(url)))
+        #expect(got == [["id", "name"], ["1", "b"], ["2", "c"]])
     }
 
     /// A quote that never closes is an error naming the line it opened on, once the record
