@@ -6,6 +6,8 @@ import TestSupport
 /// give what the character-wise standard library gives, and step aside where it could differ.
 /// `join` writes its text once; it must give what `joined(separator:)` gives.
 struct TextBuiltinTests {
+    let range = SourceRange(file: SourceFile(name: "t", text: "x"), start: 0, end: 1)
+
     @Test func theByteWisePathAgreesWithTheStandardLibrary() {
         var rng = SplitMix64(state: 14)
         let alphabet: [String] = ["a", "b", ",", " ", "ab", "\n", "\t", "", "\r", "é", "e\u{301}", "\r\n"]
@@ -17,6 +19,14 @@ struct TextBuiltinTests {
             let replacement = (0..<Int.random(in: 0...3, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
             let expected = text.split(separator: sep, omittingEmptySubsequences: false).map(String.init)
             #expect(ASCIIText.count(text) == text.count, "len(\(text.debugDescription))")
+            // Indexing (byte-wise for ASCII text) gives the character at each place, from
+            // either end, and refuses a place outside the text.
+            let characters = Array(text)
+            for k in -characters.count - 1...characters.count {
+                let indexed = try? Compiler.index(.string(text), .int(k), range, range)
+                let expected = k < characters.count && k >= -characters.count ? String(characters[k < 0 ? characters.count + k : k]) : nil
+                #expect(indexed.flatMap { (try? $0.text()) } == expected, "\(text.debugDescription)[\(k)]")
+            }
             #expect(ASCIIText.join(expected, replacement) == expected.joined(separator: replacement))
             if let pieces = ASCIIText.split(text, sep)?.map({ (try? $0.text()) ?? "?" }) {
                 taken += 1

@@ -238,6 +238,13 @@ extension Compiler {
         case (.list(let l), .int(let i)): return l[try position(i, l.count)]
         case (.range(let a, let b), .int(let i)): return .int(a + (try position(i, b - a)))
         case (.string(let s), .int(let i)):
+            // ASCII text (without CR) is indexed by its bytes: making an array of its
+            // characters for each index made a loop over a text's indexes quadratic.
+            let byte = try s.utf8.withContiguousStorageIfAvailable { b throws -> UInt8? in
+                guard ASCIIText.isSimple(b) else { return nil }
+                return b[try position(i, b.count)]
+            } ?? nil
+            if let byte { return .string(String(Character(Unicode.Scalar(byte)))) }
             let chars = Array(s)
             return .string(String(chars[try position(i, chars.count)]))
         case (.record(let r), .string(let k)): return r[k] ?? .null
