@@ -3,7 +3,11 @@ extension Parser {
 
     /// `head | stage | stage`, where head is a command or an expression.
     func pipeline() throws(Failure) -> Expr {
-        let head = try commandOrExpression()
+        try stages(after: try commandOrExpression())
+    }
+
+    /// The stages that follow `head`, if any (`head | stage | stage`).
+    func stages(after head: Expr) throws(Failure) -> Expr {
         var stages: [Stage] = []
         while true {
             let t = peek(.command)

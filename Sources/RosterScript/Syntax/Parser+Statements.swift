@@ -173,7 +173,9 @@ extension Parser {
             throw fail("expected_in", "expected 'in' after 'for \(name)', found \(Parser.describe(inToken.kind))", inToken)
         }
         advance(inToken)
-        let sequence = try expression()
+        // `for k in keys($r) | sort { }`: an expression may be piped on. A command still needs
+        // parentheses (`for m in (ld members list) { }`): its arguments would take the body's `{`.
+        let sequence = try stages(after: try expression())
         var options = LoopOptions()
         while true {
             let t = peek(.expression)
