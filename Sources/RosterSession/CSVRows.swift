@@ -72,12 +72,16 @@ final class CSVRows {
         return fields
     }
 
+    private static func quotes(in bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.reduce(0) { $1 == 0x22 ? $0 + 1 : $0 }
+    }
+
     /// A record with quotes or a CR: this line and the following ones until its quotes pair
     /// up, read by CSV.swift.
     private func gathered(from first: UnsafeRawBufferPointer) throws(Failure) -> (fields: [String], line: Int)? {
         let start = line
         var record = [UInt8](first)
-        var quotes = first.reduce(0) { $1 == 0x22 ? $0 + 1 : $0 }
+        var quotes = CSVRows.quotes(in: first)
         while quotes % 2 == 1 {
             guard record.count <= CSVRows.maxRecordBytes else {
                 throw Failure(line: start, message: "a quoted field that begins here does not end within \(CSVRows.maxRecordBytes / 1024) KB; is a quote missing, or one inside a field not written as \"\"?")
@@ -87,7 +91,7 @@ final class CSVRows {
             line += 1
             let more = UnsafeRawBufferPointer(start: buffer, count: n)
             record.append(contentsOf: more)
-            quotes += more.reduce(0) { $1 == 0x22 ? $0 + 1 : $0 }
+            quotes += CSVRows.quotes(in: more)
         }
         let reader: CSVReader
         do {
