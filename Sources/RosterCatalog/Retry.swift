@@ -9,14 +9,24 @@ public enum AttemptOutcome: Sendable, Equatable {
     case notSent
     /// The connection broke after the request went out: the server may have acted on it.
     case lost
+
+    /// A 429: the server pacing us, not failing.
+    public var isRateLimited: Bool {
+        if case .answered(429, _) = self { true } else { false }
+    }
 }
 
 /// When to try a request again: 429 always (the server refused it), 5xx and lost connections
 /// only for reads (a write might apply twice), connection failures always (nothing was sent);
 /// exponential backoff with full jitter, at most `maxAttempts`, and never beyond the retry
-/// budget. Pure: the caller supplies the randomness and does the sleeping.
+/// budget. A 429 is the server pacing, not a failure: it is not a failed attempt, and has an
+/// allowance of its own (`maxRateLimited`), so a busy limit does not use up the attempts a
+/// failing request needs (with 10% 429s and 7% failures, six attempts in all would fail one
+/// request in 40,000). Pure: the caller supplies the randomness and does the sleeping.
 public struct RetryPolicy: Sendable {
     public var maxAttempts = 6
+    /// The most 429s one request waits out before it fails (each wait at most `maxRetryAfter`).
+    public var maxRateLimited = 20
     public var baseDelay = 0.1
     public var maxDelay = 8.0
     /// The longest server-requested wait honoured; a longer one fails instead of hanging.
@@ -30,8 +40,9 @@ public struct RetryPolicy: Sendable {
         case giveUp
     }
 
-    /// `attempt` counts from 1; `random` is uniform in 0..<1.
-    public func decide(_ outcome: AttemptOutcome, attempt: Int, isWrite: Bool, random: Double) -> Decision {
+    /// `attempt` counts from 1 the request's attempts that were not answered 429; `rateLimited`
+    /// counts its 429s, this one included; `random` is uniform in 0..<1.
+    public func decide(_ outcome: AttemptOutcome, attempt: Int, rateLimited: Int = 0, isWrite: Bool, random: Double) -> Decision {
         let retryable: Bool
         var wait: Double?
         switch outcome {
@@ -44,7 +55,7 @@ public struct RetryPolicy: Sendable {
         case .lost:
             retryable = !isWrite
         }
-        guard retryable, attempt < maxAttempts else { return .giveUp }
+        guard retryable, outcome.isRateLimited ? rateLimited < maxRateLimited : attempt < maxAttempts else { return .giveUp }
         if let wait {
             guard wait <= maxRetryAfter else { return .giveUp }
             // Spread the waiters a little so they do not all return at the same instant: a few

@@ -217,12 +217,12 @@ public final class Transport: Sendable {
         if let tokens = service.tokens { token = try await tokens.token(sender, clock) }
         var wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service, token: token)
         let gate = gates[request.operation.service]!
-        var attempt = 0
+        // Attempts that failed or succeeded, and 429s apart (see RetryPolicy).
+        var attempt = 0, rateLimited = 0
         var renewed = false
         // This request's own spread after a 429, on top of the service-wide pause.
         var jitter = 0.0
         while true {
-            attempt += 1
             try await clock.sleep(gate.delay(now: clock.now()) + jitter)
             jitter = 0
             let outcome: AttemptOutcome
@@ -248,18 +248,18 @@ public final class Transport: Sendable {
                 renewed = true
                 token = try await tokens.renew(replacing: token, sender, clock)
                 wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service, token: token)
-                attempt -= 1
                 continue
             }
-            switch policy.decide(outcome, attempt: attempt, isWrite: isWrite, random: Double.random(in: 0..<1)) {
+            if outcome.isRateLimited { rateLimited += 1 } else { attempt += 1 }
+            switch policy.decide(outcome, attempt: attempt, rateLimited: rateLimited, isWrite: isWrite, random: Double.random(in: 0..<1)) {
             case .done:
                 gate.succeeded(now: clock.now())
                 return reply!
-            case .retry(let after) where isRateLimited(outcome) || gate.spendRetry():
+            case .retry(let after) where outcome.isRateLimited || gate.spendRetry():
                 // A 429 pauses every task of this service for exactly as long as the server
                 // asked (the wait happens at the top of the loop); the jitter that spreads the
                 // retries is this request's alone. Other retries back off on their own.
-                if isRateLimited(outcome) {
+                if outcome.isRateLimited {
                     var asked = after
                     if case .answered(_, let retryAfter?) = outcome { asked = min(after, max(0, retryAfter)) }
                     let now = clock.now()
@@ -278,11 +278,6 @@ public final class Transport: Sendable {
                 throw ErrorValue(code: "connection_failed", message: "\(place): \(failure!.message)", operation: request.operation.name)
             }
         }
-    }
-
-    /// A 429 is the server pacing us, not failing: it is waited out, not charged to the retry budget.
-    func isRateLimited(_ outcome: AttemptOutcome) -> Bool {
-        if case .answered(429, _) = outcome { true } else { false }
     }
 
     /// Seconds the server asked us to wait: LaunchDarkly's reset instant (epoch ms) or Retry-After.

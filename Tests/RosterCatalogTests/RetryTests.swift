@@ -22,6 +22,26 @@ struct RetryTests {
         #expect(policy.decide(.answered(status: 429, retryAfter: 10), attempt: 1, isWrite: true, random: 1) == .retry(after: 10.1), "longer waits spread by up to baseDelay")
         #expect(policy.decide(.answered(status: 503, retryAfter: nil), attempt: 6, isWrite: false, random: 0.5) == .giveUp, "at most six attempts")
         #expect(policy.decide(.answered(status: 429, retryAfter: 3600), attempt: 1, isWrite: false, random: 0.5) == .giveUp, "an hour's wait fails instead of hanging")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 5, rateLimited: 19, isWrite: true, random: 0) == .retry(after: 0),
+                "429s are not failed attempts: they have an allowance of their own")
+        #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 1, rateLimited: 20, isWrite: true, random: 0) == .giveUp, "at most twenty 429s")
+        #expect(policy.decide(.answered(status: 500, retryAfter: nil), attempt: 5, rateLimited: 19, isWrite: false, random: 1) == .retry(after: 1.6),
+                "a failure after 429s backs off by the failures alone")
+    }
+
+    /// A busy limit does not use up the attempts a failing read needs: 429s and failures are
+    /// counted apart (six attempts in all failed one request in 40,000 under the fault batch's
+    /// 10% 429s and 7% failures).
+    @Test func rateLimitsDoNotUseUpAFailingRequestsAttempts() async throws {
+        let busy = RetryTests.reply(429, [("Retry-After", "0")])
+        let sender = Scripted([busy, RetryTests.reply(500), busy, busy, RetryTests.reply(502), busy, busy, busy,
+                               RetryTests.reply(503), busy, RetryTests.reply(500), RetryTests.reply(200, [], #"{"_id": "x"}"#)])
+        let r = await run("print (ld members get id=me)._id", catalog: try catalog(sender, FakeClock()))
+        #expect(r.output == ["x"] && sender.count == 12, "\(r.error ?? "") after \(sender.count) requests")
+
+        let refused = Scripted(Array(repeating: busy, count: 30))
+        let e = await run("ld members get id=me", catalog: try catalog(refused, FakeClock()))
+        #expect(e.error?.contains("429") == true && refused.count == 20, "twenty 429s, then the 429 is the answer: \(e.error ?? "")")
     }
 
     @Test func backoffGrowsAndIsCapped() {
