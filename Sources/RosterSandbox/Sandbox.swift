@@ -32,6 +32,11 @@ public struct SandboxOptions: Sendable {
 public enum Sandbox {
     public static func router(store: SandboxStore, options: SandboxOptions = SandboxOptions(),
                               log: (@Sendable (String) -> Void)? = nil) -> Router<SandboxContext> {
+        routeTable(store: store, options: options, log: log).router
+    }
+
+    static func routeTable(store: SandboxStore, options: SandboxOptions = SandboxOptions(),
+                           log: (@Sendable (String) -> Void)? = nil) -> RouteTable {
         let router = Router(context: SandboxContext.self)
         let routes = RouteTable(router: router)
         if let log { router.add(middleware: RequestLog(log: log)) }
@@ -42,7 +47,7 @@ public enum Sandbox {
         LaunchDarkly(store: store, options: options).register(on: routes)
         Losant(store: store).register(on: routes)
         Box(store: store, tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys, clientSecret: options.boxClientSecret).register(on: routes)
-        return router
+        return routes
     }
 
     public static func application(store: SandboxStore, options: SandboxOptions = SandboxOptions(), host: String = "127.0.0.1", port: Int = 0,

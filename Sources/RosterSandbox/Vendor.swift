@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The request context: Hummingbird's core plus the connection, so a `reset` fault can drop it.
+/// The request context: Hummingbird's core, the connection (so a `reset` fault can drop it),
+/// and the credentials `Authenticate` read.
 public struct SandboxContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    var credentials = Credentials()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -73,20 +75,29 @@ enum Vendor: String, Sendable, CaseIterable {
     }
 }
 
-/// Registers routes on the router and remembers their patterns, so a path that exists under
-/// another method answers 405 (with `Allow`) and an unknown path the vendor's 404.
+/// Registers routes on the router, each vendor's behind its `Authenticate`, and remembers their
+/// patterns, so a path that exists under another method answers 405 (with `Allow`) and an
+/// unknown path the vendor's 404.
 final class RouteTable: @unchecked Sendable {
     let router: Router<SandboxContext>
+    private let authenticated: [Vendor: RouterGroup<SandboxContext>]
     private var patterns: [(method: HTTPRequest.Method, segments: [Substring])] = []
+    /// Every route, for tests that check a promise of all of them.
+    private(set) var registered: [(method: HTTPRequest.Method, path: String, vendor: Vendor, open: Bool)] = []
 
-    init(router: Router<SandboxContext>) { self.router = router }
+    init(router: Router<SandboxContext>) {
+        self.router = router
+        authenticated = Dictionary(uniqueKeysWithValues: Vendor.allCases.map { ($0, router.group().add(middleware: Authenticate(vendor: $0))) })
+    }
 
     typealias Handler = @Sendable (Request, SandboxContext) async throws -> Response
 
-    /// A route whose thrown `VendorError`s become the vendor's error responses.
-    func on(_ method: HTTPRequest.Method, _ path: String, _ vendor: Vendor, _ handler: @escaping Handler) {
+    /// A route whose thrown `VendorError`s become the vendor's error responses. Only a route
+    /// that issues credentials (Box's `/oauth2/token`) is `open`.
+    func on(_ method: HTTPRequest.Method, _ path: String, _ vendor: Vendor, open: Bool = false, _ handler: @escaping Handler) {
         patterns.append((method, path.split(separator: "/")))
-        router.on(RouterPath(path), method: method) { request, context in
+        registered.append((method, path, vendor, open))
+        let handle: @Sendable (Request, SandboxContext) async throws -> Response = { request, context in
             do {
                 return try await handler(request, context)
             } catch let e as VendorError {
@@ -97,6 +108,11 @@ final class RouteTable: @unchecked Sendable {
                 let e = vendor.error(.internalError, "internal error")
                 return JSON.response(e.status, e.body)
             }
+        }
+        if open {
+            router.on(RouterPath(path), method: method, use: handle)
+        } else {
+            authenticated[vendor]!.on(RouterPath(path), method: method, use: handle)
         }
     }
 

@@ -72,6 +72,21 @@ struct LaunchDarklyTests {
         #expect(r.json?["totalCount"]?.int == Int64(expected.count))
     }
 
+    /// Totals are remembered between requests by filter: filters with the same SQL and other
+    /// values (role:admin, role:writer) must not share one. Twice over one store, so the second
+    /// pass answers from what the first remembered.
+    @Test func rememberedTotalsAreKeptApartByTheFiltersValues() async throws {
+        let c = try SandboxClient()
+        let all = LaunchDarklyTests.filters + [("role:writer", ["grace@example.com", "katherine@example.com"]), ("role:reader", ["alan@example.com", "linus@example.com"]),
+                                                ("query:example.com", ["ada@example.com", "alan@example.com", "grace@example.com", "katherine@example.com", "margaret@example.com", "linus@example.com"])]
+        for pass in 1...2 {
+            for (filter, expected) in all {
+                let r = try await c.send(.get, "/api/v2/members?limit=1&filter=\(filter)")
+                #expect(r.json?["totalCount"]?.int == Int64(expected.count), "pass \(pass), \(filter): \(String(describing: r.json?["totalCount"]))")
+            }
+        }
+    }
+
     @Test func badQueriesAre400() async throws {
         let c = try SandboxClient()
         for uri in ["/api/v2/members?filter=colour:red", "/api/v2/members?filter=noteam:maybe", "/api/v2/members?sort=email",

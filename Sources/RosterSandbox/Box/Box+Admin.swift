@@ -6,8 +6,8 @@ import Hummingbird
 /// `/2.0/groups/{id}`), admin-level only. Deleting a user or a group takes its memberships with
 /// it, as Box does; the enterprise's primary admin cannot be deleted.
 extension Box {
-    func updateUser(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func updateUser(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         let name = try Box.string(o, "name", max: 50)
@@ -39,8 +39,8 @@ extension Box {
         return JSON.response(.ok, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
     }
 
-    func deleteUser(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func deleteUser(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         for flag in ["notify", "force"] {
             if let v = request.formQuery[flag], v != "true", v != "false" { throw Box.invalidParameter(flag, "\(flag) must be true or false") }
@@ -58,8 +58,8 @@ extension Box {
         return JSON.empty(.noContent)
     }
 
-    func updateGroup(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func updateGroup(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         let name = try Box.string(o, "name", max: 255)
@@ -83,8 +83,8 @@ extension Box {
         return JSON.response(.ok, BoxRecords.shape(group, mini: BoxRecords.groupMini, standard: nil, fields: Box.fields(request)))
     }
 
-    func deleteGroup(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func deleteGroup(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         try await store.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_group WHERE id = ?)", arguments: [id]) == true else {

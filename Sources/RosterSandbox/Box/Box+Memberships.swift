@@ -4,12 +4,12 @@ import Hummingbird
 
 extension Box {
     func registerMemberships(on routes: RouteTable) {
-        routes.on(.get, "/2.0/users/:id/memberships", .box) { request, context in try await userMemberships(request, context.parameters.get("id") ?? "") }
-        routes.on(.get, "/2.0/groups/:id/memberships", .box) { request, context in try await groupMemberships(request, context.parameters.get("id") ?? "") }
-        routes.on(.post, "/2.0/group_memberships", .box) { request, _ in try await addMembership(request) }
-        routes.on(.get, "/2.0/group_memberships/:id", .box) { request, context in try await getMembership(request, context.parameters.get("id") ?? "") }
-        routes.on(.put, "/2.0/group_memberships/:id", .box) { request, context in try await updateMembership(request, context.parameters.get("id") ?? "") }
-        routes.on(.delete, "/2.0/group_memberships/:id", .box) { request, context in try await removeMembership(request, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/2.0/users/:id/memberships", .box) { request, context in try await userMemberships(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/2.0/groups/:id/memberships", .box) { request, context in try await groupMemberships(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.post, "/2.0/group_memberships", .box) { request, context in try await addMembership(request, context.credentials) }
+        routes.on(.get, "/2.0/group_memberships/:id", .box) { request, context in try await getMembership(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.put, "/2.0/group_memberships/:id", .box) { request, context in try await updateMembership(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/2.0/group_memberships/:id", .box) { request, context in try await removeMembership(request, context.credentials, context.parameters.get("id") ?? "") }
     }
 
     static let denied = error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
@@ -35,9 +35,8 @@ extension Box {
     }
 
     /// A user's groups: the user, or anyone with admin-level permissions. One read answers it.
-    func userMemberships(_ request: Request, _ id: String) async throws -> Response {
-        let credentials = try Box.credentials(request)
-        let body = try store.read { db -> [UInt8] in
+    func userMemberships(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+                let body = try store.read { db -> [UInt8] in
             let caller = try Box.caller(db, credentials)
             let target = id == "me" ? caller.id : id
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)"), arguments: [target]) == true else {
@@ -51,9 +50,8 @@ extension Box {
 
     /// A group's members: admins, or whoever the group's `member_viewability_level` lets see
     /// them. One read answers it.
-    func groupMemberships(_ request: Request, _ id: String) async throws -> Response {
-        let credentials = try Box.credentials(request)
-        let body = try store.read { db -> [UInt8] in
+    func groupMemberships(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+                let body = try store.read { db -> [UInt8] in
             let caller = try Box.caller(db, credentials)
             guard let attributes = try String.fetchOne(db.cachedStatement(sql: "SELECT attributes FROM box_group WHERE id = ?"), arguments: [id]) else {
                 throw Box.notFound("Group", "group_id", id)
@@ -111,9 +109,8 @@ extension Box {
 
     /// The caller is checked inside the write (onboarding's hot path): a read of its own cost
     /// as much as the insert.
-    func addMembership(_ request: Request) async throws -> Response {
-        let credentials = try Box.credentials(request)
-        let asked: Result<NewMembership, any Error>
+    func addMembership(_ request: Request, _ credentials: Credentials) async throws -> Response {
+                let asked: Result<NewMembership, any Error>
         do { asked = .success(try await NewMembership(request)) } catch { asked = .failure(error) }
         let membership = try await store.write { db -> [String: JSONValue] in
             let caller = try Box.caller(db, credentials)
@@ -155,14 +152,14 @@ extension Box {
         return row
     }
 
-    func getMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func getMembership(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         let membership = try store.read { db in BoxRecords.membership(try administeredMembership(db, id, caller)) }
         return JSON.response(.ok, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
-    func updateMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func updateMembership(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         let o = try await Box.body(request, required: false)
         let (role, permissions) = try Box.roleAndPermissions(o)
         let membership = try await store.write { db -> [String: JSONValue] in
@@ -179,8 +176,8 @@ extension Box {
         return JSON.response(.ok, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
-    func removeMembership(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func removeMembership(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try await store.write { db in
             _ = try administeredMembership(db, id, caller)
             try db.execute(sql: "DELETE FROM box_membership WHERE id = ?", arguments: [id])

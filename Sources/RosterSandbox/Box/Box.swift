@@ -22,18 +22,18 @@ struct Box: Sendable {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/2.0/users", .box) { request, _ in try await listUsers(request) }
-        routes.on(.post, "/2.0/users", .box) { request, _ in try await createUser(request) }
-        routes.on(.get, "/2.0/users/:id", .box) { request, context in try await getUser(request, context.parameters.get("id") ?? "") }
-        routes.on(.get, "/2.0/groups", .box) { request, _ in try await listGroups(request) }
-        routes.on(.post, "/2.0/groups", .box) { request, _ in try await createGroup(request) }
-        routes.on(.get, "/2.0/groups/:id", .box) { request, context in try await getGroup(request, context.parameters.get("id") ?? "") }
-        routes.on(.put, "/2.0/users/:id", .box) { request, context in try await updateUser(request, context.parameters.get("id") ?? "") }
-        routes.on(.delete, "/2.0/users/:id", .box) { request, context in try await deleteUser(request, context.parameters.get("id") ?? "") }
-        routes.on(.put, "/2.0/groups/:id", .box) { request, context in try await updateGroup(request, context.parameters.get("id") ?? "") }
-        routes.on(.delete, "/2.0/groups/:id", .box) { request, context in try await deleteGroup(request, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/2.0/users", .box) { request, context in try await listUsers(request, context.credentials) }
+        routes.on(.post, "/2.0/users", .box) { request, context in try await createUser(request, context.credentials) }
+        routes.on(.get, "/2.0/users/:id", .box) { request, context in try await getUser(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/2.0/groups", .box) { request, context in try await listGroups(request, context.credentials) }
+        routes.on(.post, "/2.0/groups", .box) { request, context in try await createGroup(request, context.credentials) }
+        routes.on(.get, "/2.0/groups/:id", .box) { request, context in try await getGroup(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.put, "/2.0/users/:id", .box) { request, context in try await updateUser(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/2.0/users/:id", .box) { request, context in try await deleteUser(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.put, "/2.0/groups/:id", .box) { request, context in try await updateGroup(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/2.0/groups/:id", .box) { request, context in try await deleteGroup(request, context.credentials, context.parameters.get("id") ?? "") }
         registerMemberships(on: routes)
-        routes.on(.post, "/oauth2/token", .box) { request, _ in try await issueToken(request) }
+        routes.on(.post, "/oauth2/token", .box, open: true) { request, _ in try await issueToken(request) }
     }
 
     static func error(_ failure: Vendor.Failure, _ message: String, code: String? = nil, context: JSONValue? = nil) -> VendorError {
@@ -52,22 +52,8 @@ struct Box: Sendable {
 
     // MARK: auth
 
-    /// What a request presents: its bearer token, and whom it acts as (`As-User`).
-    struct Credentials: Sendable {
-        let token: String
-        let asUser: String?
-    }
-
-    /// `Authorization: Bearer <token>`; missing or malformed: 401 before anything is read.
-    static func credentials(_ request: Request) throws -> Credentials {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            throw Box.error(.unauthorized, "Unauthorized", code: "unauthorized")
-        }
-        return Credentials(token: String(header.dropFirst(7)), asUser: request.headers[HTTPField.Name("As-User")!])
-    }
-
-    /// The caller, in a read or write the route is already making; an admin may act as another
-    /// user with `As-User`.
+    /// The caller (`Authenticate` read its bearer token and `As-User`), in a read or write the
+    /// route is already making; an admin may act as another user with `As-User`.
     static func caller(_ db: Database, _ credentials: Credentials) throws -> Caller {
         let caller = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id
@@ -89,9 +75,8 @@ struct Box: Sendable {
     }
 
     /// The caller, in a read of its own (routes that read more fold `caller` into that read).
-    func authenticate(_ request: Request) throws -> Caller {
-        let credentials = try Box.credentials(request)
-        return try store.read { db in try Box.caller(db, credentials) }
+    func authenticate(_ credentials: Credentials) throws -> Caller {
+        try store.read { db in try Box.caller(db, credentials) }
     }
 
     func requireAdmin(_ caller: Caller) throws {
@@ -178,8 +163,8 @@ struct Box: Sendable {
 
     // MARK: users
 
-    func listUsers(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func listUsers(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let q = request.formQuery
         let fields = Box.fields(request)
@@ -250,8 +235,8 @@ struct Box: Sendable {
         return JSON.response(.ok, .object(body))
     }
 
-    func getUser(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func getUser(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         let target = id == "me" ? caller.id : id
         guard caller.isAdmin || target == caller.id else {
             throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
@@ -262,8 +247,8 @@ struct Box: Sendable {
         return JSON.response(.ok, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
     }
 
-    func createUser(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func createUser(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         guard let name = try Box.string(o, "name", max: 50), !name.isEmpty else {
@@ -323,8 +308,8 @@ struct Box: Sendable {
 
     // MARK: groups
 
-    func listGroups(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func listGroups(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let page = try Box.page(request)
         let fields = Box.fields(request)
@@ -340,8 +325,8 @@ struct Box: Sendable {
         return Box.collection(entries, total: total, page: page, by: "name")
     }
 
-    func getGroup(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func getGroup(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         let (group, isMember) = try store.read { db -> ([String: JSONValue]?, Bool) in
             let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id]).map(BoxRecords.group)
             let member = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_membership WHERE group_id = ? AND user_id = ?)", arguments: [id, caller.id]) ?? false
@@ -368,8 +353,8 @@ struct Box: Sendable {
         return attributes
     }
 
-    func createGroup(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func createGroup(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let o = try await Box.body(request)
         guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {

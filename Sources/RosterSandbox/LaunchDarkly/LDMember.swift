@@ -34,10 +34,10 @@ struct LDMember: Sendable {
         firstName = row[2]
         lastName = row[3]
         role = row[4]
-        // Most members have no custom roles: skip the JSON decoder for the empty list.
+        // The sandbox wrote these columns itself; JSONDecoder for each was a twentieth of a page.
         let roles: String = row[5]
-        customRoles = roles == "[]" ? [] : (try? JSONDecoder().decode([String].self, from: Data(roles.utf8))) ?? []
-        roleAttributes = (row[6] as String?).flatMap { try? JSONDecoder().decode([String: [String]].self, from: Data($0.utf8)) }
+        customRoles = roles == "[]" ? [] : JSONValue.parse(Data(roles.utf8))?.stringArray ?? []
+        roleAttributes = (row[6] as String?).flatMap { JSONValue.parse(Data($0.utf8))?.object?.compactMapValues(\.stringArray) }
         pendingInvite = row[7]
         verified = row[8]
         mfa = row[9]
@@ -59,7 +59,7 @@ struct LDMember: Sendable {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT mt.member_id, t.key, t.name FROM ld_member_team mt JOIN ld_team t ON t.key = mt.team_key
             WHERE mt.member_id IN (\(marks)) ORDER BY t.key
-            """), arguments: StatementArguments(ids))
+            """), arguments: StatementArguments(values: ids))
         while let row = try rows.next() {
             out[row[0], default: []].append((row[1], row[2]))
         }

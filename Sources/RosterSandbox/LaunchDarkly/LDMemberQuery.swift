@@ -1,6 +1,14 @@
 import Foundation
 import GRDB
 
+extension StatementArguments {
+    /// Positional arguments without GRDB's generic initializer, whose `map(\.databaseValue)`
+    /// made its key path anew at every call (a thirtieth of a member page's time).
+    init(values: [some DatabaseValueConvertible]) {
+        self.init(values.map { Optional<any DatabaseValueConvertible>.some($0.databaseValue) })
+    }
+}
+
 /// The list route's `filter` and `sort`, turned into SQL. Also used by the semantic patch's
 /// `replaceAll*` filters, which share the list filters' meaning.
 struct LDMemberQuery: Sendable {
@@ -114,5 +122,10 @@ struct LDMemberQuery: Sendable {
     }
 
     var whereSQL: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
-    var statementArguments: StatementArguments { StatementArguments(arguments) }
+    var statementArguments: StatementArguments { StatementArguments(values: arguments) }
+    /// What tells this filter apart from others, for the list's page cursors (the arguments'
+    /// own description mapped them through a key path made anew for every request).
+    var filterKey: String {
+        arguments.isEmpty ? whereSQL : whereSQL + "|" + arguments.map { $0.description }.joined(separator: "\u{1F}")
+    }
 }

@@ -24,8 +24,8 @@ extension LaunchDarkly {
         var isEmpty: Bool { lastSeen == nil && query == nil && roles == nil && teamKey == nil }
     }
 
-    func semanticPatch(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func semanticPatch(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         let contentType = request.headers[.contentType] ?? ""
         if !contentType.contains(LaunchDarkly.semanticPatchType) && options.ldSemanticPatchContentType == .strict {
             throw ldError(.badRequest, "invalid_request",

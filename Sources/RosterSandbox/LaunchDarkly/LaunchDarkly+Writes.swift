@@ -6,8 +6,8 @@ extension LaunchDarkly {
     // MARK: invite
 
     /// `POST /api/v2/members`: an array of at most 50 invites, all or nothing.
-    func invite(_ request: Request) async throws -> Response {
-        let caller = try authenticate(request)
+    func invite(_ request: Request, _ credentials: Credentials) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         guard let forms = try await body(request).array else {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON array of members to invite")
@@ -114,8 +114,8 @@ extension LaunchDarkly {
     // MARK: JSON patch
 
     /// `PATCH /api/v2/members/{id}`: RFC 6902 on `/role` and `/customRoles` only; atomic.
-    func jsonPatch(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func jsonPatch(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let body = try await body(request)
         guard let operations = body.array ?? body["patch"]?.array else {
@@ -193,8 +193,8 @@ extension LaunchDarkly {
     // MARK: teams
 
     /// `POST /api/v2/members/{id}/teams` with `{"teamKeys": [...]}`.
-    func addTeams(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func addTeams(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         guard let keys = try await body(request)["teamKeys"]?.stringArray, !keys.isEmpty else {
             throw ldError(.badRequest, "invalid_request", "the body must be {\"teamKeys\": [\"key\", ...]} with at least one key")

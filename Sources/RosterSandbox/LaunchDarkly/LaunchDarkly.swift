@@ -15,27 +15,27 @@ struct LaunchDarkly: Sendable {
     }
 
     func register(on routes: RouteTable) {
-        routes.on(.get, "/api/v2/members", .launchDarkly) { request, _ in try await list(request) }
-        routes.on(.post, "/api/v2/members", .launchDarkly) { request, _ in try await invite(request) }
-        routes.on(.patch, "/api/v2/members", .launchDarkly) { request, _ in try await semanticPatch(request) }
-        routes.on(.get, "/api/v2/members/:id", .launchDarkly) { request, context in try await get(request, context.parameters.get("id") ?? "") }
-        routes.on(.patch, "/api/v2/members/:id", .launchDarkly) { request, context in try await jsonPatch(request, context.parameters.get("id") ?? "") }
-        routes.on(.delete, "/api/v2/members/:id", .launchDarkly) { request, context in try await delete(request, context.parameters.get("id") ?? "") }
-        routes.on(.post, "/api/v2/members/:id/teams", .launchDarkly) { request, context in try await addTeams(request, context.parameters.get("id") ?? "") }
+        routes.on(.get, "/api/v2/members", .launchDarkly) { request, context in try await list(request, context.credentials) }
+        routes.on(.post, "/api/v2/members", .launchDarkly) { request, context in try await invite(request, context.credentials) }
+        routes.on(.patch, "/api/v2/members", .launchDarkly) { request, context in try await semanticPatch(request, context.credentials) }
+        routes.on(.get, "/api/v2/members/:id", .launchDarkly) { request, context in try await get(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.patch, "/api/v2/members/:id", .launchDarkly) { request, context in try await jsonPatch(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.delete, "/api/v2/members/:id", .launchDarkly) { request, context in try await delete(request, context.credentials, context.parameters.get("id") ?? "") }
+        routes.on(.post, "/api/v2/members/:id/teams", .launchDarkly) { request, context in try await addTeams(request, context.credentials, context.parameters.get("id") ?? "") }
     }
 
     // MARK: auth
 
-    /// `Authorization: <token>` (no Bearer). Unknown or missing: 401.
-    func authenticate(_ request: Request) throws -> Caller {
-        let token = request.headers[.authorization]
-        return try store.read { db in try LaunchDarkly.caller(db, token) }
+    /// The caller, in a read of its own (routes that read more fold `caller` into that read).
+    func authenticate(_ credentials: Credentials) throws -> Caller {
+        try store.read { db in try LaunchDarkly.caller(db, credentials) }
     }
 
-    /// The member a token belongs to, looked up inside a read the route is already making.
-    static func caller(_ db: Database, _ token: String?) throws -> Caller {
-        guard let token, !token.isEmpty,
-              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT m.id, m.role FROM ld_token t JOIN ld_member m ON m.id = t.member_id WHERE t.token = ?"), arguments: [token])
+    /// The member a token belongs to (`Authenticate` read it from `Authorization: <token>`, no
+    /// Bearer), looked up inside a read the route is already making. Unknown: 401.
+    static func caller(_ db: Database, _ credentials: Credentials) throws -> Caller {
+        guard !credentials.token.isEmpty,
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT m.id, m.role FROM ld_token t JOIN ld_member m ON m.id = t.member_id WHERE t.token = ?"), arguments: [credentials.token])
         else { throw ldError(.unauthorized, "unauthorized", "Invalid access token") }
         return Caller(id: row[0], role: row[1])
     }
@@ -76,8 +76,7 @@ struct LaunchDarkly: Sendable {
         var end: Int { offset.addingSaturated(limit) }
     }
 
-    func list(_ request: Request) async throws -> Response {
-        let token = request.headers[.authorization]
+    func list(_ request: Request, _ credentials: Credentials) async throws -> Response {
         let q = request.formQuery
         let filter = q["filter"].map(String.init)
         let sort = q["sort"].map(String.init)
@@ -87,7 +86,7 @@ struct LaunchDarkly: Sendable {
         // walk makes thousands of requests, and each read has a cost of its own (a pooled
         // reader, a transaction). Reads run on the handler's thread (see SandboxStore.read).
         let page = try store.read { db throws -> MemberPage in
-            _ = try LaunchDarkly.caller(db, token)
+            _ = try LaunchDarkly.caller(db, credentials)
             // The token's lookup fixed this read's snapshot: the cursors may be used (and made)
             // only if that snapshot is the state they are keyed by.
             let settled = generation.flatMap { store.unchanged(since: $0) ? $0 : nil }
@@ -100,21 +99,22 @@ struct LaunchDarkly: Sendable {
             // Walking the default order page by page seeks past the previous page's last row and
             // reuses its count, so each page costs the same however deep it is.
             // The count does not depend on the order: every sort of a filter shares it.
-            let filterKey = "\(query.whereSQL)|\(query.statementArguments)"
+            let filterKey = query.filterKey
+            let arguments = query.statementArguments
             let key = "\(filterKey)|\(query.order)"
             let cacheable = settled.flatMap { query.order == "seq" ? $0 : nil }
             let known = cacheable.flatMap { cursors.lookup(key, offset: offset, generation: $0) }
             let counted = known?.total ?? settled.flatMap { cursors.lookup(filterKey, offset: 0, generation: $0)?.total }
-            let total = try counted ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: query.statementArguments) ?? 0
+            let total = try counted ?? Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM ld_member \(query.whereSQL)"), arguments: arguments) ?? 0
             if counted == nil, let settled { cursors.remember(filterKey, generation: settled, total: total, nextOffset: 0, last: nil) }
             let rows: RowCursor
             if let after = known?.after {
                 let condition = (query.whereSQL.isEmpty ? "WHERE" : query.whereSQL + " AND") + " seq > ?"
                 rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq, \(LDMember.hasTeams) FROM ld_member \(condition) ORDER BY seq LIMIT ?"),
-                                           arguments: query.statementArguments + [after, limit])
+                                           arguments: arguments + [after, limit])
             } else {
                 rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(LDMember.columns), seq, \(LDMember.hasTeams) FROM ld_member \(query.whereSQL) ORDER BY \(query.order) LIMIT ? OFFSET ?"),
-                                           arguments: query.statementArguments + [limit, offset])
+                                           arguments: arguments + [limit, offset])
             }
             var members: [LDMember] = []
             members.reserveCapacity(min(limit, 1000))
@@ -180,8 +180,8 @@ struct LaunchDarkly: Sendable {
 
     func resolve(_ id: String, _ caller: Caller) -> String { id == "me" ? caller.id : id }
 
-    func get(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func get(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         let expand = try expand(request)
         let target = resolve(id, caller)
         guard let member = try store.read({ db in try LDMember.fetch(db, id: target) }) else {
@@ -190,8 +190,8 @@ struct LaunchDarkly: Sendable {
         return JSON.response(.ok, member.json(expand: expand))
     }
 
-    func delete(_ request: Request, _ id: String) async throws -> Response {
-        let caller = try authenticate(request)
+    func delete(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
+        let caller = try authenticate(credentials)
         try requireAdmin(caller)
         let target = resolve(id, caller)
         if target == caller.id {

@@ -21,13 +21,10 @@ struct Losant: Sendable {
 
     // MARK: auth
 
-    /// `Authorization: Bearer <token>`: the token must exist, be active and unexpired (else 401),
-    /// belong to the instance in the path (else 404) and hold one of the route's scopes (else 403).
+    /// The bearer token `Authenticate` read must exist, be active and unexpired (else 401), belong
+    /// to the instance in the path (else 404) and hold one of the route's scopes (else 403).
     func authorize(_ request: Request, _ context: SandboxContext, scopes: [String]) async throws -> (instance: String, caller: LosantToken) {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            throw Losant.error(.unauthorized, "Authorization header with a Bearer token is required")
-        }
-        let value = String(header.dropFirst(7))
+        let value = context.credentials.token
         let caller = try store.read { db in
             try Row.fetchOne(db, sql: "SELECT \(LosantToken.columns) FROM losant_token WHERE value = ?", arguments: [value]).map(LosantToken.init)
         }

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import Testing
+@testable import RosterSandbox
+
+/// Authentication is the vendor routes' middleware: every route but the one that issues tokens
+/// answers its vendor's 401 when the request presents no credentials, or malformed ones,
+/// before the route reads anything (even a body or a query it would refuse).
+struct AuthenticateTests {
+    /// A route's pattern with its parameters filled by ids the seed holds.
+    static func path(_ pattern: String) -> String {
+        pattern.split(separator: "/").map { part -> String in
+            switch part {
+            case ":instanceId": LosantTestIDs.instance
+            case ":apiTokenId": "66a000000000000000000003"
+            case ":id": "me"
+            default: String(part)
+            }
+        }.reduce("") { $0 + "/" + $1 }
+    }
+
+    @Test func everyRouteAnswersItsVendorsUnauthorizedWithoutCredentials() async throws {
+        let client = try SandboxClient()
+        let table = Sandbox.routeTable(store: client.store)
+        #expect(table.registered.count >= 25, "\(table.registered.count) routes")
+        for route in table.registered {
+            let path = AuthenticateTests.path(route.path) + "?limit=-1"
+            let malformed: [String?] = switch route.vendor {
+            case .launchDarkly: [nil, ""]
+            case .box, .losant: [nil, "", "Bearer ", SandboxSeed.ldAdminToken, "Basic Ym94OnNhbmRib3g="]
+            }
+            for header in malformed {
+                let r = try await client.send(route.method, path, token: header, body: "{not json")
+                if route.open {
+                    #expect(r.status != .unauthorized, "\(route.method) \(route.path) issues tokens: it needs none")
+                    continue
+                }
+                #expect(r.status == .unauthorized, "\(route.method) \(path) with \(header.map { "'\($0)'" } ?? "no header"): \(r.status)")
+                let shape: Bool = switch route.vendor {
+                case .launchDarkly: r.json?["code"]?.string == "unauthorized" && r.json?["message"]?.string == "Invalid access token"
+                case .losant: r.json?["type"]?.string == "Unauthorized"
+                case .box: r.json?["type"]?.string == "error" && r.json?["code"]?.string == "unauthorized" && r.json?["status"] == .int(401)
+                }
+                #expect(shape, "\(route.method) \(route.path): the vendor's 401 body, got \(String(describing: r.json))")
+            }
+        }
+    }
+
+    /// The middleware runs once a route matched: an unknown path is still the vendor's 404, and
+    /// a known path under another method its 405, with or without credentials.
+    @Test func unknownRoutesStayNotFoundWithoutCredentials() async throws {
+        let client = try SandboxClient()
+        #expect(try await client.send(.get, "/2.0/nothing", token: nil).status == .notFound)
+        #expect(try await client.send(.get, "/api/v2/nothing", token: nil).status == .notFound)
+        #expect(try await client.send(.put, "/api/v2/members", token: nil).status == .methodNotAllowed)
+    }
+}
+
+enum LosantTestIDs {
+    static let instance = "5f0000000000000000000001"
+}
