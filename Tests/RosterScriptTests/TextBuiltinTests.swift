@@ -8,7 +8,7 @@ import TestSupport
 struct TextBuiltinTests {
     let range = SourceRange(file: SourceFile(name: "t", text: "x"), start: 0, end: 1)
 
-    @Test func theByteWisePathAgreesWithTheStandardLibrary() {
+    @Test func theByteWisePathAgreesWithTheStandardLibrary() throws {
         var rng = SplitMix64(state: 14)
         let alphabet: [String] = ["a", "b", ",", " ", "ab", "\n", "\t", "", "\r", "é", "e\u{301}", "\r\n"]
         var taken = 0
@@ -27,15 +27,15 @@ struct TextBuiltinTests {
                 let expected = k < characters.count && k >= -characters.count ? String(characters[k < 0 ? characters.count + k : k]) : nil
                 #expect(indexed.flatMap { (try? $0.text()) } == expected, "\(text.debugDescription)[\(k)]")
             }
-            #expect(ASCIIText.join(expected, replacement) == expected.joined(separator: replacement))
-            if let pieces = ASCIIText.split(text, sep)?.map({ (try? $0.text()) ?? "?" }) {
+            #expect(try ASCIIText.join(expected, replacement) == expected.joined(separator: replacement))
+            if let pieces = try ASCIIText.split(text, sep)?.map({ (try? $0.text()) ?? "?" }) {
                 taken += 1
                 #expect(pieces == expected, "split(\(text.debugDescription), \(sep.debugDescription))")
                 #expect(!text.contains("\r") && text.utf8.allSatisfy { $0 < 0x80 })
             } else {
                 #expect(text.utf8.contains { $0 >= 0x80 || $0 == 0x0D } || sep.utf8.contains { $0 >= 0x80 || $0 == 0x0D })
             }
-            if let replaced = ASCIIText.replace(text, sep, replacement) {
+            if let replaced = try ASCIIText.replace(text, sep, replacement) {
                 #expect(replaced == text.replacing(sep, with: replacement), "replace(\(text.debugDescription), \(sep.debugDescription), \(replacement.debugDescription))")
             } else {
                 #expect(text.utf8.contains { $0 >= 0x80 || $0 == 0x0D } || sep.utf8.contains { $0 >= 0x80 || $0 == 0x0D })

@@ -16,19 +16,29 @@ extension Builtins {
             if c.arguments.count == 1 { return .list(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map { .string(String($0)) }) }
             let sep = try c.string(1, "the separator")
             guard !sep.isEmpty else { return .list(s.map { .string(String($0)) }) }
-            if let pieces = ASCIIText.split(s, sep) { return .list(pieces) }
+            if let pieces = try ASCIIText.split(s, sep) { return .list(pieces) }
             return .list(s.split(separator: sep, omittingEmptySubsequences: false).map { .string(String($0)) })
         },
         b("join", "join(list, separator)", "the items' text joined by the separator (none when omitted)", 1...2) { c in
             var parts: [String] = []
             if case .list(let items) = c[0] { parts.reserveCapacity(items.count) }
-            try c[0].forEachElement { parts.append(try $0.text()) }
-            return .string(ASCIIText.join(parts, c.arguments.count > 1 ? try c.string(1, "the separator") : ""))
+            try c[0].forEachElement {
+                parts.append(try $0.text())
+                if parts.count > ValueLimits.listItems { try ValueLimits.checkList(parts.count) }
+            }
+            return .string(try ASCIIText.join(parts, c.arguments.count > 1 ? try c.string(1, "the separator") : ""))
         },
         b("replace", "replace(text, old, new)", "every occurrence of old replaced by new", 3...3) { c in
             let s = try c.string(0, "the text"), old = try c.string(1, "the text to replace"), new = try c.string(2, "the replacement")
             guard !old.isEmpty else { throw ErrorValue(code: "invalid_argument", message: "replace needs a non-empty text to replace") }
-            if let replaced = ASCIIText.replace(s, old, new) { return .string(replaced) }
+            if let replaced = try ASCIIText.replace(s, old, new) { return .string(replaced) }
+            if new.utf8.count > old.utf8.count {
+                // The most it could grow (every position an occurrence); counted when that is too much.
+                let most = s.utf8.count / old.utf8.count * (new.utf8.count - old.utf8.count)
+                if most > ValueLimits.textBytes - s.utf8.count {
+                    try ValueLimits.checkText(s.utf8.count, plus: s.ranges(of: old).count * (new.utf8.count - old.utf8.count))
+                }
+            }
             return .string(s.replacing(old, with: new))
         },
         b("contains", "contains(text|list|record, item)", "whether a text has a substring, a list an item, a record a key", 2...2) { c in
@@ -102,13 +112,14 @@ enum ASCIIText {
 
     /// The pieces of `text` between non-overlapping occurrences of `separator`, left to right
     /// (empty pieces kept), as string values; nil when the byte-wise reading could differ.
-    static func split(_ text: String, _ separator: String) -> [Value]? {
+    static func split(_ text: String, _ separator: String) throws -> [Value]? {
         var text = text, separator = separator
-        return text.withUTF8 { b -> [Value]? in
-            separator.withUTF8 { sep -> [Value]? in
+        return try text.withUTF8 { b throws -> [Value]? in
+            try separator.withUTF8 { sep throws -> [Value]? in
                 guard !sep.isEmpty, isSimple(b), isSimple(sep) else { return nil }
                 var count = 1
                 scan(b, sep) { _ in count += 1 }
+                try ValueLimits.checkList(count)
                 var pieces: [Value] = []
                 pieces.reserveCapacity(count)
                 var start = 0
@@ -124,14 +135,16 @@ enum ASCIIText {
 
     /// `text` with every occurrence of `old` replaced by `new`, written once; nil when the
     /// byte-wise reading could differ.
-    static func replace(_ original: String, _ old: String, _ new: String) -> String? {
+    static func replace(_ original: String, _ old: String, _ new: String) throws -> String? {
         var text = original, old = old, new = new
-        return text.withUTF8 { b -> String? in
-            old.withUTF8 { sep -> String? in
+        return try text.withUTF8 { b throws -> String? in
+            try old.withUTF8 { sep throws -> String? in
                 guard !sep.isEmpty, isSimple(b), isSimple(sep) else { return nil }
                 var count = 0
                 scan(b, sep) { _ in count += 1 }
                 if count == 0 { return original }
+                let (grown, overflow) = count.multipliedReportingOverflow(by: new.utf8.count - sep.count)
+                try ValueLimits.checkText(b.count, plus: overflow ? .max : grown)
                 return new.withUTF8 { replacement -> String in
                     String(unsafeUninitializedCapacity: b.count + count * (replacement.count - sep.count)) { out in
                         var start = 0, n = 0
@@ -148,10 +161,12 @@ enum ASCIIText {
     }
 
     /// `parts` joined by `separator`, written once.
-    static func join(_ parts: [String], _ separator: String) -> String {
+    static func join(_ parts: [String], _ separator: String) throws(ErrorValue) -> String {
         guard parts.count > 1 else { return parts.first ?? "" }
+        // Parts and separator are each within the limits, so this sum cannot overflow.
         var length = separator.utf8.count * (parts.count - 1)
         for p in parts { length += p.utf8.count }
+        try ValueLimits.checkText(length)
         // Bytes copied into the result's own storage: String's append costs a few hundred
         // instructions a part.
         // (No closure captures the write position: a captured var pays a run-time exclusivity

@@ -83,8 +83,12 @@ public enum Builtins {
         },
         b("list", "list(value)", "collect a stream or range into a list", 1...1) { c in
             if case .list = c[0] { return c[0] }
+            if case .range(let a, let b) = c[0] { try ValueLimits.checkList(b - a) }
             var out: [Value] = []
-            try c[0].forEachElement { out.append($0) }
+            try c[0].forEachElement {
+                out.append($0)
+                if out.count > ValueLimits.listItems { try ValueLimits.checkList(out.count) }
+            }
             return .list(out)
         },
         b("open", "open(path)", "a .csv (header row) or .ndjson file as a stream of rows, read again by each use; a .json file as a value", 1...1) { c in
@@ -102,7 +106,8 @@ public enum Builtins {
             .double(c.host.now())
         },
         b("sleep", "sleep(seconds)", "wait; Ctrl-C cancels", 1...1) { c in
-            guard let s = c[0].asDouble, s >= 0 else { throw ErrorValue(code: "type_mismatch", message: "sleep needs a number of seconds, got \(c[0].typeName)") }
+            guard let s = c[0].asDouble else { throw ErrorValue(code: "type_mismatch", message: "sleep needs a number of seconds, got \(c[0].typeName)") }
+            guard s >= 0 else { throw ErrorValue(code: "invalid_argument", message: "sleep needs 0 or more seconds, got \(try c[0].json())") }
             try c.host.sleep(s)
             return .null
         },
@@ -137,6 +142,7 @@ public enum Builtins {
         b("abs", "abs(number)", "the absolute value", 1...1) { c in
             switch c[0] {
             case .int(let n) where n != Int.min: return .int(Swift.abs(n))
+            case .int: throw Value.overflow("abs")
             case .double(let d): return .double(Swift.abs(d))
             default: throw ErrorValue(code: "type_mismatch", message: "abs needs a number, got \(c[0].typeName)")
             }
@@ -156,7 +162,14 @@ public enum Builtins {
 
     private static func extreme(_ c: BuiltinCall, _ sign: Int) throws -> Value {
         var items: [Value] = []
-        if c.arguments.count == 1 { try c[0].forEachElement { items.append($0) } } else { items = Array(c.arguments) }
+        if c.arguments.count == 1 {
+            try c[0].forEachElement {
+                items.append($0)
+                if items.count > ValueLimits.listItems { try ValueLimits.checkList(items.count) }
+            }
+        } else {
+            items = Array(c.arguments)
+        }
         guard var best = items.first else { throw ErrorValue(code: "empty", message: "\(sign < 0 ? "min" : "max") of an empty list") }
         for v in items.dropFirst() {
             guard let o = Value.compare(v, best) else {

@@ -198,10 +198,12 @@ extension Value {
     /// `a + b` into `a`: lists and strings grow in place when `a` holds the only reference.
     static func addInPlace(_ a: inout Value, _ b: Value) throws(ErrorValue) {
         if case .list(var x) = a, case .list(let y) = b {
+            try ValueLimits.checkList(x.count, plus: y.count)
             a = .null
             x.append(contentsOf: y)
             a = .list(x)
         } else if case .string(var x) = a, case .string(let y) = b {
+            try ValueLimits.checkText(x.utf8.count, plus: y.utf8.count)
             a = .null
             x += y
             a = .string(x)

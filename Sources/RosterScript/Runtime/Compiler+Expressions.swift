@@ -7,8 +7,8 @@ extension Compiler {
         case .word(let w, _):
             let v = Value.bareWord(w)   // a number typed as an argument is a word that reads as one
             return { _ in v }
-        case .interpolated(let parts, _):
-            return interpolation(parts, scope)
+        case .interpolated(let parts, let range):
+            return interpolation(parts, scope, range)
         case .variable(let name, let range):
             return read(name, scope, range)
         case .itemField(let fields, let range):
@@ -60,6 +60,7 @@ extension Compiler {
             return { f in
                 switch try o(f) {
                 case .int(let n) where n != Int.min: return .int(-n)
+                case .int: throw RuntimeError(Value.overflow("-"), at: range)
                 case .double(let d): return .double(-d)
                 case let v: throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot negate \(v.typeName)"), at: range)
                 }
@@ -180,7 +181,7 @@ extension Compiler {
         }
     }
 
-    private func interpolation(_ parts: [StringPart], _ scope: Scope) -> Eval {
+    private func interpolation(_ parts: [StringPart], _ scope: Scope, _ whole: SourceRange) -> Eval {
         // A chain of closures, each appending its part after the ones before: no array of
         // parts to walk (each element read out of one costs retains).
         typealias Append = (Frame, inout TextBuilder) throws -> Void
@@ -189,7 +190,7 @@ extension Compiler {
             let previous = chain
             switch part {
             case .text(let t):
-                chain = { f, out in try previous(f, &out); out.append(t) }
+                chain = { f, out in try previous(f, &out); try out.append(t) }
             case .expression(let e):
                 // Not `??`: a closure passed through a generic function comes back behind a thunk.
                 let eval: Eval = if let bare = bareNameInInterpolation(e, scope) { bare } else { expression(e, scope) }
@@ -197,10 +198,10 @@ extension Compiler {
                 chain = { f, out in
                     try previous(f, &out)
                     switch try eval(f) {
-                    case .string(let s): out.append(s)
-                    case .int(let n): out.append(n)
+                    case .string(let s): try out.append(s)
+                    case .int(let n): try out.append(n)
                     case let v:
-                        do { out.append(try v.text()) } catch let error as ErrorValue { throw RuntimeError(error, at: range) }
+                        do { try out.append(try v.text()) } catch let error as ErrorValue { throw RuntimeError(error, at: range) }
                     }
                 }
             }
@@ -209,7 +210,7 @@ extension Compiler {
         return { f in
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TextBuilder.stackCapacity) { buffer in
                 var out = TextBuilder(buffer)
-                try build(f, &out)
+                do { try build(f, &out) } catch let error as ErrorValue { throw RuntimeError(error, at: whole) }
                 return .string(out.finish())
             }
         }

@@ -52,6 +52,9 @@ extension Compiler {
                         key = next
                     }
                     items.append((key, item))
+                    if items.count > ValueLimits.listItems {
+                        do throws(ErrorValue) { try ValueLimits.checkList(items.count) } catch { throw RuntimeError(error, at: range) }
+                    }
                 }
                 if let order = Compiler.sortedByPlainKeys(items.map(\.key), descending: descending, limit: limit) {
                     return .list(order.map { items[$0].item })
@@ -88,6 +91,9 @@ extension Compiler {
                 if limit > 0 {
                     try Compiler.consume(v, "first", range) { item in
                         out.append(item)
+                        if out.count > ValueLimits.listItems {
+                            do throws(ErrorValue) { try ValueLimits.checkList(out.count) } catch { throw RuntimeError(error, at: range) }
+                        }
                         return out.count < limit
                     }
                 }

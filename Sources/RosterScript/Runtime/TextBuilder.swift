@@ -12,7 +12,8 @@ struct TextBuilder {
         self.buffer = buffer
     }
 
-    mutating func append(_ text: String) {
+    /// Past the buffer, the text's size is checked against `ValueLimits`.
+    mutating func append(_ text: String) throws(ErrorValue) {
         if spill == nil {
             let fitted = text.utf8.withContiguousStorageIfAvailable { source -> Bool in
                 if source.isEmpty { return true }
@@ -24,12 +25,13 @@ struct TextBuilder {
             if fitted == true { return }
             spill = String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
         }
+        try ValueLimits.checkText(spill!.utf8.count, plus: text.utf8.count)
         spill!.append(text)
     }
 
     /// An integer's decimal digits, as `String(n)` writes them.
-    mutating func append(_ n: Int) {
-        guard spill == nil, buffer.count - count >= 20 else { return append(String(n)) }
+    mutating func append(_ n: Int) throws(ErrorValue) {
+        guard spill == nil, buffer.count - count >= 20 else { return try append(String(n)) }
         var magnitude = n.magnitude
         var digits = 1
         var rest = magnitude / 10

@@ -52,8 +52,12 @@ extension Value {
         case (.double(let x), .double(let y)): return .double(x + y)
         case (.int(let x), .double(let y)): return .double(Double(x) + y)
         case (.double(let x), .int(let y)): return .double(x + Double(y))
-        case (.string(let x), .string(let y)): return .string(x + y)
-        case (.list(let x), .list(let y)): return .list(x + y)
+        case (.string(let x), .string(let y)):
+            try ValueLimits.checkText(x.utf8.count, plus: y.utf8.count)
+            return .string(x + y)
+        case (.list(let x), .list(let y)):
+            try ValueLimits.checkList(x.count, plus: y.count)
+            return .list(x + y)
         case (.record(var x), .record(let y)):
             for (k, v) in y { x[k] = v }
             return .record(x)
@@ -110,9 +114,9 @@ extension Value {
             default: break
             }
         case (.string(let s), .int(let n)) where op == .multiply:
-            guard n >= 0, n < 10_000_000 / max(1, s.utf8.count) else {
-                throw ErrorValue(code: "invalid_argument", message: "cannot repeat a string \(n) times")
-            }
+            guard n >= 0 else { throw ErrorValue(code: "invalid_argument", message: "cannot repeat a string \(n) times") }
+            let (bytes, overflow) = s.utf8.count.multipliedReportingOverflow(by: n)
+            try ValueLimits.checkText(overflow ? .max : bytes)
             return .string(String(repeating: s, count: n))
         default: break
         }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import RosterScript
+
+/// A value too large to make is an error the script sees (`value_too_large`), not a failed
+/// allocation that ends the process. Each case is refused before its result is allocated, so
+/// the largest thing these tests hold is one 150 MB text.
+struct ValueLimitsTests {
+    func caught(_ program: String) throws -> [String] {
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "t", text: program))
+        return host.output
+    }
+
+    @Test func listsPastTheLimitAreRefusedBeforeTheyAreMade() throws {
+        let out = try caught("""
+            try { let xs = list(range(0, 9223372036854775807)) } catch e { print $e.code }
+            try { let xs = list(range(0, \(ValueLimits.listItems + 1))) } catch e { print $e.code }
+            try { let xs = split("," * \(ValueLimits.listItems), ",") } catch e { print $e.code }
+            print len(list(range(0, 3)))
+            """)
+        #expect(out == ["value_too_large", "value_too_large", "value_too_large", "3"])
+    }
+
+    @Test func textsPastTheLimitAreRefusedBeforeTheyAreMade() throws {
+        let out = try caught("""
+            try { let t = "x" * \(ValueLimits.textBytes + 1) } catch e { print $e.code }
+            try { let t = "ab" * 9223372036854775807 } catch e { print $e.code }
+            let s = "x" * 150000000
+            try { let t = $s + $s } catch e { print $e.code }
+            try { let t = "$s$s" } catch e { print $e.code }
+            try { let t = "$s and ${$s}" } catch e { print $e.code }
+            let u = $s
+            try { $u += $s } catch e { print $e.code }
+            try { let t = join([$s, $s]) } catch e { print $e.code }
+            try { let t = replace("a" * 1000000, "a", "x" * 300) } catch e { print $e.message }
+            try { let t = replace("é" * 1000000, "é", "x" * 300) } catch e { print $e.code }
+            print len($u)
+            print len($s + "y")
+            """)
+        #expect(out == ["value_too_large", "value_too_large", "value_too_large", "value_too_large", "value_too_large", "value_too_large", "value_too_large",
+                        "a text of 300000000 bytes would be over the limit for one value (256 MiB)", "value_too_large", "150000000", "150000001"])
+    }
+
+    /// Uncaught, it stops the script at the expression, as any error does.
+    @Test func uncaughtItNamesWhereAndWhy() throws {
+        #expect(throws: RuntimeError.self) { try caught("let xs = list(range(0, 9223372036854775807))") }
+        do {
+            _ = try caught("print 1\nlet xs = list(range(0, 9223372036854775807))")
+        } catch let e as RuntimeError {
+            #expect(e.error.code == "value_too_large" && e.error.message.contains("a list of 9223372036854775807 items"), "\(e.error.message)")
+            #expect(e.range.location.line == 2, "\(e.range)")
+        }
+    }
+}
