@@ -42,6 +42,14 @@ struct ValueLimitsTests {
                         "a text of 300000000 bytes would be over the limit for one value (256 MiB)", "value_too_large", "150000000", "150000001"])
     }
 
+    /// A value's text (JSON) is bounded as it is written: a long range has no end in memory.
+    @Test func aValuesTextStopsAtTheLimit() throws {
+        let out = try caught("""
+            try { let t = str({a: range(0, 9223372036854775807)}) } catch e { print $e.code }
+            """)
+        #expect(out == ["value_too_large"])
+    }
+
     /// Uncaught, it stops the script at the expression, as any error does.
     @Test func uncaughtItNamesWhereAndWhy() throws {
         #expect(throws: RuntimeError.self) { try caught("let xs = list(range(0, 9223372036854775807))") }

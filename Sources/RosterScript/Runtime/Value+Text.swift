@@ -65,6 +65,7 @@ extension Value {
             for (k, v) in r {
                 if !first { out += "," }
                 first = false
+                try ValueLimits.checkText(out.utf8.count)
                 newline(level + 1)
                 Value.writeJSONString(k, to: &out)
                 out += indent == nil ? ":" : ": "
@@ -78,6 +79,9 @@ extension Value {
             try forEachElement { v in
                 if !first { out += "," }
                 first = false
+                // A long range, or a deep value written with indentation, can ask for more
+                // text than one value may hold.
+                try ValueLimits.checkText(out.utf8.count)
                 newline(level + 1)
                 try v.writeJSON(to: &out, indent: indent, level: level + 1)
             }
