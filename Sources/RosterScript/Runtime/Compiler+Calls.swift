@@ -20,6 +20,7 @@ extension Compiler {
             }
         }
         let lookup = functionLookup(name, scope, resolution, range)
+        let held = heldValue(name, scope, resolution, range)
         return { [unowned(unsafe) interpreter] f in
             // The function is read before its arguments are evaluated, as in Python.
             let fn = try lookup(f)
@@ -31,8 +32,26 @@ extension Compiler {
             for a in args { values.append(try a.run(f)) }
             if let fn { return try interpreter.call(fn, values, at: range) }
             if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, [:], range, interpreter) } }
+            if let value = try held(f) {
+                throw RuntimeError(ErrorValue(code: "not_a_function", message: "'$\(name)' holds \(value.typeName), not a function"), at: range)
+            }
             throw RuntimeError(ErrorValue(code: "unknown_function",
                                           message: "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalNames)))"), at: range)
+        }
+    }
+
+    /// What a name holds, when it is a variable that is set (for the error of calling it).
+    private func heldValue(_ name: String, _ scope: Scope, _ resolution: Resolution, _ range: SourceRange) -> (Frame) throws -> Value? {
+        let interpreter = self.interpreter
+        switch resolution {
+        case .slot, .known:
+            let readSlot = read(name, scope, range)
+            return { f in try? readSlot(f) }
+        case .global:
+            return { [unowned(unsafe) interpreter] _ in
+                guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else { return nil }
+                return interpreter.globalFrame.slots[slot]
+            }
         }
     }
 

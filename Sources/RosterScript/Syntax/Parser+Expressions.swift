@@ -285,7 +285,9 @@ extension Parser {
         return try postfix(primary())
     }
 
-    /// `.field` and `[index]` written right after a value (no space).
+    /// `.field` and `[index]` written right after a value (no space), and `(args)` right after a
+    /// variable: `$f(x)` calls the function `$f` holds, as `f(x)` does (without it, `print $f(2)`
+    /// printed the function and then 2).
     func postfix(_ base: Expr) throws(Failure) -> Expr {
         var e = base
         while true {
@@ -300,6 +302,9 @@ extension Parser {
                 let index = try withNewlines(blank: true) { () throws(Failure) -> Expr in try expression() }
                 let close = try expectClose(.rbracket, .expression, opener: t, what: "index")
                 e = .index(e, index, e.range.to(range(close)))
+            case .lparen:
+                guard case .variable(let name, let start) = e else { return e }
+                e = try arguments(of: name, from: start)
             default:
                 return e
             }
@@ -352,6 +357,11 @@ extension Parser {
 
     func call(_ name: String, _ t: Token) throws(Failure) -> Expr {
         advance(t)
+        return try arguments(of: name, from: range(t))
+    }
+
+    /// A call's parenthesised arguments, the name before them already read (from `start`).
+    private func arguments(of name: String, from start: SourceRange) throws(Failure) -> Expr {
         let open = peek(.expression)
         advance(open)
         return try withNewlines(blank: true) { () throws(Failure) -> Expr in
@@ -364,7 +374,7 @@ extension Parser {
                 break
             }
             let close = try expectClose(.rparen, .expression, opener: open, what: "call of '\(name)'")
-            return .call(name, arguments, range(t).to(range(close)))
+            return .call(name, arguments, start.to(range(close)))
         }
     }
 
