@@ -319,9 +319,9 @@ struct LaunchDarklyTests {
         let c = try SandboxClient()
         _ = try await c.send(.patch, "/api/v2/members/64b000000000000000000003", body: #"[{"op": "add", "path": "/customRoles/-", "value": "flag-editors"}]"#)
         let members = try c.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(LDMember.columns) FROM ld_member").map { row -> LDMember in
+            try Row.fetchAll(db, sql: "SELECT \(LDStore.columns) FROM ld_member").map { row -> LDMember in
                 var m = LDMember(row: row)
-                m.teams = try LDMember.teams(db, of: [m.id])[m.id] ?? []
+                m.teams = try LDStore.teams(db, of: [m.id])[m.id] ?? []
                 return m
             }
         }

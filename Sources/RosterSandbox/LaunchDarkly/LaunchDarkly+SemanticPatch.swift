@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 /// `PATCH /api/v2/members`: the bulk semantic patch. Every instruction is validated before any
@@ -25,7 +24,7 @@ extension LaunchDarkly {
     }
 
     func semanticPatch(_ request: Request, _ credentials: Credentials) async throws -> Response {
-        let caller = try authenticate(credentials)
+        let caller = try data.caller(credentials)
         let contentType = request.headers[.contentType] ?? ""
         if !contentType.contains(LaunchDarkly.semanticPatchType) && options.ldSemanticPatchContentType == .strict {
             throw ldError(.badRequest, "invalid_request",
@@ -40,48 +39,7 @@ extension LaunchDarkly {
             throw ldError(.badRequest, "invalid_request", "comment must be a string")
         }
         let instructions = try raw.enumerated().map { try LaunchDarkly.instruction($0.element, index: $0.offset) }
-        let filtersSelect = options.ldFilterReading == .select
-        let result = try await store.write { db -> (updated: [String], errors: [(String, String)]) in
-            for instruction in instructions {
-                switch instruction {
-                case .customRoles(let values, _), .allCustomRoles(let values, _): try LaunchDarkly.checkCustomRoles(db, values)
-                case .roles, .allRoles, .roleAttributes: break
-                }
-            }
-            var updated: [String] = []
-            var errors: [(String, String)] = []
-            var failed = Set<String>()
-            for instruction in instructions {
-                let targets: [String]
-                switch instruction {
-                case .roles(_, let ids), .customRoles(_, let ids), .roleAttributes(_, let ids): targets = ids
-                case .allRoles(_, let f), .allCustomRoles(_, let f): targets = try LaunchDarkly.targets(db, f, select: filtersSelect)
-                }
-                for id in targets where !failed.contains(id) {
-                    guard var member = try LDMember.fetch(db, id: id) else {
-                        errors.append((id, "member not found")); failed.insert(id); continue
-                    }
-                    if id == caller.id {
-                        errors.append((id, "you cannot modify your own role")); failed.insert(id); continue
-                    }
-                    if member.role == "owner" {
-                        errors.append((id, "the account owner's role cannot be changed")); failed.insert(id); continue
-                    }
-                    switch instruction {
-                    case .roles(let value, _), .allRoles(let value, _):
-                        member.role = value
-                        member.customRoles = []
-                    case .customRoles(let values, _), .allCustomRoles(let values, _):
-                        member.customRoles = values
-                    case .roleAttributes(let value, _):
-                        member.roleAttributes = value
-                    }
-                    try member.saveRoles(db)
-                    if !updated.contains(id) { updated.append(id) }
-                }
-            }
-            return (updated.filter { !failed.contains($0) }, errors)
-        }
+        let result = try await data.semanticPatch(instructions, by: caller, filtersSelect: options.ldFilterReading == .select)
         return JSON.response(.ok, ["members": .array(result.updated.map { .string($0) }),
                                    "errors": .array(result.errors.map { .object([$0.0: .string($0.1)]) })])
     }
@@ -144,21 +102,5 @@ extension LaunchDarkly {
             throw ldError(.badRequest, "invalid_request",
                           "instruction \(i): unknown kind '\(kind)'; kinds are replaceMembersRoles, replaceAllMembersRoles, replaceMembersCustomRoles, replaceAllMembersCustomRoles, replaceMembersRoleAttributes")
         }
-    }
-
-    /// The members a `replaceAll*` instruction touches. With `select` (the default) the filters
-    /// choose the members; with `exclude` (the docs' literal wording) matching members are left out.
-    static func targets(_ db: Database, _ f: Filters, select: Bool) throws -> [String] {
-        var q = LDMemberQuery()
-        if let query = f.query { q.query(query) }
-        if let roles = f.roles { q.roles(roles) }
-        if let team = f.teamKey { q.team(team) }
-        if let ls = f.lastSeen { try q.lastSeen(ls, source: "filterLastSeen") }
-        if !select && !f.isEmpty {
-            let matching = "(" + q.clauses.joined(separator: " AND ") + ")"
-            q.clauses = ["NOT " + matching]
-        }
-        q.excluding(f.ignored)
-        return try String.fetchAll(db, sql: "SELECT id FROM ld_member \(q.whereSQL) ORDER BY seq", arguments: q.statementArguments)
     }
 }

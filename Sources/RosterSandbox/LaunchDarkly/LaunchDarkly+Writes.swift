@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 extension LaunchDarkly {
@@ -7,7 +6,7 @@ extension LaunchDarkly {
 
     /// `POST /api/v2/members`: an array of at most 50 invites, all or nothing.
     func invite(_ request: Request, _ credentials: Credentials) async throws -> Response {
-        let caller = try authenticate(credentials)
+        let caller = try data.caller(credentials)
         try requireAdmin(caller)
         guard let forms = try await body(request).array else {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON array of members to invite")
@@ -16,10 +15,7 @@ extension LaunchDarkly {
         guard forms.count <= 50 else {
             throw ldError(.badRequest, "invalid_request", "at most 50 members can be invited at once, got \(forms.count)")
         }
-        struct Invite: Sendable {
-            let email: String, first: String?, last: String?, role: String, customRoles: [String], teamKeys: [String], roleAttributes: [String: [String]]?
-        }
-        var invites: [Invite] = []
+        var invites: [LDInvite] = []
         var seen = Set<String>()
         var duplicates: [String] = []
         for (i, form) in forms.enumerated() {
@@ -49,89 +45,32 @@ extension LaunchDarkly {
                 attributes = obj.mapValues { $0.stringArray! }
             }
             if !seen.insert(email.lowercased()).inserted { duplicates.append(email) }
-            invites.append(Invite(email: email, first: o["firstName"]?.string, last: o["lastName"]?.string, role: role ?? "reader",
+            invites.append(LDInvite(email: email, first: o["firstName"]?.string, last: o["lastName"]?.string, role: role ?? "reader",
                                   customRoles: customRoles, teamKeys: o["teamKeys"]?.stringArray ?? [], roleAttributes: attributes))
         }
         if !duplicates.isEmpty {
             throw VendorError(status: .badRequest, body: ["code": "duplicate_email", "message": "The same email address appears more than once in the request",
                                                           "invalid_emails": .array(duplicates.map { .string($0) })])
         }
-        let all = invites
-        let created = try await store.write { db -> [LDMember] in
-            let existing = try String.fetchAll(db, sql: "SELECT email FROM ld_member WHERE email IN (\(Array(repeating: "?", count: all.count).joined(separator: ",")))",
-                                               arguments: StatementArguments(all.map(\.email)))
-            if !existing.isEmpty {
-                throw VendorError(status: .badRequest, body: ["code": "email_already_exists_in_account", "message": "A member with this email address already exists in this account",
-                                                              "invalid_emails": .array(existing.map { .string($0) })])
-            }
-            try LaunchDarkly.checkCustomRoles(db, all.flatMap(\.customRoles))
-            try LaunchDarkly.checkTeams(db, all.flatMap(\.teamKeys))
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            var created: [LDMember] = []
-            for invite in all {
-                let id = try LaunchDarkly.newMemberID(db)
-                let roles = JSONValue(strings: invite.customRoles).text
-                let attributes = invite.roleAttributes.map { JSONValue(lists: $0).text }
-                try db.execute(sql: """
-                    INSERT INTO ld_member (id, email, first_name, last_name, role, custom_roles, role_attributes, pending_invite, verified, creation_date)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
-                    """, arguments: [id, invite.email, invite.first, invite.last, invite.role, roles, attributes, now])
-                for key in invite.teamKeys {
-                    try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) VALUES (?, ?)", arguments: [id, key])
-                }
-                created.append(try LDMember.fetch(db, id: id)!)
-            }
-            return created
-        }
+        let created = try await data.invite(invites)
         return JSON.response(.created, ["items": .array(created.map { $0.json() }), "totalCount": .int(Int64(created.count)),
                                         "_links": ["self": ["href": "/api/v2/members", "type": "application/json"]]])
-    }
-
-    /// Member ids continue the seeded numbering: 24 hex digits.
-    static func newMemberID(_ db: Database) throws -> String {
-        let next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM ld_member")) ?? 1
-        var id = SandboxSeed.ldMemberID(next)
-        var bump = next
-        while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ld_member WHERE id = ?)", arguments: [id]) == true {
-            bump += 1
-            id = SandboxSeed.ldMemberID(bump)
-        }
-        return id
-    }
-
-    static func checkCustomRoles(_ db: Database, _ keys: [String]) throws {
-        for key in Set(keys) where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ld_custom_role WHERE key = ?)", arguments: [key]) != true {
-            throw ldError(.badRequest, "invalid_request", "unknown custom role '\(key)'")
-        }
-    }
-
-    static func checkTeams(_ db: Database, _ keys: [String]) throws {
-        for key in Set(keys) where try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ld_team WHERE key = ?)", arguments: [key]) != true {
-            throw ldError(.badRequest, "invalid_request", "unknown team '\(key)'")
-        }
     }
 
     // MARK: JSON patch
 
     /// `PATCH /api/v2/members/{id}`: RFC 6902 on `/role` and `/customRoles` only; atomic.
     func jsonPatch(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-        let caller = try authenticate(credentials)
+        let caller = try data.caller(credentials)
         try requireAdmin(caller)
         let body = try await body(request)
         guard let operations = body.array ?? body["patch"]?.array else {
             throw ldError(.badRequest, "invalid_request", "the body must be a JSON Patch array of {op, path, value}")
         }
-        let target = resolve(id, caller)
-        let member = try await store.write { db -> LDMember in
-            guard var member = try LDMember.fetch(db, id: target) else {
-                throw ldError(.notFound, "not_found", "Unknown member \(id)")
-            }
+        let member = try await data.updateRoles(of: resolve(id, caller), shown: id) { member in
             for (i, operation) in operations.enumerated() {
                 try LaunchDarkly.apply(operation, index: i, to: &member)
             }
-            try LaunchDarkly.checkCustomRoles(db, member.customRoles)
-            try member.saveRoles(db)
-            return try LDMember.fetch(db, id: target)!
         }
         return JSON.response(.ok, member.json())
     }
@@ -194,20 +133,12 @@ extension LaunchDarkly {
 
     /// `POST /api/v2/members/{id}/teams` with `{"teamKeys": [...]}`.
     func addTeams(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-        let caller = try authenticate(credentials)
+        let caller = try data.caller(credentials)
         try requireAdmin(caller)
         guard let keys = try await body(request)["teamKeys"]?.stringArray, !keys.isEmpty else {
             throw ldError(.badRequest, "invalid_request", "the body must be {\"teamKeys\": [\"key\", ...]} with at least one key")
         }
-        let target = resolve(id, caller)
-        let member = try await store.write { db -> LDMember in
-            guard try LDMember.fetch(db, id: target) != nil else { throw ldError(.notFound, "not_found", "Unknown member \(id)") }
-            try LaunchDarkly.checkTeams(db, keys)
-            for key in keys {
-                try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) VALUES (?, ?)", arguments: [target, key])
-            }
-            return try LDMember.fetch(db, id: target)!
-        }
+        let member = try await data.addTeams(of: resolve(id, caller), shown: id, keys)
         return JSON.response(.created, member.json())
     }
 }
