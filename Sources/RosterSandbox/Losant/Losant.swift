@@ -1,10 +1,12 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 /// Losant instance API tokens: `/instances/{instanceId}/tokens...` as the fact sheet describes.
+/// The routes decode each request, call one of `LosantStore`'s operations, and encode its answer.
 struct Losant: Sendable {
-    let store: SandboxStore
+    let data: LosantStore
+
+    init(store: SandboxStore) { data = LosantStore(store: store) }
 
     static let instanceID = "5f0000000000000000000001"
 
@@ -25,9 +27,7 @@ struct Losant: Sendable {
     /// to the instance in the path (else 404) and hold one of the route's scopes (else 403).
     func authorize(_ request: Request, _ context: SandboxContext, scopes: [String]) async throws -> (instance: String, caller: LosantToken) {
         let value = context.credentials.token
-        let caller = try store.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(LosantToken.columns) FROM losant_token WHERE value = ?", arguments: [value]).map(LosantToken.init)
-        }
+        let caller = try data.token(presented: value)
         guard let caller else { throw Losant.error(.unauthorized, "Invalid token") }
         guard caller.status == "active" else { throw Losant.error(.unauthorized, "Token is inactive") }
         if let expiry = caller.expirationDate, expiry <= Timestamps.now() { throw Losant.error(.unauthorized, "Token has expired") }
@@ -48,14 +48,11 @@ struct Losant: Sendable {
 
     // MARK: list
 
-    static let sortColumns = ["name": "name", "status": "status", "id": "id", "creationDate": "creation_date",
-                              "lastUpdated": "last_updated", "expirationDate": "expiration_date"]
-
     func list(_ request: Request, _ context: SandboxContext) async throws -> Response {
         let (instance, _) = try await authorize(request, context, scopes: LosantScopes.list)
         let q = request.formQuery
         let sortField = q["sortField"].map(String.init) ?? "name"
-        guard let column = Losant.sortColumns[sortField] else {
+        guard LosantStore.sortColumns[sortField] != nil else {
             throw Losant.error(.badRequest, "sortField must be one of name, status, id, creationDate, lastUpdated, expirationDate; got '\(sortField)'")
         }
         let sortDirection = q["sortDirection"].map(String.init) ?? "asc"
@@ -66,25 +63,11 @@ struct Losant: Sendable {
         let perPage = try Losant.integer(q["perPage"], "perPage", default: 100, range: 1...1000)
         let filterField = q["filterField"].map(String.init) ?? ""
         let filter = q["filter"].map(String.init) ?? ""
-        guard ["", "name", "status"].contains(filterField) else {
+        guard filterField.isEmpty || LosantStore.filterFields.contains(filterField) else {
             throw Losant.error(.badRequest, "filterField must be name or status; got '\(filterField)'")
         }
-        var whereSQL = "instance_id = ?"
-        var arguments: [any DatabaseValueConvertible] = [instance]
-        if !filterField.isEmpty, !filter.isEmpty {
-            whereSQL += " AND \(filterField) LIKE ? ESCAPE '\\'"
-            arguments.append(Losant.likePattern(glob: filter))
-        }
-        let direction = sortDirection.lowercased() == "desc" ? "DESC" : "ASC"
-        let finalWhere = whereSQL, finalArguments = StatementArguments(arguments)!
-        let (tokens, total) = try store.read { db -> ([LosantToken], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM losant_token WHERE \(finalWhere)", arguments: finalArguments) ?? 0
-            let tokens = try Row.fetchAll(db, sql: """
-                SELECT \(LosantToken.columns) FROM losant_token WHERE \(finalWhere)
-                ORDER BY \(column) \(direction), seq \(direction) LIMIT ? OFFSET ?
-                """, arguments: finalArguments + [perPage, page * perPage]).map(LosantToken.init)
-            return (tokens, total)
-        }
+        let (tokens, total) = try data.page(instance: instance, filter: filterField.isEmpty || filter.isEmpty ? nil : (filterField, filter),
+                                            sortField: sortField, descending: sortDirection.lowercased() == "desc", page: page, perPage: perPage)
         return JSON.response(.ok, [
             "items": .array(tokens.map { $0.json() }), "count": .int(Int64(tokens.count)), "totalCount": .int(Int64(total)),
             "perPage": .int(Int64(perPage)), "page": .int(Int64(page)),
@@ -102,17 +85,12 @@ struct Losant: Sendable {
         return n
     }
 
-    /// `*` matches any run of characters, anchored on the whole value; case-insensitive (LIKE).
-    static func likePattern(glob: String) -> String {
-        glob.split(separator: "*", omittingEmptySubsequences: false).map { String($0).likeEscaped }.joined(separator: "%")
-    }
-
     // MARK: one token
 
     func get(_ request: Request, _ context: SandboxContext) async throws -> Response {
         let (instance, _) = try await authorize(request, context, scopes: LosantScopes.get)
         let id = try tokenID(context)
-        guard let token = try store.read({ db in try LosantToken.fetch(db, instance: instance, id: id) }) else {
+        guard let token = try data.token(instance: instance, id: id) else {
             throw Losant.error(.notFound, "API Token was not found")
         }
         return JSON.response(.ok, token.json())
@@ -121,11 +99,7 @@ struct Losant: Sendable {
     func delete(_ request: Request, _ context: SandboxContext) async throws -> Response {
         let (instance, _) = try await authorize(request, context, scopes: LosantScopes.delete)
         let id = try tokenID(context)
-        let deleted = try await store.write { db in
-            try db.execute(sql: "DELETE FROM losant_token WHERE instance_id = ? AND id = ?", arguments: [instance, id])
-            return db.changesCount > 0
-        }
-        guard deleted else { throw Losant.error(.notFound, "API Token was not found") }
+        guard try await data.delete(instance: instance, id: id) else { throw Losant.error(.notFound, "API Token was not found") }
         return JSON.response(.ok, ["success": true])
     }
 
@@ -146,32 +120,32 @@ struct Losant: Sendable {
         return object
     }
 
-    /// Checks the fields POST and PATCH share, returning the columns to write.
-    func common(_ o: [String: JSONValue]) throws -> [String: DatabaseValue] {
-        var columns: [String: DatabaseValue] = [:]
+    /// Checks the fields POST and PATCH share.
+    func common(_ o: [String: JSONValue]) throws -> LosantTokenFields {
+        var fields = LosantTokenFields()
         if let v = o["name"] {
             guard let s = v.string, (1...255).contains(s.count) else { throw Losant.error(.badRequest, "name must be a string of 1 to 255 characters") }
-            columns["name"] = s.databaseValue
+            fields.name = s
         }
         if let v = o["description"] {
             guard let s = v.string, s.count <= 32767 else { throw Losant.error(.badRequest, "description must be a string of at most 32767 characters") }
-            columns["description"] = s.databaseValue
+            fields.description = s
         }
         if let v = o["status"] {
             guard let s = v.string, ["active", "inactive"].contains(s) else { throw Losant.error(.badRequest, "status must be active or inactive") }
-            columns["status"] = s.databaseValue
+            fields.status = s
         }
         if let v = o["defaultRole"] {
             guard let s = v.string, ["admin", "edit", "collaborate", "view", "none"].contains(s) else {
                 throw Losant.error(.badRequest, "defaultRole must be one of admin, edit, collaborate, view, none")
             }
-            columns["default_role"] = s.databaseValue
+            fields.defaultRole = s
         }
         if let v = o["orgRoles"] {
             try Losant.checkOrgRoles(v)
-            columns["org_roles"] = v.text.databaseValue
+            fields.orgRoles = v
         }
-        return columns
+        return fields
     }
 
     static func checkOrgRoles(_ v: JSONValue) throws {
@@ -199,7 +173,7 @@ struct Losant: Sendable {
         let (instance, caller) = try await authorize(request, context, scopes: LosantScopes.create)
         let o = try await body(request, allowed: ["name", "description", "expirationDate", "scope", "status", "defaultRole", "orgRoles"])
         guard o["name"] != nil else { throw Losant.error(.badRequest, "name is required") }
-        var columns = try common(o)
+        var fields = try common(o)
         // No default scope is documented for instance tokens; by analogy with application
         // tokens (which default to all.Application) a token without one gets all.Instance.
         var scope = ["all.Instance"]
@@ -211,34 +185,14 @@ struct Losant: Sendable {
             guard Set(list).count == list.count else { throw Losant.error(.badRequest, "scope must not contain duplicate items") }
             scope = list
         }
-        columns["scope"] = JSONValue(strings: scope).text.databaseValue
+        fields.scope = scope
         if let v = o["expirationDate"] {
             guard let s = v.string, let ms = Timestamps.parse(s) else {
                 throw Losant.error(.badRequest, "expirationDate must be an ISO-8601 date-time, e.g. 2030-01-01T00:00:00.000Z")
             }
-            columns["expiration_date"] = ms.databaseValue
+            fields.expirationDate = ms
         }
-        let now = Timestamps.now()
-        columns["instance_id"] = instance.databaseValue
-        columns["creation_date"] = now.databaseValue
-        columns["last_updated"] = now.databaseValue
-        columns["creator_id"] = caller.id.databaseValue
-        columns["creator_type"] = "apiToken".databaseValue
-        columns["creator_name"] = caller.name.databaseValue
-        if columns["status"] == nil { columns["status"] = "active".databaseValue }
-        let fields = columns
-        let (token, value) = try await store.write { db -> (LosantToken, String) in
-            let next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM losant_token")) ?? 1
-            let id = LosantToken.id(next)
-            let value = LosantToken.newValue(id: id)
-            var all = fields
-            all["id"] = id.databaseValue
-            all["value"] = value.databaseValue
-            let names = all.keys.sorted()
-            try db.execute(sql: "INSERT INTO losant_token (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-                           arguments: StatementArguments(names.map { all[$0]! }))
-            return (try LosantToken.fetch(db, instance: instance, id: id)!, value)
-        }
+        let (token, value) = try await data.create(instance: instance, fields, by: caller)
         return JSON.response(.created, token.json(value: value))
     }
 
@@ -249,17 +203,8 @@ struct Losant: Sendable {
             "scope": "scope cannot be changed after a token is created; create a new token instead",
             "expirationDate": "expirationDate cannot be changed after a token is created; create a new token instead",
         ])
-        var columns = try common(o)
-        columns["last_updated"] = Timestamps.now().databaseValue
-        let fields = columns
-        let token = try await store.write { db -> LosantToken in
-            let names = fields.keys.sorted()
-            try db.execute(sql: "UPDATE losant_token SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE instance_id = ? AND id = ?",
-                           arguments: StatementArguments(names.map { fields[$0]! }) + [instance, id])
-            guard db.changesCount > 0, let token = try LosantToken.fetch(db, instance: instance, id: id) else {
-                throw Losant.error(.notFound, "API Token was not found")
-            }
-            return token
+        guard let token = try await data.update(instance: instance, id: id, try common(o)) else {
+            throw Losant.error(.notFound, "API Token was not found")
         }
         return JSON.response(.ok, token.json())
     }

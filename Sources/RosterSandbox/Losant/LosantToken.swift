@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 
-/// A Losant instance API token as stored, and as the API shows it (never with its value,
+/// A Losant instance API token, and its JSON as the API shows it (never with its value,
 /// except in the reply that created it).
 struct LosantToken: Sendable {
     var id: String
@@ -18,29 +17,6 @@ struct LosantToken: Sendable {
     var creatorName: String
     var defaultRole: String?
     var orgRoles: JSONValue?
-
-    static let columns = "id, instance_id, name, description, scope, status, expiration_date, creation_date, last_updated, creator_id, creator_type, creator_name, default_role, org_roles"
-
-    init(row: Row) {
-        id = row["id"]
-        instanceID = row["instance_id"]
-        name = row["name"]
-        description = row["description"]
-        scope = (try? JSONDecoder().decode([String].self, from: Data((row["scope"] as String).utf8))) ?? []
-        status = row["status"]
-        expirationDate = row["expiration_date"]
-        creationDate = row["creation_date"]
-        lastUpdated = row["last_updated"]
-        creatorID = row["creator_id"]
-        creatorType = row["creator_type"]
-        creatorName = row["creator_name"]
-        defaultRole = row["default_role"]
-        orgRoles = (row["org_roles"] as String?).flatMap { JSONValue.parse(Data($0.utf8)) }
-    }
-
-    static func fetch(_ db: Database, instance: String, id: String) throws -> LosantToken? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM losant_token WHERE instance_id = ? AND id = ?", arguments: [instance, id]).map(LosantToken.init)
-    }
 
     /// `ownerType` is "instance": the published enum (application, user) has no value for
     /// instance-owned tokens, and the SDK does not validate it (fact sheet §9.1).
