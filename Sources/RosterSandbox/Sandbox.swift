@@ -46,7 +46,7 @@ public enum Sandbox {
         }
         LaunchDarkly(store: store, options: options).register(on: routes)
         Losant(store: store).register(on: routes)
-        Box(store: store, tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys, clientSecret: options.boxClientSecret).register(on: routes)
+        Box(data: BoxStore(store: store), tokenTTL: options.boxTokenTTL, jwtKeys: options.boxJWTKeys, clientSecret: options.boxClientSecret).register(on: routes)
         return routes
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 extension Box {
@@ -14,58 +13,14 @@ extension Box {
 
     static let denied = error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
 
-    /// A page of memberships matching `condition`, written as the collection's JSON inside the
-    /// read that checked the caller (list routes take no `fields`).
-    static func membershipPage(_ db: Database, _ request: Request, _ condition: String, _ argument: String) throws -> [UInt8] {
-        let page = try Box.page(request)
-        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM box_membership m WHERE \(condition)"), arguments: [argument]) ?? 0
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: BoxRecords.membershipSelect + " WHERE \(condition) ORDER BY m.seq LIMIT ? OFFSET ?"),
-                                       arguments: [argument, page.limit, page.offset])
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + 420 * min(page.limit, max(total - page.offset, 0)))
-        try Box.writeCollection(total: total, page: page, by: "type", to: &out) { out in
-            var first = true
-            while let row = try rows.next() {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                BoxRecords.writeMembership(row, to: &out)
-            }
-        }
-        return out
-    }
-
-    /// A user's groups: the user, or anyone with admin-level permissions. One read answers it.
+    /// A user's groups: the user, or anyone with admin-level permissions.
     func userMemberships(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-                let body = try store.read { db -> [UInt8] in
-            let caller = try Box.caller(db, credentials)
-            let target = id == "me" ? caller.id : id
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)"), arguments: [target]) == true else {
-                throw Box.notFound("User", "user_id", id)
-            }
-            guard caller.isAdmin || caller.id == target else { throw Box.denied }
-            return try Box.membershipPage(db, request, "m.user_id = ?", target)
-        }
-        return JSON.response(.ok, bytes: body)
+        JSON.response(.ok, bytes: try data.userMemberships(credentials, user: id) { try Box.page(request) })
     }
 
-    /// A group's members: admins, or whoever the group's `member_viewability_level` lets see
-    /// them. One read answers it.
+    /// A group's members: admins, or whoever the group's `member_viewability_level` lets see them.
     func groupMemberships(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-                let body = try store.read { db -> [UInt8] in
-            let caller = try Box.caller(db, credentials)
-            guard let attributes = try String.fetchOne(db.cachedStatement(sql: "SELECT attributes FROM box_group WHERE id = ?"), arguments: [id]) else {
-                throw Box.notFound("Group", "group_id", id)
-            }
-            if !caller.isAdmin {
-                let level = JSONValue.parse(Data(attributes.utf8))?["member_viewability_level"]?.string ?? "admins_only"
-                let role = try String.fetchOne(db.cachedStatement(sql: "SELECT role FROM box_membership WHERE group_id = ? AND user_id = ?"),
-                                               arguments: [id, caller.id])
-                let allowed = role == "admin" || (level == "admins_and_members" && role != nil) || level == "all_managed_users"
-                guard allowed else { throw Box.denied }
-            }
-            return try Box.membershipPage(db, request, "m.group_id = ?", id)
-        }
-        return JSON.response(.ok, bytes: body)
+        JSON.response(.ok, bytes: try data.groupMemberships(credentials, group: id) { try Box.page(request) })
     }
 
     /// The role and configurable permissions a POST or PUT carries (nil when absent).
@@ -107,54 +62,16 @@ extension Box {
         }
     }
 
-    /// The caller is checked inside the write (onboarding's hot path): a read of its own cost
-    /// as much as the insert.
+    /// The caller is checked inside the write (onboarding's hot path).
     func addMembership(_ request: Request, _ credentials: Credentials) async throws -> Response {
-                let asked: Result<NewMembership, any Error>
+        let asked: Result<NewMembership, any Error>
         do { asked = .success(try await NewMembership(request)) } catch { asked = .failure(error) }
-        let membership = try await store.write { db -> [String: JSONValue] in
-            let caller = try Box.caller(db, credentials)
-            try requireAdmin(caller)
-            let new = try asked.get()
-            let (userID, groupID, role, permissions) = (new.userID, new.groupID, new.role, new.permissions)
-            // Statements are prepared once per connection: onboarding sends thousands of these.
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE id = ?)"), arguments: [userID]) == true else {
-                throw Box.notFound("User", "user.id", userID)
-            }
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM box_group WHERE id = ?)"), arguments: [groupID]) == true else {
-                throw Box.notFound("Group", "group.id", groupID)
-            }
-            if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM box_membership WHERE user_id = ? AND group_id = ?"),
-                                                  arguments: [userID, groupID]) {
-                // The code for a duplicate membership is undocumented; 409 conflict, naming the one that exists.
-                throw Box.error(.conflict, "User is already a member of this group", code: "conflict",
-                                context: ["conflicts": [["type": "group_membership", "id": .string(existing)]]])
-            }
-            let now = Timestamps.now()
-            try db.cachedStatement(sql: """
-                INSERT INTO box_membership (id, user_id, group_id, role, configurable_permissions, created_at, modified_at)
-                VALUES ('', ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [userID, groupID, role ?? "member", permissions ?? nil, now, now])
-            let id = BoxRecords.membershipID(db.lastInsertedRowID)
-            try db.cachedStatement(sql: "UPDATE box_membership SET id = ? WHERE seq = ?").execute(arguments: [id, db.lastInsertedRowID])
-            return BoxRecords.membership(try BoxRecords.fetchMembership(db, id: id)!)
-        }
+        let membership = try await data.addMembership(credentials, authorize: requireAdmin, asked)
         return JSON.response(.created, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
-    /// One membership, if the caller administers its group or the enterprise.
-    func administeredMembership(_ db: Database, _ id: String, _ caller: Caller) throws -> Row {
-        guard let row = try BoxRecords.fetchMembership(db, id: id) else { throw Box.notFound("Group membership", "group_membership_id", id) }
-        if caller.isAdmin { return row }
-        let role = try String.fetchOne(db, sql: "SELECT role FROM box_membership WHERE group_id = ? AND user_id = ?",
-                                       arguments: [row["group_id"] as String, caller.id])
-        guard role == "admin" else { throw Box.denied }
-        return row
-    }
-
     func getMembership(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-        let caller = try authenticate(credentials)
-        let membership = try store.read { db in BoxRecords.membership(try administeredMembership(db, id, caller)) }
+        let membership = try data.membership(id, for: try authenticate(credentials))
         return JSON.response(.ok, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
@@ -162,26 +79,12 @@ extension Box {
         let caller = try authenticate(credentials)
         let o = try await Box.body(request, required: false)
         let (role, permissions) = try Box.roleAndPermissions(o)
-        let membership = try await store.write { db -> [String: JSONValue] in
-            _ = try administeredMembership(db, id, caller)
-            if role != nil || permissions != nil {
-                try db.execute(sql: """
-                    UPDATE box_membership SET role = COALESCE(?, role),
-                        configurable_permissions = CASE WHEN ? THEN ? ELSE configurable_permissions END, modified_at = ?
-                    WHERE id = ?
-                    """, arguments: [role, permissions != nil, permissions ?? nil, Timestamps.now(), id])
-            }
-            return BoxRecords.membership(try BoxRecords.fetchMembership(db, id: id)!)
-        }
+        let membership = try await data.updateMembership(id, for: caller, role: role, permissions: permissions)
         return JSON.response(.ok, BoxRecords.shape(membership, mini: ["type", "id"], standard: nil, fields: Box.fields(request)))
     }
 
     func removeMembership(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
-        let caller = try authenticate(credentials)
-        try await store.write { db in
-            _ = try administeredMembership(db, id, caller)
-            try db.execute(sql: "DELETE FROM box_membership WHERE id = ?", arguments: [id])
-        }
+        try await data.removeMembership(id, for: try authenticate(credentials))
         return JSON.empty(.noContent)
     }
 }

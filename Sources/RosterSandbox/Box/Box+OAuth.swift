@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 
 /// `POST /oauth2/token`: access tokens for the sandbox's Box app by Client Credentials Grant,
@@ -67,26 +66,7 @@ extension Box {
             : (form["box_subject_type"].map(String.init) ?? "", form["box_subject_id"].map(String.init) ?? "")
         let ttl = tokenTTL
         let token = "box-oauth-" + (0..<4).map { _ in String(format: "%016llx", UInt64.random(in: .min ... .max)) }.joined()
-        try await store.write { db in
-            let user: String
-            switch subjectType {
-            case "enterprise":
-                guard subjectID == Box.enterpriseID else { throw Box.oauthError("invalid_grant", "Grant credentials are invalid") }
-                user = Box.serviceAccount
-            case "user":
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM box_user WHERE id = ?", arguments: [subjectID]) == true else {
-                    throw Box.oauthError("invalid_grant", "Grant credentials are invalid")
-                }
-                user = subjectID
-            default:
-                throw Box.oauthError("invalid_request", "box_subject_type must be enterprise or user")
-            }
-            let now = Timestamps.now()
-            // Tokens long expired are forgotten, so renewals every few seconds do not pile up.
-            try db.execute(sql: "DELETE FROM box_token WHERE expires_at IS NOT NULL AND expires_at < ?", arguments: [now - 3_600_000])
-            try db.execute(sql: "INSERT INTO box_token (token, user_id, expires_at) VALUES (?, ?, ?)",
-                           arguments: [token, user, now + Int64(ttl) * 1000])
-        }
+        try await data.issueToken(token, subjectType: subjectType, subjectID: subjectID, ttl: ttl)
         return JSON.response(.ok, [
             "access_token": .string(token), "expires_in": .int(Int64(ttl)), "token_type": "bearer",
             "restricted_to": [], "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",

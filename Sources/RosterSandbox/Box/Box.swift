@@ -1,11 +1,12 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 
 /// Box users, groups and group memberships under `/2.0/...`, as the fact sheet describes.
+/// The routes decode each request, call one of `BoxStore`'s operations, and shape and encode
+/// its answer (`BoxRecords`).
 struct Box: Sendable {
-    let store: SandboxStore
+    let data: BoxStore
     /// Seconds an OAuth access token lives (`--box-token-ttl`).
     var tokenTTL = 3600
     /// The keys JWT assertions may be signed with (`--box-jwt-config`; none: JWT is refused).
@@ -13,13 +14,6 @@ struct Box: Sendable {
     /// The app's client secret (`sandbox-client-secret` on loopback).
     var clientSecret = SandboxTokens.fixed.boxClientSecret
     let seenAssertions = SeenAssertions()
-
-    struct Caller: Sendable {
-        let id: String
-        let role: String
-        /// Enterprise admins and co-admins have "admin-level permissions".
-        var isAdmin: Bool { role == "admin" || role == "coadmin" }
-    }
 
     func register(on routes: RouteTable) {
         routes.on(.get, "/2.0/users", .box) { request, context in try await listUsers(request, context.credentials) }
@@ -52,34 +46,12 @@ struct Box: Sendable {
 
     // MARK: auth
 
-    /// The caller (`Authenticate` read its bearer token and `As-User`), in a read or write the
-    /// route is already making; an admin may act as another user with `As-User`.
-    static func caller(_ db: Database, _ credentials: Credentials) throws -> Caller {
-        let caller = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT u.id, u.role FROM box_token t JOIN box_user u ON u.id = t.user_id
-            WHERE t.token = ? AND (t.expires_at IS NULL OR t.expires_at > ?)
-            """), arguments: [credentials.token, Timestamps.now()])
-            .map { Caller(id: $0[0], role: $0[1]) }
-        guard let caller else {
-            // Box's answer to an unknown or expired token; the SDKs renew on it.
-            var e = Box.error(.unauthorized, "Unauthorized", code: "invalid_token")
-            e.headers[.wwwAuthenticate] = #"Bearer realm="Service", error="invalid_token", error_description="The access token provided is invalid.""#
-            throw e
-        }
-        guard let asUser = credentials.asUser else { return caller }
-        guard caller.isAdmin else { throw Box.error(.forbidden, "As-User is only allowed for admins", code: "access_denied_insufficient_permissions") }
-        guard let impersonated = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, role FROM box_user WHERE id = ?"), arguments: [asUser])
-            .map({ Caller(id: $0[0], role: $0[1]) })
-        else { throw Box.invalidParameter("As-User", "As-User names no user: '\(asUser)'") }
-        return impersonated
+    /// The caller (`Authenticate` read its bearer token and `As-User`), in a read of its own.
+    func authenticate(_ credentials: Credentials) throws -> BoxCaller {
+        try data.caller(credentials)
     }
 
-    /// The caller, in a read of its own (routes that read more fold `caller` into that read).
-    func authenticate(_ credentials: Credentials) throws -> Caller {
-        try store.read { db in try Box.caller(db, credentials) }
-    }
-
-    func requireAdmin(_ caller: Caller) throws {
+    func requireAdmin(_ caller: BoxCaller) throws {
         guard caller.isAdmin else {
             throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
         }
@@ -168,71 +140,38 @@ struct Box: Sendable {
         try requireAdmin(caller)
         let q = request.formQuery
         let fields = Box.fields(request)
-        var conditions: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let term = q["filter_term"].map(String.init), !term.isEmpty {
-            conditions.append("(name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\')")
-            let prefix = term.likeEscaped + "%"
-            arguments += [prefix, prefix]
-        }
+        var filter = BoxUserFilter(term: q["filter_term"].map(String.init))
         if let type = q["user_type"].map(String.init) {
             guard ["all", "managed", "external"].contains(type) else {
                 throw Box.error(.badRequest, "Invalid value for user_type: '\(type)'; valid: all, managed, external", code: "bad_request")
             }
-            if type == "external" { conditions.append("0") }  // every sandbox user is managed
+            filter.externalOnly = type == "external"  // every sandbox user is managed
         }
-        if let external = q["external_app_user_id"].map(String.init) {
-            conditions.append("json_extract(attributes, '$.external_app_user_id') = ?")
-            arguments.append(external)
+        filter.externalAppUserID = q["external_app_user_id"].map(String.init)
+        func shaped(_ user: [String: JSONValue]) -> JSONValue {
+            BoxRecords.shape(user, mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields)
         }
-        let whereSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         if q["usemarker"].map({ $0.lowercased() == "true" }) == true {
-            return try await markerPage(request, whereSQL: whereSQL, arguments: arguments, fields: fields)
+            // Marker paging: the marker is the position after the last entry, opaque to clients.
+            let limit = try Box.limit(request)
+            var after: Int64 = 0
+            if let marker = q["marker"].map(String.init), !marker.isEmpty {
+                guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
+                      let seq = Int64(text.dropFirst(4)) else {
+                    throw Box.invalidParameter("marker", "Invalid value for marker: '\(marker)'; pass the next_marker of the previous page")
+                }
+                after = seq
+            }
+            let (users, last, more) = try data.userMarkerPage(filter, after: after, limit: limit)
+            var body: [String: JSONValue] = ["limit": .int(Int64(limit)), "entries": .array(users.map(shaped))]
+            if more, let last {
+                body["next_marker"] = .string(Data("seq:\(last)".utf8).base64EncodedString())
+            }
+            return JSON.response(.ok, .object(body))
         }
         let page = try Box.page(request)
-        let (entries, total) = try await offsetPage("box_user", columns: BoxRecords.userColumns, whereSQL, StatementArguments(arguments)!, page) {
-            BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields)
-        }
-        return Box.collection(entries, total: total, page: page, by: "id")
-    }
-
-    /// Marker paging on `/users`: the marker is the position after the last entry, opaque to clients.
-    /// One offset page of a table's rows in creation order, each shaped for the answer, and how
-    /// many rows match in all.
-    func offsetPage(_ table: String, columns: String, _ whereSQL: String, _ arguments: StatementArguments, _ page: Page,
-                    shape: @escaping @Sendable (Row) -> JSONValue) async throws -> ([JSONValue], Int) {
-        try store.read { db -> ([JSONValue], Int) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) \(whereSQL)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) \(whereSQL) ORDER BY seq LIMIT ? OFFSET ?",
-                                        arguments: arguments + [page.limit, page.offset])
-            return (rows.map(shape), total)
-        }
-    }
-
-    func markerPage(_ request: Request, whereSQL: String, arguments: [any DatabaseValueConvertible], fields: [String]?) async throws -> Response {
-        let q = request.formQuery
-        let limit = try Box.limit(request)
-        var after: Int64 = 0
-        if let marker = q["marker"].map(String.init), !marker.isEmpty {
-            guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8), text.hasPrefix("seq:"),
-                  let seq = Int64(text.dropFirst(4)) else {
-                throw Box.invalidParameter("marker", "Invalid value for marker: '\(marker)'; pass the next_marker of the previous page")
-            }
-            after = seq
-        }
-        let condition = (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "seq > ?"
-        let finalArguments = StatementArguments(arguments)! + [after, limit + 1]
-        let (entries, lastSeq, more) = try store.read { db -> ([JSONValue], Int64?, Bool) in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, \(BoxRecords.userColumns) FROM box_user \(condition) ORDER BY seq LIMIT ?", arguments: finalArguments)
-            let page = rows.prefix(limit)
-            let entries = page.map { BoxRecords.shape(BoxRecords.user($0), mini: BoxRecords.userMini, standard: BoxRecords.userStandard, fields: fields) }
-            return (entries, page.last.map { $0["seq"] as Int64 }, rows.count > limit)
-        }
-        var body: [String: JSONValue] = ["limit": .int(Int64(limit)), "entries": .array(entries)]
-        if more, let lastSeq {
-            body["next_marker"] = .string(Data("seq:\(lastSeq)".utf8).base64EncodedString())
-        }
-        return JSON.response(.ok, .object(body))
+        let (users, total) = try data.userPage(filter, page)
+        return Box.collection(users.map(shaped), total: total, page: page, by: "id")
     }
 
     func getUser(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
@@ -241,9 +180,7 @@ struct Box: Sendable {
         guard caller.isAdmin || target == caller.id else {
             throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
         }
-        guard let user = try store.read({ db in
-            try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [target]).map(BoxRecords.user)
-        }) else { throw Box.notFound("User", "user_id", id) }
+        guard let user = try data.user(target) else { throw Box.notFound("User", "user_id", id) }
         return JSON.response(.ok, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
     }
 
@@ -261,19 +198,7 @@ struct Box: Sendable {
         }
         let role = try Box.string(o, "role", oneOf: Box.userRoles) ?? "user"
         let status = try Box.string(o, "status", oneOf: Box.userStatuses) ?? "active"
-        let json = JSONValue.object(try Box.userAttributes(o)).text
-        let userLogin = appUser ? nil : login
-        let user = try await store.write { db -> [String: JSONValue] in
-            if let userLogin, try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_user WHERE login = ?)", arguments: [userLogin]) == true {
-                throw Box.error(.conflict, "User with the specified login already exists", code: "user_login_already_used")
-            }
-            let now = Timestamps.now()
-            try db.execute(sql: "INSERT INTO box_user (id, name, login, role, status, attributes, created_at, modified_at) VALUES ('', ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [name, userLogin, role, status, json, now, now])
-            let id = BoxRecords.userID(db.lastInsertedRowID)
-            try db.execute(sql: "UPDATE box_user SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
-            return BoxRecords.user(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.userColumns) FROM box_user WHERE id = ?", arguments: [id])!)
-        }
+        let user = try await data.createUser(name: name, login: appUser ? nil : login, role: role, status: status, attributes: try Box.userAttributes(o))
         return JSON.response(.created, BoxRecords.shape(user, mini: BoxRecords.userMini, standard: nil, fields: Box.fields(request)))
     }
 
@@ -313,25 +238,14 @@ struct Box: Sendable {
         try requireAdmin(caller)
         let page = try Box.page(request)
         let fields = Box.fields(request)
-        var whereSQL = ""
-        var arguments = StatementArguments()
-        if let term = request.formQuery["filter_term"].map(String.init), !term.isEmpty {
-            whereSQL = "WHERE name LIKE ? ESCAPE '\\'"
-            arguments = [term.likeEscaped + "%"]
-        }
-        let (entries, total) = try await offsetPage("box_group", columns: BoxRecords.groupColumns, whereSQL, arguments, page) {
-            BoxRecords.shape(BoxRecords.group($0), mini: BoxRecords.groupMini, standard: BoxRecords.groupStandard, fields: fields)
-        }
+        let (groups, total) = try data.groupPage(term: request.formQuery["filter_term"].map(String.init), page)
+        let entries = groups.map { BoxRecords.shape($0, mini: BoxRecords.groupMini, standard: BoxRecords.groupStandard, fields: fields) }
         return Box.collection(entries, total: total, page: page, by: "name")
     }
 
     func getGroup(_ request: Request, _ credentials: Credentials, _ id: String) async throws -> Response {
         let caller = try authenticate(credentials)
-        let (group, isMember) = try store.read { db -> ([String: JSONValue]?, Bool) in
-            let row = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id]).map(BoxRecords.group)
-            let member = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box_membership WHERE group_id = ? AND user_id = ?)", arguments: [id, caller.id]) ?? false
-            return (row, member)
-        }
+        let (group, isMember) = try data.group(id, member: caller.id)
         guard let group else { throw Box.notFound("Group", "group_id", id) }
         guard caller.isAdmin || isMember else {
             throw Box.error(.forbidden, "Access denied - insufficient permission", code: "access_denied_insufficient_permissions")
@@ -360,20 +274,7 @@ struct Box: Sendable {
         guard let name = try Box.string(o, "name", max: 255), !name.isEmpty else {
             throw Box.error(.badRequest, "name is required (a string of 1 to 255 characters)", code: "bad_request")
         }
-        let json = JSONValue.object(try Box.groupAttributes(o)).text
-        let group = try await store.write { db -> [String: JSONValue] in
-            if let existing = try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE name = ?", arguments: [name]) {
-                throw Box.error(.conflict, "Group with the specified name already exists", code: "conflict", context: [
-                    "conflicts": [BoxRecords.shape(BoxRecords.group(existing), mini: BoxRecords.groupMini, standard: BoxRecords.groupMini, fields: nil)],
-                ])
-            }
-            let now = Timestamps.now()
-            try db.execute(sql: "INSERT INTO box_group (id, name, group_type, attributes, created_at, modified_at) VALUES ('', ?, 'managed_group', ?, ?, ?)",
-                           arguments: [name, json, now, now])
-            let id = BoxRecords.groupID(db.lastInsertedRowID)
-            try db.execute(sql: "UPDATE box_group SET id = ? WHERE seq = ?", arguments: [id, db.lastInsertedRowID])
-            return BoxRecords.group(try Row.fetchOne(db, sql: "SELECT \(BoxRecords.groupColumns) FROM box_group WHERE id = ?", arguments: [id])!)
-        }
+        let group = try await data.createGroup(name: name, attributes: try Box.groupAttributes(o))
         return JSON.response(.created, BoxRecords.shape(group, mini: BoxRecords.groupMini, standard: nil, fields: Box.fields(request)))
     }
 }

@@ -152,10 +152,6 @@ enum BoxRecords {
         return o
     }
 
-    static func fetchMembership(_ db: Database, id: String) throws -> Row? {
-        try Row.fetchOne(db.cachedStatement(sql: membershipSelect + " WHERE m.id = ?"), arguments: [id])
-    }
-
     // MARK: fields
 
     /// With `fields`, only the mini representation plus the fields asked for; without, `standard`
