@@ -77,9 +77,12 @@ public enum Builtins {
             guard case .record(let r) = c[0] else { throw ErrorValue(code: "type_mismatch", message: "values needs a record, got \(c[0].typeName)") }
             return .list(Array(r.values))
         },
-        b("range", "range(n) | range(start, end)", "the integers from 0 (or start) up to, not including, end", 1...2) { c in
+        b("range", "range(n) | range(start, end) | range(start, end, step)",
+          "the integers from 0 (or start) up to, not including, end; every step-th (a negative step counts down)", 1...3) { c in
             if c.arguments.count == 1 { return try .range(from: 0, upTo: try c.int(0, "the end")) }
-            return try .range(from: try c.int(0, "the start"), upTo: try c.int(1, "the end"))
+            let start = try c.int(0, "the start"), end = try c.int(1, "the end")
+            guard c.arguments.count == 3 else { return try .range(from: start, upTo: end) }
+            return try .range(from: start, to: end, step: try c.int(2, "the step"))
         },
         b("list", "list(value)", "collect a stream or range into a list", 1...1) { c in
             if case .list = c[0] { return c[0] }

@@ -291,6 +291,29 @@ extension Value {
         return .range(lower, upper)
     }
 
+    /// `start`, `start + step`, ... while short of `end` (above it, for a negative step): a plain
+    /// range for step 1, else a lazy stream of them, read again by each use as any stream is.
+    static func range(from start: Int, to end: Int, step: Int) throws(ErrorValue) -> Value {
+        guard step != 0 else { throw ErrorValue(code: "invalid_argument", message: "range needs a step other than 0") }
+        if step == 1 { return try range(from: start, upTo: end) }
+        guard step > 0 ? end > start : start > end else { return .range(start, start) }
+        // The span as an unsigned distance: it fits even when end - start does not.
+        let span = step > 0 ? UInt(bitPattern: end) &- UInt(bitPattern: start) : UInt(bitPattern: start) &- UInt(bitPattern: end)
+        let (count, overflow) = ((span - 1) / step.magnitude).addingReportingOverflow(1)
+        guard !overflow, count <= UInt(Int.max) else {
+            throw ErrorValue(code: "range_too_large", message: "a range from \(start) to \(end) by \(step) would hold more than \(Int.max) integers")
+        }
+        let n = Int(count)
+        return .stream(ValueStream(label: "range(\(start), \(end), \(step))", totalCount: n) {
+            var taken = 0, next = start
+            return StreamCursor {
+                guard taken < n else { return nil }
+                defer { taken += 1; next = next &+ step }   // past the last item the sum may wrap; it is never read
+                return .int(next)
+            }
+        })
+    }
+
     /// How many items a `for` loop over this value takes, when that is known before it starts.
     var knownCount: Int? {
         switch self {
