@@ -111,7 +111,7 @@ struct BinaryTests {
     @Test func checkParsesWithoutRunning() throws {
         let dir = try RosterProcess.temporaryDirectory()
         let good = dir.appendingPathComponent("good.roster")
-        try "print \"would print\"\nbreak_not_here()\n".write(to: good, atomically: true, encoding: .utf8)
+        try "print \"would print\"\ndef fail() { exit 3 }\nfail()\n".write(to: good, atomically: true, encoding: .utf8)
         let ok = try RosterProcess.run(["check", good.path])
         #expect(ok.status == 0)
         #expect(ok.out == "")
@@ -136,6 +136,11 @@ struct BinaryTests {
             let n = 3
             ld members list limit=$n sort=-lastSeen
             losant tokens get id=x
+            def greet(name) { print "hi $name" }
+            gret ada
+            print len(1, 2)
+            greeet("ada")
+            greet(upper("ada"))
             """.write(to: script, atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "check", script.path])
         #expect(r.status == 65, "\(r.err)")
@@ -146,6 +151,9 @@ struct BinaryTests {
             "3:26: error: role=superuser is not allowed; valid: reader, writer, admin, no_access",
             "4:7: error: undefined variable '$undefined_var'",
             "5:1: error: unknown command 'box membrs list'; did you mean 'box memberships list'?",
+            "10:1: error: unknown command 'gret'; did you mean 'greet'?",
+            "11:7: error: len takes 1 argument, got 2: len(value)",
+            "12:1: error: unknown function 'greeet'; did you mean 'greet'?",
         ], "\(r.err)")
         // A run reports the same, and runs nothing.
         let run = try RosterProcess.run(["--sandbox-db", ":memory:", script.path])

@@ -6,6 +6,10 @@ extension Compiler {
         let interpreter = self.interpreter
         let resolution = resolve(name, scope)
         if case .global = resolution, let builtin {
+            // A builtin is bound here for good, so a wrong count is known before anything runs.
+            if !builtin.arity.contains(args.count) {
+                diagnostics.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, args.count), at: range))
+            }
             // The arguments are evaluated onto the stack: a builtin call allocates nothing of its own.
             return { [unowned(unsafe) interpreter] f in
                 try withUnsafeTemporaryAllocation(of: Value.self, capacity: args.count) { buffer in
@@ -18,6 +22,11 @@ extension Compiler {
                     return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [:], range, interpreter)
                 }
             }
+        }
+        if case .global = resolution, builtin == nil, interpreter.globalScope.names[name] == nil {
+            unresolvedCalls.append((name, { [interpreter] in
+                Diagnostic("unknown_function", "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)))", at: range)
+            }))
         }
         let lookup = functionLookup(name, scope, resolution, range)
         let held = heldValue(name, scope, resolution, range)
@@ -77,15 +86,19 @@ extension Compiler {
 
     static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ named: [String: Value], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
         guard builtin.arity.contains(values.count) else {
-            let expected = builtin.arity.lowerBound == builtin.arity.upperBound ? "\(builtin.arity.lowerBound)"
-                : builtin.arity.upperBound == Int.max ? "at least \(builtin.arity.lowerBound)" : "\(builtin.arity.lowerBound) to \(builtin.arity.upperBound)"
-            throw RuntimeError(ErrorValue(code: "wrong_argument_count", message: "\(builtin.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(values.count): \(builtin.signature)"), at: range)
+            throw RuntimeError(ErrorValue(code: "wrong_argument_count", message: arityMessage(builtin, values.count)), at: range)
         }
         do {
             return try builtin.run(BuiltinCall(arguments: values, named: named, interpreter: interpreter, range: range))
         } catch let e as ErrorValue {
             throw RuntimeError(e, at: range)
         }
+    }
+
+    static func arityMessage(_ builtin: Builtin, _ count: Int) -> String {
+        let expected = builtin.arity.lowerBound == builtin.arity.upperBound ? "\(builtin.arity.lowerBound)"
+            : builtin.arity.upperBound == Int.max ? "at least \(builtin.arity.lowerBound)" : "\(builtin.arity.lowerBound) to \(builtin.arity.upperBound)"
+        return "\(builtin.name) takes \(expected) argument\(expected == "1" ? "" : "s"), got \(count): \(builtin.signature)"
     }
 
     // MARK: commands
@@ -209,9 +222,15 @@ extension Compiler {
         }
         let host = interpreter.host
         guard let match = host.resolveCommand(words) else {
-            // Only a service's own first word is surely a verb; any other name may yet be defined.
+            // Only a service's own first word is surely a verb; any other name may yet be
+            // defined, which `roster check` knows once the whole file is compiled.
             if host.commandNames.contains(where: { $0.hasPrefix(c.name + " ") }) {
                 diagnostics.append(Diagnostic("unknown_command", Compiler.unknownCommandMessage(words, interpreter), at: c.nameRange))
+            } else {
+                let interpreter = self.interpreter
+                unresolvedCalls.append((c.name, { [interpreter] in
+                    Diagnostic("unknown_command", Compiler.unknownCommandMessage(words, interpreter), at: c.nameRange)
+                }))
             }
             return
         }
@@ -262,7 +281,7 @@ extension Compiler {
 
     static func unknownCommandMessage(_ words: [String], _ interpreter: Interpreter) -> String {
         var best: (String, Int)?
-        let single = Set(Builtins.table.keys).union(interpreter.globalNames)
+        let single = Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)
         // Under a service's own first word, only its verbs are candidates, and a typo in a
         // longer word may cost more (`box membrs list`).
         let known = interpreter.host.commandNames.filter { $0.hasPrefix(words[0] + " ") }

@@ -6,6 +6,9 @@ final class Compiler {
     /// Reads of a name no scope declared when they were compiled (a global declared later, one a
     /// sourced file declares, or none): `roster check` reports those never declared.
     var unresolvedReads: [(name: String, scope: Scope, range: SourceRange)] = []
+    /// Functions and commands called by a name no scope declared when they were compiled, nor
+    /// a builtin or verb has: `roster check` reports those the file never declares.
+    var unresolvedCalls: [(name: String, diagnostic: () -> Diagnostic)] = []
     /// Whether the program sources another file (which may declare globals).
     var sources = false
 

@@ -3,10 +3,12 @@ import Synchronization
 struct FrameHeader {
     /// How many slots follow the header (at least one).
     let capacity: Int
-    let parent: Frame?
-    /// The epoch it was made in: a parallel loop starts a new one, so the frames its iterations
-    /// may write (made since) are told from those they share (older). See Strand.mayWrite.
-    let epoch: Int
+    /// The enclosing function's frame; for a spare frame (Strand.takeFrame), the next spare.
+    var parent: Frame?
+    /// The epoch it was made (or taken from the spares) in: a parallel loop starts a new one,
+    /// so the frames its iterations may write (made since) are told from those they share
+    /// (older). See Strand.mayWrite.
+    var epoch: Int
 }
 
 /// The slots of one activation: a function call, or the top level. Slots are resolved at
@@ -33,6 +35,23 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
     @inline(__always) var parent: Frame? { header.parent }
     var epoch: Int { header.epoch }
+    @inline(__always) var slotCount: Int { header.capacity }
+
+    /// Lets go of every slot's value and of the parent, making the frame a spare linked to `next`.
+    func clear(linkingTo next: Frame?) {
+        withUnsafeMutablePointers { h, e in
+            for i in 0..<h.pointee.capacity { e[i] = .null }
+            h.pointee.parent = next
+        }
+    }
+
+    /// A spare frame (cleared) put to use for a new call.
+    @inline(__always) func reuse(parent: Frame?) {
+        withUnsafeMutablePointerToHeader { h in
+            h.pointee.parent = parent
+            h.pointee.epoch = Frame.clock.load(ordering: .relaxed)
+        }
+    }
 
     /// A private copy, for a lazy pipeline stage read by a parallel loop's iteration from a
     /// frame it shares: the stage sets its item slot, which must not be the shared frame's.

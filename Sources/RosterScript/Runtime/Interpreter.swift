@@ -72,6 +72,9 @@ public final class Interpreter: @unchecked Sendable {
             for read in compiler.unresolvedReads where scratch.globalScope.names[read.name] == nil {
                 found.append(Compiler.undefined(read.name, read.scope, read.range, scratch).diagnostic)
             }
+            for call in compiler.unresolvedCalls where scratch.globalScope.names[call.name] == nil {
+                found.append(call.diagnostic())
+            }
         }
         return found.sorted { $0.range.start < $1.range.start }
     }
@@ -177,11 +180,13 @@ public final class Interpreter: @unchecked Sendable {
     // MARK: calls
 
     func call(_ function: Function, _ arguments: [Value], named: [(String, Value, SourceRange)] = [], at range: SourceRange) throws -> Value {
-        let frame = Frame.make(capacity: function.frameSize, parent: function.closure)
+        let strand = Strand.current
+        var frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
+        defer { strand.recycle(&frame) }
         let parameters = function.parameterNames
         if named.isEmpty, arguments.count == parameters.count {
             for (i, a) in arguments.enumerated() { frame.slots[i] = a }
-            return try run(function, in: frame, given: nil, at: range)
+            return try run(function, in: frame, strand: strand, given: nil, at: range)
         }
         guard arguments.count <= parameters.count else {
             throw RuntimeError(ErrorValue(code: "too_many_arguments",
@@ -203,23 +208,24 @@ public final class Interpreter: @unchecked Sendable {
             frame.slots[i] = value
             given[i] = true
         }
-        return try run(function, in: frame, given: given, at: range)
+        return try run(function, in: frame, strand: strand, given: given, at: range)
     }
 
     /// The common call, `name(a, b)` with one argument for each parameter: each is evaluated
     /// in the caller's frame straight into the new frame's slot.
     @inline(__always)
     func call(_ function: Function, evaluating arguments: [CompiledEval], in caller: Frame, at range: SourceRange) throws -> Value {
-        let frame = Frame.make(capacity: function.frameSize, parent: function.closure)
+        let strand = Strand.current
+        var frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
+        defer { strand.recycle(&frame) }
         let slots = frame.slots
         for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
-        return try run(function, in: frame, given: nil, at: range)
+        return try run(function, in: frame, strand: strand, given: nil, at: range)
     }
 
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
     /// them when it is nil); the others take their defaults.
-    private func run(_ function: Function, in frame: Frame, given: [Bool]?, at range: SourceRange) throws -> Value {
-        let strand = Strand.current
+    private func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
         strand.callDepth += 1
         defer { strand.callDepth -= 1 }
         if strand.callDepth > Interpreter.maxCallDepth {
