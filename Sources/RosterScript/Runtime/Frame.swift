@@ -33,23 +33,28 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
 
     /// The slots, valid while the frame lives (they are part of it).
     @inline(__always) var slots: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
-    @inline(__always) var parent: Frame? { header.parent }
-    var epoch: Int { header.epoch }
-    @inline(__always) var slotCount: Int { header.capacity }
+    // Through the header's pointer: `header` itself is a class's stored property, whose every
+    // access pays Swift's run-time exclusivity check.
+    @inline(__always) var parent: Frame? { withUnsafeMutablePointerToHeader { $0.pointee.parent } }
+    var epoch: Int { withUnsafeMutablePointerToHeader { $0.pointee.epoch } }
+    @inline(__always) var slotCount: Int { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
 
-    /// Lets go of every slot's value and of the parent, making the frame a spare linked to `next`.
-    func clear(linkingTo next: Frame?) {
+    /// Lets go of every slot's value and of the parent, making the frame a spare linked to
+    /// `next` (moved in, not copied: the spare lists cost no reference counting).
+    @inline(__always) func clear(linkingTo next: consuming Frame?) {
         withUnsafeMutablePointers { h, e in
             for i in 0..<h.pointee.capacity { e[i] = .null }
             h.pointee.parent = next
         }
     }
 
-    /// A spare frame (cleared) put to use for a new call.
-    @inline(__always) func reuse(parent: Frame?) {
+    /// A spare frame (cleared) put to use for a new call: returns the next spare, moved out.
+    @inline(__always) func reuse(parent: Frame?) -> Frame? {
         withUnsafeMutablePointerToHeader { h in
+            let next = h.pointee.parent.take()
             h.pointee.parent = parent
             h.pointee.epoch = Frame.clock.load(ordering: .relaxed)
+            return next
         }
     }
 

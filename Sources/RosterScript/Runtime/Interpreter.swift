@@ -181,12 +181,13 @@ public final class Interpreter: @unchecked Sendable {
 
     func call(_ function: Function, _ arguments: [Value], named: [(String, Value, SourceRange)] = [], at range: SourceRange) throws -> Value {
         let strand = Strand.current
-        var frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-        defer { strand.recycle(&frame) }
+        let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
         let parameters = function.parameterNames
         if named.isEmpty, arguments.count == parameters.count {
             for (i, a) in arguments.enumerated() { frame.slots[i] = a }
-            return try run(function, in: frame, strand: strand, given: nil, at: range)
+            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            strand.recycle(frame)
+            return value
         }
         guard arguments.count <= parameters.count else {
             throw RuntimeError(ErrorValue(code: "too_many_arguments",
@@ -208,7 +209,9 @@ public final class Interpreter: @unchecked Sendable {
             frame.slots[i] = value
             given[i] = true
         }
-        return try run(function, in: frame, strand: strand, given: given, at: range)
+        let value = try run(function, in: frame, strand: strand, given: given, at: range)
+        strand.recycle(frame)
+        return value
     }
 
     /// The common call, `name(a, b)` with one argument for each parameter: each is evaluated
@@ -216,11 +219,13 @@ public final class Interpreter: @unchecked Sendable {
     @inline(__always)
     func call(_ function: Function, evaluating arguments: [CompiledEval], in caller: Frame, at range: SourceRange) throws -> Value {
         let strand = Strand.current
-        var frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-        defer { strand.recycle(&frame) }
+        let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
         let slots = frame.slots
         for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
-        return try run(function, in: frame, strand: strand, given: nil, at: range)
+        let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+        // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
+        strand.recycle(frame)
+        return value
     }
 
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of

@@ -27,17 +27,25 @@ final class Strand {
     /// through the frames' parent field: the next call of that size takes one instead of
     /// allocating (a call's malloc and free were a sixth of its cost). Small frames only, and
     /// a few of each size, so a deep recursion does not leave its frames behind.
-    @exclusivity(unchecked) private var spares: [Frame?] = Array(repeating: nil, count: Strand.spareSizes)
-    @exclusivity(unchecked) private var spareCounts: [Int] = Array(repeating: 0, count: Strand.spareSizes)
+    /// (Plain memory rather than arrays: an array checks its uniqueness at every change.)
+    private let spares: UnsafeMutablePointer<Frame?> = {
+        let p = UnsafeMutablePointer<Frame?>.allocate(capacity: Strand.spareSizes)
+        p.initialize(repeating: nil, count: Strand.spareSizes)
+        return p
+    }()
+    private let spareCounts: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: Strand.spareSizes)
+        p.initialize(repeating: 0, count: Strand.spareSizes)
+        return p
+    }()
     private static let spareSizes = 16
     private static let sparesPerSize = 32
 
     /// A frame for a call: a spare one if there is one, else a new one. Its slots are all null.
     @inline(__always) func takeFrame(capacity: Int, parent: Frame?) -> Frame {
-        if capacity < Strand.spareSizes, let frame = spares[capacity] {
-            spares[capacity] = frame.parent
+        if capacity < Strand.spareSizes, let frame = spares[capacity].take() {
+            spares[capacity] = frame.reuse(parent: parent)
             spareCounts[capacity] -= 1
-            frame.reuse(parent: parent)
             return frame
         }
         return Frame.make(capacity: capacity, parent: parent)
@@ -45,18 +53,25 @@ final class Strand {
 
     /// Keeps a call's frame for the next call, unless something still holds it (a closure
     /// made in the call, a lazy stage, the returned value).
-    @inline(__always) func recycle(_ frame: inout Frame) {
+    @inline(__always) func recycle(_ spent: consuming Frame) {
+        var frame = spent
         guard isKnownUniquelyReferenced(&frame) else { return }
         let c = frame.slotCount
         guard c < Strand.spareSizes, spareCounts[c] < Strand.sparesPerSize else { return }
-        frame.clear(linkingTo: spares[c])
-        spares[c] = frame
+        frame.clear(linkingTo: spares[c].take())
+        spares[c] = consume frame
         spareCounts[c] += 1
     }
 
     init(iterations: [Int] = [], parallelEpoch: Int? = nil) {
         self.iterations = iterations
         self.parallelEpoch = parallelEpoch
+    }
+
+    deinit {
+        spares.deinitialize(count: Strand.spareSizes)
+        spares.deallocate()
+        spareCounts.deallocate()
     }
 
     /// How many parallel loops are running. While none is, no write needs checking, and the
