@@ -11,6 +11,30 @@ extension Compiler {
                 diagnostics.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, args.count), at: range))
             }
             // The arguments are evaluated onto the stack: a builtin call allocates nothing of its own.
+            // One and two arguments (most calls) each have their own closure, holding the
+            // argument closures themselves rather than an array of them.
+            switch args.count {
+            case 1:
+                let a0 = args[0]
+                return { [unowned(unsafe) interpreter] f in
+                    var v = try a0.run(f)
+                    return try withUnsafePointer(to: &v) {
+                        try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), [String: Value](), range, interpreter)
+                    }
+                }
+            case 2:
+                let a0 = args[0], a1 = args[1]
+                return { [unowned(unsafe) interpreter] f in
+                    // A homogeneous tuple's elements lie in memory as an array's would.
+                    var pair = (try a0.run(f), try a1.run(f))
+                    return try withUnsafePointer(to: &pair) {
+                        try $0.withMemoryRebound(to: Value.self, capacity: 2) {
+                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 2), [String: Value](), range, interpreter)
+                        }
+                    }
+                }
+            default: break
+            }
             return { [unowned(unsafe) interpreter] f in
                 try withUnsafeTemporaryAllocation(of: Value.self, capacity: args.count) { buffer in
                     var n = 0
@@ -19,7 +43,7 @@ extension Compiler {
                         buffer.initializeElement(at: n, to: try a.run(f))
                         n += 1
                     }
-                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [:], range, interpreter)
+                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [String: Value](), range, interpreter)
                 }
             }
         }
