@@ -54,12 +54,7 @@ extension Compiler {
         }
         let lookup = functionLookup(name, scope, resolution, range)
         let held = heldValue(name, scope, resolution, range)
-        return { [unowned(unsafe) interpreter] f in
-            // The function is read before its arguments are evaluated, as in Python.
-            let fn = try lookup(f)
-            if let fn, fn.parameterNames.count == args.count {
-                return try interpreter.call(fn, evaluating: args, in: f, at: range)
-            }
+        let fallback = { [unowned(unsafe) interpreter] (f: Frame, fn: Function?) throws -> Value in
             var values: [Value] = []
             values.reserveCapacity(args.count)
             for a in args { values.append(try a.run(f)) }
@@ -70,6 +65,22 @@ extension Compiler {
             }
             throw RuntimeError(ErrorValue(code: "unknown_function",
                                           message: "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalNames)))"), at: range)
+        }
+        // The function is read before its arguments are evaluated, as in Python. A call with
+        // one argument for each parameter evaluates them straight into the new frame; one
+        // argument (the commonest) has its own closure, holding the argument's closure itself.
+        if args.count == 1 {
+            let a0 = args[0]
+            return { [unowned(unsafe) interpreter] f in
+                let fn = try lookup(f)
+                if let fn, fn.arity == 1 { return try interpreter.call(fn, evaluating: a0, in: f, at: range) }
+                return try fallback(f, fn)
+            }
+        }
+        return { [unowned(unsafe) interpreter] f in
+            let fn = try lookup(f)
+            if let fn, fn.arity == args.count { return try interpreter.call(fn, evaluating: args, in: f, at: range) }
+            return try fallback(f, fn)
         }
     }
 

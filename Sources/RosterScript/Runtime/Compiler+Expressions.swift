@@ -285,6 +285,43 @@ extension Compiler {
     }
 
     private func binary(_ op: BinaryOp, _ l: Operand, _ r: Operand, _ range: SourceRange) -> Eval {
+        let general = anyBinary(op, l, r, range)
+        return localAndInteger(op, l, r, otherwise: general)
+    }
+
+    /// `$n - 1`, `$i % 3`, `$n < 2`: a local and an integer constant, the commonest operands of
+    /// loops and recursion. The local is matched in its slot (no copy of the value); anything
+    /// but an int there, or an overflow, goes the general way. (It returns `general` itself
+    /// rather than nil: a closure passed through an Optional is called behind a thunk.)
+    private func localAndInteger(_ op: BinaryOp, _ l: Operand, _ r: Operand, otherwise general: @escaping Eval) -> Eval {
+        guard case .local(let i) = l, case .constant(.int(let k)) = r else { return general }
+        switch op {
+        case .add:
+            return { f in
+                if case .int(let x) = f.slots[i] { let (s, o) = x.addingReportingOverflow(k); if !o { return .int(s) } }
+                return try general(f)
+            }
+        case .subtract:
+            return { f in
+                if case .int(let x) = f.slots[i] { let (s, o) = x.subtractingReportingOverflow(k); if !o { return .int(s) } }
+                return try general(f)
+            }
+        case .modulo where k > 0:
+            return { f in
+                if case .int(let x) = f.slots[i] { let m = x % k; return .int(m < 0 ? m + k : m) }
+                return try general(f)
+            }
+        case .less: return { f in if case .int(let x) = f.slots[i] { return .bool(x < k) }; return try general(f) }
+        case .lessEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x <= k) }; return try general(f) }
+        case .greater: return { f in if case .int(let x) = f.slots[i] { return .bool(x > k) }; return try general(f) }
+        case .greaterEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x >= k) }; return try general(f) }
+        case .equal: return { f in if case .int(let x) = f.slots[i] { return .bool(x == k) }; return try general(f) }
+        case .notEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x != k) }; return try general(f) }
+        default: return general
+        }
+    }
+
+    private func anyBinary(_ op: BinaryOp, _ l: Operand, _ r: Operand, _ range: SourceRange) -> Eval {
         func wrap(_ body: @escaping (Value, Value) throws(ErrorValue) -> Value) -> Eval {
             { f in
                 let a = try l.value(f), b = try r.value(f)

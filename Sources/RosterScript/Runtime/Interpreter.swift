@@ -228,6 +228,17 @@ public final class Interpreter: @unchecked Sendable {
         return value
     }
 
+    /// `call(_:evaluating:in:at:)` with one argument.
+    @inline(__always)
+    func call(_ function: Function, evaluating argument: CompiledEval, in caller: Frame, at range: SourceRange) throws -> Value {
+        let strand = Strand.current
+        let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
+        frame.slots[0] = try argument.run(caller)
+        let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+        strand.recycle(frame)
+        return value
+    }
+
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
     /// them when it is nil); the others take their defaults.
     private func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {

@@ -254,6 +254,8 @@ public final class StreamCursor {
 public final class Function: @unchecked Sendable {
     public let name: String
     public let parameterNames: [String]
+    /// parameterNames.count, kept apart: a call compares it without touching the array.
+    let arity: Int
     /// Parameters whose default is `true` or `false`: `--name` alone sets them.
     let flagParameters: Set<String>
     let defaults: [Eval?]
@@ -265,6 +267,7 @@ public final class Function: @unchecked Sendable {
     init(name: String, parameterNames: [String], flagParameters: Set<String>, defaults: [Eval?], body: @escaping Exec, frameSize: Int, closure: Frame, range: SourceRange) {
         self.name = name
         self.parameterNames = parameterNames
+        self.arity = parameterNames.count
         self.flagParameters = flagParameters
         self.defaults = defaults
         self.body = body
