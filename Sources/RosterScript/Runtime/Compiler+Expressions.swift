@@ -217,9 +217,10 @@ extension Compiler {
     }
 
     func fieldAccess(_ base: @escaping Eval, _ name: String, _ range: SourceRange) -> Eval {
-        { f in
+        let site = FieldSite()
+        return { f in
             let v = try base(f)
-            if case .record(let r) = v { return r[name] ?? .null }
+            if case .record(let r) = v { return site.read(r, name) }
             guard let result = v.field(name) else {
                 throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot read field '\(name)' of \(v.typeName)\(v.typeName == "list" ? "; index it first ($x[0].\(name)) or use a pipeline (| select .\(name))" : "")"), at: range)
             }
