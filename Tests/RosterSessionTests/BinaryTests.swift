@@ -141,6 +141,12 @@ struct BinaryTests {
             print len(1, 2)
             greeet("ada")
             greet(upper("ada"))
+            greet("a", "b")
+            def later(a, b = 1) { return $a }
+            print later() later(1) later(1, 2)
+            let swap = 1
+            def swap(x) { return $x }
+            print swap(1, 2)
             """.write(to: script, atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "check", script.path])
         #expect(r.status == 65, "\(r.err)")
@@ -154,6 +160,8 @@ struct BinaryTests {
             "10:1: error: unknown command 'gret'; did you mean 'greet'?",
             "11:7: error: len takes 1 argument, got 2: len(value)",
             "12:1: error: unknown function 'greeet'; did you mean 'greet'?",
+            "14:1: error: 'greet' takes 1 argument (name), got 2",
+            "16:7: error: 'later' needs a value for 'a'",
         ], "\(r.err)")
         // A run reports the same, and runs nothing.
         let run = try RosterProcess.run(["--sandbox-db", ":memory:", script.path])

@@ -52,6 +52,10 @@ extension Compiler {
                 Diagnostic("unknown_function", "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)))", at: range)
             }))
         }
+        switch resolution {
+        case .global, .known: globalCalls.append((name, args.count, range))
+        case .slot: break
+        }
         let lookup = functionLookup(name, scope, resolution, range)
         let held = heldValue(name, scope, resolution, range)
         let fallback = { [unowned(unsafe) interpreter] (f: Frame, fn: Function?) throws -> Value in

@@ -9,6 +9,13 @@ final class Compiler {
     /// Functions and commands called by a name no scope declared when they were compiled, nor
     /// a builtin or verb has: `roster check` reports those the file never declares.
     var unresolvedCalls: [(name: String, diagnostic: () -> Diagnostic)] = []
+    /// Calls `name(a, b)` of a top-level name, and what `roster check` needs to know whether
+    /// the name surely holds one `def`'s function when they run: how often each top-level name
+    /// is bound, the `def`s among those bindings, and the names any statement assigns.
+    var globalCalls: [(name: String, count: Int, range: SourceRange)] = []
+    var globalBindings: [String: Int] = [:]
+    var globalDefs: [String: [FunctionDecl]] = [:]
+    var assignedNames: Set<String> = []
     /// Whether the program sources another file (which may declare globals).
     var sources = false
 
@@ -162,6 +169,7 @@ final class Compiler {
     /// A `let`: a new slot in this scope (re-declaring makes a new binding).
     func bind(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) -> Void {
         if scope === interpreter.globalScope {
+            globalBindings[name, default: 0] += 1
             let slot = scope.names[name] ?? declare(name, scope, range)
             scope.names[name] = slot
             declaredGlobals.insert(name)
@@ -211,6 +219,7 @@ final class Compiler {
             return { f in set(f, try eval(f)); return .normal }
 
         case .assign(let name, let path, let e, let range):
+            assignedNames.insert(name)
             // `$x = $x + e` (e pure) is `$x += e`: an append in place, not a copy.
             if case .binary(.add, let left, let right, let opRange) = e, Compiler.isPure(right), Compiler.names(left, name, path) {
                 return appending(name, path, right, opRange, range, scope)
@@ -223,6 +232,7 @@ final class Compiler {
             return assigning(name, path, eval, range, scope)
 
         case .append(let name, let path, let e, let range):
+            assignedNames.insert(name)
             return appending(name, path, e, range, range, scope)
 
         case .ifElse(let branches, let elseBlock, _):
@@ -348,6 +358,7 @@ final class Compiler {
     }
 
     private func function(_ decl: FunctionDecl, _ scope: Scope) -> Exec {
+        if scope === interpreter.globalScope { globalDefs[decl.name, default: []].append(decl) }
         let set = bind(decl.name, scope, decl.range)
         let context = FunctionContext(outer: scope, isGlobal: false)
         context.name = decl.name

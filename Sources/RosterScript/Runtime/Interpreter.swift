@@ -75,6 +75,16 @@ public final class Interpreter: @unchecked Sendable {
             for call in compiler.unresolvedCalls where scratch.globalScope.names[call.name] == nil {
                 found.append(call.diagnostic())
             }
+            // A call of a name only one `def` binds, with arguments that function cannot take.
+            for call in compiler.globalCalls where compiler.globalBindings[call.name] == 1 && !compiler.assignedNames.contains(call.name) {
+                guard let defs = compiler.globalDefs[call.name], defs.count == 1 else { continue }
+                let parameters = defs[0].parameters
+                if call.count > parameters.count {
+                    found.append(Diagnostic("too_many_arguments", Interpreter.tooManyArguments(call.name, parameters.map(\.name), call.count), at: call.range))
+                } else if let missing = parameters[call.count...].first(where: { $0.defaultValue == nil }) {
+                    found.append(Diagnostic("missing_argument", Interpreter.missingArgument(call.name, missing.name), at: call.range))
+                }
+            }
         }
         return found.sorted { $0.range.start < $1.range.start }
     }
@@ -190,8 +200,7 @@ public final class Interpreter: @unchecked Sendable {
             return value
         }
         guard arguments.count <= parameters.count else {
-            throw RuntimeError(ErrorValue(code: "too_many_arguments",
-                                          message: "'\(function.name)' takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s") (\(parameters.joined(separator: ", "))), got \(arguments.count)"), at: range)
+            throw RuntimeError(ErrorValue(code: "too_many_arguments", message: Interpreter.tooManyArguments(function.name, parameters, arguments.count)), at: range)
         }
         var given = Array(repeating: false, count: parameters.count)
         for (i, a) in arguments.enumerated() {
@@ -239,6 +248,14 @@ public final class Interpreter: @unchecked Sendable {
         return value
     }
 
+    static func tooManyArguments(_ name: String, _ parameters: [String], _ count: Int) -> String {
+        "'\(name)' takes \(parameters.count) argument\(parameters.count == 1 ? "" : "s") (\(parameters.joined(separator: ", "))), got \(count)"
+    }
+
+    static func missingArgument(_ name: String, _ parameter: String) -> String {
+        "'\(name)' needs a value for '\(parameter)'"
+    }
+
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
     /// them when it is nil); the others take their defaults.
     private func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
@@ -251,7 +268,7 @@ public final class Interpreter: @unchecked Sendable {
             if let given {
                 for i in given.indices where !given[i] {
                     guard let d = function.defaults[i] else {
-                        throw RuntimeError(ErrorValue(code: "missing_argument", message: "'\(function.name)' needs a value for '\(function.parameterNames[i])'"), at: range)
+                        throw RuntimeError(ErrorValue(code: "missing_argument", message: Interpreter.missingArgument(function.name, function.parameterNames[i])), at: range)
                     }
                     frame.slots[i] = try d(frame)
                 }
