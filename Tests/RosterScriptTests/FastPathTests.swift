@@ -35,7 +35,13 @@ struct FastPathTests {
         for (c, (op, k, x)) in grid.enumerated() {
             program += "def f\(c)(x) { try { return $x \(op) \(k) } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
             program += "def s\(c)(x, k) { try { return $x \(op) $k } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
-            program += "print to_json(f\(c)(\(x))) \"|\" to_json(s\(c)(\(x), \(k)))\n"
+            // `$t += k` (added to in its slot) against `$x + $k`, for every `+` case.
+            var adding = ""
+            if op == "+" {
+                program += "def a\(c)(x) { try { let t = $x; $t += \(k); return $t } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
+                adding = " \"|\" to_json(a\(c)(\(x)))"
+            }
+            program += "print to_json(f\(c)(\(x))) \"|\" to_json(s\(c)(\(x), \(k)))\(adding)\n"
             cases.append("\(x) \(op) \(k)")
         }
         let host = FakeHost()
@@ -44,7 +50,7 @@ struct FastPathTests {
         #expect(host.output.count == cases.count)
         for (line, c) in zip(host.output, cases) {
             let parts = line.components(separatedBy: " | ")
-            #expect(parts.count == 2 && parts[0] == parts[1], "\(c): \(line)")
+            #expect(parts.count >= 2 && Set(parts).count == 1, "\(c): \(line)")
         }
         #expect(cases.count > 1000)
     }

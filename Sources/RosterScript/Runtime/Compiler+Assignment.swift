@@ -27,8 +27,22 @@ extension Compiler {
     /// fields, numbers add). The right side is evaluated first.
     func appending(_ name: String, _ path: [PathStep], _ e: Expr, _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
-        let steps = self.steps(path, scope)
         let eval = expression(e, scope)
+        if path.isEmpty {
+            // `$n += 1`, `$total += $x`: a variable itself, most often an int, added to in its slot.
+            return { f in
+                let value = try eval(f)
+                try modify(f) { target in
+                    if case .int(let x) = target, case .int(let y) = value {
+                        let (s, o) = x.addingReportingOverflow(y)
+                        if !o { target = .int(s); return }
+                    }
+                    do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
+                }
+                return .normal
+            }
+        }
+        let steps = self.steps(path, scope)
         return { f in
             let value = try eval(f)
             let concrete = try steps(f)
