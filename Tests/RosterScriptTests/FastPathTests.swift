@@ -2,56 +2,86 @@ import Testing
 import TestSupport
 @testable import RosterScript
 
-/// The compiler's fast paths (`$n - 1`: a local and an integer constant, matched in the slot)
-/// against the general path they shortcut (`$n - $k`: two locals), on random operands that
-/// include the integers' ends, overflows, zero and values of other types: the same value or
-/// the same error, every time.
+/// The compiler's fast paths (`$n - 1` with a local or a top-level variable and an integer
+/// constant, `$x // $k` with two ints, `$t += k` in the slot) against the value operations they
+/// shortcut (`Value.add`, `Value.arithmetic`, `Value.compare`, `Value.equal`, which every
+/// other operand goes through), on operands that include the integers' ends, their
+/// neighbours, overflows, zero and values of other types: the same value or the same error.
 struct FastPathTests {
-    static let operators = ["+", "-", "%", "<", "<=", ">", ">=", "==", "!="]
+    static let operators: [BinaryOp] = [.add, .subtract, .multiply, .modulo, .floorDivide, .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual]
     static let edges = [0, 1, -1, 2, 3, 7, -7, 1000003, Int.max, Int.max - 1, Int.min, Int.min + 1]
+    static let others: [(String, Value)] = [("2.5", .double(2.5)), ("-0.5", .double(-0.5)), ("\"7\"", .string("7")), ("null", .null),
+                                            ("true", .bool(true)), ("[1]", .list([.int(1)])), ("{a: 1}", .record(["a": .int(1)]))]
 
-    @Test func aLocalAndAnIntegerConstantGiveWhatTheGeneralPathGives() throws {
+    /// What the operation gives, as the script prints it (an error as its code and message).
+    static func reference(_ op: BinaryOp, _ a: Value, _ b: Value) -> String {
+        do {
+            let v: Value
+            switch op {
+            case .add: v = try Value.add(a, b)
+            case .equal: v = .bool(Value.equal(a, b))
+            case .notEqual: v = .bool(!Value.equal(a, b))
+            case .less, .lessEqual, .greater, .greaterEqual:
+                guard let c = Value.compare(a, b) else {
+                    throw ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'")
+                }
+                v = .bool(op == .less ? c < 0 : op == .lessEqual ? c <= 0 : op == .greater ? c > 0 : c >= 0)
+            default: v = try Value.arithmetic(op, a, b)
+            }
+            return try v.json()
+        } catch let e as ErrorValue {
+            return try! Value.string("error \(e.code): \(e.message)").json()
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static func literal(_ n: Int) -> String { n == Int.min ? "(\(Int.min + 1) - 1)" : "\(n)" }
+
+    @Test func fastPathsGiveWhatTheValueOperationsGive() throws {
         var rng = SplitMix64(state: 14)
-        // Each case is its own pair of functions, with the constant written into the fast one.
-        var program = ""
-        var cases: [String] = []
-        func literal(_ n: Int) -> String { n == Int.min ? "(\(Int.min + 1) - 1)" : "\(n)" }
-        let others = ["2.5", "-0.5", "\"7\"", "null", "true", "[1]", "{a: 1}"]
         // Every operator with every edge constant (a negative one is a negation, not a literal)
-        // against every edge, the constant itself and its neighbours; then random operands.
-        var grid: [(String, Int, String)] = []
+        // against every edge, the constant itself and its neighbours and other types; then
+        // random operands.
+        var grid: [(BinaryOp, Int, String, Value)] = []
         for op in Self.operators {
             for k in Self.edges where k >= 0 {
-                let near = [k, k &- 1, k &+ 1].map(literal)
-                for x in Self.edges.map(literal) + near + others { grid.append((op, k, x)) }
+                for x in Self.edges + [k, k &- 1, k &+ 1] { grid.append((op, k, Self.literal(x), .int(x))) }
+                for (text, value) in Self.others { grid.append((op, k, text, value)) }
             }
         }
         for _ in 0..<300 {
             let op = Self.operators[Int(rng.next() % UInt64(Self.operators.count))]
             let k = Int(truncatingIfNeeded: rng.next() >> 1) >> Int(rng.next() % 63)
-            let x = literal(Int(truncatingIfNeeded: rng.next()) >> Int(rng.next() % 64))
-            grid.append((op, k, x))
+            let x = Int(truncatingIfNeeded: rng.next()) >> Int(rng.next() % 64)
+            grid.append((op, k, Self.literal(x), .int(x)))
         }
-        for (c, (op, k, x)) in grid.enumerated() {
-            program += "def f\(c)(x) { try { return $x \(op) \(k) } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
-            program += "def s\(c)(x, k) { try { return $x \(op) $k } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
-            // `$t += k` (added to in its slot) against `$x + $k`, for every `+` case.
-            var adding = ""
-            if op == "+" {
-                program += "def a\(c)(x) { try { let t = $x; $t += \(k); return $t } catch e { return \"error \" + $e.code + \": \" + $e.message } }\n"
-                adding = " \"|\" to_json(a\(c)(\(x)))"
+        // Each case: the variable as a local (a parameter), as a top-level variable, added to
+        // in its slot (for +), and two ints as locals (for //).
+        var program = "let g = null\n"
+        var expected: [String] = []
+        let catching = "catch e { return \"error \" + $e.code + \": \" + $e.message }"
+        for (c, (op, k, x, value)) in grid.enumerated() {
+            let o = op.rawValue
+            program += "def f\(c)(x) { try { return $x \(o) \(k) } \(catching) }\n"
+            program += "def g\(c)(x) { $g = $x; try { return $g \(o) \(k) } \(catching) }\n"
+            program += "def p\(c)(x, k) { try { return $x \(o) $k } \(catching) }\n"
+            var line = "to_json(f\(c)(\(x))) \"|\" to_json(g\(c)(\(x))) \"|\" to_json(p\(c)(\(x), \(k)))"
+            if op == .add {
+                program += "def a\(c)(x) { try { let t = $x; $t += \(k); return $t } \(catching) }\n"
+                line += " \"|\" to_json(a\(c)(\(x)))"
             }
-            program += "print to_json(f\(c)(\(x))) \"|\" to_json(s\(c)(\(x), \(k)))\(adding)\n"
-            cases.append("\(x) \(op) \(k)")
+            program += "print \(line)\n"
+            expected.append(Self.reference(op, value, .int(k)))
         }
         let host = FakeHost()
         let interpreter = Interpreter(host: host)
         try interpreter.run(SourceFile(name: "fast.roster", text: program))
-        #expect(host.output.count == cases.count)
-        for (line, c) in zip(host.output, cases) {
+        #expect(host.output.count == grid.count)
+        for (i, line) in host.output.enumerated() where i < grid.count {
             let parts = line.components(separatedBy: " | ")
-            #expect(parts.count >= 2 && Set(parts).count == 1, "\(c): \(line)")
+            #expect(parts.count >= 3 && parts.allSatisfy { $0 == expected[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(expected[i])")
         }
-        #expect(cases.count > 1000)
+        #expect(grid.count > 1500)
     }
 }

@@ -264,22 +264,41 @@ extension Compiler {
     enum Operand {
         case constant(Value)
         case local(Int)
+        /// A top-level variable assigned by the time this runs: its slot in the global frame,
+        /// which lives as long as the interpreter (and so its compiled code).
+        case global(UnsafeMutablePointer<Value>)
         case computed(Eval)
 
         @inline(__always) func value(_ f: Frame) throws -> Value {
             switch self {
             case .constant(let v): return v
             case .local(let i): return f.slots[i]
+            case .global(let p): return p.pointee
             case .computed(let eval): return try eval(f)
             }
         }
+    }
+
+    /// Where a variable operand's value lives, for the fast paths to read it in place.
+    protocol SlotAccess { func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> }
+    struct LocalSlot: SlotAccess {
+        let index: Int
+        @inline(__always) func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> { f.slots + index }
+    }
+    struct GlobalSlot: SlotAccess {
+        let pointer: UnsafeMutablePointer<Value>
+        @inline(__always) func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> { pointer }
     }
 
     private func operand(_ e: Expr, _ scope: Scope) -> Operand {
         switch e {
         case .literal(let l, _): return .constant(Compiler.value(of: l))
         case .variable(let name, _):
-            if case .slot(0, let i) = resolve(name, scope) { return .local(i) }
+            switch resolve(name, scope) {
+            case .slot(0, let i): return .local(i)
+            case .known(let i): return .global(interpreter.globalFrame.slots + i)
+            default: break
+            }
         default: break
         }
         return .computed(expression(e, scope))
@@ -290,34 +309,52 @@ extension Compiler {
         return localAndInteger(op, l, r, otherwise: general)
     }
 
-    /// `$n - 1`, `$i % 3`, `$n < 2`: a local and an integer constant, the commonest operands of
-    /// loops and recursion. The local is matched in its slot (no copy of the value); anything
-    /// but an int there, or an overflow, goes the general way. (It returns `general` itself
-    /// rather than nil: a closure passed through an Optional is called behind a thunk.)
+    /// `$n - 1`, `$i % 3`, `$n < 2`: a variable and an integer constant, the commonest operands
+    /// of loops and recursion. The variable is matched in its slot (no copy of the value);
+    /// anything but an int there, or an overflow, goes the general way. (It returns `general`
+    /// itself rather than nil: a closure passed through an Optional is called behind a thunk.)
     private func localAndInteger(_ op: BinaryOp, _ l: Operand, _ r: Operand, otherwise general: @escaping Eval) -> Eval {
-        guard case .local(let i) = l, case .constant(.int(let k)) = r else { return general }
+        guard case .constant(.int(let k)) = r else { return general }
+        switch l {
+        case .local(let i): return slotAndInteger(op, LocalSlot(index: i), k, general)
+        case .global(let p): return slotAndInteger(op, GlobalSlot(pointer: p), k, general)
+        default: return general
+        }
+    }
+
+    private func slotAndInteger<S: SlotAccess>(_ op: BinaryOp, _ slot: S, _ k: Int, _ general: @escaping Eval) -> Eval {
         switch op {
         case .add:
             return { f in
-                if case .int(let x) = f.slots[i] { let (s, o) = x.addingReportingOverflow(k); if !o { return .int(s) } }
+                if case .int(let x) = slot.pointer(f).pointee { let (s, o) = x.addingReportingOverflow(k); if !o { return .int(s) } }
                 return try general(f)
             }
         case .subtract:
             return { f in
-                if case .int(let x) = f.slots[i] { let (s, o) = x.subtractingReportingOverflow(k); if !o { return .int(s) } }
+                if case .int(let x) = slot.pointer(f).pointee { let (s, o) = x.subtractingReportingOverflow(k); if !o { return .int(s) } }
+                return try general(f)
+            }
+        case .multiply:
+            return { f in
+                if case .int(let x) = slot.pointer(f).pointee { let (s, o) = x.multipliedReportingOverflow(by: k); if !o { return .int(s) } }
                 return try general(f)
             }
         case .modulo where k > 0:
             return { f in
-                if case .int(let x) = f.slots[i] { let m = x % k; return .int(m < 0 ? m + k : m) }
+                if case .int(let x) = slot.pointer(f).pointee { let m = x % k; return .int(m < 0 ? m + k : m) }
                 return try general(f)
             }
-        case .less: return { f in if case .int(let x) = f.slots[i] { return .bool(x < k) }; return try general(f) }
-        case .lessEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x <= k) }; return try general(f) }
-        case .greater: return { f in if case .int(let x) = f.slots[i] { return .bool(x > k) }; return try general(f) }
-        case .greaterEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x >= k) }; return try general(f) }
-        case .equal: return { f in if case .int(let x) = f.slots[i] { return .bool(x == k) }; return try general(f) }
-        case .notEqual: return { f in if case .int(let x) = f.slots[i] { return .bool(x != k) }; return try general(f) }
+        case .floorDivide where k > 0:
+            return { f in
+                if case .int(let x) = slot.pointer(f).pointee { let q = x / k; return .int(x % k != 0 && x < 0 ? q - 1 : q) }
+                return try general(f)
+            }
+        case .less: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x < k) }; return try general(f) }
+        case .lessEqual: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x <= k) }; return try general(f) }
+        case .greater: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x > k) }; return try general(f) }
+        case .greaterEqual: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x >= k) }; return try general(f) }
+        case .equal: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x == k) }; return try general(f) }
+        case .notEqual: return { f in if case .int(let x) = slot.pointer(f).pointee { return .bool(x != k) }; return try general(f) }
         default: return general
         }
     }
@@ -383,7 +420,16 @@ extension Compiler {
                 }
                 do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
             }
-        case .divide, .floorDivide:
+        case .floorDivide:
+            return { f in
+                let a = try l.value(f), b = try r.value(f)
+                if case .int(let x) = a, case .int(let y) = b, y > 0 {
+                    let q = x / y
+                    return .int(x % y != 0 && x < 0 ? q - 1 : q)
+                }
+                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
+            }
+        case .divide:
             return wrap { a, b throws(ErrorValue) in try Value.arithmetic(op, a, b) }
         }
     }
