@@ -58,7 +58,7 @@ struct FastPathTests {
         }
         // Each case: the variable as a local (a parameter), as a top-level variable, added to
         // in its slot (for +), and two ints as locals (for //).
-        var program = "let g = null\n"
+        var program = "let g = null\ndef id(v) { return $v }\n"
         var expected: [String] = []
         let catching = "catch e { return \"error \" + $e.code + \": \" + $e.message }"
         for (c, (op, k, x, value)) in grid.enumerated() {
@@ -66,7 +66,11 @@ struct FastPathTests {
             program += "def f\(c)(x) { try { return $x \(o) \(k) } \(catching) }\n"
             program += "def g\(c)(x) { $g = $x; try { return $g \(o) \(k) } \(catching) }\n"
             program += "def p\(c)(x, k) { try { return $x \(o) $k } \(catching) }\n"
+            // And computed operands: a call's value with a constant, and two calls' values.
+            program += "def c\(c)(x) { try { return id($x) \(o) \(k) } \(catching) }\n"
+            program += "def d\(c)(x, k) { try { return id($x) \(o) id($k) } \(catching) }\n"
             var line = "to_json(f\(c)(\(x))) \"|\" to_json(g\(c)(\(x))) \"|\" to_json(p\(c)(\(x), \(k)))"
+            line += " \"|\" to_json(c\(c)(\(x))) \"|\" to_json(d\(c)(\(x), \(k)))"
             if op == .add {
                 program += "def a\(c)(x) { try { let t = $x; $t += \(k); return $t } \(catching) }\n"
                 line += " \"|\" to_json(a\(c)(\(x)))"
@@ -80,7 +84,7 @@ struct FastPathTests {
         #expect(host.output.count == grid.count)
         for (i, line) in host.output.enumerated() where i < grid.count {
             let parts = line.components(separatedBy: " | ")
-            #expect(parts.count >= 3 && parts.allSatisfy { $0 == expected[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(expected[i])")
+            #expect(parts.count >= 5 && parts.allSatisfy { $0 == expected[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(expected[i])")
         }
         #expect(grid.count > 1500)
     }

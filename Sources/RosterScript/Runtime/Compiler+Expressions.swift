@@ -360,77 +360,53 @@ extension Compiler {
     }
 
     private func anyBinary(_ op: BinaryOp, _ l: Operand, _ r: Operand, _ range: SourceRange) -> Eval {
-        func wrap(_ body: @escaping (Value, Value) throws(ErrorValue) -> Value) -> Eval {
-            { f in
-                let a = try l.value(f), b = try r.value(f)
-                do throws(ErrorValue) { return try body(a, b) } catch { throw RuntimeError(error, at: range) }
-            }
-        }
         switch op {
         case .and: return { f in let a = try l.value(f); return a.isTruthy ? try r.value(f) : a }
         case .or: return { f in let a = try l.value(f); return a.isTruthy ? a : try r.value(f) }
-        case .equal: return { f in .bool(Value.equal(try l.value(f), try r.value(f))) }
-        case .notEqual: return { f in .bool(!Value.equal(try l.value(f), try r.value(f))) }
+        default: break
+        }
+        // The commonest operand kinds each get their own closure, so that what runs fetches
+        // the operands without a switch over their kinds (nor a copy of a constant).
+        switch (l, r) {
+        case (.computed(let a), .constant(let b)): return { f in try Compiler.combine(op, try a(f), b, range) }
+        case (.computed(let a), .computed(let b)): return { f in try Compiler.combine(op, try a(f), try b(f), range) }
+        case (.local(let i), .computed(let b)): return { f in try Compiler.combine(op, f.slots[i], try b(f), range) }
+        default: return { f in try Compiler.combine(op, try l.value(f), try r.value(f), range) }
+        }
+    }
+
+    /// An arithmetic or comparison operator applied: two ints directly, anything else through
+    /// the value operations.
+    @inline(__always)
+    static func combine(_ op: BinaryOp, _ a: Value, _ b: Value, _ range: SourceRange) throws -> Value {
+        if case .int(let x) = a, case .int(let y) = b {
+            switch op {
+            case .add: let (s, o) = x.addingReportingOverflow(y); if !o { return .int(s) }
+            case .subtract: let (s, o) = x.subtractingReportingOverflow(y); if !o { return .int(s) }
+            case .multiply: let (s, o) = x.multipliedReportingOverflow(by: y); if !o { return .int(s) }
+            case .modulo where y > 0: let m = x % y; return .int(m < 0 ? m + y : m)
+            case .floorDivide where y > 0: let q = x / y; return .int(x % y != 0 && x < 0 ? q - 1 : q)
+            case .less: return .bool(x < y)
+            case .lessEqual: return .bool(x <= y)
+            case .greater: return .bool(x > y)
+            case .greaterEqual: return .bool(x >= y)
+            case .equal: return .bool(x == y)
+            case .notEqual: return .bool(x != y)
+            default: break
+            }
+        }
+        switch op {
+        case .equal: return .bool(Value.equal(a, b))
+        case .notEqual: return .bool(!Value.equal(a, b))
         case .less, .lessEqual, .greater, .greaterEqual:
-            let test: (Int) -> Bool = switch op {
-            case .less: { $0 < 0 }
-            case .lessEqual: { $0 <= 0 }
-            case .greater: { $0 > 0 }
-            default: { $0 >= 0 }
+            guard let c = Value.compare(a, b) else {
+                throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'"), at: range)
             }
-            return { f in
-                let a = try l.value(f), b = try r.value(f)
-                if case .int(let x) = a, case .int(let y) = b {
-                    switch op {
-                    case .less: return .bool(x < y)
-                    case .lessEqual: return .bool(x <= y)
-                    case .greater: return .bool(x > y)
-                    default: return .bool(x >= y)
-                    }
-                }
-                guard let c = Value.compare(a, b) else {
-                    throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'"), at: range)
-                }
-                return .bool(test(c))
-            }
+            return .bool(op == .less ? c < 0 : op == .lessEqual ? c <= 0 : op == .greater ? c > 0 : c >= 0)
         case .add:
-            return { f in
-                let a = try l.value(f), b = try r.value(f)
-                if case .int(let x) = a, case .int(let y) = b {
-                    let (s, o) = x.addingReportingOverflow(y)
-                    if !o { return .int(s) }
-                }
-                do throws(ErrorValue) { return try Value.add(a, b) } catch { throw RuntimeError(error, at: range) }
-            }
-        case .subtract, .multiply:
-            return { f in
-                let a = try l.value(f), b = try r.value(f)
-                if case .int(let x) = a, case .int(let y) = b {
-                    let (s, o) = op == .subtract ? x.subtractingReportingOverflow(y) : x.multipliedReportingOverflow(by: y)
-                    if !o { return .int(s) }
-                }
-                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
-            }
-        case .modulo:
-            return { f in
-                let a = try l.value(f), b = try r.value(f)
-                if case .int(let x) = a, case .int(let y) = b, y > 0 {
-                    let m = x % y
-                    return .int(m < 0 ? m + y : m)
-                }
-                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
-            }
-        case .floorDivide:
-            return { f in
-                let a = try l.value(f), b = try r.value(f)
-                if case .int(let x) = a, case .int(let y) = b, y > 0 {
-                    let q = x / y
-                    return .int(x % y != 0 && x < 0 ? q - 1 : q)
-                }
-                do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
-            }
-        case .divide:
-            return wrap { a, b throws(ErrorValue) in try Value.arithmetic(op, a, b) }
+            do throws(ErrorValue) { return try Value.add(a, b) } catch { throw RuntimeError(error, at: range) }
+        default:
+            do throws(ErrorValue) { return try Value.arithmetic(op, a, b) } catch { throw RuntimeError(error, at: range) }
         }
     }
 }
