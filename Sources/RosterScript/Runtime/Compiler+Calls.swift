@@ -49,7 +49,7 @@ extension Compiler {
         }
         if case .global = resolution, builtin == nil, interpreter.globalScope.names[name] == nil {
             unresolvedCalls.append((name, { [interpreter] in
-                Diagnostic("unknown_function", "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)))", at: range)
+                Diagnostic("unknown_function", Compiler.unknownFunctionMessage(name, interpreter), at: range)
             }))
         }
         switch resolution {
@@ -67,8 +67,7 @@ extension Compiler {
             if let value = try held(f) {
                 throw RuntimeError(ErrorValue(code: "not_a_function", message: "'$\(name)' holds \(value.typeName), not a function"), at: range)
             }
-            throw RuntimeError(ErrorValue(code: "unknown_function",
-                                          message: "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalNames)))"), at: range)
+            throw RuntimeError(ErrorValue(code: "unknown_function", message: Compiler.unknownFunctionMessage(name, interpreter)), at: range)
         }
         // The function is read before its arguments are evaluated, as in Python. A call with
         // one argument for each parameter evaluates them straight into the new frame; one
@@ -132,6 +131,12 @@ extension Compiler {
         } catch let e as ErrorValue {
             throw RuntimeError(e, at: range)
         }
+    }
+
+    /// "unknown function 'greeet'; did you mean 'greet'?", from the builtins and the names the
+    /// program has declared (`roster check` runs nothing, so none is assigned yet).
+    static func unknownFunctionMessage(_ name: String, _ interpreter: Interpreter) -> String {
+        "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)))"
     }
 
     static func arityMessage(_ builtin: Builtin, _ count: Int) -> String {

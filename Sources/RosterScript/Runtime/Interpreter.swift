@@ -196,7 +196,7 @@ public final class Interpreter: @unchecked Sendable {
         if named.isEmpty, arguments.count == parameters.count {
             for (i, a) in arguments.enumerated() { frame.slots[i] = a }
             let value = try run(function, in: frame, strand: strand, given: nil, at: range)
-            strand.recycle(frame)
+            strand.recycle(consume frame)
             return value
         }
         guard arguments.count <= parameters.count else {
@@ -219,7 +219,7 @@ public final class Interpreter: @unchecked Sendable {
             given[i] = true
         }
         let value = try run(function, in: frame, strand: strand, given: given, at: range)
-        strand.recycle(frame)
+        strand.recycle(consume frame)
         return value
     }
 
@@ -233,7 +233,7 @@ public final class Interpreter: @unchecked Sendable {
         for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
         let value = try run(function, in: frame, strand: strand, given: nil, at: range)
         // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
-        strand.recycle(frame)
+        strand.recycle(consume frame)
         return value
     }
 
@@ -244,7 +244,7 @@ public final class Interpreter: @unchecked Sendable {
         let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
         frame.slots[0] = try argument.run(caller)
         let value = try run(function, in: frame, strand: strand, given: nil, at: range)
-        strand.recycle(frame)
+        strand.recycle(consume frame)
         return value
     }
 

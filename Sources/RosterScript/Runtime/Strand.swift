@@ -43,12 +43,14 @@ final class Strand {
 
     /// A frame for a call: a spare one if there is one, else a new one. Its slots are all null.
     @inline(__always) func takeFrame(capacity: Int, parent: Frame?) -> Frame {
-        if capacity < Strand.spareSizes, let frame = spares[capacity].take() {
-            spares[capacity] = frame.reuse(parent: parent)
-            spareCounts[capacity] -= 1
+        // A frame has at least one slot (Frame.make), and is kept by the slots it has.
+        let size = max(capacity, 1)
+        if size < Strand.spareSizes, let frame = spares[size].take() {
+            spares[size] = frame.reuse(parent: parent)
+            spareCounts[size] -= 1
             return frame
         }
-        return Frame.make(capacity: capacity, parent: parent)
+        return Frame.make(capacity: size, parent: parent)
     }
 
     /// Keeps a call's frame for the next call, unless something still holds it (a closure
@@ -62,6 +64,9 @@ final class Strand {
         spares[c] = consume frame
         spareCounts[c] += 1
     }
+
+    /// How many spare frames of `size` slots are kept (for tests).
+    func spareCount(_ size: Int) -> Int { size < Strand.spareSizes ? spareCounts[size] : 0 }
 
     init(iterations: [Int] = [], parallelEpoch: Int? = nil) {
         self.iterations = iterations
