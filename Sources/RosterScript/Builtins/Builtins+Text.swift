@@ -99,6 +99,16 @@ enum ASCIIText {
         let m = sep.count
         guard b.count >= m, let text = b.baseAddress, let pattern = sep.baseAddress else { return }
         let first = pattern[0], last = b.count - m
+        if m == 1 {
+            // One byte (a comma, a colon): memchr looks at many bytes a step.
+            var i = 0
+            while i < b.count, let hit = memchr(text + i, Int32(first), b.count - i) {
+                let at = UnsafeRawPointer(hit) - UnsafeRawPointer(text)
+                found(at)
+                i = at + 1
+            }
+            return
+        }
         var i = 0
         while i <= last {
             if text[i] == first, m == 1 || memcmp(text + i + 1, pattern + 1, m - 1) == 0 {

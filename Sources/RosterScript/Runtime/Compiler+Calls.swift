@@ -107,7 +107,14 @@ extension Compiler {
         let interpreter = self.interpreter
         let readSlot: Eval
         switch resolution {
-        case .slot, .known:
+        case .known(let i):
+            // A top-level function (the commonest call): matched in its slot, one closure call.
+            let slot = interpreter.globalFrame.slots + i
+            return { _ in
+                if case .function(let fn) = slot.pointee { return fn }
+                return nil
+            }
+        case .slot:
             readSlot = read(name, scope, range)
         case .global:
             return { [unowned(unsafe) interpreter] _ in

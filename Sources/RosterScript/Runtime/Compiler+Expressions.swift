@@ -18,9 +18,12 @@ extension Compiler {
             }
             var eval = read("it", scope, range)
             for f in fields { eval = fieldAccess(eval, f, range) }
+            if fields.count == 1 { return fieldInPlace(operand(.variable("it", range), scope), fields[0], otherwise: eval) }
             return eval
         case .field(let base, let name, let range):
-            return fieldAccess(expression(base, scope), name, range)
+            let general = fieldAccess(expression(base, scope), name, range)
+            if case .variable = base { return fieldInPlace(operand(base, scope), name, otherwise: general) }
+            return general
         case .index(let base, let index, let range):
             let b = expression(base, scope), i = expression(index, scope)
             return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
@@ -228,6 +231,25 @@ extension Compiler {
         }
     }
 
+    /// `$u.team`, or `.team` in a stage: a record's field read where the variable holds it, not
+    /// from a copy (copying a record retains its key and value storage, and releases them after).
+    /// Anything but a record goes the general way, for its errors.
+    private func fieldInPlace(_ variable: Operand, _ name: String, otherwise general: @escaping Eval) -> Eval {
+        switch variable {
+        case .local(let i): return fieldInPlace(LocalSlot(index: i), name, general)
+        case .global(let p): return fieldInPlace(GlobalSlot(pointer: p), name, general)
+        default: return general
+        }
+    }
+
+    private func fieldInPlace<S: SlotAccess>(_ slot: S, _ name: String, _ general: @escaping Eval) -> Eval {
+        let site = FieldSite()
+        return { f in
+            if let v = site.read(in: slot.pointer(f), name) { return v }
+            return try general(f)
+        }
+    }
+
     static func index(_ base: Value, _ index: Value, _ range: SourceRange, _ indexRange: SourceRange) throws -> Value {
         func position(_ i: Int, _ count: Int) throws -> Int {
             let j = i < 0 ? count + i : i
@@ -290,7 +312,7 @@ extension Compiler {
         @inline(__always) func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> { pointer }
     }
 
-    private func operand(_ e: Expr, _ scope: Scope) -> Operand {
+    func operand(_ e: Expr, _ scope: Scope) -> Operand {
         switch e {
         case .literal(let l, _): return .constant(Compiler.value(of: l))
         case .variable(let name, _):

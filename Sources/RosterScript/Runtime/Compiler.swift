@@ -73,12 +73,28 @@ final class Compiler {
         var s: Scope? = scope
         while let cur = s {
             if let slot = cur.names[name] {
-                guard cur === interpreter.globalScope else { return .slot(depth: depth, index: slot) }
+                guard cur === interpreter.globalScope else {
+                    if depth > 0 { Compiler.markReadsOuter(scope, depth) }
+                    return .slot(depth: depth, index: slot)
+                }
                 return declaredGlobals.contains(name) || interpreter.defined[slot] ? .known(slot) : .global
             }
             if let p = cur.parent { s = p } else { s = cur.function.outer; depth += 1 }
         }
         return .global
+    }
+
+    /// Marks the `depth` function bodies a read from `scope` reaches out of: their frames need
+    /// a parent (Function.closure).
+    private static func markReadsOuter(_ scope: Scope, _ depth: Int) {
+        var s: Scope? = scope, d = depth
+        while let cur = s, d > 0 {
+            if let p = cur.parent { s = p } else {
+                cur.function.readsOuter = true
+                s = cur.function.outer
+                d -= 1
+            }
+        }
     }
 
     static func undefined(_ name: String, _ scope: Scope, _ range: SourceRange, _ interpreter: Interpreter) -> RuntimeError {
@@ -374,7 +390,7 @@ final class Compiler {
         })
         return { f in
             set(f, .function(Function(name: decl.name, parameterNames: names, flagParameters: flags, defaults: defaults, body: body,
-                                      frameSize: frameSize, closure: f, range: decl.range)))
+                                      frameSize: frameSize, closure: context.readsOuter ? f : nil, range: decl.range)))
             return .normal
         }
     }

@@ -9,6 +9,12 @@ import Synchronization
 final class FieldSite: Sendable {
     private let position = Atomic<Int>(0)
 
+    /// The field, when `value` holds a record (read in place: no copy of the record).
+    @inline(__always) func read(in value: UnsafeMutablePointer<Value>, _ key: String) -> Value? {
+        guard case .record(let record) = value.pointee else { return nil }
+        return read(record, key)
+    }
+
     @inline(__always) func read(_ record: Record, _ key: String) -> Value {
         let i = position.load(ordering: .relaxed)
         if i < record.count, record.keys[i] == key { return record.values[i] }

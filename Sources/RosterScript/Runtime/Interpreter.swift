@@ -227,25 +227,27 @@ public final class Interpreter: @unchecked Sendable {
     /// in the caller's frame straight into the new frame's slot.
     @inline(__always)
     func call(_ function: Function, evaluating arguments: [CompiledEval], in caller: Frame, at range: SourceRange) throws -> Value {
-        let strand = Strand.current
-        let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-        let slots = frame.slots
-        for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
-        let value = try run(function, in: frame, strand: strand, given: nil, at: range)
-        // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
-        strand.recycle(consume frame)
-        return value
+        try Strand.withCurrent { strand in
+            let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
+            let slots = frame.slots
+            for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
+            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
+            strand.recycle(consume frame)
+            return value
+        }
     }
 
     /// `call(_:evaluating:in:at:)` with one argument.
     @inline(__always)
     func call(_ function: Function, evaluating argument: CompiledEval, in caller: Frame, at range: SourceRange) throws -> Value {
-        let strand = Strand.current
-        let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-        frame.slots[0] = try argument.run(caller)
-        let value = try run(function, in: frame, strand: strand, given: nil, at: range)
-        strand.recycle(consume frame)
-        return value
+        try Strand.withCurrent { strand in
+            let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
+            frame.slots[0] = try argument.run(caller)
+            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            strand.recycle(consume frame)
+            return value
+        }
     }
 
     static func tooManyArguments(_ name: String, _ parameters: [String], _ count: Int) -> String {
@@ -326,6 +328,10 @@ final class FunctionContext {
     /// The body of a parallel loop: its iterations run at once, so it may not assign variables
     /// declared outside it, nor `return` out of it.
     var isParallelBody = false
+    /// Whether code inside reads a variable of an enclosing function's frame (or of a
+    /// top-level block's, which live in the global frame): only then does its frame need a
+    /// parent, whose retain and release a call would otherwise pay for nothing.
+    var readsOuter = false
     /// The function's name, for messages (nil for the top level and loop bodies).
     var name: String?
 

@@ -250,7 +250,8 @@ public final class StreamCursor {
     }
 }
 
-/// A user-defined function: a closure over the frame it was defined in.
+/// A user-defined function: a closure over the frame it was defined in (nil when its body
+/// reads no variable of that frame or beyond: a top-level function's globals are found directly).
 public final class Function: @unchecked Sendable {
     public let name: String
     public let parameterNames: [String]
@@ -261,10 +262,10 @@ public final class Function: @unchecked Sendable {
     let defaults: [Eval?]
     let body: Exec
     let frameSize: Int
-    let closure: Frame
+    let closure: Frame?
     let range: SourceRange
 
-    init(name: String, parameterNames: [String], flagParameters: Set<String>, defaults: [Eval?], body: @escaping Exec, frameSize: Int, closure: Frame, range: SourceRange) {
+    init(name: String, parameterNames: [String], flagParameters: Set<String>, defaults: [Eval?], body: @escaping Exec, frameSize: Int, closure: Frame?, range: SourceRange) {
         self.name = name
         self.parameterNames = parameterNames
         self.arity = parameterNames.count
