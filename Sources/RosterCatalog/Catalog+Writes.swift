@@ -54,6 +54,11 @@ extension Catalog {
                                  operation: op.name)
             case .resend:
                 break
+            case .resendWhen(let safe):
+                guard safe(body) else {
+                    throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and sending it again could apply part of it twice (only replace, test and add to a key are safe to repeat), so it was not sent again",
+                                     operation: op.name)
+                }
             case .lookUp(let lookup):
                 guard let body else { break }
                 let (found, missing) = try look(lookup, request, body: body, to: target, since: since)
@@ -85,6 +90,11 @@ extension Catalog {
             guard let path = lookup.target(request.path, one) else { return nil }
             do {
                 let reply = try Blocking.run { try await transport.perform(request, target: path, body: nil, to: target, method: "GET") }
+                var since = since
+                if lookup.byTime, let serverNow = reply.header("Date").flatMap(HTTPDate.parse) {
+                    // When the write was sent, by the server's clock (its Date has whole seconds).
+                    since += serverNow - transport.clock.now() - 1
+                }
                 return lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since)
             } catch let e as ErrorValue {
                 // Without a status: the write stays in doubt (a journal must not call it refused).

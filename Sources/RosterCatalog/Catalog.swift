@@ -208,13 +208,16 @@ public final class Catalog: @unchecked Sendable {
 
     /// A success body as a value (204: null); anything else as the vendor's error.
     static func decode(_ reply: WireReply, _ op: Operation) throws -> Value {
-        let body: Value? = reply.body.isEmpty ? nil : try? JSONReader.parse(bytes: reply.body)
+        var body: Value? = reply.body.isEmpty ? nil : try? JSONReader.parse(bytes: reply.body)
+        // The raw bytes were scrubbed of tokens; an escaped one shows only once decoded.
+        if body != nil, reply.body.contains(UInt8(ascii: "\\")) { body = body.map(SecretValues.scrub) }
         guard (200..<300).contains(reply.status) else {
             throw vendorError(reply, body, op)
         }
         if reply.body.isEmpty { return .null }
         guard let body else {
-            throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON", status: reply.status, operation: op.name)
+            let applied = op.isWrite ? ": the server took the write, but its answer cannot be read" : ""
+            throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON\(applied)", status: reply.status, operation: op.name)
         }
         if case .semanticPatch = op.body, let partial = semanticPatchFailure(body, op) { throw partial }
         return body
@@ -227,7 +230,9 @@ public final class Catalog: @unchecked Sendable {
         var requestID = reply.header("X-Request-Id") ?? reply.header("box-request-id")
         if case .record(let r)? = body {
             if case .string(let c)? = r["code"] ?? r["type"], c != "error" { code = c }
-            if case .string(let m)? = r["message"] { message = m }
+            // One line on any terminal: a server's newline must not forge lines of roster's own
+            // (the body keeps the exact text).
+            if case .string(let m)? = r["message"] { message = Sanitize.visible(m) }
             if case .string(let id)? = r["request_id"] { requestID = id }
         }
         return ErrorValue(code: code, message: message, status: reply.status, operation: op.name, requestID: requestID, body: body)

@@ -8,10 +8,31 @@ public enum InDoubt: Sendable {
     /// Sending it again cannot apply it twice: a replace, a set, a removal (for a DELETE, a
     /// 404 on the second try means the first one did it).
     case resend
+    /// Sent again when the body says it cannot apply twice (`safe`), else reported.
+    case resendWhen(@Sendable (_ body: Value?) -> Bool)
     /// Look for what the write would have made; send it again only if it is not there.
     case lookUp(Lookup)
     /// No safe way to tell: report the doubt rather than risk a second copy.
     case report
+}
+
+extension InDoubt {
+    /// JSON Patch operations that leave the same document when applied twice: `replace`,
+    /// `test`, and `add` to a named key. An `add` at an array's end (`/-`) or an index inserts
+    /// again, and a `remove` by index, a `move` or a `copy` would change a second thing.
+    static let setsOnly: @Sendable (Value?) -> Bool = { body in
+        guard case .list(let operations)? = body, !operations.isEmpty else { return false }
+        return operations.allSatisfy { operation in
+            guard case .record(let r) = operation, case .string(let op)? = r["op"], case .string(let path)? = r["path"] else { return false }
+            switch op {
+            case "replace", "test": return true
+            case "add":
+                let last = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+                return last != "-" && !(last.first?.isNumber ?? false)
+            default: return false
+            }
+        }
+    }
 }
 
 /// The read that finds a create's result, declared next to the operation.
@@ -26,14 +47,19 @@ public struct Lookup: Sendable {
     /// For a body that is a list (LaunchDarkly invites): each item is looked up on its own and
     /// only the missing ones are sent again.
     public let eachItem: Bool
+    /// Whether `matches` compares creation times with `since`: the server's clock then decides,
+    /// read from the lookup's `Date` (a server whose clock is behind would otherwise hide the
+    /// write it made, and the create would be sent again).
+    public let byTime: Bool
 
-    public init(itemsKey: String, eachItem: Bool = false,
+    public init(itemsKey: String, eachItem: Bool = false, byTime: Bool = false,
                 target: @escaping @Sendable (_ path: String, _ body: Value) -> String?,
                 matches: @escaping @Sendable (_ candidate: Value, _ body: Value, _ since: Double) -> Bool) {
         self.target = target
         self.itemsKey = itemsKey
         self.matches = matches
         self.eachItem = eachItem
+        self.byTime = byTime
     }
 
     /// The candidates of a read's answer that match.
@@ -86,9 +112,9 @@ extension Lookup {
     }, matches: { c, form, _ in same(c, form, "email", caseInsensitive: true) })
 
     /// Losant: token names are not unique, so the match is a token of this name created since
-    /// the write was first sent (a few seconds of clock skew allowed). Its value, shown only at
+    /// the write was first sent, by the server's clock (a few seconds' margin). Its value, shown only at
     /// creation, is lost with the answer.
-    static let losantToken = Lookup(itemsKey: "items", target: { path, body in
+    static let losantToken = Lookup(itemsKey: "items", byTime: true, target: { path, body in
         text(body, "name").map { "\(path)?filterField=name&filter=\(q($0))&perPage=1000&sortField=creationDate&sortDirection=desc" }
     }, matches: { c, body, since in
         guard same(c, body, "name"), let created = text(c, "creationDate"), let date = ISOTime.parse(created) else { return false }

@@ -58,7 +58,7 @@ public struct Parameter: Sendable {
 }
 
 /// How the body of a request is made from the parameters.
-public enum BodyShape: Sendable {
+public enum BodyShape: Sendable, Equatable {
     case none
     /// A JSON object of the body parameters.
     case object
@@ -102,15 +102,15 @@ public struct Operation: Sendable {
     public let pagination: Pagination
     /// The key under which a list response holds its items.
     public let itemsKey: String?
-    /// A write whose fate is unknown: sent again (replaces, deletes), looked up first
-    /// (creates), or reported. Creates must declare theirs.
+    /// A write whose fate is unknown: sent again (replaces, deletes, a JSON Patch whose every
+    /// operation sets a value), looked up first (creates), or reported. Creates must declare theirs.
     public let inDoubt: InDoubt
     public let example: String
 
     public init(_ service: Service, _ words: [String], alias: String, _ summary: String, method: String, paths: [String],
                 parameters: [Parameter] = [], success: Int = 200, body: BodyShape = .none, pagination: Pagination = .none,
                 itemsKey: String? = nil, inDoubt: InDoubt? = nil, example: String) {
-        self.inDoubt = inDoubt ?? (method == "POST" ? .report : .resend)
+        self.inDoubt = inDoubt ?? (method == "POST" ? .report : body == .jsonPatch ? .resendWhen(InDoubt.setsOnly) : .resend)
         self.service = service
         self.words = words
         self.alias = alias

@@ -17,6 +17,11 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     let totalCount: Int?
     private var pending: [Value]?
     private var prefetch: Task<Page, Error>?
+    /// Every page asked for so far (hashes of the path and query): a server whose next page is
+    /// one already read (the same link, marker, offset or page number again) would make the
+    /// listing go round for ever; it ends in an error once the pages before are read.
+    private var requested: Set<Int> = []
+    private var loopsBack: ErrorValue?
 
     struct Page: Sendable {
         let items: [Value]
@@ -25,7 +30,8 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     }
 
     /// Fetches the first page (blocking the interpreter's thread) and starts on the second.
-    init(operation: Operation, origin: String, first target: String, fetch: @escaping Fetch, learn: @escaping Learn = { _ in }) throws {
+    init(operation: Operation, origin: String, first: String, fetch: @escaping Fetch, learn: @escaping Learn = { _ in }) throws {
+        let target = first
         self.operation = operation
         self.origin = origin
         self.fetch = fetch
@@ -41,7 +47,19 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         }
         totalCount = page.total
         pending = page.items
-        if let next = page.next { prefetch = HTTPPages.start(operation, origin, next, fetch) }
+        requested.insert(first.hashValue)
+        follow(page.next)
+    }
+
+    /// Starts on the page after this one, unless it was read already.
+    private func follow(_ next: String?) {
+        guard let next else { return }
+        guard requested.insert(next.hashValue).inserted else {
+            loopsBack = ErrorValue(code: "pages_loop", message: "the server's next page (\(Sanitize.quoted(next, limit: 200))) is one already read; the listing stopped there rather than going round for ever",
+                                   operation: operation.name)
+            return
+        }
+        prefetch = HTTPPages.start(operation, origin, next, fetch)
     }
 
     func nextPage() throws -> [Value]? {
@@ -49,11 +67,17 @@ final class HTTPPages: PageSource, @unchecked Sendable {
             pending = nil
             return page
         }
-        guard let task = prefetch else { return nil }
+        guard let task = prefetch else {
+            if let loopsBack {
+                self.loopsBack = nil
+                throw loopsBack
+            }
+            return nil
+        }
         prefetch = nil
         let page = try Blocking.run { try await task.value }
         learn(page.items)
-        if let next = page.next { prefetch = HTTPPages.start(operation, origin, next, fetch) }
+        follow(page.next)
         return page.items
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RosterScript
 import Synchronization
 
 /// The secret values in use: the tokens of the profiles roster has read (from `token_env` or
@@ -31,6 +32,25 @@ public enum SecretValues {
         var out = text
         for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: replacement) }
         return out
+    }
+
+    /// A value read from a reply, with every known secret replaced in its texts and keys: JSON
+    /// escapes (`\u0041`, `\/`) can spell a token that scrubbing the raw bytes does not see.
+    static func scrub(_ value: Value) -> Value {
+        let secrets = all
+        guard !secrets.isEmpty else { return value }
+        func walk(_ v: Value) -> Value {
+            switch v {
+            case .string(let s): return secrets.contains(where: { s.contains($0) }) ? .string(scrub(s)) : v
+            case .list(let l): return .list(l.map(walk))
+            case .record(let r):
+                var out = Record(minimumCapacity: r.count)
+                for (k, x) in r { out[secrets.contains(where: { k.contains($0) }) ? scrub(k) : k] = walk(x) }
+                return .record(out)
+            default: return v
+            }
+        }
+        return walk(value)
     }
 
     /// The same over bytes (a reply's body): copied only when a secret is in it.

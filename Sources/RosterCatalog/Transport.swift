@@ -113,14 +113,36 @@ public struct AsyncHTTPSender: HTTPSender {
         r.method = HTTPMethod(rawValue: request.method)
         for (k, v) in request.headers { r.headers.add(name: k, value: v) }
         if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
+        let milliseconds = Int64(min(timeout, 86_400) * 1000)
+        let request = r
         do {
-            let response = try await AsyncHTTPSender.client.execute(r, timeout: .milliseconds(Int64(min(timeout, 86_400) * 1000)))
-            let body = try await response.body.collect(upTo: 256 << 20)
-            return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                             body: Array(body.readableBytesView))
+            // The client's deadline ends with the headers; the body is read under the same one
+            // (a server that sends headers and then stalls, or drips a byte at a time, fails
+            // the request in time rather than holding it forever).
+            return try await AsyncHTTPSender.within(milliseconds: milliseconds) {
+                let response = try await AsyncHTTPSender.client.execute(request, timeout: .milliseconds(milliseconds))
+                let body = try await response.body.collect(upTo: 256 << 20)
+                return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                                 body: Array(body.readableBytesView))
+            }
         } catch {
             throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), permanent: AsyncHTTPSender.permanent(error),
                               message: AsyncHTTPSender.describe(error))
+        }
+    }
+
+    /// `work`'s value, or HTTPClientError.deadlineExceeded once `milliseconds` have passed
+    /// (the work is cancelled: the client then closes the connection).
+    static func within<T: Sendable>(milliseconds: Int64, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
+            return value
         }
     }
 
@@ -283,10 +305,10 @@ public final class Transport: Sendable {
     /// Seconds the server asked us to wait: LaunchDarkly's reset instant (epoch ms) or Retry-After.
     func retryAfter(_ reply: WireReply) -> Double? {
         guard reply.status == 429 || reply.status == 503 else { return nil }
-        if let reset = reply.header("X-Ratelimit-Reset").flatMap(Double.init) {
+        if let text = reply.header("X-Ratelimit-Reset"), !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let reset = Double(text) {
             return max(0, reset / 1000 - clock.now())
         }
-        return reply.header("Retry-After").flatMap(Double.init)
+        return reply.header("Retry-After").flatMap { HTTPDate.retryAfter($0, now: clock.now()) }
     }
 }
 

@@ -25,7 +25,7 @@ enum RosterProcess {
     }
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    directory: URL? = nil, interruptAfter: Double? = nil) throws -> Result {
+                    directory: URL? = nil, interruptAfter: Double? = nil, killAfter: Double? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = arguments
@@ -44,6 +44,11 @@ enum RosterProcess {
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
             kill(p.processIdentifier, SIGINT)
+        }
+        // A run that would hang (the defect under test) is ended, so the test fails instead.
+        if let killAfter {
+            let pid = p.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + killAfter) { if p.isRunning { kill(pid, SIGKILL) } }
         }
         // Read both pipes fully before waiting, so a large output cannot block the child.
         final class Sink: @unchecked Sendable { var data = Data() }

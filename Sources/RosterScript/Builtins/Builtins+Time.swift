@@ -27,7 +27,7 @@ extension Builtins {
 /// ISO 8601 times, public for the catalog (journal stamps, Losant creation dates).
 public enum ISOTime {
     /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-    static func days(_ y: Int, _ m: Int, _ d: Int) -> Int {
+    public static func days(_ y: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y - 1 : y
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -54,7 +54,9 @@ extension Value {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let n): out += String(n)
-        case .double(let d): out += Value.format(d)
+        // JSON has no infinity or NaN (a reply's 1e999 reads as one): null keeps every line
+        // written (the journal's, NDJSON's) valid JSON.
+        case .double(let d): out += d.isFinite ? Value.format(d) : "null"
         case .string(let s): Value.writeJSONString(s, to: &out)
         case .function(let f): Value.writeJSONString("<function \(f.name)>", to: &out)
         case .error(let e): try Value.record(e.record).writeJSON(to: &out, indent: indent, level: level)

@@ -1,0 +1,262 @@
+import Foundation
+import Testing
+
+/// A vendor that misbehaves, through the built binary: each test is a server reply that once
+/// made roster hang, send a write twice, corrupt its journal, page for ever or show a token.
+extension EndToEndTests {
+@Suite(.serialized)
+struct HostileServerTests {
+    /// A config whose profile points `service` at `server`, with its token in HOSTILE_TOKEN.
+    static func config(_ server: ScriptedServer, _ service: String, extra: String = "") throws -> (URL, [String: String]) {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "default = \"bad\"\n[profiles.bad]\n\(service) = { url = \"\(server.url)\", token_env = \"HOSTILE_TOKEN\"\(extra) }\n"
+            .write(to: dir.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+        return (dir, ["ROSTER_CONFIG": dir.appendingPathComponent("config.toml").path, "HOSTILE_TOKEN": ScriptedServer.token])
+    }
+
+    /// Headers, then silence (or a byte now and then): the time limit covers the whole answer,
+    /// and a write left this way is in doubt (sent once), never sent again.
+    @Test func anAnswerThatStallsAfterItsHeadersEndsAtTheTimeLimit() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", "100")
+                h.end_headers()
+                h.wfile.write(b'{"id"')
+                h.wfile.flush()
+                for _ in range(600):
+                    time.sleep(0.5)
+                    h.wfile.write(b" ")
+                    h.wfile.flush()
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let started = Date()
+        let read = try RosterProcess.run(["--timeout", "1", "-c", "box users me"], environment: env, directory: dir, killAfter: 60)
+        #expect(read.status == 70 && read.err.contains("time limit"), "\(read.status) \(read.err)")
+        #expect(Date().timeIntervalSince(started) < 45)
+        let write = try RosterProcess.run(["--timeout", "1", "--journal", "j.jsonl", "-c", "box groups create name=stalled"], environment: env, directory: dir, killAfter: 60)
+        #expect(write.status == 70 && write.err.contains("may have been applied"), "\(write.status) \(write.err)")
+        #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
+    }
+
+    /// A 201 whose body is not JSON (a proxy's page, a cut answer): the write was applied, so a
+    /// rerun with the journal finds it rather than creating it again.
+    @Test func aWriteAnsweredWithAnUnreadable2xxIsNotSentAgain() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                if h.command == "POST":
+                    STATE["name"] = json.loads(body)["name"]
+                    return reply(h, 201, b"<html>created</html>")
+                if h.path.startswith("/2.0/groups?"):
+                    entries = [{"type": "group", "id": "77", "name": STATE["name"]}] if "name" in STATE else []
+                    return reply(h, 200, {"entries": entries, "total_count": len(entries), "limit": 1000, "offset": 0})
+                reply(h, 404, {"type": "error", "status": 404, "code": "not_found", "message": "no such thing"})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let first = try RosterProcess.run(["--journal", "j.jsonl", "-c", "box groups create name=proxied"], environment: env, directory: dir, killAfter: 60)
+        #expect(first.status == 70 && first.err.contains("cannot be read"), "\(first.err)")
+        let again = try RosterProcess.run(["--journal", "j.jsonl", "-c", "print (box groups create name=proxied).id"], environment: env, directory: dir, killAfter: 60)
+        #expect(again.status == 0 && again.out == "77\n", "\(again.status) \(again.out) \(again.err)")
+        #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
+    }
+
+    /// A 5xx to a JSON Patch: replacing a value is sent again, appending to a list is not (it
+    /// would append twice).
+    @Test func aPatchThatCouldApplyTwiceIsNotSentAgain() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 500, {"code": "internal", "message": "boom"})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let id = "64b000000000000000000001"
+        let append = try RosterProcess.run(["-c", "ld members update id=\(id) patch=[{op: \"add\", path: \"/customRoles/-\", value: \"x\"}]"],
+                                           environment: env, directory: dir, killAfter: 60)
+        #expect(append.status == 70 && append.err.contains("not sent again"), "\(append.err)")
+        #expect(server.requests.filter { $0.hasPrefix("PATCH ") }.count == 1, "\(server.requests)")
+        let replace = try RosterProcess.run(["-c", "ld members update id=\(id) role=reader"], environment: env, directory: dir, killAfter: 60)
+        #expect(replace.status == 70)
+        #expect(server.requests.filter { $0.hasPrefix("PATCH ") }.count > 2, "a replace is safe to send again: \(server.requests)")
+    }
+
+    /// 1e999 reads as infinity, which JSON cannot hold: the journal and --output json stay
+    /// valid JSON, so the next run can read its journal and skips the write.
+    @Test func anInfiniteNumberKeepsTheJournalReadable() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 201, b'{"id": "t1", "name": "x", "weird": 1e999, "low": -1e999}')
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "losant", extra: ", instance = \"i1\"")
+        for _ in 0..<2 {
+            let r = try RosterProcess.run(["--journal", "j.jsonl", "--output", "json", "-c", "losant tokens create name=x"], environment: env, directory: dir, killAfter: 60)
+            #expect(r.status == 0, "\(r.err)")
+            #expect((try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) != nil, "\(r.out)")
+        }
+        #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
+        let journal = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8)
+        for line in journal.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "not JSON: \(line)")
+        }
+    }
+
+    /// A next page that is one already read (the same link, marker, offset or page) ends the
+    /// listing with an error after the items before it, instead of going round for ever.
+    @Test(arguments: [
+        ("box", "box users list | count", """
+            def answer(h, body):
+                reply(h, 200, {"entries": [{"type": "user", "id": "1", "name": "a", "login": "a@example.com"}], "limit": 100, "next_marker": "same"})
+            """),
+        ("box", "box memberships list group=57001 | count", """
+            def answer(h, body):
+                reply(h, 200, {"entries": [{"type": "group_membership", "id": "1"}], "total_count": 5000, "limit": 100, "offset": 0})
+            """),
+        ("launchdarkly", "ld members list | count", """
+            def answer(h, body):
+                reply(h, 200, {"items": [{"_id": "64b000000000000000000001", "email": "a@example.com", "role": "reader"}], "totalCount": 9000,
+                               "_links": {"next": {"href": "/api/v2/members?limit=20&offset=20"}}})
+            """),
+        ("losant", "losant tokens list | count", """
+            def answer(h, body):
+                reply(h, 200, {"items": [{"id": "t1", "name": "a"}], "count": 1, "totalCount": 9000, "perPage": 1, "page": 0})
+            """),
+    ])
+    func aListingThatGoesRoundEnds(service: String, command: String, server answer: String) throws {
+        let server = try ScriptedServer(answer)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, service, extra: service == "losant" ? ", instance = \"i1\"" : "")
+        let r = try RosterProcess.run(["-c", command], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70 && r.err.contains("already read"), "\(command): \(r.status) \(r.err.prefix(400))")
+        #expect(server.requests.count <= 4, "\(command): \(server.requests.count) requests")
+    }
+
+    /// A token echoed back spelled with JSON escapes decodes to the token itself: it is
+    /// scrubbed from the value, so no transformation of it can show it.
+    @Test func aTokenEchoedWithEscapesNeverBecomesAValue() throws {
+        let escaped = ScriptedServer.token.unicodeScalars.map { String(format: "\\\\u%04x", $0.value) }.joined()
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 200, ('{"_id": "64b000000000000000000001", "email": "a@example.com", "firstName": "%s", "role": "reader"}' % "\(escaped)").encode())
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let r = try RosterProcess.run(["-c", "let m = ld members get id=me\nprint join(split($m.firstName, \"\"), \" \")"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 0, "\(r.err)")
+        let spaced = ScriptedServer.token.map(String.init).joined(separator: " ")
+        #expect(!r.out.contains(spaced) && !r.out.contains(ScriptedServer.token), "\(r.out)")
+        #expect(r.out.contains("( r e d a c t e d )"), "\(r.out)")
+    }
+
+    /// A create answered 500 after the server made it, by a server whose clock is 30 s behind:
+    /// the lookup compares creation times on the server's clock (its Date), finds the token,
+    /// and never sends the create again.
+    @Test func aServerClockBehindDoesNotHideACreate() throws {
+        let server = try ScriptedServer("""
+            SKEW = 30
+            def answer(h, body):
+                tokens = STATE.setdefault("tokens", [])
+                if h.command == "POST":
+                    created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - SKEW))
+                    tokens.append({"id": "t%d" % len(tokens), "name": json.loads(body)["name"], "creationDate": created})
+                    return reply(h, 500, {"type": "InternalError", "message": "boom"})
+                reply(h, 200, {"items": tokens, "count": len(tokens), "totalCount": len(tokens), "perPage": 1000, "page": 0})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "losant", extra: ", instance = \"i1\"")
+        let r = try RosterProcess.run(["-c", "print (losant tokens create name=ci).id"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 0 && r.out == "t0\n", "\(r.status) \(r.out) \(r.err)")
+        #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
+    }
+
+    /// Retry-After is seconds as digits, or an HTTP-date: `0x10` is not sixteen seconds.
+    @Test func retryAfterIsReadAsHTTPSaysAndNothingElse() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                n = STATE["n"] = STATE.get("n", 0) + 1
+                if n == 1:
+                    return reply(h, 429, {"code": "rate_limited", "message": "slow down"}, [("Retry-After", "0x10")])
+                if n == 2:
+                    return reply(h, 429, {"code": "rate_limited", "message": "slow down"}, [("Retry-After", h.date_time_string(time.time() + 2))])
+                reply(h, 200, {"type": "user", "id": "1", "name": "a", "login": "a@example.com"})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let started = Date()
+        let r = try RosterProcess.run(["-c", "print (box users me).id"], environment: env, directory: dir, killAfter: 60)
+        let took = Date().timeIntervalSince(started)
+        #expect(r.status == 0 && r.out == "1\n", "\(r.err)")
+        #expect(took > 0.5 && took < 10, "the date is waited for, 0x10 is not: took \(took) s")
+    }
+}
+}
+
+/// A local HTTP server whose every answer is the Python function `answer(h, body)` given (h is
+/// the request handler; `reply(h, status, body, headers)` answers with JSON or bytes; `STATE`
+/// is a dict kept between requests; `SKEW`, if the code sets it, sets the Date header's clock
+/// back). Every request's method and path is logged, for counting what roster sent.
+final class ScriptedServer {
+    static let token = "hostile-token-0123456789abcdef"
+    let process = Process()
+    private(set) var url = ""
+    private let log: String
+
+    init(_ answer: String) throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let urlFile = dir.appendingPathComponent("url").path
+        log = dir.appendingPathComponent("requests").path
+        let script = """
+            import email.utils, http.server, json, os, sys, time
+            STATE = {}
+            SKEW = 0
+            def reply(h, status, body, headers=()):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                h.send_response(status)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(data)))
+                for k, v in headers: h.send_header(k, v)
+                h.end_headers()
+                h.wfile.write(data)
+            \(answer)
+            class H(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+                def any(self):
+                    n = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(n) if n else b""
+                    with open(sys.argv[2], "a") as f: f.write("%s %s\\n" % (self.command, self.path))
+                    answer(self, body)
+                do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = any
+                def date_time_string(self, timestamp=None):
+                    return email.utils.formatdate((timestamp or time.time()) - SKEW, usegmt=True)
+                def log_message(self, *a): pass
+            class S(http.server.ThreadingHTTPServer):
+                daemon_threads = True
+            s = S(("127.0.0.1", 0), H)
+            open(sys.argv[1] + ".tmp", "w").write("http://127.0.0.1:%d" % s.server_port)
+            os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+            s.serve_forever()
+            """
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, urlFile, log]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: urlFile, encoding: .utf8) { url = text; break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        try #require(url.hasPrefix("http"), "the scripted server did not start")
+    }
+
+    /// Every request so far, as "METHOD /path?query".
+    var requests: [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
