@@ -214,7 +214,13 @@ public final class Catalog: @unchecked Sendable {
         guard (200..<300).contains(reply.status) else {
             throw vendorError(reply, body, op)
         }
-        if reply.body.isEmpty { return .null }
+        if reply.body.isEmpty {
+            // A read always answers with something: an empty 200 is a broken answer, not null.
+            guard op.method != "GET" else {
+                throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is empty", status: reply.status, operation: op.name)
+            }
+            return .null
+        }
         guard let body else {
             let applied = op.isWrite ? ": the server took the write, but its answer cannot be read" : ""
             throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON\(applied)", status: reply.status, operation: op.name)

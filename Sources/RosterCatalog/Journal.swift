@@ -50,6 +50,9 @@ public final class Journal: @unchecked Sendable {
         public var settled = 0
         /// Writes the server refused.
         public var refused = 0
+        /// Writes this run sent (or tried to settle) whose outcome it does not know: the next
+        /// run with the journal checks them before sending again.
+        public var inDoubt = 0
     }
 
     public let path: String
@@ -225,6 +228,9 @@ public final class Journal: @unchecked Sendable {
             // applied, and it stays in doubt for the next run to settle by looking.
             try refused(entry, e)
             throw e
+        } catch {
+            lock.withLock { stats.inDoubt += 1 }
+            throw error
         }
     }
 

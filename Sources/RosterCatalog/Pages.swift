@@ -136,9 +136,12 @@ final class HTTPPages: PageSource, @unchecked Sendable {
 
     /// A server-given next page as a path on `origin`: a path of its own, or a URL on the same
     /// origin. A link elsewhere is refused, never followed: the token would go with it.
+    /// (An `@` in the query is a value, e.g. an email in a filter; before it, it could be read as
+    /// a user name ahead of another host.)
     static func onOrigin(_ link: String, _ origin: String, _ operation: Operation) throws -> String {
-        if link.hasPrefix("/"), !link.hasPrefix("//"), !link.contains("@") { return link }
-        if link.hasPrefix(origin + "/"), !link.dropFirst(origin.count).contains("@") { return String(link.dropFirst(origin.count)) }
+        func path(_ s: Substring) -> Bool { !s.prefix { $0 != "?" }.contains("@") && !s.contains("\\") }
+        if link.hasPrefix("/"), !link.hasPrefix("//"), path(link[...]) { return link }
+        if link.hasPrefix(origin + "/"), path(link.dropFirst(origin.count)) { return String(link.dropFirst(origin.count)) }
         throw ErrorValue(code: "foreign_link", message: "the server's next-page link \(Sanitize.quoted(link, limit: 200)) leads away from \(origin); roster does not follow it (the token would go with it)",
                          operation: operation.name)
     }

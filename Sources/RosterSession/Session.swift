@@ -123,7 +123,7 @@ public final class Session {
             journal.close()
             let c = journal.counts
             if c.skipped + c.settled > 0 || code != ExitCode.success {
-                err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused\n")
+                err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused, \(c.inDoubt) in doubt (checked before sending again by the next run)\n")
             }
         }
         if let plan = host.catalog?.plan, code != ExitCode.syntax {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RosterCatalog
 import RosterSandbox
+import RosterScript
 
 /// The retry policy as a pure state machine, the transport against scripted answers with a fake
 /// clock, and verbs against the sandbox's injected faults.
@@ -212,5 +213,29 @@ struct RetryTests {
             print $n
             """, catalog: catalog)
         #expect(r.output == ["60"], "\(r.error ?? "")")
+    }
+}
+
+/// The header values and links a server sends, read as HTTP means them and nothing more.
+struct ServerTextTests {
+    @Test func retryAfterIsDigitsOrAnHTTPDate() {
+        let now = 784_111_777.0   // Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == now)
+        #expect(HTTPDate.retryAfter("Sun, 06 Nov 1994 08:49:47 GMT", now: now) == 10)
+        #expect(HTTPDate.retryAfter("Sun, 06 Nov 1994 08:49:27 GMT", now: now) == 0, "a date gone by is no wait")
+        #expect(HTTPDate.retryAfter("120", now: now) == 120)
+        for bad in ["0x10", "1e3", "-5", "nan", "inf", "", " ", "12.5", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "06 Nov 1994 08:49:37 GMT"] {
+            #expect(HTTPDate.retryAfter(bad, now: now) == nil, "\(bad)")
+        }
+    }
+
+    @Test func aNextLinkStaysOnItsOriginWithAnEmailInItsQuery() throws {
+        let op = Catalog.operations.first { $0.service == .launchDarkly && $0.words == ["members", "list"] }!
+        let origin = "https://app.launchdarkly.com"
+        #expect(try HTTPPages.onOrigin("/api/v2/members?filter=query:ada@example.com&offset=5", origin, op) == "/api/v2/members?filter=query:ada@example.com&offset=5")
+        #expect(try HTTPPages.onOrigin(origin + "/api/v2/members?filter=query:ada@example.com", origin, op) == "/api/v2/members?filter=query:ada@example.com")
+        for away in ["//evil.example/x", "https://evil.example/api", origin + "@evil.example/api", "/api@evil.example/x", "/\\evil.example/x", origin + ".evil.example/x"] {
+            #expect(throws: ErrorValue.self, "\(away)") { try HTTPPages.onOrigin(away, origin, op) }
+        }
     }
 }

@@ -171,6 +171,18 @@ struct HostileServerTests {
         #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
     }
 
+    /// A read answered 200 with nothing: a broken answer, not a null member.
+    @Test func anEmptyAnswerToAReadIsAnError() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 200, b"")
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let r = try RosterProcess.run(["-c", "print (ld members get id=me)"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70 && r.err.contains("answer is empty"), "\(r.status) \(r.out) \(r.err)")
+    }
+
     /// Retry-After is seconds as digits, or an HTTP-date: `0x10` is not sixteen seconds.
     @Test func retryAfterIsReadAsHTTPSaysAndNothingElse() throws {
         let server = try ScriptedServer("""
