@@ -81,7 +81,9 @@ public final class SessionHost: ScriptHost {
 
     // MARK: world
 
-    public func write(_ text: String) { out.write(text + "\n") }
+    /// `print`: exact into a file or a pipe; on a terminal, a server's text (an email, an
+    /// error's message) cannot clear the screen, retitle the window or hide characters.
+    public func write(_ text: String) { out.write((out.isTerminal ? Sanitize.visible(text, keepLayout: true) : text) + "\n") }
 
     /// Shows a top-level value; on a terminal through the pager, unless there is none.
     public func display(_ value: Value) throws {

@@ -235,6 +235,15 @@ struct TrustTests {
         #expect(r.out.contains("Eve\\u{1B}]0;owned\\u{7}\\u{1B}[31m"), "\(r.out)")
         let json = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "json", "-c", "box users create name=\"Eve\\u{1B}\" login=e@example.com | select .name"])
         #expect(json.out.contains("Eve\\u001b"), "JSON stays exact: \(json.out)")
+        // print: exact into a pipe, escaped on a terminal (tabs and newlines kept).
+        let script = "let u = box users create name=\"Eve\\u{1B}[2J\\u{200B}\" login=e@example.com\nprint \"${$u.name}\\tdone\\nnext\""
+        let piped = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", script])
+        #expect(piped.out == "Eve\u{1B}[2J\u{200B}\tdone\nnext\n", "\(piped.out)")
+        let dir = try RosterProcess.temporaryDirectory()
+        let s = try PtySession(arguments: ["--sandbox-db", ":memory:", "-c", script], environment: ["XDG_STATE_HOME": dir.path, "HOME": dir.path])
+        #expect(s.expect("next"), "\(s.screen)")
+        #expect(!s.screen.contains("\u{1B}[2J") && !s.screen.contains("\u{200B}"), "\(s.screen)")
+        #expect(s.screen.contains("Eve\\u{1B}[2J\\u{200B}\tdone"), "\(s.screen)")
     }
 }
 }

@@ -4,15 +4,17 @@
 /// what is shown. JSON, NDJSON and CSV output stay exact; tables, displayed text and
 /// diagnostics go through here.
 public enum Sanitize {
-    /// `s` with every such character escaped; `keepNewlines` leaves `\n` (multi-line messages).
-    public static func visible(_ s: String, keepNewlines: Bool = false) -> String {
+    /// `s` with every such character escaped; `keepNewlines` leaves `\n` (multi-line messages),
+    /// `keepLayout` leaves tabs too (a script's own printed columns).
+    public static func visible(_ s: String, keepNewlines: Bool = false, keepLayout: Bool = false) -> String {
+        let keepNewlines = keepNewlines || keepLayout
         // The lead bytes of every unsafe character's UTF-8 (C2: C1 and the soft hyphen, D8: the
         // Arabic letter mark, E2: the bidi and zero-width ones, EF: the byte order mark).
         guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xD8 || $0 == 0xE2 || $0 == 0xEF }) else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count + 8)
         for u in s.unicodeScalars {
-            if (keepNewlines && u == "\n") || !isUnsafe(u) {
+            if (keepNewlines && u == "\n") || (keepLayout && u == "\t") || !isUnsafe(u) {
                 out.unicodeScalars.append(u)
             } else {
                 switch u {
