@@ -62,7 +62,12 @@ extension Catalog {
             case .lookUp(let lookup):
                 guard let body else { break }
                 let (found, missing) = try look(lookup, request, body: body, to: target, since: since)
-                if missing == nil { return found! }
+                if missing == nil {
+                    if !lookup.onlyInAnswer.isEmpty {
+                        warn("warning: \(op.name): \(cause); it had been applied, and was found by looking it up, but its \(lookup.onlyInAnswer.joined(separator: ", ")) came only in the answer that was lost, and cannot be had again")
+                    }
+                    return found!
+                }
                 resend = missing
                 if let found, let missing {
                     // Some of a chunk of invites arrived: send the rest, answer with all of them.

@@ -241,6 +241,9 @@ public final class Catalog: @unchecked Sendable {
             if case .string(let m)? = r["message"] { message = Sanitize.visible(m) }
             if case .string(let id)? = r["request_id"] { requestID = id }
         }
+        if (300..<400).contains(reply.status), let location = reply.header("Location") {
+            message += ": to \(Sanitize.quoted(location, limit: 200)), not followed (the token would go with it); check the profile's url"
+        }
         return ErrorValue(code: code, message: message, status: reply.status, operation: op.name, requestID: requestID, body: body)
     }
 }

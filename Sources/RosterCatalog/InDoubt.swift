@@ -51,8 +51,11 @@ public struct Lookup: Sendable {
     /// read from the lookup's `Date` (a server whose clock is behind would otherwise hide the
     /// write it made, and the create would be sent again).
     public let byTime: Bool
+    /// Fields only the create's own answer carries (a Losant token's value): when the write is
+    /// found by looking, they are gone, and the user is told.
+    public let onlyInAnswer: [String]
 
-    public init(itemsKey: String, eachItem: Bool = false, byTime: Bool = false,
+    public init(itemsKey: String, eachItem: Bool = false, byTime: Bool = false, onlyInAnswer: [String] = [],
                 target: @escaping @Sendable (_ path: String, _ body: Value) -> String?,
                 matches: @escaping @Sendable (_ candidate: Value, _ body: Value, _ since: Double) -> Bool) {
         self.target = target
@@ -60,6 +63,7 @@ public struct Lookup: Sendable {
         self.matches = matches
         self.eachItem = eachItem
         self.byTime = byTime
+        self.onlyInAnswer = onlyInAnswer
     }
 
     /// The candidates of a read's answer that match.
@@ -114,7 +118,7 @@ extension Lookup {
     /// Losant: token names are not unique, so the match is a token of this name created since
     /// the write was first sent, by the server's clock (a few seconds' margin). Its value, shown only at
     /// creation, is lost with the answer.
-    static let losantToken = Lookup(itemsKey: "items", byTime: true, target: { path, body in
+    static let losantToken = Lookup(itemsKey: "items", byTime: true, onlyInAnswer: ["token"], target: { path, body in
         text(body, "name").map { "\(path)?filterField=name&filter=\(q($0))&perPage=1000&sortField=creationDate&sortDirection=desc" }
     }, matches: { c, body, since in
         guard same(c, body, "name"), let created = text(c, "creationDate"), let date = ISOTime.parse(created) else { return false }

@@ -209,6 +209,18 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
             throw ConfigError("no profile '\(name)'\(SessionTargets.list(profiles))")
         }
         self.defaultProfile = name
+        // Every secret the config names is scrubbed from the start, not from the first verb
+        // that reads it: a script may read one itself (env("LD_TOKEN")) and print it first.
+        for services in profiles.profiles.values {
+            for (service, config) in services {
+                switch config.app {
+                case .clientCredentials(_, let env, _, _)?: environment[env].map(SecretValues.register)
+                case .jwt(_, let env?, _)?: environment[env].map(SecretValues.register)
+                case .jwt?: break
+                case nil: (try? Profiles.token(config, environment: environment, profile: "", service: service)).map(SecretValues.register)
+                }
+            }
+        }
     }
 
     static func list(_ profiles: Profiles) -> String {

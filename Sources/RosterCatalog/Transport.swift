@@ -152,7 +152,15 @@ public struct AsyncHTTPSender: HTTPSender {
         if error is BoringSSLError || error is NIOSSLExtraError { return true }
         if let e = error as? NIOConnectionError { return e.connectionErrors.isEmpty && (e.dnsAError != nil || e.dnsAAAAError != nil) }
         if error is SocketAddressError { return true }
+        // An answer too large, or one that inflates past the limit (a gzip bomb): the same
+        // request would only fetch it again.
+        if error is NIOTooManyBytesError || isDecompressionLimit(error) { return true }
         return false
+    }
+
+    /// NIOHTTPCompression's limit error (its module is AsyncHTTPClient's, not ours to import).
+    static func isDecompressionLimit(_ error: Error) -> Bool {
+        String(reflecting: type(of: error)).hasSuffix("DecompressionError") && "\(error)" == "limit"
     }
 
     /// Failures to connect: nothing reached the server, so even a write may be tried again.
@@ -180,6 +188,8 @@ public struct AsyncHTTPSender: HTTPSender {
             return "connection refused"
         }
         if error is SocketAddressError { return "the host name does not resolve" }
+        if error is NIOTooManyBytesError { return "the answer is larger than 256 MB; roster does not read it" }
+        if isDecompressionLimit(error) { return "the answer inflates to more than 25 times its compressed size; roster does not read it" }
         if let e = error as? HTTPClientError {
             switch e {
             case .remoteConnectionClosed: return "the server closed the connection without answering"
@@ -257,7 +267,8 @@ public final class Transport: Sendable {
                 outcome = .answered(status: r.status, retryAfter: retryAfter(r))
             } catch {
                 // Only a failure before sending may skip the write-in-doubt handling below.
-                if error.permanent, !error.mayHaveArrived {
+                // (A read whose answer cannot be taken, too large, is not fetched again either.)
+                if error.permanent, !error.mayHaveArrived || !isWrite {
                     throw ErrorValue(code: "connection_failed", message: "\(method) \(service.url)\(target ?? request.path): \(error.message)",
                                      operation: request.operation.name)
                 }

@@ -87,7 +87,10 @@ final class CSVRows {
                 throw Failure(line: start, message: "a quoted field that begins here does not end within \(CSVRows.maxRecordBytes / 1024) KB; is a quote missing, or one inside a field not written as \"\"?")
             }
             let n = getline(&buffer, &capacity, file)
-            guard n >= 0, let buffer else { break }   // the end of the file ends the field
+            guard n >= 0, let buffer else {
+                // Read to the end, it would take every later row into one field, unreported.
+                throw Failure(line: start, message: "a quoted field that begins here is not closed before the end of the file; is a quote missing, or one inside a field not written as \"\"?")
+            }
             line += 1
             let more = UnsafeRawBufferPointer(start: buffer, count: n)
             record.append(contentsOf: more)

@@ -35,6 +35,10 @@ enum DataFiles {
             return .stream(ValueStream(label: "open \(path)") { try csvRows(path, full) })
         case .json:
             let data = try readData(path, full)
+            // JSON is UTF-8: a bad byte would become U+FFFD in a value sent on to a service.
+            guard String(validating: data, as: UTF8.self) != nil else {
+                throw ErrorValue(code: "invalid_json", message: "\(path): not UTF-8 text (a byte that is no character); save it as UTF-8")
+            }
             do throws(JSONReader.Failure) { return try JSONReader.parse(bytes: [UInt8](data)) } catch {
                 throw ErrorValue(code: "invalid_json", message: "\(path): invalid JSON at byte \(error.offset): \(error.message)")
             }
@@ -69,6 +73,9 @@ enum DataFiles {
                 var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: n))
                 while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
                 if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
+                guard String(validating: bytes, as: UTF8.self) != nil else {
+                    throw ErrorValue(code: "invalid_json", message: "\(path):\(line): not UTF-8 text (a byte that is no character); save the file as UTF-8")
+                }
                 let value: Value
                 do throws(JSONReader.Failure) { value = try JSONReader.parse(bytes: bytes) } catch {
                     throw ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")

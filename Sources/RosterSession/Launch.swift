@@ -53,9 +53,56 @@ public enum Launch {
         options.batch.planFile = s.plan
         options.batch.journal = s.journal
         options.batch.keepGoing = s.keepGoing
+        if let failures = s.failures { try checkFailuresFile(failures, journal: s.journal) }
         options.batch.failures = s.failures
         options.pager = s.noPager ? nil : Pager.command(environment: ProcessInfo.processInfo.environment)
         return options
+    }
+
+    /// A --failures file is replaced at the end of the run, so it may only be a new file or an
+    /// earlier failures file (a rerun's input): never a directory, the journal (whose record of
+    /// applied writes would go, and a fresh journal would send them again) or the script.
+    static func checkFailuresFile(_ failures: String, journal: String?) throws(UsageError) {
+        let full = (failures as NSString).expandingTildeInPath
+        if let journal, resolved(full) == resolved((journal as NSString).expandingTildeInPath) {
+            throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
+        }
+        var st = stat()
+        guard stat(full, &st) == 0 else {
+            let dir = (full as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            guard dir.isEmpty || FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue else {
+                throw UsageError("--failures \(failures): the directory \(dir) does not exist")
+            }
+            return
+        }
+        if st.st_mode & S_IFMT == S_IFDIR { throw UsageError("--failures \(failures) is a directory; name a file in it (e.g. \((failures as NSString).appendingPathComponent("failed.jsonl")))") }
+        var journalStat = stat()
+        if let journal, stat((journal as NSString).expandingTildeInPath, &journalStat) == 0, journalStat.st_dev == st.st_dev, journalStat.st_ino == st.st_ino {
+            throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
+        }
+        guard isFailuresFile(full) else {
+            throw UsageError("--failures \(failures) exists and is not a failures file; name a new file (it would be replaced)")
+        }
+    }
+
+    /// The path with its directory's links resolved (the file itself may not exist yet).
+    static func resolved(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let dir = url.deletingLastPathComponent().resolvingSymlinksInPath()
+        return dir.appendingPathComponent(url.lastPathComponent).resolvingSymlinksInPath().path
+    }
+
+    /// Empty, or its first line is a failure (`{"input": ..., "failure": {...}}`).
+    static func isFailuresFile(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+        let text = String(decoding: head, as: UTF8.self).drop { $0 == "\n" || $0 == " " }
+        if text.isEmpty { return true }
+        guard let line = text.split(separator: "\n", maxSplits: 1).first,
+              case .record(let r)? = try? JSONReader.parse(String(line)) else { return false }
+        return r["input"] != nil && r["failure"] != nil
     }
 
     /// Profiles from config.toml, and the sandbox: a running one by URL, else the embedded one

@@ -39,6 +39,17 @@ public struct SessionOptions: Sendable {
 
 /// One run of roster: the interpreter, its host and where diagnostics go.
 public final class Session {
+    /// A --var value: a number, true, false or null only when it reads back as the text typed
+    /// ("00123" and "9223372036854775808" stay text: an id must reach the service as given).
+    static func commandLineValue(_ text: String) -> Value {
+        let v = Value.bareWord(text)
+        switch v {
+        case .int(let n): return String(n) == text ? v : .string(text)
+        case .double(let d): return Value.format(d) == text ? v : .string(text)
+        default: return v
+        }
+    }
+
     public let host: SessionHost
     public let interpreter: Interpreter
     let err: TextOutput
@@ -54,7 +65,7 @@ public final class Session {
         options.catalog?.warn = { line in err.write(line + "\n") }
         let interpreter = self.interpreter
         options.catalog?.showPlan = { line in interpreter.emit(line) }
-        for (k, v) in options.variables { interpreter.define(k, .bareWord(v)) }
+        for (k, v) in options.variables { interpreter.define(k, Session.commandLineValue(v)) }
         interpreter.define("args", .list(options.arguments.map { .string($0) }))
     }
 

@@ -45,7 +45,8 @@ struct Serve: ParsableCommand {
         guard let reading = SandboxOptions.FilterReading(rawValue: ldFilters) else {
             throw ValidationError("--ld-filters must be select or exclude")
         }
-        guard seed >= 0, (0...65535).contains(port) else { throw ValidationError("--seed must be 0 or more and --port 0 to 65535") }
+        // Ten million people is about 5 GB of SQLite; more is a typo that would fill the disk.
+        guard (0...10_000_000).contains(seed), (0...65535).contains(port) else { throw ValidationError("--seed must be 0 to 10000000 and --port 0 to 65535") }
         settings.options.ldSemanticPatchContentType = rule
         settings.options.ldFilterReading = reading
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds") }

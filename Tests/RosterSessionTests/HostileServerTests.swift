@@ -168,6 +168,7 @@ struct HostileServerTests {
         let (dir, env) = try HostileServerTests.config(server, "losant", extra: ", instance = \"i1\"")
         let r = try RosterProcess.run(["-c", "print (losant tokens create name=ci).id"], environment: env, directory: dir, killAfter: 60)
         #expect(r.status == 0 && r.out == "t0\n", "\(r.status) \(r.out) \(r.err)")
+        #expect(r.err.contains("its token came only in the answer that was lost"), "the lost value is said: \(r.err)")
         #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
     }
 
@@ -181,6 +182,19 @@ struct HostileServerTests {
         let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
         let r = try RosterProcess.run(["-c", "print (ld members get id=me)"], environment: env, directory: dir, killAfter: 60)
         #expect(r.status == 70 && r.err.contains("answer is empty"), "\(r.status) \(r.out) \(r.err)")
+    }
+
+    /// A redirect is not followed, and its error says where it led.
+    @Test func aRedirectSaysWhereItLed() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 302, b"", [("Location", "https://login.example.com/sso")])
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let r = try RosterProcess.run(["-c", "box users me"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70 && r.err.contains("\"https://login.example.com/sso\", not followed"), "\(r.err)")
+        #expect(server.requests.count == 1)
     }
 
     /// Retry-After is seconds as digits, or an HTTP-date: `0x10` is not sixteen seconds.

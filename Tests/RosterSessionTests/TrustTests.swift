@@ -17,9 +17,11 @@ struct TrustTests {
             ("ld members list offset=9223372036854775807 | count", 0),
             ("ld members list limit=9223372036854775807 offset=9223372036854775807 | count", 0),
             ("let x = []\nfor i in range(200000) { $x = [$x] }\nprint 1", 0),
+            // The size check cannot bound an empty text's repetition: it looped for ever.
+            ("print len(\"\" * 9223372036854775807)", 0),
         ]
         for (source, expected) in cases {
-            let r = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", source])
+            let r = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", source], killAfter: 60)
             #expect(r.status == expected && !TrustTests.crashed(r.status), "\(source): \(r.status) \(r.err.prefix(300))")
         }
     }
@@ -143,6 +145,91 @@ struct TrustTests {
         let r = try RosterProcess.run(["-c", "for r in (open \"bad.csv\") { print $r.role }"], directory: dir)
         #expect(r.status == 70 && r.out == "", "nothing is handed to the loop: \(r.out)")
         #expect(r.err.contains("bad.csv:3: invalid UTF-8"), "\(r.err)")
+        // JSON and NDJSON too: a bad byte read as U+FFFD would reach a service in an email.
+        try Data(Array("{\"email\": \"a".utf8) + [0xFF] + Array("b@x\"}\n".utf8)).write(to: dir.appendingPathComponent("bad.ndjson"))
+        try Data(Array("[{\"email\": \"a".utf8) + [0xFF] + Array("b@x\"}]".utf8)).write(to: dir.appendingPathComponent("bad.json"))
+        for file in ["bad.ndjson", "bad.json"] {
+            let j = try RosterProcess.run(["-c", "for r in (open \"\(file)\") { print $r.email }"], directory: dir)
+            #expect(j.status == 70 && j.out == "" && j.err.contains("not UTF-8"), "\(file): \(j.out) \(j.err)")
+        }
+        // A quote that never closes took every later row into one field, and the run said 1 row.
+        try "email,role\nada@x,\"admin\ngrace@x,writer\nlin@x,reader\n".write(to: dir.appendingPathComponent("open.csv"), atomically: true, encoding: .utf8)
+        let open = try RosterProcess.run(["-c", "for r in (open \"open.csv\") { print $r.email }"], directory: dir)
+        #expect(open.status == 70 && open.out == "" && open.err.contains("open.csv:2: a quoted field that begins here is not closed"), "\(open.out) \(open.err)")
+    }
+
+    /// Expressions longer than the tree limit are a syntax error before anything runs (a
+    /// chain of 20,000 additions crashed `check` and a run); one under it still runs.
+    @Test func aLongChainIsASyntaxErrorNotACrash() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let chains = [
+            "print (" + Array(repeating: "1", count: 20_000).joined(separator: " + ") + ")",
+            "let r = {}\nprint $r" + String(repeating: ".a", count: 20_000),
+            "print [1]" + String(repeating: "[0]", count: 20_000),
+            "print ([1] " + String(repeating: "| first ", count: 20_000) + ")",
+            "print (" + Array(repeating: "(1 + 1", count: 150).joined(separator: " + ") + Array(repeating: " + 1", count: 900).joined() + String(repeating: ")", count: 150) + ")",
+        ]
+        for (i, source) in chains.enumerated() {
+            try source.write(to: dir.appendingPathComponent("chain\(i).roster"), atomically: true, encoding: .utf8)
+            for mode in [["check"], []] {
+                let r = try RosterProcess.run(mode + ["chain\(i).roster"], directory: dir, killAfter: 60)
+                #expect(r.status == 65 && r.err.contains("too long or nested too deeply"), "chain \(i) \(mode): \(r.status) \(r.err.prefix(300))")
+                #expect(r.err.utf8.count < 2_000, "the diagnostic shows the part of the line around the column: \(r.err.utf8.count) bytes")
+            }
+        }
+        let fine = try RosterProcess.run(["-c", "print (" + Array(repeating: "1", count: 900).joined(separator: " + ") + ")"], killAfter: 60)
+        #expect(fine.status == 0 && fine.out == "900\n", "\(fine.err.prefix(300))")
+    }
+
+    /// A --failures file is replaced at the end of the run: it may not be a directory, the
+    /// journal (whose record of applied writes would go) or any file that is not one.
+    @Test func aFailuresFileCannotReplaceTheJournalOrAScript() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = "for i in [1, 2] { fail(\"x\") }\n"
+        try script.write(to: dir.appendingPathComponent("v.roster"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("fdir"), withIntermediateDirectories: true)
+        let cases: [([String], String)] = [
+            (["--failures", "fdir", "v.roster"], "is a directory"),
+            (["--failures", "v.roster", "v.roster"], "is not a failures file"),
+            (["--journal", "j.jsonl", "--failures", "j.jsonl", "v.roster"], "name the same file"),
+            (["--journal", "j.jsonl", "--failures", "./sub/../j.jsonl", "v.roster"], "name the same file"),
+            (["--failures", "missing/f.jsonl", "v.roster"], "does not exist"),
+        ]
+        for (args, message) in cases {
+            let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--keep-going"] + args, directory: dir)
+            #expect(r.status == 64 && r.err.contains(message), "\(args): \(r.status) \(r.err)")
+        }
+        #expect(try String(contentsOf: dir.appendingPathComponent("v.roster"), encoding: .utf8) == script)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("fdir.pending").path))
+        // An earlier failures file is taken (a rerun's input and output).
+        let first = try RosterProcess.run(["--sandbox-db", ":memory:", "--keep-going", "--failures", "f.jsonl", "v.roster"], directory: dir)
+        let again = try RosterProcess.run(["--sandbox-db", ":memory:", "--keep-going", "--failures", "f.jsonl", "v.roster"], directory: dir)
+        #expect(first.status == 1 && again.status == 1, "\(again.err)")
+    }
+
+    /// A seed far past any test data would fill the disk: refused at once.
+    @Test func anAbsurdSeedIsAUsageError() throws {
+        let r = try RosterProcess.run(["serve", "--port", "0", "--db", ":memory:", "--seed", "9223372036854775807"], killAfter: 30)
+        #expect(r.status == 64 && r.err.contains("--seed must be 0 to 10000000"), "\(r.status) \(r.err)")
+    }
+
+    /// --var keeps the text typed when a number would not read back as it (an id's zeros).
+    @Test func aVariableKeepsTheTextOfAnID() throws {
+        let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--dry-run", "--var", "u=00123", "--var", "big=9223372036854775808", "--var", "n=5",
+                                       "-c", "print to_json([$u, $big, $n + 1])\nbox users update id=$u status=inactive"])
+        #expect(r.out.hasPrefix("[\"00123\",\"9223372036854775808\",6]\n"), "\(r.out)")
+        #expect((r.out + r.err).contains("PUT http://127.0.0.1:") && (r.out + r.err).contains("/2.0/users/00123 "), "\(r.out) \(r.err)")
+    }
+
+    /// A profile's token is scrubbed from the start: a script can read it before any verb.
+    @Test func aConfiguredTokenIsScrubbedBeforeAnyVerb() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let config = dir.appendingPathComponent("config.toml")
+        try "default = \"acme\"\n[profiles.acme]\nlaunchdarkly = { url = \"https://127.0.0.1:9\", token_env = \"ACME_LD\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let secret = "api-\(UUID().uuidString)"
+        let r = try RosterProcess.run(["-c", "print env(\"ACME_LD\")\nfail(env(\"ACME_LD\"))"], environment: ["ROSTER_CONFIG": config.path, "ACME_LD": secret])
+        #expect(r.status == 70 && !r.out.contains(secret) && !r.err.contains(secret), "\(r.out) \(r.err)")
+        #expect(r.out == "(redacted)\n", "\(r.out)")
     }
 
     @Test func aSourcedFileThatDoesNotParseExits70AfterStatementsRan() throws {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A builtin function. The same table serves `len($x)` and `print "x"` (command form).
 public struct Builtin: Sendable {
     public let name: String
@@ -152,16 +158,48 @@ public enum Builtins {
         },
         b("round", "round(number) | round(number, digits)", "round half away from zero; to an integer without digits", 1...2) { c in
             guard let d = c[0].asDouble else { throw ErrorValue(code: "type_mismatch", message: "round needs a number, got \(c[0].typeName)") }
-            if c.arguments.count == 1 {
-                guard let n = Int(exactly: d.rounded()) else { throw ErrorValue(code: "overflow", message: "\(d) does not round to a 64-bit integer") }
+            let digits = c.arguments.count == 1 ? nil : try c.int(1, "the digits")
+            // An integer stays one (through a double, 2^53 + 1 came back as 2^53).
+            if case .int(let n) = c[0] { return .int(try roundInteger(n, digits ?? 0)) }
+            guard let digits else {
+                guard let n = Int(exactly: d.rounded()) else { throw ErrorValue(code: "overflow", message: "\(Value.format(d)) does not round to a 64-bit integer") }
                 return .int(n)
             }
-            let digits = try c.int(1, "the digits")
-            var p = 1.0
-            for _ in 0..<Swift.min(Swift.max(digits, 0), 15) { p *= 10 }
-            return .double((d * p).rounded() / p)
+            guard d.isFinite else { return .double(d) }
+            if digits >= 0 {
+                // Past 2^52 at that scale a double has no fraction left to round (and scaling
+                // 1e300 by 1e10 would give infinity).
+                let p = pow(10, Double(Swift.min(digits, 400)))
+                let scaled = d * p
+                return .double(!scaled.isFinite || abs(scaled) >= 4_503_599_627_370_496 ? d : scaled.rounded() / p)
+            }
+            let p = pow(10, Double(Swift.min(-digits, 400)))
+            guard p.isFinite else { return .double(d < 0 ? -0.0 : 0.0) }
+            return .double((d / p).rounded() * p)
         },
     ]
+
+    /// `n` rounded half away from zero to `digits` places (a negative count rounds to tens,
+    /// hundreds, ...): an integer's own arithmetic, overflow an error.
+    static func roundInteger(_ n: Int, _ digits: Int) throws(ErrorValue) -> Int {
+        guard digits < 0 else { return n }
+        let overflow = ErrorValue(code: "overflow", message: "round(\(n), \(digits)) does not fit in a 64-bit integer")
+        guard digits >= -18 else {
+            // 10^19 is past Int.max: everything rounds to 0, or away to ±10^19.
+            if n.magnitude >= 5_000_000_000_000_000_000 { throw overflow }
+            return 0
+        }
+        var p = 1
+        for _ in 0..<(-digits) { p *= 10 }
+        let r = n % p
+        var result = n - r
+        if r.magnitude * 2 >= p.magnitude {
+            let (away, o) = result.addingReportingOverflow(n < 0 ? -p : p)
+            if o { throw overflow }
+            result = away
+        }
+        return result
+    }
 
     private static func extreme(_ c: BuiltinCall, _ sign: Int) throws -> Value {
         var items: [Value] = []

@@ -115,6 +115,8 @@ extension Value {
             }
         case (.string(let s), .int(let n)) where op == .multiply:
             guard n >= 0 else { throw ErrorValue(code: "invalid_argument", message: "cannot repeat a string \(n) times") }
+            // The size check cannot bound the work for an empty text: "" * Int.max would loop.
+            if s.isEmpty { return .string("") }
             let (bytes, overflow) = s.utf8.count.multipliedReportingOverflow(by: n)
             try ValueLimits.checkText(overflow ? .max : bytes)
             return .string(String(repeating: s, count: n))

@@ -33,17 +33,24 @@ public struct Diagnostic: Error, Sendable {
         return out
     }
 
+    /// The most characters of a source line a diagnostic shows.
+    static let excerpt = 160
+
     static func render(_ severity: Severity, _ message: String, _ range: SourceRange) -> String {
         let (line, column) = range.location
         // A message may quote a server's reply: shown, it must not drive the terminal.
         var out = "\(range.file.name):\(line):\(column): \(severity.rawValue): \(Sanitize.visible(message, keepNewlines: true))\n"
-        let text = range.file.line(line)
-        if !text.isEmpty || range.file.text.isEmpty == false {
+        let whole = Array(range.file.line(line))
+        if !whole.isEmpty || range.file.text.isEmpty == false {
+            // A long line (a generated script's) is shown as the part around the column.
+            let start = whole.count > Diagnostic.excerpt ? max(0, min(column - 1 - Diagnostic.excerpt / 2, whole.count - Diagnostic.excerpt)) : 0
+            let end = min(whole.count, start + Diagnostic.excerpt)
+            let text = (start > 0 ? "…" : "") + String(whole[start..<end]) + (end < whole.count ? "…" : "")
             out += text + "\n"
             // Keep tabs so the caret lines up under the source as the terminal shows it.
-            let pad = text.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.joined()
+            let pad = (start > 0 ? " " : "") + whole[start..<min(max(column - 1, start), end)].map { $0 == "\t" ? "\t" : " " }.joined()
             let (endLine, endColumn) = range.file.lineColumn(of: range.end)
-            let width = endLine == line ? max(1, endColumn - column) : 1
+            let width = endLine == line ? max(1, min(endColumn, end + 1) - column) : 1
             out += pad + "^" + String(repeating: "~", count: width - 1) + "\n"
         }
         return out

@@ -9,9 +9,13 @@ extension Parser {
     /// The stages that follow `head`, if any (`head | stage | stage`).
     func stages(after head: Expr) throws(Failure) -> Expr {
         var stages: [Stage] = []
+        var added = 0
+        defer { links -= added }
         while true {
             let t = peek(.command)
             guard t.kind == .pipe else { break }
+            added += 1
+            try link(t)
             advance(t)
             skipNewlines()
             stages.append(try stage())
@@ -177,6 +181,7 @@ extension Parser {
         while true {
             let n = peek(.expression)
             guard !n.spaceBefore, case .dotField(let g) = n.kind else { break }
+            if depth + links + fields.count > Parser.maxTreeDepth { throw tooLong(n) }
             advance(n)
             fields.append(g)
             end = range(n)
@@ -200,11 +205,25 @@ extension Parser {
         return try body()
     }
 
+    /// One more link of a chain (see `links`); the caller takes its links off when it returns.
+    func link(_ t: Token) throws(Failure) {
+        links += 1
+        if depth + links > Parser.maxTreeDepth { throw tooLong(t) }
+    }
+
+    func tooLong(_ t: Token) -> Failure {
+        fail("too_deep", "an expression is too long or nested too deeply (more than \(Parser.maxTreeDepth) operators, steps and levels in a row); split it with variables", t)
+    }
+
     private func binaryLevel(_ op: (Token.Kind) -> BinaryOp?, _ next: () throws(Failure) -> Expr) throws(Failure) -> Expr {
         var left = try next()
+        var added = 0
+        defer { links -= added }
         while true {
             let t = peek(.expression)
             guard let op = op(t.kind) else { return left }
+            added += 1
+            try link(t)
             advance(t)
             skipNewlines()
             let right = try next()
@@ -290,9 +309,17 @@ extension Parser {
     /// printed the function and then 2).
     func postfix(_ base: Expr) throws(Failure) -> Expr {
         var e = base
+        var added = 0
+        defer { links -= added }
         while true {
             let t = peek(.expression)
             if t.spaceBefore { return e }
+            switch t.kind {
+            case .dotField, .lbracket, .lparen:
+                added += 1
+                try link(t)
+            default: break
+            }
             switch t.kind {
             case .dotField(let f):
                 advance(t)
@@ -432,12 +459,16 @@ extension Parser {
             case .text(let t):
                 parts.append(.text(t))
             case .path(let name, let fields, let start, let end):
+                if depth + links + fields.count > Parser.maxTreeDepth {
+                    throw Failure(diagnostic: Diagnostic("too_deep", "a field path in the string is too long (more than \(Parser.maxTreeDepth) fields)", at: range(start, end)))
+                }
                 var e = Expr.variable(name, range(start, start + 1 + name.utf8.count))
                 for f in fields { e = .field(e, f, range(start, end)) }
                 parts.append(.expression(e))
             case .expression(let start, let end):
                 let inner = Parser(file: file, range: start..<end)
                 inner.depth = depth + 1
+                inner.links = links
                 let e = try inner.withNewlines(blank: true) { () throws(Failure) -> Expr in try inner.pipeline() }
                 let rest = inner.peek(.expression)
                 if rest.kind != .eof {

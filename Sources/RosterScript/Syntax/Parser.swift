@@ -14,6 +14,12 @@ public final class Parser {
     private var cache: (position: Int, mode: Lexer.Mode, token: Token)?
     var depth = 0
     static let maxDepth = 200
+    /// Links of the chains being built around the current position (`a + b + c`, `.a.b`,
+    /// `x[0][1]`, `| s | s`): a loop builds each, but the tree it makes is as deep as nesting,
+    /// and everything after the parser (check, compile, run) walks it recursively. Nesting and
+    /// links together stay under maxTreeDepth.
+    var links = 0
+    static let maxTreeDepth = 1000
 
     public init(file: SourceFile) {
         self.file = file
