@@ -433,6 +433,10 @@ extension Journal {
         let fd = open(full, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
         defer { Foundation.close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
+            throw ErrorValue(code: "invalid_journal", message: "'\(path)' is a directory, not a journal")
+        }
         struct Write { let op: String; let line: String; var outcome: String? }
         var runs: [String] = []
         var writes: [UInt128: Write] = [:]
@@ -444,6 +448,10 @@ extension Journal {
             guard complete else { torn = true; return }
             guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v else {
                 throw ErrorValue(code: "invalid_journal", message: "\(path):\(number): not a journal line")
+            }
+            // A journal begins with its header: any other file is not one (and reads as no writes).
+            if number == 1, !{ if case .string("roster")? = r["journal"] { true } else { false } }() {
+                throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
             }
             if case .string(let t)? = r["run"] { runs.append(t) }
             if case .string(let k)? = r["intent"], let key = key(k) {

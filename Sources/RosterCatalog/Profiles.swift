@@ -48,10 +48,13 @@ public struct Profiles: Sendable {
     /// file is no profiles; a file the user named (`namedBy`) that cannot be read is an error,
     /// never a silent fall back to the sandbox.
     public static func load(path: String, namedBy: String? = nil) throws -> Profiles {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            if let namedBy {
-                throw ConfigError("cannot read the config file '\(path)' (named by \(namedBy)): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
-            }
+        let data: Data
+        switch LocalFile.read(path) {
+        case .success(let d): data = d
+        case .failure(let f):
+            if let namedBy { throw ConfigError("cannot read the config file '\(path)' (named by \(namedBy)): \(f.reason)") }
+            // The default file: missing is no profiles; there but unreadable is still an error.
+            guard f.reason == "no such file" else { throw ConfigError("cannot read the config file '\(path)': \(f.reason)") }
             return Profiles()
         }
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigError("\(path): not UTF-8 text") }

@@ -54,6 +54,9 @@ public enum Launch {
         options.batch.journal = s.journal
         options.batch.keepGoing = s.keepGoing
         if let failures = s.failures { try checkFailuresFile(failures, journal: s.journal) }
+        if let plan = s.plan { _ = try checkOutputFile(plan, "--plan") }
+        // (Only the default database's folder is made when missing: a named one's is a typo.)
+        if let db = s.sandboxDB, db != ":memory:" { _ = try checkOutputFile(db, "--sandbox-db") }
         options.batch.failures = s.failures
         options.pager = s.noPager ? nil : Pager.command(environment: ProcessInfo.processInfo.environment)
         return options
@@ -67,16 +70,7 @@ public enum Launch {
         if let journal, resolved(full) == resolved((journal as NSString).expandingTildeInPath) {
             throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
         }
-        var st = stat()
-        guard stat(full, &st) == 0 else {
-            let dir = (full as NSString).deletingLastPathComponent
-            var isDir: ObjCBool = false
-            guard dir.isEmpty || FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue else {
-                throw UsageError("--failures \(failures): the directory \(dir) does not exist")
-            }
-            return
-        }
-        if st.st_mode & S_IFMT == S_IFDIR { throw UsageError("--failures \(failures) is a directory; name a file in it (e.g. \((failures as NSString).appendingPathComponent("failed.jsonl")))") }
+        guard let st = try checkOutputFile(failures, "--failures") else { return }
         var journalStat = stat()
         if let journal, stat((journal as NSString).expandingTildeInPath, &journalStat) == 0, journalStat.st_dev == st.st_dev, journalStat.st_ino == st.st_ino {
             throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
@@ -84,6 +78,23 @@ public enum Launch {
         guard isFailuresFile(full) else {
             throw UsageError("--failures \(failures) exists and is not a failures file; name a new file (it would be replaced)")
         }
+    }
+
+    /// A file a run writes at its end: checked before anything runs, not after. Not a
+    /// directory, in a directory that exists; its stat when it exists already.
+    static func checkOutputFile(_ path: String, _ flag: String) throws(UsageError) -> stat? {
+        let full = (path as NSString).expandingTildeInPath
+        var st = stat()
+        guard stat(full, &st) == 0 else {
+            let dir = (full as NSString).deletingLastPathComponent
+            var isDir: ObjCBool = false
+            guard dir.isEmpty || FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue else {
+                throw UsageError("\(flag) \(path): the directory \(dir) does not exist")
+            }
+            return nil
+        }
+        if st.st_mode & S_IFMT == S_IFDIR { throw UsageError("\(flag) \(path) is a directory; name a file in it") }
+        return st
     }
 
     /// The path with its directory's links resolved (the file itself may not exist yet).

@@ -186,15 +186,16 @@ public final class Session {
 
     /// Reads a script file; a missing file is a usage error.
     public static func load(_ path: String, err: TextOutput = .standardError) -> SourceFile? {
-        let data: Data?
+        let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            data = FileManager.default.contents(atPath: path)
-        }
-        guard let data else {
-            err.write("roster: cannot read '\(path)': no such file\n")
-            return nil
+            switch LocalFile.read(path) {
+            case .success(let d): data = d
+            case .failure(let f):
+                err.write("roster: cannot read '\(path)': \(f.reason)\n")
+                return nil
+            }
         }
         guard let text = String(data: data, encoding: .utf8) else {
             err.write("roster: '\(path)' is not UTF-8 text\n")

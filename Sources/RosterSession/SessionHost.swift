@@ -101,8 +101,10 @@ public final class SessionHost: ScriptHost {
             let dir = (file as NSString).deletingLastPathComponent
             if !dir.isEmpty { full = (dir as NSString).appendingPathComponent(full) }
         }
-        guard let data = FileManager.default.contents(atPath: full) else {
-            throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)': no such file")
+        let data: Data
+        switch LocalFile.read(full) {
+        case .success(let d): data = d
+        case .failure(let f): throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)': \(f.reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ErrorValue(code: "invalid_utf8", message: "'\(path)' is not UTF-8 text")

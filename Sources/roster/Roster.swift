@@ -224,6 +224,8 @@ struct HelpTopic: ParsableCommand {
             out.flush()
         } catch let e as ArgumentParser.ExitCode {
             throw e
+        } catch let e as ErrorValue {
+            throw usage(e.message)
         } catch {
             throw usage("\(error)")
         }

@@ -207,6 +207,34 @@ struct TrustTests {
         #expect(first.status == 1 && again.status == 1, "\(again.err)")
     }
 
+    /// The files a user names are read as what they are (a pipe, /dev/stdin), and checked
+    /// before anything runs: a directory, a missing folder or a file that is no journal is said
+    /// so, in words, and nothing is made on the way.
+    @Test func namedFilesAreReadOrRefusedInWords() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let stdin = try RosterProcess.run(["/dev/stdin"], stdin: "print 1\n")
+        #expect(stdin.status == 0 && stdin.out == "1\n", "\(stdin.err)")
+        try "{\"a\": 1}\n".write(to: dir.appendingPathComponent("other.jsonl"), atomically: true, encoding: .utf8)
+        try "print \"a\"\rprint \"b\"\r".write(to: dir.appendingPathComponent("mac.roster"), atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            ([dir.path], "cannot read '\(dir.path)': it is a directory"),
+            (["journal", dir.path], "is a directory, not a journal"),
+            (["journal", "other.jsonl"], "is not a roster journal"),
+            (["help", "nope"], "no help for 'nope'"),
+            (["--dry-run", "--plan", dir.path, "-c", "print 1"], "is a directory"),
+            (["--dry-run", "--plan", "missing/plan.jsonl", "-c", "print 1"], "the directory"),
+            (["--sandbox-db", "missing/x.db", "-c", "print 1"], "the directory"),
+        ]
+        for (args, message) in cases {
+            let r = try RosterProcess.run(args, directory: dir)
+            #expect(r.status == 64 && r.err.contains(message) && !r.err.contains("ErrorValue("), "\(args): \(r.status) \(r.err)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("missing").path), "no folder is made for a typo")
+        // A CR alone ends a line (an old Mac file), as in Python.
+        let mac = try RosterProcess.run(["mac.roster"], directory: dir)
+        #expect(mac.status == 0 && mac.out == "a\nb\n", "\(mac.out) \(mac.err)")
+    }
+
     /// A seed far past any test data would fill the disk: refused at once.
     @Test func anAbsurdSeedIsAUsageError() throws {
         let r = try RosterProcess.run(["serve", "--port", "0", "--db", ":memory:", "--seed", "9223372036854775807"], killAfter: 30)

@@ -11,6 +11,7 @@ extension Builtins {
                 let t = String(s.trimmingBlanks())
                 if let n = Int(t) { return .int(n) }
                 if let d = Double(t), let n = Int(exactly: d.rounded(.towardZero)) { return .int(n) }
+                if let d = Double(t), d.isFinite { throw ErrorValue(code: "overflow", message: "'\(s)' does not fit in a 64-bit integer") }
                 throw ErrorValue(code: "invalid_number", message: "'\(s)' is not a number")
             case let v: throw ErrorValue(code: "type_mismatch", message: "int cannot convert \(v.typeName)")
             }

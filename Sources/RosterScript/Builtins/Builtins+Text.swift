@@ -13,7 +13,7 @@ extension Builtins {
         },
         b("split", "split(text, separator)", "the pieces between separators (blanks when omitted)", 1...2) { c in
             let s = try c.string(0, "the text")
-            if c.arguments.count == 1 { return .list(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map { .string(String($0)) }) }
+            if c.arguments.count == 1 { return .list(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map { .string(String($0)) }) }
             let sep = try c.string(1, "the separator")
             guard !sep.isEmpty else { return .list(s.map { .string(String($0)) }) }
             if let pieces = try ASCIIText.split(s, sep) { return .list(pieces) }
@@ -221,7 +221,8 @@ private extension UnsafeMutableBufferPointer<UInt8> {
 
 extension StringProtocol {
     func trimmingBlanks() -> SubSequence {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        // "\r\n" is one Character: a line from a Windows file ends in it.
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
         guard let start = firstIndex(where: { !isBlank($0) }) else { return self[endIndex...] }
         let end = lastIndex(where: { !isBlank($0) })!
         return self[start...end]

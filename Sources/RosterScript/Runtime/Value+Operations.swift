@@ -7,8 +7,8 @@ extension Value {
         case (.bool(let x), .bool(let y)): return x == y
         case (.int(let x), .int(let y)): return x == y
         case (.double(let x), .double(let y)): return x == y
-        case (.int(let x), .double(let y)): return Double(x) == y
-        case (.double(let x), .int(let y)): return x == Double(y)
+        case (.int(let x), .double(let y)): return compareExactly(x, y) == 0
+        case (.double(let x), .int(let y)): return compareExactly(y, x) == 0
         case (.string(let x), .string(let y)): return x == y
         case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.record(let x), .record(let y)):
@@ -27,12 +27,24 @@ extension Value {
         switch (a, b) {
         case (.int(let x), .int(let y)): return order(x, y)
         case (.double(let x), .double(let y)): return order(x, y)
-        case (.int(let x), .double(let y)): return order(Double(x), y)
-        case (.double(let x), .int(let y)): return order(x, Double(y))
+        case (.int(let x), .double(let y)): return compareExactly(x, y) ?? order(Double(x), y)
+        case (.double(let x), .int(let y)): return compareExactly(y, x).map { -$0 } ?? order(x, Double(y))
         case (.string(let x), .string(let y)): return order(x, y)
         case (.bool(let x), .bool(let y)): return order(x ? 1 : 0, y ? 1 : 0)
         default: return nil
         }
+    }
+
+    /// An integer against a double, exactly, as Python compares them (through a double,
+    /// 2^53 + 1 equalled 2^53, and Int.max was not below 2^63); nil for NaN.
+    static func compareExactly(_ x: Int, _ y: Double) -> Int? {
+        if y.isNaN { return nil }
+        if y >= 9_223_372_036_854_775_808.0 { return -1 }   // 2^63: above every Int
+        if y < -9_223_372_036_854_775_808.0 { return 1 }
+        let whole = y.rounded(.down)
+        let n = Int(whole)
+        if x != n { return x < n ? -1 : 1 }
+        return y > whole ? -1 : 0
     }
 
     static func typeError(_ op: String, _ a: Value, _ b: Value) -> ErrorValue {

@@ -8,8 +8,15 @@ public final class SourceFile: Sendable {
 
     public init(name: String, text: String) {
         self.name = name
-        self.text = text
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        // A CR alone (an old Mac file's line end) ends a line, as in Python: read as LF, byte
+        // for byte, so offsets stay those of the file. (Before, two lines ran into one.)
+        var changed = false
+        for i in bytes.indices where bytes[i] == 13 && (i + 1 == bytes.count || bytes[i + 1] != 10) {
+            bytes[i] = 10
+            changed = true
+        }
+        self.text = changed ? String(decoding: bytes, as: UTF8.self) : text
         self.bytes = bytes
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Reading a file the user named (a script, a config): a regular file, or a pipe, /dev/stdin,
+/// a process substitution (`roster <(...)`), none of which FileManager reads; a failure is
+/// said in words (no such file, a directory, permission denied).
+public enum LocalFile {
+    public static func read(_ path: String) -> Result<Data, Failure> {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .failure(Failure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
+        if st.st_mode & S_IFMT == S_IFDIR { return .failure(Failure(reason: "it is a directory")) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(Failure(reason: access(path, R_OK) != 0 ? "permission denied" : String(cString: strerror(errno))))
+        }
+        defer { try? handle.close() }
+        do {
+            return .success(try handle.readToEnd() ?? Data())
+        } catch {
+            return .failure(Failure(reason: String(cString: strerror(EIO))))
+        }
+    }
+
+    public struct Failure: Error, Sendable {
+        public let reason: String
+    }
+}
