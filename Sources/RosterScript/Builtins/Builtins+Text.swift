@@ -20,13 +20,15 @@ extension Builtins {
             return .list(s.split(separator: sep, omittingEmptySubsequences: false).map { .string(String($0)) })
         },
         b("join", "join(list, separator)", "the items' text joined by the separator (none when omitted)", 1...2) { c in
+            let separator = c.arguments.count > 1 ? try c.string(1, "the separator") : ""
+            if case .list(let items) = c[0], let joined = try ASCIIText.join(strings: items, separator) { return .string(joined) }
             var parts: [String] = []
             if case .list(let items) = c[0] { parts.reserveCapacity(items.count) }
             try c[0].forEachElement {
                 parts.append(try $0.text())
                 if parts.count > ValueLimits.listItems { try ValueLimits.checkList(parts.count) }
             }
-            return .string(try ASCIIText.join(parts, c.arguments.count > 1 ? try c.string(1, "the separator") : ""))
+            return .string(try ASCIIText.join(parts, separator))
         },
         b("replace", "replace(text, old, new)", "every occurrence of old replaced by new", 3...3) { c in
             let s = try c.string(0, "the text"), old = try c.string(1, "the text to replace"), new = try c.string(2, "the replacement")
@@ -187,6 +189,28 @@ enum ASCIIText {
             for (i, p) in parts.enumerated() {
                 if i > 0 { at = copy(separator, to: at) }
                 at = copy(p, to: at)
+            }
+            return at - start
+        }
+    }
+
+    /// A list of texts joined straight from the values (no array of their texts, the common
+    /// case); nil when an item is not a string.
+    static func join(strings items: [Value], _ separator: String) throws(ErrorValue) -> String? {
+        // Each text and the list are within the limits, so this sum cannot overflow.
+        var length = separator.utf8.count * max(items.count - 1, 0)
+        for item in items {
+            guard case .string(let s) = item else { return nil }
+            length += s.utf8.count
+        }
+        try ValueLimits.checkText(length)
+        if items.count == 1, case .string(let s) = items[0] { return s }
+        return String(unsafeUninitializedCapacity: length) { out in
+            guard var at = out.baseAddress else { return 0 }
+            let start = at
+            for (i, item) in items.enumerated() {
+                if i > 0 { at = copy(separator, to: at) }
+                if case .string(let s) = item { at = copy(s, to: at) }
             }
             return at - start
         }
