@@ -36,9 +36,37 @@ struct FastPathTests {
         }
     }
 
+    /// What a condition makes of a result printed as JSON: its truth, or the same error.
+    static func truth(of json: String) -> String {
+        if json.hasPrefix("\"error ") { return json }
+        return ["false", "0", "0.0", "-0.0", "null", "\"\"", "[]", "{}"].contains(json) ? "false" : "true"
+    }
+
+    /// A value against a text, as a condition (`.role == "admin"`) and as a value.
+    @Test func aTextComparisonAsAConditionIsEquality() throws {
+        let values = Self.edges.map { Self.literal($0) } + Self.others.map(\.0) + ["\"7\"", "\"\"", "\"77\""]
+        var program = ""
+        for (i, v) in values.enumerated() {
+            program += "def e\(i)(x) { if $x == \"7\" { return true }; return false }\n"
+            program += "def n\(i)(x) { if $x != \"7\" { return true }; return false }\n"
+            program += "print e\(i)(\(v)) n\(i)(\(v)) (\(v) == \"7\") len([\(v)] | where $it == \"7\")\n"
+        }
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "text.roster", text: program))
+        #expect(host.output.count == values.count)
+        for (i, line) in host.output.enumerated() where i < values.count {
+            let parts = line.split(separator: " ").map(String.init)
+            #expect(parts.count == 4 && parts[0] == parts[2] && parts[1] == (parts[0] == "true" ? "false" : "true") && (parts[3] == "1") == (parts[0] == "true"), "\(values[i]): \(line)")
+        }
+        #expect(host.output.filter { $0.hasPrefix("true") }.count == 2, "\"7\" twice: \(host.output)")
+    }
+
     static func literal(_ n: Int) -> String { n == Int.min ? "(\(Int.min + 1) - 1)" : "\(n)" }
 
-    @Test func fastPathsGiveWhatTheValueOperationsGive() throws {
+    /// Every operator with every edge constant (a negative one is a negation, not a literal)
+    /// against every edge, the constant itself and its neighbours and other types; then random
+    /// operands.
+    static func grid() -> [(BinaryOp, Int, String, Value)] {
         var rng = SplitMix64(state: 14)
         // Every operator with every edge constant (a negative one is a negation, not a literal)
         // against every edge, the constant itself and its neighbours and other types; then
@@ -56,6 +84,11 @@ struct FastPathTests {
             let x = Int(truncatingIfNeeded: rng.next()) >> Int(rng.next() % 64)
             grid.append((op, k, Self.literal(x), .int(x)))
         }
+        return grid
+    }
+
+    @Test func fastPathsGiveWhatTheValueOperationsGive() throws {
+        let grid = Self.grid()
         // Each case: the variable as a local (a parameter), as a top-level variable, added to
         // in its slot (for +), and two ints as locals (for //).
         var program = "let g = null\ndef id(v) { return $v }\n"
@@ -87,5 +120,29 @@ struct FastPathTests {
             #expect(parts.count >= 5 && parts.allSatisfy { $0 == expected[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(expected[i])")
         }
         #expect(grid.count > 1500)
+    }
+
+    /// The same grid as conditions (if, while and where decide without making a bool): the
+    /// value's truth, or the same error; the variable a local, a top-level one and the item.
+    @Test func conditionsGiveTheTruthOfTheValueOperations() throws {
+        let grid = Self.grid()
+        var program = "let g = null\n"
+        var truths: [String] = []
+        let catching = "catch e { return \"error \" + $e.code + \": \" + $e.message }"
+        for (c, (op, k, x, value)) in grid.enumerated() {
+            let o = op.rawValue
+            program += "def i\(c)(x) { try { if $x \(o) \(k) { return true }; return false } \(catching) }\n"
+            program += "def w\(c)(x) { try { return len([$x] | where $it \(o) \(k)) == 1 } \(catching) }\n"
+            program += "def h\(c)(x) { $g = $x; try { let n = 0; while $g \(o) \(k) { $n += 1; break }; return $n == 1 } \(catching) }\n"
+            program += "print to_json(i\(c)(\(x))) \"|\" to_json(w\(c)(\(x))) \"|\" to_json(h\(c)(\(x)))\n"
+            truths.append(Self.truth(of: Self.reference(op, value, .int(k))))
+        }
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "conditions.roster", text: program))
+        #expect(host.output.count == grid.count)
+        for (i, line) in host.output.enumerated() where i < grid.count {
+            let parts = line.components(separatedBy: " | ")
+            #expect(parts.count == 3 && parts.allSatisfy { $0 == truths[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(truths[i])")
+        }
     }
 }

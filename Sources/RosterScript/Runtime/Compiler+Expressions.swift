@@ -301,6 +301,62 @@ extension Compiler {
         }
     }
 
+    typealias Test = (Frame) throws -> Bool
+
+    /// An expression read as true or false (`if`, `while`, `where`). A comparison of a variable
+    /// with an integer, or of any value with a text (`.role == "admin"`), is decided without
+    /// making a bool value and reading it back; anything else is its value's truth.
+    func condition(_ e: Expr, _ scope: Scope) -> Test {
+        if case .binary(let op, let l, let r, _) = e {
+            if case .literal(.int(let k), _) = r, Compiler.comparisons.contains(op), let slot = variableSlot(l, scope) {
+                let general = expression(e, scope)
+                switch slot {
+                case .local(let i): return slotTest(op, LocalSlot(index: i), k, general)
+                case .global(let p): return slotTest(op, GlobalSlot(pointer: p), k, general)
+                default: break
+                }
+            }
+            if op == .equal || op == .notEqual, case .literal(.string(let k), _) = r {
+                let left = expression(l, scope)
+                let equal = op == .equal
+                let constant = Value.string(k)
+                return { f in
+                    let v = try left(f)
+                    if case .string(let s) = v { return (s == k) == equal }
+                    return Value.equal(v, constant) == equal
+                }
+            }
+        }
+        let general = expression(e, scope)
+        return { f in try general(f).isTruthy }
+    }
+
+    static let comparisons: Set<BinaryOp> = [.less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual]
+
+    /// A variable read in place (a local of this frame, or a top-level one known to be set);
+    /// nil for anything else, which is left uncompiled.
+    private func variableSlot(_ e: Expr, _ scope: Scope) -> Operand? {
+        guard case .variable(let name, _) = e else { return nil }
+        switch resolve(name, scope) {
+        case .slot(0, let i): return .local(i)
+        case .known(let i): return .global(interpreter.globalFrame.slots + i)
+        default: return nil
+        }
+    }
+
+    /// `$n < 2` as a test: an int in the slot is compared there; anything else (a double, a
+    /// text, an error for a type that does not compare) goes the general way.
+    private func slotTest<S: SlotAccess>(_ op: BinaryOp, _ slot: S, _ k: Int, _ general: @escaping Eval) -> Test {
+        switch op {
+        case .less: return { f in if case .int(let x) = slot.pointer(f).pointee { return x < k }; return try general(f).isTruthy }
+        case .lessEqual: return { f in if case .int(let x) = slot.pointer(f).pointee { return x <= k }; return try general(f).isTruthy }
+        case .greater: return { f in if case .int(let x) = slot.pointer(f).pointee { return x > k }; return try general(f).isTruthy }
+        case .greaterEqual: return { f in if case .int(let x) = slot.pointer(f).pointee { return x >= k }; return try general(f).isTruthy }
+        case .equal: return { f in if case .int(let x) = slot.pointer(f).pointee { return x == k }; return try general(f).isTruthy }
+        default: return { f in if case .int(let x) = slot.pointer(f).pointee { return x != k }; return try general(f).isTruthy }
+        }
+    }
+
     /// Where a variable operand's value lives, for the fast paths to read it in place.
     protocol SlotAccess { func pointer(_ f: Frame) -> UnsafeMutablePointer<Value> }
     struct LocalSlot: SlotAccess {

@@ -7,10 +7,10 @@ extension Compiler {
         case .filter(let condition, let range):
             let stageScope = scope.child()
             let it = declare("it", stageScope, range)
-            let test = expression(condition, stageScope)
+            let test = self.condition(condition, stageScope)
             return mapping("where", input, range) { f, item in
                 f.slots[it] = item
-                return try test(f).isTruthy ? item : nil
+                return try test(f) ? item : nil
             }
 
         case .select(let paths, let range):

@@ -253,30 +253,30 @@ final class Compiler {
 
         case .ifElse(let branches, let elseBlock, _):
             if branches.count == 1 {
-                let c = expression(branches[0].0, scope), b = block(branches[0].1, scope)
+                let c = condition(branches[0].0, scope), b = block(branches[0].1, scope)
                 let otherwise: Exec? = if let elseBlock { block(elseBlock, scope) } else { nil }
                 return { f in
-                    if try c(f).isTruthy { return try b(f) }
+                    if try c(f) { return try b(f) }
                     return try otherwise?(f) ?? .normal
                 }
             }
-            let compiled = branches.map { (condition: CompiledEval(run: expression($0.0, scope)), body: CompiledExec(run: block($0.1, scope))) }
+            let compiled = branches.map { (condition: CompiledTest(run: condition($0.0, scope)), body: CompiledExec(run: block($0.1, scope))) }
             let otherwise: Exec? = if let elseBlock { block(elseBlock, scope) } else { nil }
             return { f in
-                for branch in compiled where try branch.condition.run(f).isTruthy { return try branch.body.run(f) }
+                for branch in compiled where try branch.condition.run(f) { return try branch.body.run(f) }
                 return try otherwise?(f) ?? .normal
             }
 
         case .forIn(let name, let sequence, let options, let body, let range):
             return forLoop(name, sequence, options, body, range, scope)
 
-        case .whileLoop(let condition, let body, _):
-            let c = expression(condition, scope)
+        case .whileLoop(let test, let body, _):
+            let c = self.condition(test, scope)
             scope.function.loopDepth += 1
             let b = block(body, scope)
             scope.function.loopDepth -= 1
             return { f in
-                while try c(f).isTruthy {
+                while try c(f) {
                     try Interrupt.check()
                     switch try b(f) {
                     case .normal, .continueLoop: continue

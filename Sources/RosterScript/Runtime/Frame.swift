@@ -88,6 +88,7 @@ typealias Exec = (Frame) throws -> Flow
 /// taken out of one stays wrapped in it); a non-generic struct's field keeps the closure's own.
 struct CompiledEval { let run: Eval }
 struct CompiledExec { let run: Exec }
+struct CompiledTest { let run: (Frame) throws -> Bool }
 
 /// How a statement ended.
 enum Flow {
