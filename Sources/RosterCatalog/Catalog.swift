@@ -32,7 +32,9 @@ public final class Catalog: @unchecked Sendable {
     /// Where a plan made for one command (`--dry-run` after it) shows its lines: stdout.
     public var showPlan: @Sendable (String) -> Void = { _ in }
     /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.
-    public var warn: @Sendable (String) -> Void = { _ in }
+    public var warn: @Sendable (String) -> Void = { _ in } {
+        didSet { transport.onNotice(warn) }
+    }
     /// Who each id the run has read is, for plans and failures.
     let subjects = Subjects()
     /// Names resolved to ids for the run, and live names read for completion.

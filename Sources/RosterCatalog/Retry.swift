@@ -159,6 +159,17 @@ final class ServiceGate: @unchecked Sendable {
         interval = min(ServiceGate.slowest, 1.05 * (now - start) / Double(granted))
     }
 
+    /// Whether to say a wait on stderr: once in `noticeEvery` seconds for the service, however
+    /// many of its requests wait together.
+    func shouldNotice(now: Double) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard now - lastNotice >= ServiceGate.noticeEvery else { return false }
+        lastNotice = now
+        return true
+    }
+    private var lastNotice = -Double.infinity
+    static let noticeEvery = 5.0
+
     func spendRetry() -> Bool {
         lock.lock(); defer { lock.unlock() }
         return budget.spend()

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import RosterScript
+import Synchronization
 
 enum HTTPStatus {
     /// The status's reason phrase, lower-case as roster's messages write it ("409 conflict").
@@ -210,6 +211,13 @@ public final class Transport: Sendable {
     let policy: RetryPolicy
     let gates: [Service: ServiceGate]
     public let userAgent = "roster/0.1.0"
+    /// Where a long wait is said as it begins (stderr): a server asking for a minute, or a
+    /// request that timed out being tried again, must not look like a hang.
+    private let notices = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    func onNotice(_ say: @escaping @Sendable (String) -> Void) { notices.withLock { $0 = say } }
+
+    private func notice(_ line: String) { notices.withLock { $0 }?(line) }
 
     public init(sender: any HTTPSender = AsyncHTTPSender(), clock: any RetryClock = SystemClock(), policy: RetryPolicy = RetryPolicy()) {
         self.sender = sender
@@ -217,6 +225,9 @@ public final class Transport: Sendable {
         self.policy = policy
         gates = Dictionary(uniqueKeysWithValues: Service.allCases.map { ($0, ServiceGate()) })
     }
+
+    /// Waits at least this long are said on stderr as they begin.
+    static let noticeAfter = 5.0
 
     /// The headers each vendor's own SDK sends.
     func headers(_ service: Service, token: String, contentType: String?) -> [(String, String)] {
@@ -298,7 +309,13 @@ public final class Transport: Sendable {
                     let now = clock.now()
                     gate.rateLimited(now: now, until: now + asked)
                     jitter = after - asked
+                    if asked >= Transport.noticeAfter, gate.shouldNotice(now: now) {
+                        notice("roster: \(request.operation.service.displayName) asked to wait \(Int(asked.rounded())) s (429); waiting (\(rateLimited) of at most \(policy.maxRateLimited) such waits)")
+                    }
                 } else {
+                    if let failure, failure.message.contains("time limit"), gate.shouldNotice(now: clock.now()) {
+                        notice("roster: \(method) \(service.url)\(target ?? request.path): \(failure.message); trying again (attempt \(attempt + 1) of \(policy.maxAttempts))")
+                    }
                     try await clock.sleep(after)
                 }
             case .retry, .giveUp:

@@ -35,6 +35,7 @@ struct HostileServerTests {
         let started = Date()
         let read = try RosterProcess.run(["--timeout", "1", "-c", "box users me"], environment: env, directory: dir, killAfter: 60)
         #expect(read.status == 70 && read.err.contains("time limit"), "\(read.status) \(read.err)")
+        #expect(read.err.contains("trying again (attempt 2 of 6)"), "each retry after a timeout is said: \(read.err)")
         #expect(Date().timeIntervalSince(started) < 45)
         let write = try RosterProcess.run(["--timeout", "1", "--journal", "j.jsonl", "-c", "box groups create name=stalled"], environment: env, directory: dir, killAfter: 60)
         #expect(write.status == 70 && write.err.contains("may have been applied"), "\(write.status) \(write.err)")
@@ -195,6 +196,22 @@ struct HostileServerTests {
         let r = try RosterProcess.run(["-c", "box users me"], environment: env, directory: dir, killAfter: 60)
         #expect(r.status == 70 && r.err.contains("\"https://login.example.com/sso\", not followed"), "\(r.err)")
         #expect(server.requests.count == 1)
+    }
+
+    /// A long wait the server asks for is said on stderr as it begins, not silently waited out.
+    @Test func aLongWaitIsSaid() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                n = STATE["n"] = STATE.get("n", 0) + 1
+                if n == 1:
+                    return reply(h, 429, {"code": "rate_limited", "message": "slow down"}, [("Retry-After", "6")])
+                reply(h, 200, {"type": "user", "id": "1", "name": "a", "login": "a@example.com"})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let r = try RosterProcess.run(["-c", "print (box users me).id"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 0 && r.out == "1\n", "\(r.err)")
+        #expect(r.err.contains("Box asked to wait 6 s (429); waiting"), "\(r.err)")
     }
 
     /// Retry-After is seconds as digits, or an HTTP-date: `0x10` is not sixteen seconds.
