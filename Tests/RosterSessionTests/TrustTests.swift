@@ -265,6 +265,12 @@ struct TrustTests {
         try "let = 1\n".write(to: dir.appendingPathComponent("bad.roster"), atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["-c", "print \"x\"\nsource \"bad.roster\""], directory: dir)
         #expect(r.status == 70 && r.out == "x\n", "\(r.status) \(r.err)")
+        // check reads what a file sources by name (and what that sources), so it finds this first.
+        try "source \"bad.roster\"\n".write(to: dir.appendingPathComponent("middle.roster"), atomically: true, encoding: .utf8)
+        try "print \"x\"\nsource \"middle.roster\"\nsource \"gone.roster\"\n".write(to: dir.appendingPathComponent("main.roster"), atomically: true, encoding: .utf8)
+        let check = try RosterProcess.run(["check", "main.roster"], directory: dir)
+        #expect(check.status == 65 && check.out.isEmpty, "\(check.status) \(check.err)")
+        #expect(check.err.contains("bad.roster:1:") && check.err.contains("cannot read 'gone.roster'"), "\(check.err)")
     }
 
     /// A retry that reads the failures file and writes the same one, stopped by `exit` or by

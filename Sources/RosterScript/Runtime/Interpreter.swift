@@ -67,6 +67,8 @@ public final class Interpreter: @unchecked Sendable {
         let compiler = Compiler(interpreter: scratch)
         _ = compiler.compileTopLevel(statements, in: scratch.globalScope)
         var found = compiler.diagnostics
+        var seen: Set<String> = [file.name]
+        found += checkSources(statements, of: file, seen: &seen, depth: 1)
         // A name read but declared nowhere in the file (nor by --var, nor a sourced file).
         if !compiler.sources {
             for read in compiler.unresolvedReads where scratch.globalScope.names[read.name] == nil {
@@ -87,6 +89,34 @@ public final class Interpreter: @unchecked Sendable {
             }
         }
         return found.sorted { $0.range.start < $1.range.start }
+    }
+
+    /// The files a checked file's top level sources by a literal name, read and parsed in turn
+    /// (and theirs): a file that cannot be read or does not parse would stop a run after the
+    /// statements before its `source` had run.
+    private func checkSources(_ statements: [Stmt], of file: SourceFile, seen: inout Set<String>, depth: Int) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for case .source(let e, let range) in statements {
+            let path: String
+            switch e {
+            case .literal(.string(let p), _): path = p
+            case .word(let w, _): path = w
+            default: continue
+            }
+            do {
+                let (name, text) = try host.readSource(path, from: file.name)
+                guard depth <= Interpreter.maxSourceDepth, seen.insert(name).inserted else { continue }
+                let sourced = SourceFile(name: name, text: text)
+                let (inner, diagnostics) = Parser.parse(sourced)
+                found += diagnostics
+                if diagnostics.isEmpty { found += checkSources(inner, of: sourced, seen: &seen, depth: depth + 1) }
+            } catch let e as ErrorValue {
+                found.append(Diagnostic(e.code, e.message, at: range))
+            } catch {
+                found.append(Diagnostic("source_unreadable", "cannot read '\(path)': \(error)", at: range))
+            }
+        }
+        return found
     }
 
     /// Runs a program at the top level. Throws SyntaxErrors (nothing ran), RuntimeError or ControlSignal.
