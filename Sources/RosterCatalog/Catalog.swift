@@ -212,7 +212,9 @@ public final class Catalog: @unchecked Sendable {
     static func decode(_ reply: WireReply, _ op: Operation) throws -> Value {
         var body: Value? = reply.body.isEmpty ? nil : try? JSONReader.parse(bytes: reply.body)
         // The raw bytes were scrubbed of tokens; an escaped one shows only once decoded.
-        if body != nil, reply.body.contains(UInt8(ascii: "\\")) { body = body.map(SecretValues.scrub) }
+        if body != nil, SecretValues.any, reply.body.withUnsafeBytes({ b in b.baseAddress.map { memchr($0, 0x5C, b.count) != nil } ?? false }) {
+            body = body.map(SecretValues.scrub)
+        }
         guard (200..<300).contains(reply.status) else {
             throw vendorError(reply, body, op)
         }

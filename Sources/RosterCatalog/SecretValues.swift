@@ -24,6 +24,7 @@ public enum SecretValues {
     }
 
     static var all: [String] { known.withLock { $0 } }
+    static var any: Bool { known.withLock { !$0.isEmpty } }
 
     /// `text` with every known secret replaced.
     public static func scrub(_ text: String) -> String {

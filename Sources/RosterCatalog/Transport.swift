@@ -98,16 +98,25 @@ public struct AsyncHTTPSender: HTTPSender {
 
     public init(timeout: Double = 60) { self.timeout = timeout }
 
-    static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(
-            certificateVerification: .fullVerification, redirectConfiguration: .disallow,
-            // Idle connections are dropped before a server would (the sandbox's idle timeout is
-            // 30 s): a write sent on a connection the server is closing would be in doubt.
-            timeout: .init(connect: .seconds(10), read: nil), connectionPool: .seconds(20),
-            proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .enabled(limit: .ratio(25)), backgroundActivityLogger: nil)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    /// One client for each time limit (a run has one). Its read timeout is the limit, so a
+    /// server that stops sending fails the read; `send` ends one that drips its answer.
+    static func client(readTimeout milliseconds: Int64) -> HTTPClient {
+        clients.withLock { all in
+            if let client = all[milliseconds] { return client }
+            var configuration = HTTPClient.Configuration(
+                certificateVerification: .fullVerification, redirectConfiguration: .disallow,
+                // Idle connections are dropped before a server would (the sandbox's idle timeout is
+                // 30 s): a write sent on a connection the server is closing would be in doubt.
+                timeout: .init(connect: .seconds(10), read: .milliseconds(milliseconds)), connectionPool: .seconds(20),
+                proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .enabled(limit: .ratio(25)), backgroundActivityLogger: nil)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            all[milliseconds] = client
+            return client
+        }
+    }
+    private static let clients = Mutex<[Int64: HTTPClient]>([:])
+    static let maxBody = 256 << 20
 
     public func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
         var r = HTTPClientRequest(url: request.url)
@@ -115,35 +124,23 @@ public struct AsyncHTTPSender: HTTPSender {
         for (k, v) in request.headers { r.headers.add(name: k, value: v) }
         if let body = request.body { r.body = .bytes(ByteBuffer(bytes: body)) }
         let milliseconds = Int64(min(timeout, 86_400) * 1000)
-        let request = r
         do {
-            // The client's deadline ends with the headers; the body is read under the same one
-            // (a server that sends headers and then stalls, or drips a byte at a time, fails
-            // the request in time rather than holding it forever).
-            return try await AsyncHTTPSender.within(milliseconds: milliseconds) {
-                let response = try await AsyncHTTPSender.client.execute(request, timeout: .milliseconds(milliseconds))
-                let body = try await response.body.collect(upTo: 256 << 20)
-                return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                                 body: Array(body.readableBytesView))
+            // The client's deadline ends with the headers; the body is read under the same one.
+            // A server that sends headers and then stalls fails the read timeout; one that
+            // drips a byte at a time is stopped here, at the deadline, between its bytes.
+            let deadline = NIODeadline.now() + .milliseconds(milliseconds)
+            let response = try await AsyncHTTPSender.client(readTimeout: milliseconds).execute(r, deadline: deadline)
+            var body = ByteBuffer()
+            for try await var chunk in response.body {
+                guard NIODeadline.now() < deadline else { throw HTTPClientError.deadlineExceeded }
+                guard body.readableBytes + chunk.readableBytes <= AsyncHTTPSender.maxBody else { throw NIOTooManyBytesError(maxBytes: AsyncHTTPSender.maxBody) }
+                body.writeBuffer(&chunk)
             }
+            return WireReply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                             body: Array(body.readableBytesView))
         } catch {
             throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), permanent: AsyncHTTPSender.permanent(error),
                               message: AsyncHTTPSender.describe(error))
-        }
-    }
-
-    /// `work`'s value, or HTTPClientError.deadlineExceeded once `milliseconds` have passed
-    /// (the work is cancelled: the client then closes the connection).
-    static func within<T: Sendable>(milliseconds: Int64, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(milliseconds))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
-            return value
         }
     }
 

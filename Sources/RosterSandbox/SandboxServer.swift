@@ -57,7 +57,18 @@ public enum SandboxServer {
         if settings.logsRequests { log = { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
         let app = Sandbox.application(store: store, options: options, host: settings.host, port: settings.port,
                                       log: log, onRunning: announce(settings, listing: loopback ? "" : shown.listing))
-        try serve(app)
+        do {
+            try serve(app)
+        } catch let e as IOError where e.errnoCode == EADDRINUSE || e.errnoCode == EACCES {
+            throw ServeError(description: e.errnoCode == EADDRINUSE
+                ? "port \(settings.port) on \(settings.host) is in use; choose another with --port, or --port 0 for any free one"
+                : "port \(settings.port) on \(settings.host) needs privileges to listen on; choose one above 1023, or --port 0")
+        }
+    }
+
+    /// Why the server could not start, in words (NIO's text names the system call).
+    public struct ServeError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Prints the URL (and, off loopback, the tokens) once the server listens.

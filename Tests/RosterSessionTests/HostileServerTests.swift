@@ -242,11 +242,13 @@ struct HostileServerTests {
 /// back). Every request's method and path is logged, for counting what roster sent.
 final class ScriptedServer {
     static let token = "hostile-token-0123456789abcdef"
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/tls").path
     let process = Process()
     private(set) var url = ""
     private let log: String
 
-    init(_ answer: String) throws {
+    /// `tls`: HTTPS with the self-signed certificate in Tests/fixtures/tls.
+    init(_ answer: String, tls: Bool = false) throws {
         let dir = try RosterProcess.temporaryDirectory()
         let urlFile = dir.appendingPathComponent("url").path
         log = dir.appendingPathComponent("requests").path
@@ -277,12 +279,19 @@ final class ScriptedServer {
             class S(http.server.ThreadingHTTPServer):
                 daemon_threads = True
             s = S(("127.0.0.1", 0), H)
-            open(sys.argv[1] + ".tmp", "w").write("http://127.0.0.1:%d" % s.server_port)
+            scheme = "http"
+            if len(sys.argv) > 4:
+                import ssl
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(sys.argv[3], sys.argv[4])
+                s.socket = context.wrap_socket(s.socket, server_side=True)
+                scheme = "https"
+            open(sys.argv[1] + ".tmp", "w").write("%s://127.0.0.1:%d" % (scheme, s.server_port))
             os.rename(sys.argv[1] + ".tmp", sys.argv[1])
             s.serve_forever()
             """
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, urlFile, log]
+        process.arguments = ["python3", "-c", script, urlFile, log] + (tls ? [ScriptedServer.fixtures + "/cert.pem", ScriptedServer.fixtures + "/key.pem"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -79,7 +79,7 @@ struct TrustTests {
     /// and no file roster writes.
     @Test func anEchoedTokenIsScrubbedEverywhere() throws {
         let dir = try RosterProcess.temporaryDirectory()
-        let server = try EchoServer()
+        let server = try ScriptedServer.echo()
         defer { server.stop() }
         let config = dir.appendingPathComponent("config.toml")
         try "default = \"echo\"\n[profiles.echo]\nbox = { url = \"\(server.url)\", token_file = \"token\" }\n".write(to: config, atomically: true, encoding: .utf8)
@@ -104,7 +104,7 @@ struct TrustTests {
     /// A server whose certificate roster cannot trust: the error comes at once, naming the URL
     /// and the cause, never after minutes of retries.
     @Test func anUntrustedCertificateIsReportedAtOnce() throws {
-        let server = try EchoServer(tls: true)
+        let server = try ScriptedServer.echo(tls: true)
         defer { server.stop() }
         let config = try RosterProcess.temporaryDirectory().appendingPathComponent("config.toml")
         try "default = \"tls\"\n[profiles.tls]\nbox = { url = \"\(server.url)\", token_env = \"TLS_BOX\" }\n".write(to: config, atomically: true, encoding: .utf8)
@@ -241,6 +241,15 @@ struct TrustTests {
         #expect(r.status == 64 && r.err.contains("--seed must be 0 to 10000000"), "\(r.status) \(r.err)")
     }
 
+    /// A port another server holds is said in words, not as NIO's system call.
+    @Test func aPortInUseIsSaidInWords() throws {
+        let holder = try ScriptedServer("def answer(h, body):\n    reply(h, 200, {})")
+        defer { holder.stop() }
+        let port = String(holder.url.split(separator: ":").last!)
+        let r = try RosterProcess.run(["serve", "--port", port, "--db", ":memory:", "--quiet"], killAfter: 30)
+        #expect(r.status != 0 && r.err.contains("port \(port) on 127.0.0.1 is in use"), "\(r.status) \(r.err)")
+    }
+
     /// --var keeps the text typed when a number would not read back as it (an id's zeros).
     @Test func aVariableKeepsTheTextOfAnID() throws {
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--dry-run", "--var", "u=00123", "--var", "big=9223372036854775808", "--var", "n=5",
@@ -369,57 +378,14 @@ struct TrustTests {
 }
 }
 
-/// A server that answers every request 401 with the Authorization header it was sent in its body.
-final class EchoServer {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/tls").path
-    let process = Process()
-    private(set) var url = ""
-
-    /// `tls`: serve HTTPS with the self-signed certificate in Tests/fixtures/tls.
-    init(tls: Bool = false) throws {
-        // The server writes its URL to a file (read by polling; a pipe's read blocked here).
-        let urlFile = try RosterProcess.temporaryDirectory().appendingPathComponent("url").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
-            import http.server, json, sys
-            class H(http.server.BaseHTTPRequestHandler):
-                def answer(self):
-                    n = int(self.headers.get("Content-Length") or 0)
-                    if n: self.rfile.read(n)
-                    auth = self.headers.get("Authorization", "")
-                    body = json.dumps({"type": "error", "status": 401, "code": "unauthorized", "message": "bad token " + auth, "echo": auth}).encode()
-                    self.send_response(401)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                do_GET = do_POST = do_PUT = do_DELETE = answer
-                def log_message(self, *a): pass
-            s = http.server.HTTPServer(("127.0.0.1", 0), H)
-            scheme = "http"
-            if len(sys.argv) > 3:
-                import ssl
-                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-                context.load_cert_chain(sys.argv[2], sys.argv[3])
-                s.socket = context.wrap_socket(s.socket, server_side=True)
-                scheme = "https"
-            open(sys.argv[1] + ".tmp", "w").write("%s://127.0.0.1:%d" % (scheme, s.server_port))
-            import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-            s.serve_forever()
-            """, urlFile] + (tls ? [EchoServer.fixtures + "/cert.pem", EchoServer.fixtures + "/key.pem"] : [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: urlFile, encoding: .utf8) { url = text; break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        try #require(url.hasPrefix("http"), "the echo server did not start")
-    }
-
-    func stop() {
-        // SIGKILL: the test process's threads may block SIGTERM, and a child inherits that.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+extension ScriptedServer {
+    /// A server that answers every request 401 with the Authorization header it was sent in
+    /// its body (`tls`: HTTPS with the self-signed certificate in Tests/fixtures/tls).
+    static func echo(tls: Bool = false) throws -> ScriptedServer {
+        try ScriptedServer("""
+            def answer(h, body):
+                auth = h.headers.get("Authorization", "")
+                reply(h, 401, {"type": "error", "status": 401, "code": "unauthorized", "message": "bad token " + auth, "echo": auth})
+            """, tls: tls)
     }
 }

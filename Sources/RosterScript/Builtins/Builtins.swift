@@ -173,7 +173,8 @@ public enum Builtins {
                 let scaled = d * p
                 return .double(!scaled.isFinite || abs(scaled) >= 4_503_599_627_370_496 ? d : scaled.rounded() / p)
             }
-            let p = pow(10, Double(Swift.min(-digits, 400)))
+            // (-digits would overflow for Int.min.)
+            let p = pow(10, digits < -400 ? 400.0 : Double(-digits))
             guard p.isFinite else { return .double(d < 0 ? -0.0 : 0.0) }
             return .double((d / p).rounded() * p)
         },
