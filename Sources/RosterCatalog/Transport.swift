@@ -79,11 +79,14 @@ public struct SendFailure: Error, Sendable {
     /// A failure that trying again cannot mend (a certificate refused, a host that does not
     /// resolve): reported at once, never retried.
     public let permanent: Bool
+    /// No answer within the time limit (said on stderr when it is tried again).
+    public let timedOut: Bool
     public let message: String
 
-    public init(mayHaveArrived: Bool, permanent: Bool = false, message: String) {
+    public init(mayHaveArrived: Bool, permanent: Bool = false, timedOut: Bool = false, message: String) {
         self.mayHaveArrived = mayHaveArrived
         self.permanent = permanent
+        self.timedOut = timedOut
         self.message = message
     }
 }
@@ -140,7 +143,7 @@ public struct AsyncHTTPSender: HTTPSender {
                              body: Array(body.readableBytesView))
         } catch {
             throw SendFailure(mayHaveArrived: !AsyncHTTPSender.neverSent(error), permanent: AsyncHTTPSender.permanent(error),
-                              message: AsyncHTTPSender.describe(error))
+                              timedOut: AsyncHTTPSender.timedOut(error), message: AsyncHTTPSender.describe(error))
         }
     }
 
@@ -154,6 +157,11 @@ public struct AsyncHTTPSender: HTTPSender {
         // request would only fetch it again.
         if error is NIOTooManyBytesError || isDecompressionLimit(error) { return true }
         return false
+    }
+
+    static func timedOut(_ error: Error) -> Bool {
+        guard let e = error as? HTTPClientError else { return false }
+        return e == .readTimeout || e == .deadlineExceeded
     }
 
     /// NIOHTTPCompression's limit error (its module is AsyncHTTPClient's, not ours to import).
@@ -310,7 +318,7 @@ public final class Transport: Sendable {
                         notice("roster: \(request.operation.service.displayName) asked to wait \(Int(asked.rounded())) s (429); waiting (\(rateLimited) of at most \(policy.maxRateLimited) such waits)")
                     }
                 } else {
-                    if let failure, failure.message.contains("time limit"), gate.shouldNotice(now: clock.now()) {
+                    if let failure, failure.timedOut, gate.shouldNotice(now: clock.now()) {
                         notice("roster: \(method) \(service.url)\(target ?? request.path): \(failure.message); trying again (attempt \(attempt + 1) of \(policy.maxAttempts))")
                     }
                     try await clock.sleep(after)
