@@ -113,6 +113,9 @@ public struct AsyncHTTPSender: HTTPSender {
                 timeout: .init(connect: .seconds(10), read: .milliseconds(milliseconds)), connectionPool: .seconds(20),
                 proxy: nil, ignoreUncleanSSLShutdown: false, decompression: .enabled(limit: .ratio(25)), backgroundActivityLogger: nil)
             configuration.connectionPool.retryConnectionEstablishment = false
+            // No tracing: the default (a no-op tracer) still cost a span and an existential cast
+            // per request.
+            configuration.tracing.tracer = nil
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             all[milliseconds] = client
             return client

@@ -37,6 +37,31 @@ struct JSONReaderTests {
         #expect(try v.json() == #"[{"id":"a","n":1},{"id":"b","n":2},{"x":"c","n":3},{"id":"d","n":[4]},{"id":5}]"#)
     }
 
+    /// Texts written as JSON, through the plain path (nothing to escape) and the escaping one:
+    /// every text reads back as itself, and no raw control character, quote or backslash is
+    /// left unescaped, whatever its length (inline and heap texts) or neighbours.
+    @Test func everyTextIsWrittenAsJSONThatReadsBackAsItself() throws {
+        let pieces = ["a", "é", "😀", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1f}", "\u{7f}", "/", " ", "0123456789abcdef"]
+        var generator = SystemRandomNumberGenerator()
+        var texts = pieces + ["", String(repeating: "x", count: 15), String(repeating: "x", count: 16)]
+        for _ in 0..<2_000 {
+            texts.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+        }
+        for text in texts {
+            let json = try Value.string(text).json()
+            guard case .string(let back) = try parse(json) else { Issue.record("not a text: \(json)"); continue }
+            #expect(Array(back.utf8) == Array(text.utf8), "\(json)")
+            let inner = json.utf8.dropFirst().dropLast()
+            #expect(!inner.contains { $0 < 0x20 }, "\(json)")
+            var escaped = false
+            for b in inner {
+                if escaped { escaped = false; continue }
+                if b == UInt8(ascii: "\\") { escaped = true; continue }
+                #expect(b != UInt8(ascii: "\""), "\(json)")
+            }
+        }
+    }
+
     @Test(arguments: [
         (#"{"a" 1}"#, "expected ':'", 5),
         ("[1,]", "unexpected character in JSON", 3),

@@ -106,6 +106,15 @@ extension Value {
 
     static func writeJSONString(_ s: String, to out: inout String) {
         out += "\""
+        // Most texts need no escape: one scan of their bytes, then one append.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if plain == true {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
