@@ -106,3 +106,42 @@ struct SortTests {
         #expect(Compiler.sortedByPlainKeys([.null, .int(2), .null, .int(1)], descending: false) == [3, 1, 0, 2])
     }
 }
+
+/// NaN in an order: `sort`, `min` and `max` give one answer whatever the input's order (NaN
+/// after every number, before nulls), and every `<`, `<=`, `>`, `>=` with NaN is false.
+struct NaNOrderTests {
+    @Test func nanHasOnePlaceInEverySortAndNoneInComparisons() throws {
+        var rng = SplitMix64(state: 46)
+        let pool = ["$nan", "1", "1.5", "-2.0", "0", "null", "3"]
+        for _ in 0..<200 {
+            let items = (0..<Int.random(in: 1...9, using: &rng)).map { _ in pool.randomElement(using: &rng)! }
+            let shuffled = items.shuffled(using: &rng)
+            let program = """
+                let nan = float("nan")
+                print ([\(items.joined(separator: ", "))] | sort) ([\(shuffled.joined(separator: ", "))] | sort)
+                print ([\(items.joined(separator: ", "))] | sort --desc | len) ([\(shuffled.joined(separator: ", "))] | sort --desc | len)
+                """
+            let host = FakeHost()
+            try Interpreter(host: host).run(SourceFile(name: "t", text: program))
+            let halves = host.output.first?.split(separator: " ") ?? []
+            #expect(halves.count == 2 && halves[0] == halves[1], "\(items) \(shuffled)")
+            // Ascending: the numbers in order, then NaN (written as null in JSON), then the nulls.
+            let numbers = items.filter { $0 != "$nan" && $0 != "null" }.compactMap(Double.init).sorted()
+            let sorted = try JSONReader.parse(String(halves.first ?? ""))
+            guard case .list(let values) = sorted else { Issue.record("not a list"); continue }
+            let numeric = values.prefix(numbers.count).map { v -> Double in
+                switch v { case .int(let n): Double(n); case .double(let d): d; default: .infinity }
+            }
+            #expect(numeric == numbers, "\(items)")
+            let rest = values.dropFirst(numbers.count).allSatisfy { $0.isNull }
+            #expect(rest, "\(items)")
+        }
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "t", text: """
+            let nan = float("nan")
+            print ($nan < 1) ($nan > 1) (1 < $nan) (1 > $nan) ($nan <= $nan) ($nan >= 1.0) (2.0 > $nan) ($nan == $nan)
+            print max([1, $nan, 2]) max([$nan, 2, 1]) min([1, $nan, 2]) min([$nan, 2, 1])
+            """))
+        #expect(host.output == ["false false false false false false false false", "nan nan 1 1"])
+    }
+}

@@ -477,10 +477,10 @@ extension Compiler {
         case .equal: return .bool(Value.equal(a, b))
         case .notEqual: return .bool(!Value.equal(a, b))
         case .less, .lessEqual, .greater, .greaterEqual:
-            guard let c = Value.compare(a, b) else {
+            guard let truth = Value.ordered(op, a, b) else {
                 throw RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot compare \(a.typeName) with \(b.typeName) using '\(op.rawValue)'"), at: range)
             }
-            return .bool(op == .less ? c < 0 : op == .lessEqual ? c <= 0 : op == .greater ? c > 0 : c >= 0)
+            return .bool(truth)
         case .add:
             do throws(ErrorValue) { return try Value.add(a, b) } catch { throw RuntimeError(error, at: range) }
         default:

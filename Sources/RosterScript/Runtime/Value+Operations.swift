@@ -21,9 +21,15 @@ extension Value {
         }
     }
 
-    /// Ordering for `<` and `sort`: numbers with numbers, strings with strings, bools; else nil.
+    /// The order of `sort`, `min` and `max`: numbers with numbers, strings with strings, bools;
+    /// else nil. A total order: NaN comes after every number and equals itself (IEEE's NaN is
+    /// unordered, which left a sort's order to chance).
     public static func compare(_ a: Value, _ b: Value) -> Int? {
         func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
+        func order(_ x: Double, _ y: Double) -> Int {
+            if x.isNaN || y.isNaN { return x.isNaN == y.isNaN ? 0 : (x.isNaN ? 1 : -1) }
+            return x < y ? -1 : (x == y ? 0 : 1)
+        }
         switch (a, b) {
         case (.int(let x), .int(let y)): return order(x, y)
         case (.double(let x), .double(let y)): return order(x, y)
@@ -32,6 +38,20 @@ extension Value {
         case (.string(let x), .string(let y)): return order(x, y)
         case (.bool(let x), .bool(let y)): return order(x ? 1 : 0, y ? 1 : 0)
         default: return nil
+        }
+    }
+
+    /// `<`, `<=`, `>` and `>=`: as `compare`, except that every comparison with NaN is false,
+    /// as in IEEE 754 and Python. Nil for values that do not compare.
+    public static func ordered(_ op: BinaryOp, _ a: Value, _ b: Value) -> Bool? {
+        guard let c = compare(a, b) else { return nil }
+        if case .double(let x) = a, x.isNaN { return false }
+        if case .double(let y) = b, y.isNaN { return false }
+        switch op {
+        case .less: return c < 0
+        case .lessEqual: return c <= 0
+        case .greater: return c > 0
+        default: return c >= 0
         }
     }
 
