@@ -111,6 +111,10 @@ public final class Journal: @unchecked Sendable {
     }
 
     private var closed = false
+    /// Set when a line cut short could not be cut off: the journal takes no more lines.
+    private var torn: ErrorValue?
+    /// write(2); tests put a full disk here.
+    var writeBytes: (Int32, UnsafeRawPointer, Int) -> Int = { Foundation.write($0, $1, $2) }
 
     /// Releases the file and its lock (the end of a run; also when it is freed). A write after
     /// this is an error.
@@ -197,7 +201,7 @@ public final class Journal: @unchecked Sendable {
 
     /// A new journal's directory entry on disk too (else power loss could lose the file).
     static func syncDirectory(of path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = LocalFile.folder(of: path)
         let d = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard d >= 0 else { return }
         _ = fsync(d)
@@ -258,17 +262,26 @@ public final class Journal: @unchecked Sendable {
 
     /// One line, in one write(2). Returns the offset it was written at.
     @discardableResult
-    private func append(_ value: Value) throws -> Int64 {
+    func append(_ value: Value) throws -> Int64 {
         let bytes = Array((SecretValues.scrub(try value.json()) + "\n").utf8)
         return try lock.withLock {
             guard !closed else { throw ErrorValue(code: "journal_closed", message: "the journal '\(path)' was closed at the end of its run") }
+            if let torn { throw torn }
             let offset = size
             var done = 0
             while done < bytes.count {
-                let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(String(cString: strerror(errno)))")
+                let n = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress! + done, $0.count - done) }
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else {
+                    // A line cut short (a full disk) is cut off again, so that the lines written
+                    // after it, once there is room, start clean; if even that fails, nothing more
+                    // is written to this journal in this run.
+                    let reason = String(cString: strerror(n < 0 ? errno : EIO))
+                    let failure = ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(reason)")
+                    if done > 0, ftruncate(fd, off_t(offset)) != 0 {
+                        torn = ErrorValue(code: "journal_write_failed", message: "the journal '\(path)' holds a line cut short at byte \(offset) (\(reason)); nothing more is written to it in this run")
+                    }
+                    throw failure
                 }
                 done += n
             }

@@ -19,6 +19,17 @@ public enum LocalFile {
         }
     }
 
+    /// The folder a path names a file in: "" for a bare name, "/" for a file at the root.
+    /// (swift-corelibs-foundation's `deletingLastPathComponent` traps on a one-character path.)
+    public static func folder(of path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "" }
+        var folder = p[..<slash]
+        while folder.count > 1, folder.hasSuffix("/") { folder = folder.dropLast() }
+        return folder.isEmpty ? "/" : String(folder)
+    }
+
     public struct Failure: Error, Sendable {
         public let reason: String
     }

@@ -23,8 +23,14 @@ public struct BatchOptions: Sendable {
 final class BatchReport {
     let err: TextOutput
     let progress: Bool
-    private var failuresFile: FileHandle?
+    private var failuresFile: Int32 = -1
     let failuresPath: String?
+    /// Why the failures file could not be written (a full disk): it is then left as it was,
+    /// and the failures are on stderr only.
+    private(set) var failuresLost: String?
+    /// Whether any loop began: a run that ends before its loop (the service down, a mistake in
+    /// the script) knows nothing of its inputs, so the failures file it was given stays.
+    private var loopsBegun = 0
     private(set) var failed = 0
     /// Inputs of a loop that stopped early, not known to have succeeded (in the failures file).
     private(set) var unfinished = 0
@@ -47,12 +53,15 @@ final class BatchReport {
         if let failures {
             // Written beside the file and moved over it at the end: the run may be reading the
             // previous failures file as its input (the retry the summary suggests).
+            // Named for this process, and made new: a second run naming the same file must
+            // not empty the first one's.
             let full = (failures as NSString).expandingTildeInPath
-            let pending = full + ".pending"
-            guard FileManager.default.createFile(atPath: pending, contents: nil), let handle = FileHandle(forWritingAtPath: pending) else {
-                throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)'")
+            let pending = "\(full).\(getpid()).pending"
+            let fd = open(pending, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else {
+                throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)': \(String(cString: strerror(errno)))")
             }
-            failuresFile = handle
+            failuresFile = fd
             failuresPaths = (pending, full)
         }
     }
@@ -60,6 +69,7 @@ final class BatchReport {
     func handle(_ event: LoopEvent) {
         switch event {
         case .started(let total, let range):
+            loopsBegun += 1
             self.total = total
             loopAt = range.description
             started = Date().timeIntervalSince1970
@@ -82,10 +92,8 @@ final class BatchReport {
             }
         case .unfinished(let input, let reason):
             unfinished += 1
-            guard let failuresFile else { return }
             let failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
-            let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
-            failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
+            writeFailure(failure, input: input)
         case .ended:
             if drawn { err.write("\r\u{1B}[K") }
             drawn = false
@@ -108,14 +116,34 @@ final class BatchReport {
         var error = error
         if error.row == nil { error.row = "\(origin ?? loopAt): note: \(origin == nil ? "the input" : "the row"): \(input.brief(key: key))" }
         err.write(error.diagnostic.rendered())
-        guard let failuresFile else { return }
+        guard failuresFile >= 0 else { return }
         var failure: Record = ["at": .string(error.range.description)]
         if let origin { failure["row"] = .string(origin) }
         if let key, case .record(let r) = input, let v = r[key] { failure["key"] = .string("\(key)=\((try? v.text()) ?? "")") }
         failure["iterations"] = .list(iterations.map { .int($0) })
         failure["error"] = .record(error.error.record)
+        writeFailure(failure, input: input)
+    }
+
+    /// One JSON line, written whole or not at all (a line cut short by a full disk is cut off
+    /// again); the first failure to write is said once, and the file is then given up.
+    private func writeFailure(_ failure: Record, input: Value) {
+        guard failuresFile >= 0, failuresLost == nil else { return }
         let line = (try? Value.record(["failure": .record(failure), "input": input]).json()) ?? "{}"
-        failuresFile.write(Data((SecretValues.scrub(line) + "\n").utf8))
+        let bytes = Array((SecretValues.scrub(line) + "\n").utf8)
+        let start = lseek(failuresFile, 0, SEEK_CUR)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(failuresFile, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                failuresLost = String(cString: strerror(n < 0 ? errno : EIO))
+                if start >= 0 { _ = ftruncate(failuresFile, start) }
+                err.write("roster: cannot write the failures file '\(failuresPath ?? "")': \(failuresLost!); it is left as it was, and the failures are on stderr only\n")
+                return
+            }
+            written += n
+        }
     }
 
     /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.
@@ -133,12 +161,21 @@ final class BatchReport {
         drawn = true
     }
 
+    /// Whether the failures file now holds this run's failures (false: left as it was).
+    private(set) var failuresWritten = false
+
     func close() {
-        try? failuresFile?.close()
-        failuresFile = nil
-        if let (pending, full) = failuresPaths {
-            _ = rename(pending, full)
-            failuresPaths = nil
+        if failuresFile >= 0 { Foundation.close(failuresFile) }
+        failuresFile = -1
+        guard let (pending, full) = failuresPaths else { return }
+        failuresPaths = nil
+        if failuresLost == nil, loopsBegun > 0, rename(pending, full) == 0 {
+            failuresWritten = true
+            return
+        }
+        unlink(pending)
+        if failuresLost == nil, loopsBegun == 0, FileManager.default.fileExists(atPath: full) {
+            err.write("roster: \(failuresPath ?? full) is left as it was: the run ended before any loop began\n")
         }
     }
 }

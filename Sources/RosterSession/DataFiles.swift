@@ -178,10 +178,10 @@ enum DataFiles {
             try Data(SecretValues.scrub(text).utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
         } catch {
             // Foundation's text names neither the file nor the reason ("The file doesn't exist.").
-            let folder = (full as NSString).deletingLastPathComponent
+            let folder = LocalFile.folder(of: full)
             var isFolder: ObjCBool = false
             let reason = !folder.isEmpty && !(FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue)
-                ? "the folder '\((path as NSString).deletingLastPathComponent)' does not exist"
+                ? "the folder '\(LocalFile.folder(of: path))' does not exist"
                 : ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
             throw ErrorValue(code: "write_failed", message: "cannot write '\(path)': \(reason)")
         }

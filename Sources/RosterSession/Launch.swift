@@ -48,6 +48,8 @@ public enum Launch {
         }
         if s.plan != nil && !s.dryRun { throw UsageError("--plan FILE goes with --dry-run") }
         if s.journal != nil && s.dryRun { throw UsageError("--dry-run sends no writes, so it keeps no journal; drop --journal for the dry run") }
+        // Against stand-in answers every write succeeds: a dry run cannot tell which rows are done.
+        if s.failures != nil && s.dryRun { throw UsageError("--dry-run sends no writes, so it cannot tell which rows failed; drop --failures for the dry run") }
         guard s.timeout > 0, s.timeout <= 86_400 else { throw UsageError("--timeout needs seconds from more than 0 to 86400, got \(s.timeout)") }
         options.batch.dryRun = s.dryRun
         options.batch.planFile = s.plan
@@ -67,6 +69,10 @@ public enum Launch {
     /// applied writes would go, and a fresh journal would send them again) or the script.
     static func checkFailuresFile(_ failures: String, journal: String?) throws(UsageError) {
         let full = (failures as NSString).expandingTildeInPath
+        // It is written as JSON lines, and `open` tells a file's format by its name.
+        guard ["jsonl", "ndjson"].contains((failures as NSString).pathExtension.lowercased()) else {
+            throw UsageError("--failures \(failures): a failures file holds JSON lines; name it .jsonl (or .ndjson), so that `open` reads it back")
+        }
         if let journal, resolved(full) == resolved((journal as NSString).expandingTildeInPath) {
             throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
         }
@@ -86,7 +92,7 @@ public enum Launch {
         let full = (path as NSString).expandingTildeInPath
         var st = stat()
         guard stat(full, &st) == 0 else {
-            let dir = (full as NSString).deletingLastPathComponent
+            let dir = LocalFile.folder(of: full)
             var isDir: ObjCBool = false
             guard dir.isEmpty || FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue else {
                 throw UsageError("\(flag) \(path): the directory \(dir) does not exist")

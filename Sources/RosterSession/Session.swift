@@ -94,15 +94,17 @@ public final class Session {
     /// error (exit 64) when one cannot be opened; nil when all is ready.
     func startBatch() -> Int32? {
         do {
+            // The journal first: a run refused because another holds it touches nothing else.
+            if let catalog = host.catalog {
+                if batch.dryRun {
+                    let interpreter = self.interpreter
+                    catalog.plan = Plan { line in interpreter.emit(line) }
+                } else if let path = batch.journal {
+                    catalog.journal = try Journal(path: path)
+                }
+            }
             host.report = try BatchReport(err: err, failures: batch.failures)
             host.observesLoops = err.isTerminal
-            guard let catalog = host.catalog else { return nil }
-            if batch.dryRun {
-                let interpreter = self.interpreter
-                catalog.plan = Plan { line in interpreter.emit(line) }
-            } else if let path = batch.journal {
-                catalog.journal = try Journal(path: path)
-            }
             return nil
         } catch let e as ErrorValue {
             err.write("roster: \(e.message)\n")
@@ -122,11 +124,11 @@ public final class Session {
             report.close()
             if report.failed > 0 {
                 var line = "\(report.failed) failed in all"
-                if let path = batch.failures { line += " (written to \(path); run again with it as the input to retry just those)" }
+                if let path = batch.failures, report.failuresWritten { line += " (written to \(path); run again with it as the input to retry just those)" }
                 err.write(line + "\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }
             }
-            if report.unfinished > 0, let path = batch.failures {
+            if report.unfinished > 0, let path = batch.failures, report.failuresWritten {
                 err.write("\(report.unfinished) input\(report.unfinished == 1 ? "" : "s") the run stopped before finishing written to \(path); run again with it as the input to finish them\n")
             }
         }

@@ -98,7 +98,7 @@ public final class SessionHost: ScriptHost {
     public func readSource(_ path: String, from file: String) throws -> (name: String, text: String) {
         var full = DataFiles.expand(path)
         if !full.hasPrefix("/"), FileManager.default.fileExists(atPath: file) {
-            let dir = (file as NSString).deletingLastPathComponent
+            let dir = LocalFile.folder(of: file)
             if !dir.isEmpty { full = (dir as NSString).appendingPathComponent(full) }
         }
         let data: Data

@@ -1,4 +1,5 @@
 import Foundation
+import RosterCatalog
 import RosterSandbox
 
 /// The sandbox roster talks to when no profile is chosen: started in this process on the first
@@ -7,7 +8,7 @@ enum EmbeddedSandbox {
     /// Opens (and on first use seeds) the database, starts the server, and returns its URL.
     static func start(database: String) throws -> String {
         // A bare file name lives in the current folder, which exists.
-        let folder = (database as NSString).deletingLastPathComponent
+        let folder = LocalFile.folder(of: database)
         if database != ":memory:", !folder.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -342,4 +342,29 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(throws: ErrorValue.self) { _ = try Journal(path: foreign) }
         #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "{\"hello\": 1}\n", "left as it was")
     }
+
+    /// A disk that fills mid-line and then has room again (a log rotated): the cut line is cut
+    /// off, so the lines after it start clean and the journal loads on the next run.
+    @Test func aLineCutShortByAFullDiskIsCutOffAndTheJournalStillLoads() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID().uuidString).jsonl").path
+        let journal = try Journal(path: path)
+        func done(_ n: Int) -> Value { .record(["done": .string(Journal.hex(UInt128(n))), "result": .record(["id": .int(n)])]) }
+        try journal.append(done(1))
+        final class Calls: @unchecked Sendable { var n = 0 }
+        let calls = Calls()
+        journal.writeBytes = { fd, bytes, count in
+            calls.n += 1
+            if calls.n == 1 { return Foundation.write(fd, bytes, count / 2) }
+            errno = ENOSPC
+            return -1
+        }
+        #expect(throws: ErrorValue.self) { try journal.append(done(2)) }
+        #expect(calls.n == 2, "half a line went out, then the disk was full")
+        journal.writeBytes = { Foundation.write($0, $1, $2) }
+        try journal.append(done(3))
+        journal.close()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4 && lines[1].contains("\"id\":1") && lines[2].contains("\"id\":3") && lines[3].isEmpty, "\(lines)")
+        _ = try Journal(path: path)
+    }
 }

@@ -187,10 +187,16 @@ struct TrustTests {
         let dir = try RosterProcess.temporaryDirectory()
         let script = "for i in [1, 2] { fail(\"x\") }\n"
         try script.write(to: dir.appendingPathComponent("v.roster"), atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("fdir"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("fdir.jsonl"), withIntermediateDirectories: true)
+        try "{\"id\": 1}\n".write(to: dir.appendingPathComponent("rows.jsonl"), atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
-            (["--failures", "fdir", "v.roster"], "is a directory"),
-            (["--failures", "v.roster", "v.roster"], "is not a failures file"),
+            (["--failures", "fdir.jsonl", "v.roster"], "is a directory"),
+            (["--failures", "rows.jsonl", "v.roster"], "is not a failures file"),
+            // A name `open` would not read back as JSON lines (the summary says to).
+            (["--failures", "v.roster", "v.roster"], "name it .jsonl"),
+            (["--failures", "failed.csv", "v.roster"], "name it .jsonl"),
+            // Against stand-in answers every write succeeds.
+            (["--dry-run", "--failures", "f.jsonl", "v.roster"], "cannot tell which rows failed"),
             (["--journal", "j.jsonl", "--failures", "j.jsonl", "v.roster"], "name the same file"),
             (["--journal", "j.jsonl", "--failures", "./sub/../j.jsonl", "v.roster"], "name the same file"),
             (["--failures", "missing/f.jsonl", "v.roster"], "does not exist"),
@@ -200,11 +206,50 @@ struct TrustTests {
             #expect(r.status == 64 && r.err.contains(message), "\(args): \(r.status) \(r.err)")
         }
         #expect(try String(contentsOf: dir.appendingPathComponent("v.roster"), encoding: .utf8) == script)
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("fdir.pending").path))
+        #expect(try String(contentsOf: dir.appendingPathComponent("rows.jsonl"), encoding: .utf8) == "{\"id\": 1}\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") } == [])
         // An earlier failures file is taken (a rerun's input and output).
         let first = try RosterProcess.run(["--sandbox-db", ":memory:", "--keep-going", "--failures", "f.jsonl", "v.roster"], directory: dir)
         let again = try RosterProcess.run(["--sandbox-db", ":memory:", "--keep-going", "--failures", "f.jsonl", "v.roster"], directory: dir)
         #expect(first.status == 1 && again.status == 1, "\(again.err)")
+    }
+
+    /// A failures file is the only list of the rows still to do: a run that ends before its
+    /// loop, or is refused because another run holds the journal, leaves it as it was; so does
+    /// one that cannot write it, which says so and keeps the failures on stderr.
+    @Test func aFailuresFileIsReplacedOnlyByARunThatReachedItsLoop() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "id\n1\n2\n".write(to: dir.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
+        let loop = "for r in open($args[0]) { fail(\"no \" + $r.id) }\n"
+        try loop.write(to: dir.appendingPathComponent("loop.roster"), atomically: true, encoding: .utf8)
+        try ("fail(\"the service is down\")\n" + loop).write(to: dir.appendingPathComponent("early.roster"), atomically: true, encoding: .utf8)
+        let common = ["--sandbox-db", ":memory:", "--keep-going", "--failures", "f.jsonl"]
+        let first = try RosterProcess.run(common + ["loop.roster", "in.csv"], directory: dir)
+        let failures = try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8)
+        #expect(first.status == 1 && failures.split(separator: "\n").count == 2, "\(first.err)")
+        // The retry stops before its loop: the file it was given stays.
+        let early = try RosterProcess.run(common + ["early.roster", "f.jsonl"], directory: dir)
+        #expect(early.status == 70 && early.err.contains("left as it was"), "\(early.err)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8) == failures)
+        // Another run holds the journal: this one is refused and touches nothing.
+        let journal = dir.appendingPathComponent("j.journal").path
+        let fd = open(journal, O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let busy = try RosterProcess.run(common + ["--journal", "j.journal", "loop.roster", "in.csv"], directory: dir)
+        close(fd)
+        #expect(busy.status == 75, "\(busy.err)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8) == failures)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") } == [])
+    }
+
+    /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
+    /// them) for every file a run names.
+    @Test func oneCharacterFileNamesAreFiles() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        for args in [["--journal", "j"], ["--dry-run", "--plan", "p"], ["--sandbox-db", "d"]] {
+            let r = try RosterProcess.run(args + ["-c", "print 1"], directory: dir)
+            #expect(r.status == 0 && r.out == "1\n", "\(args): \(r.status) \(r.err.prefix(300))")
+        }
     }
 
     /// The files a user names are read as what they are (a pipe, /dev/stdin), and checked
