@@ -32,7 +32,7 @@ extension Catalog {
             let body = Value.list(chunk.map { forms[$0.index] })
             let time = transport.clock.now()
             try journal.intend(chunk.map(\.entry), request, bodies: chunk.map { .list([forms[$0.index]]) },
-                               profile: target.profile, site: site, time: time)
+                               target: target, site: site, time: time)
             do {
                 let page = try send(request, body: body, to: target, since: time)
                 for (i, entry) in chunk {

@@ -19,7 +19,7 @@ extension Catalog {
             // An earlier run sent it and never learnt the outcome: find out before sending again.
             return try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
         case .none, .failed:
-            try journal.intend(entry, request, body: body, profile: target.profile, site: site, time: transport.clock.now())
+            try journal.intend(entry, request, body: body, target: target, site: site, time: transport.clock.now())
             return try journal.settling(entry) { try send(request, body: body, to: target, since: transport.clock.now()) }
         }
     }

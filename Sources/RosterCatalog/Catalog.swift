@@ -6,6 +6,8 @@ import RosterScript
 public protocol TargetResolver: Sendable {
     /// The target of `service` under `profile` (nil: the session's current profile).
     func target(for service: Service, profile: String?) throws -> ServiceTarget
+    /// Where a profile's writes to a service land (a journal checks it); nil when unknown.
+    func place(of profile: String, _ service: Service) -> String?
     /// The profiles `use` and `--profile` may name.
     var profileNames: [String] { get }
     /// The profile commands use when they name none and no `use` chose one.
@@ -51,6 +53,9 @@ public final class Catalog: @unchecked Sendable {
         }
         self.byName = byName
     }
+
+    /// Where a profile's writes to a service land (a journal checks it before the run).
+    public func place(of profile: String, _ service: Service) -> String? { targets.place(of: profile, service) }
 
     /// `use NAME`: the profile for commands that name none.
     public func use(_ name: String) throws {

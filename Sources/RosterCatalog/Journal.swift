@@ -111,6 +111,21 @@ public final class Journal: @unchecked Sendable {
     }
 
     private var closed = false
+    struct PlaceKey: Hashable { let profile: String, service: Service }
+    /// Where each profile's writes to each service landed, as the intents say (journals
+    /// written before intents named it have none).
+    private var places: [PlaceKey: String] = [:]
+
+    /// Refuses a journal whose writes went elsewhere than this run's would: it would answer
+    /// them from there (a staging journal against production skips every write). `current`
+    /// gives where a profile's writes to a service land now.
+    public func checkPlaces(_ current: (String, Service) -> String?) throws {
+        let recorded = lock.withLock { places }.sorted { ($0.key.profile, $0.key.service.rawValue) < ($1.key.profile, $1.key.service.rawValue) }
+        for (key, place) in recorded {
+            guard let now = current(key.profile, key.service), now != place else { continue }
+            throw ErrorValue(code: "journal_elsewhere", message: "the journal '\(path)' holds \(key.service.displayName) writes of profile \(key.profile) made at \(place); this run's go to \(now). A journal replays writes only where they were made: name a new journal for this target")
+        }
+    }
     /// Set when a line cut short could not be cut off: the journal takes no more lines.
     private var torn: ErrorValue?
     /// write(2); tests put a full disk here.
@@ -152,16 +167,18 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Appends the intent: after this, the request may go out.
-    public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, profile: String, site: CallSite, time: Double) throws {
-        try intend([entry], request, bodies: [body], profile: profile, site: site, time: time)
+    public func intend(_ entry: Entry, _ request: PreparedRequest, body: Value?, target: ServiceTarget, site: CallSite, time: Double) throws {
+        try intend([entry], request, bodies: [body], target: target, site: site, time: time)
     }
 
     /// Appends the intents of writes that go out in one request (a chunk of invites), each
     /// with its own body, and syncs once for all of them.
-    func intend(_ entries: [Entry], _ request: PreparedRequest, bodies: [Value?], profile: String, site: CallSite, time: Double) throws {
+    func intend(_ entries: [Entry], _ request: PreparedRequest, bodies: [Value?], target: ServiceTarget, site: CallSite, time: Double) throws {
+        let service = request.operation.service
+        lock.withLock { places[Journal.PlaceKey(profile: target.profile, service: service)] = target.place }
         for (entry, body) in zip(entries, bodies) {
-            var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name), "profile": .string(profile),
-                             "method": .string(request.method), "path": .string(request.target)]
+            var r: Record = ["intent": .string(Journal.hex(entry.key)), "op": .string(request.operation.name), "profile": .string(target.profile),
+                             "place": .string(target.place), "method": .string(request.method), "path": .string(request.target)]
             if let body { r["body"] = Secrets.redacted(body) }
             r["at"] = .string(site.range.description)
             if !site.iterations.isEmpty { r["iterations"] = .list(site.iterations.map { .int($0) }) }
@@ -329,6 +346,10 @@ public final class Journal: @unchecked Sendable {
             }
             if case .string(let k)? = r["intent"], let key = Journal.key(k) {
                 states[key] = .intended(since: Journal.seconds(r["time"]))
+                if case .string(let place)? = r["place"], case .string(let profile)? = r["profile"], case .string(let op)? = r["op"],
+                   let service = op.split(separator: " ").first.flatMap({ Service(rawValue: String($0)) }) {
+                    places[Journal.PlaceKey(profile: profile, service: service)] = place
+                }
             } else if case .string(let k)? = r["done"], let key = Journal.key(k) {
                 states[key] = .done(offset: offset)
             } else if case .string(let k)? = r["failed"], let key = Journal.key(k) {

@@ -198,15 +198,19 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
     /// The profile used when a command names none.
     public let defaultProfile: String
     private let sandboxURL: @Sendable () throws -> String
+    /// Where the sandbox's writes land (its database, or the URL of a running one).
+    let sandboxPlace: String
     private let lock = NSLock()
     private var resolvedSandboxURL: String?
     /// Each profile's Box app tokens: one per profile, shared by every request to it.
     private var appTokens: [String: AccessTokens] = [:]
 
-    public init(profiles: Profiles, environment: [String: String], defaultProfile: String? = nil, sandboxURL: @escaping @Sendable () throws -> String) throws {
+    public init(profiles: Profiles, environment: [String: String], defaultProfile: String? = nil, sandboxPlace: String = "the sandbox",
+                sandboxURL: @escaping @Sendable () throws -> String) throws {
         self.profiles = profiles
         self.environment = environment
         self.sandboxURL = sandboxURL
+        self.sandboxPlace = sandboxPlace
         let name = defaultProfile ?? profiles.defaultProfile ?? "sandbox"
         guard name == "sandbox" || profiles.profiles[name] != nil else {
             throw ConfigError("no profile '\(name)'\(SessionTargets.list(profiles))")
@@ -237,7 +241,8 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         let name = profile ?? defaultProfile
         if name == "sandbox" {
             let url = try sandbox()
-            return ServiceTarget(url: url, token: SessionTargets.sandboxTokens[service]!, instance: service == .losant ? SessionTargets.sandboxInstance : nil)
+            return ServiceTarget(url: url, token: SessionTargets.sandboxTokens[service]!, instance: service == .losant ? SessionTargets.sandboxInstance : nil,
+                                 place: sandboxPlace)
         }
         guard let services = profiles.profiles[name] else {
             throw ErrorValue(code: "unknown_profile", message: "no profile '\(name)'\(SessionTargets.list(profiles))")
@@ -256,6 +261,13 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         } catch let e as ConfigError {
             throw ErrorValue(code: "missing_token", message: e.description)
         }
+    }
+
+    /// Where a profile's writes to a service land (nil: no such profile or service), known
+    /// without a token or the sandbox started.
+    public func place(of profile: String, _ service: Service) -> String? {
+        if profile == "sandbox" { return sandboxPlace }
+        return profiles.profiles[profile]?[service].map { $0.url.hasSuffix("/") ? String($0.url.dropLast()) : $0.url }
     }
 
     /// The profile's app tokens, made when first needed (the secret is read then).

@@ -27,13 +27,17 @@ public struct ServiceTarget: Sendable {
     /// used against staging and then production does not answer production from staging.
     /// (Not the URL: the embedded sandbox's port changes from run to run.)
     public var profile: String
+    /// Where its writes land, as a journal records it (`https://api.box.com`, or the sandbox's
+    /// database): a journal replays a write only where it was made.
+    public var place: String
 
-    public init(url: String, token: String, instance: String? = nil, profile: String = "sandbox", tokens: AccessTokens? = nil) {
+    public init(url: String, token: String, instance: String? = nil, profile: String = "sandbox", tokens: AccessTokens? = nil, place: String? = nil) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
         self.tokens = tokens
         self.instance = instance
         self.profile = profile
+        self.place = place ?? self.url
     }
 }
 

@@ -133,7 +133,10 @@ public enum Launch {
             let database = sandboxDatabase(s.sandboxDB, environment: environment)
             // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
             let namesSandbox = url != nil || s.sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
-            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: s.profile ?? (namesSandbox ? "sandbox" : nil)) {
+            let place = url.map { "the sandbox at \($0)" }
+                ?? (database == ":memory:" ? "a sandbox in memory" : "the sandbox database \(resolved((database as NSString).expandingTildeInPath))")
+            return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: s.profile ?? (namesSandbox ? "sandbox" : nil),
+                                      sandboxPlace: place) {
                 if let url { return url }
                 return try startEmbedded(database)
             }

@@ -100,7 +100,9 @@ public final class Session {
                     let interpreter = self.interpreter
                     catalog.plan = Plan { line in interpreter.emit(line) }
                 } else if let path = batch.journal {
-                    catalog.journal = try Journal(path: path)
+                    let journal = try Journal(path: path)
+                    catalog.journal = journal
+                    try journal.checkPlaces { catalog.place(of: $0, $1) }
                 }
             }
             host.report = try BatchReport(err: err, failures: batch.failures)

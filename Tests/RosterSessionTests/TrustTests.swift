@@ -242,6 +242,24 @@ struct TrustTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") } == [])
     }
 
+    /// A journal replays writes only where they were made: the same journal against another
+    /// sandbox database (or URL, or a profile's corrected URL) is refused before anything runs,
+    /// not answered from the first target's outcomes.
+    @Test func aJournalIsRefusedAgainstAnotherTarget() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = "let u = box users create name=J login=j@example.com\nprint $u.login\n"
+        try script.write(to: dir.appendingPathComponent("make.roster"), atomically: true, encoding: .utf8)
+        let staging = try RosterProcess.run(["--sandbox-db", "staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
+        #expect(staging.status == 0 && staging.out == "j@example.com\n", "\(staging.err)")
+        let production = try RosterProcess.run(["--sandbox-db", "production.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
+        #expect(production.status == 64 && production.err.contains("only where they were made") && production.err.contains("production.sqlite"),
+                "\(production.status) \(production.err)")
+        #expect(production.out.isEmpty)
+        // The same target again: replayed, as ever.
+        let again = try RosterProcess.run(["--sandbox-db", "./staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
+        #expect(again.status == 0 && again.out == "j@example.com\n" && again.err.contains("1 skipped"), "\(again.err)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
