@@ -10,6 +10,7 @@ extension Catalog {
         let entry = try journal.begin(request, body: body, profile: target.profile)
         switch entry.prior {
         case .done(let result):
+            claim(result)
             let hidden = Secrets.redactedKeys(in: result)
             if !hidden.isEmpty {
                 warn("\(site.range.description): warning: \(request.operation.name) was done by an earlier run with this journal, so it is not sent again; its answer's \(hidden.joined(separator: ", ")) was shown once, then, and is not kept, so it reads (redacted) here")
@@ -27,11 +28,20 @@ extension Catalog {
     /// Sends a write; a 5xx or a lost connection is settled rather than reported as a failure.
     func send(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, since: Double) throws -> Value {
         let transport = self.transport
+        let result: Value
         do {
-            return try Catalog.decode(try Blocking.run { try await transport.perform(request, body: body, to: target) }, request.operation)
+            result = try Catalog.decode(try Blocking.run { try await transport.perform(request, body: body, to: target) }, request.operation)
         } catch let doubt as WriteInDoubt {
-            return try settle(request, body: body, to: target, since: since, cause: doubt.message)
+            result = try settle(request, body: body, to: target, since: since, cause: doubt.message)
         }
+        claim(result)
+        return result
+    }
+
+    /// A write's result is its own: a lookup for another write in doubt must not take it.
+    func claim(_ result: Value) {
+        guard let id = Lookup.text(result, "id") else { return }
+        claimed.withLock { _ = $0.insert(id) }
     }
 
     /// A write that may or may not have been applied: the operation's InDoubt says how to find
@@ -61,7 +71,7 @@ extension Catalog {
                 }
             case .lookUp(let lookup):
                 guard let body else { break }
-                let (found, missing) = try look(lookup, request, body: body, to: target, since: since)
+                let (found, missing) = try look(lookup, request, body: body, to: target, since: since, cause: cause)
                 if missing == nil {
                     if !lookup.onlyInAnswer.isEmpty {
                         warn("warning: \(op.name): \(cause); it had been applied, and was found by looking it up, but its \(lookup.onlyInAnswer.joined(separator: ", ")) came only in the answer that was lost, and cannot be had again")
@@ -89,8 +99,9 @@ extension Catalog {
     }
 
     /// What the lookup finds: (found, missing) where missing is the body still to send (nil: all found).
-    private func look(_ lookup: Lookup, _ request: PreparedRequest, body: Value, to target: ServiceTarget, since: Double) throws -> (Value?, Value?) {
+    private func look(_ lookup: Lookup, _ request: PreparedRequest, body: Value, to target: ServiceTarget, since: Double, cause: String) throws -> (Value?, Value?) {
         let transport = self.transport
+        let claimed = self.claimed.withLock { $0 }.union(journal?.resultIDs ?? [])
         func read(_ one: Value) throws -> Value? {
             guard let path = lookup.target(request.path, one) else { return nil }
             do {
@@ -100,8 +111,14 @@ extension Catalog {
                     // When the write was sent, by the server's clock (its Date has whole seconds).
                     since += serverNow - transport.clock.now() - 1
                 }
-                return lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since)
-            } catch let e as ErrorValue {
+                switch lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since, claimed: claimed) {
+                case .none: return nil
+                case .one(let value): return value
+                case .several(let n):
+                    throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking finds \(n) that it could have made, which cannot be told apart, so it was not sent again",
+                                     operation: request.operation.name)
+                }
+            } catch let e as ErrorValue where e.code != "write_in_doubt" {
                 // Without a status: the write stays in doubt (a journal must not call it refused).
                 throw ErrorValue(code: "write_in_doubt", message: "it may have been applied, and checking failed: GET \(path): \(e.summary)",
                                  operation: request.operation.name)

@@ -1,5 +1,6 @@
 import Foundation
 import RosterScript
+import Synchronization
 
 /// Where each service's requests go: a profile from config.toml, a running `roster serve`, or
 /// the embedded sandbox.
@@ -31,6 +32,8 @@ public final class Catalog: @unchecked Sendable {
     public var plan: Plan?
     /// --journal FILE: writes are recorded here, and replayed from it.
     public var journal: Journal?
+    /// The ids of this run's write results (see `claim`).
+    let claimed = Mutex<Set<String>>([])
     /// Where a plan made for one command (`--dry-run` after it) shows its lines: stdout.
     public var showPlan: @Sendable (String) -> Void = { _ in }
     /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.

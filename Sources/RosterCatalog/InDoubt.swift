@@ -66,11 +66,20 @@ public struct Lookup: Sendable {
         self.onlyInAnswer = onlyInAnswer
     }
 
-    /// The candidates of a read's answer that match.
-    func found(in answer: Value, for body: Value, since: Double) -> Value? {
-        guard case .record(let r) = answer, case .list(let items)? = r[itemsKey] else { return nil }
-        return items.last { matches($0, body, since) }
+    /// What a read's answer says of the write: the one candidate that matches and is no other
+    /// write's known result (`claimed`: two Losant tokens of one name), none, or several
+    /// that cannot be told apart (then it is not sent again: it may be any of them).
+    func found(in answer: Value, for body: Value, since: Double, claimed: Set<String> = []) -> Found {
+        guard case .record(let r) = answer, case .list(let items)? = r[itemsKey] else { return .none }
+        let candidates = items.filter { matches($0, body, since) && !(Lookup.text($0, "id").map(claimed.contains) ?? false) }
+        switch candidates.count {
+        case 0: return .none
+        case 1: return .one(candidates[0])
+        default: return .several(candidates.count)
+        }
     }
+
+    enum Found { case none, one(Value), several(Int) }
 }
 
 extension Lookup {
@@ -110,9 +119,16 @@ extension Lookup {
         text(body, "user.id").map { "/2.0/users/\(q($0))/memberships?limit=1000" }
     }, matches: { c, body, _ in same(c, body, "group.id", caseInsensitive: false) })
 
-    /// LaunchDarkly: a member with this email, one invite at a time.
+    /// LaunchDarkly: a member with this email, one invite at a time. By the exact `email:`
+    /// filter (as typed and in lower case): `query:` matches any email containing it, and in a
+    /// large account the member sought could be past the first page. An email the filter's
+    /// syntax cannot carry (`,` or `|`) falls back to `query:`.
     static let ldMember = Lookup(itemsKey: "items", eachItem: true, target: { _, form in
-        text(form, "email").map { "/api/v2/members?filter=\(q("query:" + $0))&limit=100" }
+        text(form, "email").map { email in
+            let exact = email.contains(",") || email.contains("|") ? "query:" + email
+                : "email:" + ([email] + (email.lowercased() == email ? [] : [email.lowercased()])).joined(separator: "|")
+            return "/api/v2/members?filter=\(q(exact))&limit=100"
+        }
     }, matches: { c, form, _ in same(c, form, "email", caseInsensitive: true) })
 
     /// Losant: token names are not unique, so the match is a token of this name created since

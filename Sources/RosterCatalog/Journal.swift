@@ -115,6 +115,10 @@ public final class Journal: @unchecked Sendable {
     /// Where each profile's writes to each service landed, as the intents say (journals
     /// written before intents named it have none).
     private var places: [PlaceKey: String] = [:]
+    /// The ids of the results of the writes done by earlier runs: a lookup for a write in
+    /// doubt must not take another write's result for its own.
+    private var ids: Set<String> = []
+    public var resultIDs: Set<String> { lock.withLock { ids } }
 
     /// Refuses a journal whose writes went elsewhere than this run's would: it would answer
     /// them from there (a staging journal against production skips every write). `current`
@@ -259,6 +263,7 @@ public final class Journal: @unchecked Sendable {
     func finished(_ entry: Entry, _ value: Value) throws {
         let offset = try append(.record(["done": .string(Journal.hex(entry.key)), "result": Secrets.redacted(value)]))
         lock.withLock {
+            if let id = Lookup.text(value, "id") { ids.insert(id) }
             states[entry.key] = .done(offset: offset)
             if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
         }
@@ -352,6 +357,7 @@ public final class Journal: @unchecked Sendable {
                 }
             } else if case .string(let k)? = r["done"], let key = Journal.key(k) {
                 states[key] = .done(offset: offset)
+                if let result = r["result"], let id = Lookup.text(result, "id") { ids.insert(id) }
             } else if case .string(let k)? = r["failed"], let key = Journal.key(k) {
                 states[key] = .failed
             }

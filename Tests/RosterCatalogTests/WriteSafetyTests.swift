@@ -11,12 +11,15 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
     let inner = Recorder()
     private let lock = NSLock()
     private var toLose: Int
+    /// Writes answered before the losing starts.
+    private var toSkip: Int
     let deliverLost: Bool
     var refuseReads = false
 
-    init(lose: Int = 1, deliver: Bool = true) {
+    init(lose: Int = 1, deliver: Bool = true, skip: Int = 0) {
         toLose = lose
         deliverLost = deliver
+        toSkip = skip
     }
 
     var requests: [WireRequest] { inner.requests }
@@ -27,6 +30,7 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
             throw SendFailure(mayHaveArrived: false, message: "connection refused")
         }
         let lose = request.method != "GET" && lock.withLock { () -> Bool in
+            if toSkip > 0 { toSkip -= 1; return false }
             guard toLose > 0 else { return false }
             toLose -= 1
             return true
@@ -99,6 +103,49 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         #expect(r.output == ["ci-deploy"], "\(r.error ?? "")")
         #expect(sender.methods == ["GET", "POST"], "the lost POST never arrived; the old ci-deploy is not it: sent again")
         #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'ci-deploy'") == 2)
+    }
+
+    /// Two tokens of one name in one run, the second's answer lost: the first token (this
+    /// run's own result) is not the second's. Arrived, the second is found; not arrived, it is
+    /// made; either way two tokens, and two ids.
+    @Test(arguments: [true, false])
+    func aSecondTokenOfTheSameNameIsNeverTakenForTheFirst(arrived: Bool) async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender(deliver: arrived, skip: 1)
+        let script = """
+            let a = losant tokens create name=twin scope=["all.Instance.read"]
+            let b = losant tokens create name=twin scope=["all.Instance.read"]
+            print ($a.id != $b.id)
+            """
+        let r = await run(script, catalog: catalog(sandbox, sender))
+        #expect(r.output == ["true"], "\(r.error ?? "")")
+        #expect(sender.methods == (arrived ? ["POST", "POST", "GET"] : ["POST", "GET", "POST"]), "(a lost POST that never arrived is not recorded)")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'twin'") == 2)
+    }
+
+    /// Tokens of one name that this run cannot tell apart (made by another hand meanwhile):
+    /// the write stays in doubt rather than taking one at random.
+    @Test func tokensThatCannotBeToldApartLeaveTheWriteInDoubt() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let other = await run(#"losant tokens create name=twin scope=["all.Instance.read"]"#, catalog: catalog(sandbox, LosingSender(lose: 0)))
+        #expect(other.error == nil)
+        let r = await run(#"losant tokens create name=twin scope=["all.Instance.read"]"#, catalog: catalog(sandbox, LosingSender()))
+        #expect(r.error?.contains("looking finds 2 that it could have made") == true, "\(r.error ?? "no error")")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'twin'") == 2)
+    }
+
+    /// An invite in doubt is found by its exact email, however many members' emails contain it
+    /// (`query:` matches substrings, a page at a time).
+    @Test func anInviteInDoubtIsFoundAmongManyLookAlikes() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let alikes = (0..<130).map { "{email: \"x\($0)an@acme.example.com\", role: \"reader\"}" }.joined(separator: ", ")
+        let before = await run("ld members invite members=[\(alikes)]", catalog: catalog(sandbox, LosingSender(lose: 0)))
+        #expect(before.error == nil, "\(before.error ?? "")")
+        let sender = LosingSender()
+        let r = await run("print (ld members invite email=an@acme.example.com role=reader).email", catalog: catalog(sandbox, sender))
+        #expect(r.output == ["an@acme.example.com"], "\(r.error ?? "") \(sender.requests.map(\.url))")
+        #expect(sender.methods == ["POST", "GET"], "found by looking: not sent again")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM ld_member WHERE email = 'an@acme.example.com'") == 1)
     }
 
     /// A chunk of invites in doubt where some arrived: those found are kept, only the rest are
