@@ -105,9 +105,10 @@ public final class AccessTokens: @unchecked Sendable {
                                    body: Array(PreparedRequest.encode(try grant.form(now: Date().timeIntervalSince1970)).utf8))
             let reply: WireReply
             do {
-                var r = try await sender.send(wire)
-                r.body = SecretValues.scrub(r.body)
-                reply = r
+                // Not scrubbed here: the answer's token may be one already known (a renewal that
+                // hands back the same one), and scrubbing would send "(redacted)" as the token.
+                // The texts shown from it are scrubbed where they become a message.
+                reply = try await sender.send(wire)
             } catch {
                 problem = error.message
                 if error.permanent { break }
@@ -124,7 +125,7 @@ public final class AccessTokens: @unchecked Sendable {
                     code = e
                     if case .string(let d)? = r["error_description"] { detail = "\(d) (\(e))" } else { detail = e }
                 }
-                throw ErrorValue(code: code, message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(detail)); \(grant.hint)",
+                throw ErrorValue(code: SecretValues.scrub(code), message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(SecretValues.scrub(detail))); \(grant.hint)",
                                  status: reply.status)
             }
             SecretValues.register(token)

@@ -108,9 +108,10 @@ public struct Profiles: Sendable {
                     }
                     throw ConfigError("\(path): profiles.\(name).\(key).\(field) is not a setting; settings are \(settings.joined(separator: ", "))")
                 }
-                guard let url = try string("url"), url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                guard let url = try string("url") else {
                     throw ConfigError("\(path): profiles.\(name).\(key) needs url = \"https://...\"")
                 }
+                if let problem = Profiles.urlProblem(url) { throw ConfigError("\(path): profiles.\(name).\(key) url \(url) \(problem)") }
                 var config = ServiceConfig(url: url, tokenEnv: try string("token_env"), tokenFile: try string("token_file"), instance: try string("instance"))
                 if let allow = fields["allow_http"] {
                     guard let b = allow.bool else { throw ConfigError("\(path): profiles.\(name).\(key).allow_http must be true or false") }
@@ -156,6 +157,23 @@ public struct Profiles: Sendable {
     }
 
     /// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
+    /// What is wrong with a service's URL, checked where it is read (config.toml,
+    /// --sandbox-url), not on the wire: nil when it is an http(s) URL with a host and a port
+    /// that exists (NIO traps on a port above 65535 given an address, and wraps it given a
+    /// name, sending the token to another port).
+    public static func urlProblem(_ url: String) -> String? {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { return "must begin with https:// (or http://)" }
+        guard !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }), let parts = URLComponents(string: url) else {
+            return "is not a URL"
+        }
+        guard let host = parts.host, !host.isEmpty else { return "names no host" }
+        if let port = parts.port, !(1...65535).contains(port) { return "has port \(port); a port is from 1 to 65535" }
+        if parts.query != nil || parts.fragment != nil || parts.user != nil || parts.password != nil {
+            return "holds a query, a fragment or a user; give the service's base URL only"
+        }
+        return nil
+    }
+
     static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
         if host == "localhost" || host == "::1" || host == "[::1]" { return true }
@@ -166,17 +184,27 @@ public struct Profiles: Sendable {
 
     /// The token a service config points at, read now (so a rotated token is picked up).
     static func token(_ config: ServiceConfig, environment: [String: String], profile: String, service: Service) throws -> String {
+        let raw: String, source: String
         if let name = config.tokenEnv {
             guard let token = environment[name], !token.isEmpty else {
                 throw ConfigError("profile '\(profile)': \(service.displayName) token variable \(name) is not set")
             }
-            return token
+            (raw, source) = (token, "variable \(name)")
+        } else {
+            let path = (config.tokenFile! as NSString).expandingTildeInPath
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigError("profile '\(profile)': cannot read the \(service.displayName) token file \(path)")
+            }
+            (raw, source) = (text, "file \(path)")
         }
-        let path = (config.tokenFile! as NSString).expandingTildeInPath
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError("profile '\(profile)': cannot read the \(service.displayName) token file \(path)")
+        // A file saved with Windows line endings leaves a CR after `$(cat f)`: tokens are one
+        // word, so what surrounds it goes; what is inside it would never reach the wire whole.
+        let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ConfigError("profile '\(profile)': the \(service.displayName) token \(source) is empty") }
+        guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            throw ConfigError("profile '\(profile)': the \(service.displayName) token \(source) holds a space or a control character; a token is one word")
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token
     }
 }
 

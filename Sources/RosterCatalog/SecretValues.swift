@@ -14,13 +14,28 @@ public enum SecretValues {
     /// Adds a secret. Short values are not scrubbed: they would blank out ordinary words.
     public static func register(_ secret: String) {
         guard secret.utf8.count >= 8 else { return }
-        known.withLock { if !$0.contains(secret) { $0.append(secret) } }
+        let forms = variants(of: secret)
+        known.withLock { for form in forms where !$0.contains(form) { $0.append(form) } }
     }
 
     /// Drops a secret no longer in use (an access token long since renewed), so a run that
     /// renews often does not scrub an ever longer list.
     public static func forget(_ secret: String) {
-        known.withLock { $0.removeAll { $0 == secret } }
+        let forms = variants(of: secret)
+        known.withLock { $0.removeAll { forms.contains($0) } }
+    }
+
+    /// The secret as it is written, and as the wire and error texts spell it: percent-encoded
+    /// (a form body, a query, a Location), JSON- and Swift-escaped (a value quoted in an error),
+    /// base64 (an echoed Basic header).
+    public static func variants(of secret: String) -> [String] {
+        var forms = [secret, PreparedRequest.escape(secret), String(reflecting: secret).dropFirst().dropLast().description,
+                     Data(secret.utf8).base64EncodedString()]
+        if let json = try? Value.string(secret).json() { forms.append(String(json.dropFirst().dropLast())) }
+        var seen = Set<String>()
+        forms = forms.filter { !$0.isEmpty && seen.insert($0).inserted }
+        // The longest first: a form that contains another is replaced whole.
+        return forms.sorted { $0.utf8.count > $1.utf8.count }
     }
 
     static var all: [String] { known.withLock { $0 } }

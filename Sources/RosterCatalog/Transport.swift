@@ -181,10 +181,16 @@ public struct AsyncHTTPSender: HTTPSender {
         if error is NIOConnectionError { return true }
         // The request goes out only after the handshake.
         if case .handshakeFailed? = error as? NIOSSLError { return true }
-        if let e = error as? HTTPClientError, e == .connectTimeout || e == .invalidURL || e == .emptyHost { return true }
+        if let e = error as? HTTPClientError, e == .connectTimeout || AsyncHTTPSender.refusedBeforeSending.contains(e.shortDescription) { return true }
         if let e = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(e.errnoCode) { return true }
         return false
     }
+
+    /// The client's errors about the request itself, raised before anything is sent (by their
+    /// short descriptions, which by AsyncHTTPClient's rule never carry the values: a header's
+    /// value would be a token).
+    static let refusedBeforeSending: Set<String> = ["Invalid URL", "Empty host", "Empty scheme", "Unsupported scheme", "Missing socket path",
+                                                    "Invalid header field names", "Invalid header field values"]
 
     static func describe(_ error: Error) -> String {
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
@@ -208,7 +214,16 @@ public struct AsyncHTTPSender: HTTPSender {
             case .remoteConnectionClosed: return "the server closed the connection without answering"
             case .readTimeout, .deadlineExceeded: return "no answer within the time limit (--timeout)"
             case .connectTimeout: return "no connection within 10 seconds"
-            default: return "\(e)"
+            default:
+                if e.shortDescription == "Invalid header field values" { return "a header's value holds a character HTTP does not allow (a token with a line break in it?)" }
+                return "\(e.shortDescription.lowercased())"
+            }
+        }
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ECONNRESET: return "the server reset the connection"
+            default: return String(cString: strerror(e.errnoCode))
             }
         }
         return "\(error)"

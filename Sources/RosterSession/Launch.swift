@@ -130,6 +130,9 @@ public enum Launch {
             let (path, named) = Profiles.configPath(option: s.config, environment: environment)
             let profiles = try Profiles.load(path: path, namedBy: named)
             let url = s.sandboxURL ?? environment["ROSTER_SANDBOX_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            if let url, let problem = Profiles.urlProblem(url) {
+                throw UsageError("\(s.sandboxURL != nil ? "--sandbox-url" : "ROSTER_SANDBOX_URL") \(url) \(problem)")
+            }
             let database = sandboxDatabase(s.sandboxDB, environment: environment)
             // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
             let namesSandbox = url != nil || s.sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
@@ -142,6 +145,8 @@ public enum Launch {
             }
         } catch let e as ConfigError {
             throw UsageError(e.description)
+        } catch let e as UsageError {
+            throw e
         } catch {
             throw UsageError("\(error)")
         }

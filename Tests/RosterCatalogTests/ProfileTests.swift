@@ -36,7 +36,7 @@ struct ProfileTests {
         let cases: [(String, String)] = [
             (#"[profiles.a]\#nbox = { url = "https://api.box.com", token = "abc" }"#, "holds a secret inline; name where it comes from instead, with token_env or token_file"),
             (#"[profiles.a]\#ndropbox = { url = "https://x", token_env = "T" }"#, "not a service"),
-            (#"[profiles.a]\#nbox = { url = "ftp://x", token_env = "T" }"#, "needs url ="),
+            (#"[profiles.a]\#nbox = { url = "ftp://x", token_env = "T" }"#, "must begin with https://"),
             (#"[profiles.a]\#nbox = { url = "https://x" }"#, "exactly one of token_env or token_file"),
             (#"default = "b""#, "default profile 'b' is not defined"),
             ("[profiles.a\n", "config.toml:"),
@@ -61,5 +61,61 @@ struct ProfileTests {
             #expect(e.message.contains("BOX_TOKEN is not set"))
         }
         #expect(throws: ConfigError.self) { try SessionTargets(profiles: profiles, environment: [:], defaultProfile: "prod") { "" } }
+    }
+
+    /// A token read with the line ending of the file it came from (`$(cat f)` keeps a CR) is
+    /// the word inside it; a token with a space or a control character inside is refused by
+    /// where it comes from, never quoted.
+    @Test func aTokenIsOneWord() throws {
+        let profiles = try Profiles.parse(ProfileTests.config, path: "config.toml")
+        let crlf = try SessionTargets(profiles: profiles, environment: ["BOX_TOKEN": "box-secret-0123456789\r"]) { "http://sandbox" }
+        #expect(try crlf.target(for: .box, profile: "acme").token == "box-secret-0123456789")
+        for bad in ["box-secret\r\n0123456789", "box secret 0123456789", "box-secret\u{1}0123456789"] {
+            let targets = try SessionTargets(profiles: profiles, environment: ["BOX_TOKEN": bad]) { "http://sandbox" }
+            do {
+                _ = try targets.target(for: .box, profile: "acme")
+                Issue.record("\(bad.debugDescription) was taken")
+            } catch let e as ErrorValue {
+                #expect(e.message.contains("variable BOX_TOKEN holds a space or a control character") && !e.message.contains("secret"), "\(e.message)")
+            }
+        }
+    }
+
+    /// A service's URL is checked where it is read: a port beyond 65535 trapped in NIO (given
+    /// an address) or wrapped round to another port (given a name), taking the token there.
+    @Test func aURLWithAPortThatCannotExistIsRefused() {
+        let cases: [(String, String)] = [
+            ("https://127.0.0.1:99999", "has port 99999"),
+            ("http://localhost:70000", "has port 70000"),
+            ("https://api.box.com:0", "has port 0"),
+            ("https://exa mple.com", "is not a URL"),
+            ("https://", "names no host"),
+            ("https://api.box.com/?token=x", "holds a query"),
+        ]
+        for (url, message) in cases {
+            #expect(Profiles.urlProblem(url)?.contains(message) == true, "\(url): \(Profiles.urlProblem(url) ?? "accepted")")
+            do {
+                _ = try Profiles.parse("[profiles.a]\nbox = { url = \"\(url)\", token_env = \"T\" }", path: "config.toml")
+                Issue.record("\(url) was accepted")
+            } catch {
+                #expect("\(error)".contains(message), "\(url): \(error)")
+            }
+        }
+        for url in ["https://api.box.com", "http://127.0.0.1:8080", "https://app.launchdarkly.com/", "http://[::1]:65535"] {
+            #expect(Profiles.urlProblem(url) == nil, "\(url): \(Profiles.urlProblem(url) ?? "")")
+        }
+    }
+
+    /// A secret is scrubbed as the wire and error texts spell it too: percent-encoded (a form
+    /// body, a Location), escaped as a quoted Swift or JSON text, in base64.
+    @Test func aSecretIsScrubbedInTheFormsItTravelsIn() {
+        let secret = "CLIENT+/=& x%\"98765\r"
+        SecretValues.register(secret)
+        defer { SecretValues.forget(secret) }
+        for form in SecretValues.variants(of: secret) {
+            #expect(SecretValues.scrub("seen: \(form).") == "seen: (redacted).", "\(form)")
+        }
+        #expect(SecretValues.variants(of: secret).contains("CLIENT%2B%2F%3D%26%20x%25%2298765%0D"))
+        #expect(SecretValues.variants(of: secret).contains(#"CLIENT+/=& x%\"98765\r"#))
     }
 }

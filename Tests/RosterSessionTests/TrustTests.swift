@@ -260,6 +260,17 @@ struct TrustTests {
         #expect(again.status == 0 && again.out == "j@example.com\n" && again.err.contains("1 skipped"), "\(again.err)")
     }
 
+    /// A sandbox URL is checked before anything runs (a port beyond 65535 trapped in NIO), and
+    /// a closed port is said in words.
+    @Test func aSandboxURLIsCheckedAndAClosedPortSaidInWords() throws {
+        for url in ["http://127.0.0.1:99999", "http://localhost:70000", "ftp://127.0.0.1", "garbage"] {
+            let r = try RosterProcess.run(["--sandbox-url", url, "-c", "box users me"])
+            #expect(r.status == 64 && r.err.hasPrefix("roster: --sandbox-url \(url) "), "\(url): \(r.status) \(r.err.prefix(300))")
+        }
+        let closed = try RosterProcess.run(["--sandbox-url", "http://127.0.0.1:1", "--timeout", "5", "-c", "box users me"], killAfter: 120)
+        #expect(closed.status == 70 && closed.err.contains("connection refused") && !closed.err.contains("errno"), "\(closed.err)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
