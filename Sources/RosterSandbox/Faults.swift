@@ -53,10 +53,12 @@ public struct SandboxOptionError: Error, CustomStringConvertible {
 /// `--rate-limit N/s`: each token may make N requests a second (a bucket of N, refilled evenly).
 public struct RateLimit: Sendable, Equatable {
     public let perSecond: Int
+    /// Far above what one server answers; the buckets' arithmetic stays exact in a Double.
+    static let most = 1_000_000
 
     public init(parsing text: String) throws(SandboxOptionError) {
-        guard text.hasSuffix("/s"), let n = Int(text.dropLast(2)), n > 0 else {
-            throw SandboxOptionError("--rate-limit: '\(text)' must be requests per second, e.g. 50/s")
+        guard text.hasSuffix("/s"), let n = Int(text.dropLast(2)), n > 0, n <= RateLimit.most else {
+            throw SandboxOptionError("--rate-limit: '\(text)' must be requests per second from 1 to \(RateLimit.most), e.g. 50/s")
         }
         perSecond = n
     }
@@ -66,12 +68,24 @@ public struct RateLimit: Sendable, Equatable {
 /// so the arithmetic is tested without waiting.
 struct RateBuckets: Sendable {
     let perSecond: Int
-    private var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
+    private(set) var buckets: [String: (tokens: Double, at: ContinuousClock.Instant)] = [:]
 
     init(perSecond: Int) { self.perSecond = perSecond }
 
+    /// Buckets kept before the full ones are dropped (a full bucket is a new one): callers
+    /// are counted before they are authenticated, so each made-up token would add one.
+    static let kept = 4_096
+
     mutating func take(_ token: String, at now: ContinuousClock.Instant) -> (remaining: Int, wait: Duration?) {
         let rate = Double(perSecond)
+        // A long made-up token is kept as a short key (its start and length).
+        let token = token.utf8.count <= 256 ? token : "\(token.utf8.prefix(256).map { String($0, radix: 16) }.joined())#\(token.utf8.count)"
+        if buckets[token] == nil, buckets.count >= RateBuckets.kept {
+            buckets = buckets.filter { _, b in
+                let elapsed = (now - b.at).components
+                return b.tokens + rate * (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) < rate
+            }
+        }
         var bucket = buckets[token] ?? (rate, now)
         let elapsed = (now - bucket.at).components
         bucket.tokens = min(rate, bucket.tokens + rate * (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))

@@ -28,6 +28,25 @@ struct FaultTests {
         #expect(buckets.take("a", at: t0 + .seconds(60)).remaining == 3, "a full bucket holds one second's worth")
     }
 
+    /// Callers are counted before they are authenticated: made-up tokens, however many or
+    /// long, cost a bounded memory (full buckets are dropped; long tokens kept short), and a
+    /// limit is a number the buckets' arithmetic can hold.
+    @Test func madeUpTokensCostBoundedMemory() throws {
+        var buckets = RateBuckets(perSecond: 50)
+        let t0 = ContinuousClock.now
+        let long = String(repeating: "x", count: 80_000)
+        for i in 0..<20_000 { _ = buckets.take("\(long)\(i)", at: t0 + .seconds(i / 1_000)) }
+        #expect(buckets.buckets.count <= RateBuckets.kept + 1_000, "\(buckets.buckets.count)")
+        #expect(buckets.buckets.keys.allSatisfy { $0.utf8.count < 1_000 })
+        // A long token keeps its own bucket: it is limited as any other.
+        for _ in 0..<50 { _ = buckets.take(long + "a", at: t0 + .seconds(30)) }
+        #expect(buckets.take(long + "a", at: t0 + .seconds(30)).wait != nil)
+        for text in ["9223372036854775807/s", "1000001/s", "0/s"] {
+            #expect(throws: SandboxOptionError.self) { try RateLimit(parsing: text) }
+        }
+        #expect(try RateLimit(parsing: "1000000/s").perSecond == 1_000_000)
+    }
+
     /// The first request over the limit, whatever the machine's speed.
     func firstLimited(_ c: SandboxClient, _ path: String, token: String) async throws -> SandboxClient.Reply? {
         for _ in 0..<20 {

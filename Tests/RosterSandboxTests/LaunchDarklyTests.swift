@@ -137,6 +137,18 @@ struct LaunchDarklyTests {
         #expect(expanded.json?["roleAttributes"] != nil && expanded.json?["customRolesInfo"] != nil)
     }
 
+    /// A deleted member's id is never given to a new one: a retried DELETE or a stale PATCH of
+    /// the old id must find nothing, not another member.
+    @Test func aDeletedMembersIdIsNeverGivenAgain() async throws {
+        let c = try SandboxClient()
+        let made = try await c.send(.post, "/api/v2/members", body: #"[{"email": "gone@example.com", "role": "reader"}]"#)
+        let id = try #require(made.json?["items"]?.array?.first?["_id"]?.string)
+        #expect(try await c.send(.delete, "/api/v2/members/\(id)").status == .noContent)
+        let next = try await c.send(.post, "/api/v2/members", body: #"[{"email": "next@example.com", "role": "reader"}]"#)
+        #expect(next.json?["items"]?.array?.first?["_id"]?.string != id)
+        #expect(try await c.send(.delete, "/api/v2/members/\(id)").status == .notFound)
+    }
+
     @Test func inviteIsAllOrNothing() async throws {
         let c = try SandboxClient()
         let ok = try await c.send(.post, "/api/v2/members", body: #"[{"email": "new@example.com", "firstName": "New", "role": "writer", "teamKeys": ["platform"]}, {"email": "cr@example.com", "customRoles": ["flag-editors"]}]"#)

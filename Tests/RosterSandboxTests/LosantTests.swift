@@ -164,4 +164,16 @@ struct LosantTests {
         let wrongMethod = try await c.send(.put, LosantTests.tokens, token: LosantTests.all)
         #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.json?["type"] != nil && wrongMethod.headers[.allow] == "GET, POST")
     }
+
+    /// A deleted token's id is never given to a new one: a retried DELETE or a stale PATCH of
+    /// the old id must find nothing, not another token.
+    @Test func aDeletedTokensIdIsNeverGivenAgain() async throws {
+        let c = try SandboxClient()
+        let first = try await c.send(.post, LosantTests.tokens, token: LosantTests.all, body: #"{"name": "first"}"#)
+        let id = try #require(first.json?["id"]?.string)
+        #expect(try await c.send(.delete, LosantTests.tokens + "/\(id)", token: LosantTests.all).status == .ok)
+        let second = try await c.send(.post, LosantTests.tokens, token: LosantTests.all, body: #"{"name": "second"}"#)
+        #expect(second.json?["id"]?.string != id)
+        #expect(try await c.send(.delete, LosantTests.tokens + "/\(id)", token: LosantTests.all).status == .notFound)
+    }
 }

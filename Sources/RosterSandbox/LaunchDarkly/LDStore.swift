@@ -264,9 +264,11 @@ struct LDStore: Sendable {
                        arguments: [member.role, roles, attributes, member.id])
     }
 
-    /// Member ids continue the seeded numbering: 24 hex digits.
+    /// Member ids continue the seeded numbering: 24 hex digits. Past the highest number ever
+    /// used (AUTOINCREMENT's record), not the highest left: a deleted member's id is never
+    /// given again, so a retried DELETE or a stale PATCH cannot reach a new member.
     static func newMemberID(_ db: Database) throws -> String {
-        let next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM ld_member")) ?? 1
+        let next = (try Int.fetchOne(db, sql: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'ld_member'), 0) + 1")) ?? 1
         var id = SandboxSeed.ldMemberID(next)
         var bump = next
         while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ld_member WHERE id = ?)", arguments: [id]) == true {

@@ -80,7 +80,8 @@ struct LosantStore: Sendable {
         columns["creator_name"] = creator.name.databaseValue
         let fixed = columns
         return try await store.write { db -> (LosantToken, String) in
-            let next = (try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM losant_token")) ?? 1
+            // Past the highest number ever used: a deleted token's id is never given again.
+            let next = (try Int.fetchOne(db, sql: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'losant_token'), 0) + 1")) ?? 1
             let id = LosantToken.id(next)
             let value = LosantToken.newValue(id: id)
             var all = fixed
