@@ -192,6 +192,9 @@ struct LDStore: Sendable {
                 }
             }
             var updated: [String] = []
+            // (A set beside the ordered list: `contains` on the list made a patch of the whole
+            // account quadratic, while it held the only writer.)
+            var seen = Set<String>()
             var errors: [(String, String)] = []
             var failed = Set<String>()
             for instruction in instructions {
@@ -220,7 +223,7 @@ struct LDStore: Sendable {
                         member.roleAttributes = value
                     }
                     try LDStore.saveRoles(db, member)
-                    if !updated.contains(id) { updated.append(id) }
+                    if seen.insert(id).inserted { updated.append(id) }
                 }
             }
             return (updated.filter { !failed.contains($0) }, errors)
@@ -237,7 +240,7 @@ struct LDStore: Sendable {
     static let hasTeams = "EXISTS (SELECT 1 FROM ld_member_team WHERE member_id = ld_member.id)"
 
     static func member(_ db: Database, id: String) throws -> LDMember? {
-        guard var m = try Row.fetchOne(db, sql: "SELECT \(columns) FROM ld_member WHERE id = ?", arguments: [id]).map(LDMember.init) else { return nil }
+        guard var m = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM ld_member WHERE id = ?"), arguments: [id]).map(LDMember.init) else { return nil }
         m.teams = try teams(db, of: [id])[id] ?? []
         return m
     }
@@ -260,8 +263,8 @@ struct LDStore: Sendable {
     static func saveRoles(_ db: Database, _ member: LDMember) throws {
         let roles = JSONValue(strings: member.customRoles).text
         let attributes = member.roleAttributes.map { JSONValue(lists: $0).text }
-        try db.execute(sql: "UPDATE ld_member SET role = ?, custom_roles = ?, role_attributes = ?, version = version + 1 WHERE id = ?",
-                       arguments: [member.role, roles, attributes, member.id])
+        try db.cachedStatement(sql: "UPDATE ld_member SET role = ?, custom_roles = ?, role_attributes = ?, version = version + 1 WHERE id = ?")
+            .execute(arguments: [member.role, roles, attributes, member.id])
     }
 
     /// Member ids continue the seeded numbering: 24 hex digits. Past the highest number ever
