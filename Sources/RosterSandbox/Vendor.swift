@@ -129,8 +129,17 @@ final class RouteTable: @unchecked Sendable {
 struct UnknownRoute: RouterMiddleware {
     typealias Context = SandboxContext
     let table: RouteTable
+    /// The longest request target answered, as the vendors' front ends refuse longer ones
+    /// (and SQLite refuses a LIKE pattern past 50,000 bytes).
+    static let longestURI = 8_192
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.string.utf8.count > UnknownRoute.longestURI {
+            let vendor: Vendor = Vendor(path: request.uri.path) ?? .launchDarkly
+            // The vendor's error body for a request refused as it stands, with 414's status.
+            let e = vendor.error(.badRequest, "the request's URI is longer than \(UnknownRoute.longestURI) bytes")
+            return JSON.response(HTTPResponse.Status(code: 414, reasonPhrase: "URI Too Long"), e.body)
+        }
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {

@@ -86,8 +86,9 @@ struct LDMemberQuery: Sendable {
 
     mutating func excluding(_ ids: [String]) {
         guard !ids.isEmpty else { return }
-        clauses.append("id NOT IN (\(Array(repeating: "?", count: ids.count).joined(separator: ",")))")
-        arguments += ids.map(\.databaseValue)
+        // One argument, the list as JSON: a variable per id ran past SQLite's limit at 250,000.
+        clauses.append("id NOT IN (SELECT value FROM json_each(?))")
+        arguments += [JSONValue(strings: ids).text.databaseValue]
     }
 
     /// `{"never": true}`, `{"noData": true}` (both: never seen) or `{"before": epochMillis}`.
