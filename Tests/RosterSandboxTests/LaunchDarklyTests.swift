@@ -149,6 +149,17 @@ struct LaunchDarklyTests {
         #expect(try await c.send(.delete, "/api/v2/members/\(id)").status == .notFound)
     }
 
+    /// Team keys are found without case, and a member joins a team once however it is spelt.
+    @Test func aTeamSpeltTwoWaysIsJoinedOnce() async throws {
+        let c = try SandboxClient()
+        let made = try await c.send(.post, "/api/v2/members", body: #"[{"email": "teamcase@example.com", "role": "reader", "teamKeys": ["platform", "PLATFORM"]}]"#)
+        let member = try #require(made.json?["items"]?.array?.first)
+        #expect(member["teams"]?.array?.compactMap { $0["key"]?.string } == ["platform"])
+        let id = try #require(member["_id"]?.string)
+        let added = try await c.send(.post, "/api/v2/members/\(id)/teams", body: #"{"teamKeys": ["pLaTfOrM"]}"#)
+        #expect(added.json?["teams"]?.array?.compactMap { $0["key"]?.string } == ["platform"])
+    }
+
     @Test func inviteIsAllOrNothing() async throws {
         let c = try SandboxClient()
         let ok = try await c.send(.post, "/api/v2/members", body: #"[{"email": "new@example.com", "firstName": "New", "role": "writer", "teamKeys": ["platform"]}, {"email": "cr@example.com", "customRoles": ["flag-editors"]}]"#)

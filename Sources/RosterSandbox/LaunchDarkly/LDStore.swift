@@ -137,7 +137,7 @@ struct LDStore: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, ?)
                     """, arguments: [id, invite.email, invite.first, invite.last, invite.role, roles, attributes, now])
                 for key in invite.teamKeys {
-                    try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) VALUES (?, ?)", arguments: [id, key])
+                    try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) SELECT ?, key FROM ld_team WHERE key = ?", arguments: [id, key])
                 }
                 created.append(try LDStore.member(db, id: id)!)
             }
@@ -163,7 +163,7 @@ struct LDStore: Sendable {
             guard try LDStore.member(db, id: id) != nil else { throw ldError(.notFound, "not_found", "Unknown member \(shown)") }
             try LDStore.checkTeams(db, keys)
             for key in keys {
-                try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) VALUES (?, ?)", arguments: [id, key])
+                try db.execute(sql: "INSERT OR IGNORE INTO ld_member_team (member_id, team_key) SELECT ?, key FROM ld_team WHERE key = ?", arguments: [id, key])
             }
             return try LDStore.member(db, id: id)!
         }
@@ -245,6 +245,8 @@ struct LDStore: Sendable {
         return m
     }
 
+    // (Memberships take the team's own key, as found without case: `PLATFORM` and `platform`
+    // are one team, joined once.)
     static func teams(_ db: Database, of ids: [String]) throws -> [String: [(key: String, name: String)]] {
         guard !ids.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
