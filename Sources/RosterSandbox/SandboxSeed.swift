@@ -29,6 +29,22 @@ public struct SandboxTokens: Sendable {
 
     public static let fixed = SandboxTokens()
 
+    /// As the database keeps them (the client secret is the server's, not the database's).
+    var stored: String { [ldAdmin, ldReader, losantAll, losantRead, boxAdmin, boxUser].joined(separator: "\n") }
+
+    init?(stored: String) {
+        let parts = stored.split(separator: "\n").map(String.init)
+        guard parts.count == 6 else { return nil }
+        (ldAdmin, ldReader, losantAll, losantRead, boxAdmin, boxUser) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+    }
+
+    init(ldAdmin: String = "api-sandbox-admin", ldReader: String = "api-sandbox-reader", losantAll: String = "losant-sandbox-all",
+         losantRead: String = "losant-sandbox-read", boxAdmin: String = "box-sandbox-admin", boxUser: String = "box-sandbox-user",
+         boxClientSecret: String = "sandbox-client-secret") {
+        (self.ldAdmin, self.ldReader, self.losantAll, self.losantRead, self.boxAdmin, self.boxUser, self.boxClientSecret) =
+            (ldAdmin, ldReader, losantAll, losantRead, boxAdmin, boxUser, boxClientSecret)
+    }
+
     public static func random() -> SandboxTokens {
         func fresh(_ prefix: String) -> String { prefix + UUID().uuidString.lowercased() }
         return SandboxTokens(ldAdmin: fresh("api-"), ldReader: fresh("api-"), losantAll: fresh("losant-"), losantRead: fresh("losant-"),
@@ -87,13 +103,35 @@ public enum SandboxSeed {
     /// (each a LaunchDarkly member and a Box user). A store already seeded is left alone.
     public static func seed(_ store: SandboxStore, synthetic: Int = 0, tokens: SandboxTokens = .fixed) throws {
         try store.db.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sandbox_meta WHERE key = 'seeded'") == 1 { return }
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sandbox_meta WHERE key = 'seeded'") == 1 {
+                try useTokens(db, tokens)
+                return
+            }
             try seedLaunchDarkly(db, tokens)
             try seedBox(db, tokens)
             try seedLosant(db, tokens)
             try seedSynthetic(db, synthetic)
             try db.execute(sql: "INSERT INTO sandbox_meta (key, value) VALUES ('seeded', '1')")
+            try db.execute(sql: "INSERT OR REPLACE INTO sandbox_meta (key, value) VALUES ('tokens', ?)", arguments: [tokens.stored])
         }
+    }
+
+    /// A database seeded before answers to this start's tokens, and no longer to the last
+    /// one's: served off loopback, the fixed tokens (public knowledge) must not open it, and the
+    /// fresh ones printed must.
+    static func useTokens(_ db: Database, _ tokens: SandboxTokens) throws {
+        let old = try String.fetchOne(db, sql: "SELECT value FROM sandbox_meta WHERE key = 'tokens'").flatMap(SandboxTokens.init(stored:)) ?? .fixed
+        guard old.stored != tokens.stored else { return }
+        for (was, now) in [(old.ldAdmin, tokens.ldAdmin), (old.ldReader, tokens.ldReader)] {
+            try db.execute(sql: "UPDATE ld_token SET token = ? WHERE token = ?", arguments: [now, was])
+        }
+        for (was, now) in [(old.boxAdmin, tokens.boxAdmin), (old.boxUser, tokens.boxUser)] {
+            try db.execute(sql: "UPDATE box_token SET token = ? WHERE token = ?", arguments: [now, was])
+        }
+        for (was, now) in [(old.losantAll, tokens.losantAll), (old.losantRead, tokens.losantRead)] {
+            try db.execute(sql: "UPDATE losant_token SET value = ? WHERE value = ?", arguments: [now, was])
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO sandbox_meta (key, value) VALUES ('tokens', ?)", arguments: [tokens.stored])
     }
 
     static let ldInsert = """

@@ -23,8 +23,12 @@ public enum SandboxServer {
         public init() {}
     }
 
+    /// Loopback by its address, not its spelling: `127.example.com` may be anywhere. What is
+    /// not known to be loopback is served as public (fresh tokens).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     public static func run(_ settings: Settings) throws {

@@ -54,6 +54,30 @@ struct AuthenticateTests {
         #expect(try await client.send(.get, "/api/v2/nothing", token: nil).status == .notFound)
         #expect(try await client.send(.put, "/api/v2/members", token: nil).status == .methodNotAllowed)
     }
+
+    /// A database seeded before answers to this start's tokens only: served off loopback with
+    /// fresh tokens, the fixed ones (public knowledge) no longer open it, and the printed ones do;
+    /// back on loopback, the fixed ones again.
+    @Test func loopbackIsAnAddressNotASpelling() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1"] { #expect(SandboxServer.isLoopback(host), "\(host)") }
+        for host in ["127.example.com", "127.0.0.1.example.com", "0.0.0.0", "10.0.0.1", "127.0.0.256"] { #expect(!SandboxServer.isLoopback(host), "\(host)") }
+    }
+
+    @Test func aReusedDatabaseAnswersToThisStartsTokens() async throws {
+        let c = try SandboxClient()
+        let fresh = SandboxTokens.random()
+        try SandboxSeed.seed(c.store, tokens: fresh)
+        #expect(try await c.send(.get, "/api/v2/members", token: SandboxTokens.fixed.ldAdmin).status == .unauthorized)
+        #expect(try await c.send(.get, "/api/v2/members", token: fresh.ldAdmin).status == .ok)
+        #expect(try await c.send(.get, "/2.0/users/me", token: "Bearer " + SandboxTokens.fixed.boxAdmin).status == .unauthorized)
+        #expect(try await c.send(.get, "/2.0/users/me", token: "Bearer " + fresh.boxAdmin).status == .ok)
+        let losant = "/instances/5f0000000000000000000001/tokens"
+        #expect(try await c.send(.get, losant, token: "Bearer " + SandboxTokens.fixed.losantAll).status == .unauthorized)
+        #expect(try await c.send(.get, losant, token: "Bearer " + fresh.losantRead).status == .ok)
+        try SandboxSeed.seed(c.store)
+        #expect(try await c.send(.get, "/api/v2/members", token: fresh.ldAdmin).status == .unauthorized)
+        #expect(try await c.send(.get, "/api/v2/members", token: SandboxTokens.fixed.ldAdmin).status == .ok)
+    }
 }
 
 enum LosantTestIDs {
