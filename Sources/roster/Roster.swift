@@ -7,6 +7,10 @@ import RosterSession
 
 /// The command line: argument parsing only (RosterSession's Launch does the wiring).
 struct Roster: ParsableCommand {
+    /// The long options, for the hint at a mistyped one.
+    static let optionNames = ["--config", "--dry-run", "--failures", "--help", "--journal", "--keep-going", "--no-pager", "--output", "--plan",
+                              "--profile", "--sandbox-db", "--sandbox-url", "--timeout", "--var", "--version"]
+
     static let configuration = CommandConfiguration(
         commandName: "roster",
         abstract: "A scriptable REPL and batch runner for SaaS account administration.",
@@ -140,6 +144,14 @@ struct Run: ParsableCommand {
             return
         }
         var session = try options.session()
+        // An option roster does not know, where options may still come, is a mistake (a typo of
+        // --dry-run must not run the writes); `--` ends roster's options.
+        var script = script
+        if script.first == "--" {
+            script.removeFirst()
+        } else if let first = script.first, first.hasPrefix("-"), first != "-" {
+            throw usage("unknown option '\(first)'\(Suggest.hint(first, Roster.optionNames)) (roster --help lists them; words after -- go to the script)")
+        }
         if let command {
             session.arguments = script
             throw ArgumentParser.ExitCode(Session(options: session).run(SourceFile(name: "<-c>", text: command), leavingValuesToExit: true))
@@ -151,7 +163,6 @@ struct Run: ParsableCommand {
             s.host.pager = nil
             throw ArgumentParser.ExitCode(s.run(file, leavingValuesToExit: true))
         }
-        if path.hasPrefix("-"), path != "-" { throw usage("unknown option '\(path)'; see roster --help") }
         session.arguments = Array(script.dropFirst())
         // A script runs through unattended: only the prompt and -c page their results.
         session.pager = nil

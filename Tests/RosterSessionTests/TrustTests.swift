@@ -271,6 +271,19 @@ struct TrustTests {
         #expect(closed.status == 70 && closed.err.contains("connection refused") && !closed.err.contains("errno"), "\(closed.err)")
     }
 
+    /// An option roster does not know, where its options may come, is a usage error: a typo of
+    /// --dry-run after -c ran the writes. After `--`, words are the script's.
+    @Test func aMistypedOptionNeverRunsTheScript() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let typo = try RosterProcess.run(["--sandbox-db", "s.sqlite", "-c", "box groups create name=Typo\nprint \"ran\"", "--dryrun"], directory: dir)
+        #expect(typo.status == 64 && typo.err.contains("unknown option '--dryrun'") && typo.err.contains("--dry-run") && typo.out.isEmpty, "\(typo.err)")
+        let passed = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", "print $args", "--", "--dryrun", "x"], directory: dir)
+        #expect(passed.status == 0 && passed.out == "[\"--dryrun\",\"x\"]\n", "\(passed.err)")
+        try "print $args\n".write(to: dir.appendingPathComponent("a.roster"), atomically: true, encoding: .utf8)
+        let file = try RosterProcess.run(["--sandbox-db", ":memory:", "--", "a.roster", "-v"], directory: dir)
+        #expect(file.status == 0 && file.out == "[\"-v\"]\n", "\(file.err)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
