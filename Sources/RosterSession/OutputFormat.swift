@@ -22,6 +22,15 @@ struct ValueFormatter {
     static let sampleRows = 100
     static let maxCellWidth = 48
 
+    /// The items shown, one by one: Ctrl-C stops the showing of a long list or listing at the
+    /// next item (a listing's pages may come faster than any wait would notice it).
+    private func each(_ value: Value, _ body: (Value) throws -> Void) throws {
+        try value.forEachElement { item in
+            if Interrupt.isRequested { throw ControlSignal.interrupted }
+            try body(item)
+        }
+    }
+
     func show(_ value: Value) throws {
         switch format {
         case .json:
@@ -46,7 +55,7 @@ struct ValueFormatter {
     private func lines(_ value: Value, _ render: (Value) throws -> String) throws {
         switch value {
         case .list, .stream, .range:
-            try value.forEachElement {
+            try each(value) {
                 if out.isClosed { throw OutputClosed() }
                 out.write(try render($0) + "\n")
             }
@@ -268,7 +277,7 @@ struct ValueFormatter {
         }
 
         var flushed = false
-        try value.forEachElement { item in
+        try each(value) { item in
             if out.isClosed { throw OutputClosed() }
             if !flushed {
                 sample.append(item)
@@ -316,7 +325,7 @@ struct ValueFormatter {
             }
             out.write(try columns.map { CSVText.field(try ValueFormatter.cellText(r[$0] ?? .null)) }.joined(separator: ",") + "\n")
         }
-        try value.forEachElement { item in
+        try each(value) { item in
             if out.isClosed { throw OutputClosed() }
             guard !header && sample.count < ahead else { return try emit(item) }
             if case .record(let r) = item { for k in r.keys where known.insert(k).inserted { columns.append(k) } }

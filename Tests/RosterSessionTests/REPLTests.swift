@@ -255,6 +255,20 @@ struct REPLTests {
         #expect(s.expect("still here", after: n))
     }
 
+    /// Showing a long result stops at Ctrl-C too: the items are shown one by one, and a long
+    /// list (or a listing whose pages come fast) never waits where the interrupt was looked for.
+    @Test func ctrlCStopsShowingALongResult() throws {
+        let s = try start()
+        let m = s.mark
+        s.send("range(5000000)\r")
+        Thread.sleep(forTimeInterval: 0.5)
+        s.send("\u{3}")
+        #expect(s.expect("interrupted", after: m, timeout: 10), "\(s.screen.suffix(300))")
+        let n = s.mark
+        s.send("print \"still here\"\r")
+        #expect(s.expect("still here", after: n))
+    }
+
     @Test func historyPersistsAcrossRunsWithoutSecrets() throws {
         do {
             let s = try start()
