@@ -67,11 +67,20 @@ public final class Journal: @unchecked Sendable {
     /// for them, and the journal takes no more intents.
     private var syncFailure: ErrorValue?
     private var states: [UInt128: State] = [:]
+    /// The writes this run has reached (begun), whatever became of them.
+    private var reached: Set<UInt128> = []
     private var occurrences: [UInt128: Int] = [:]
     private var size: Int64
     private var stats = Counts()
 
     public var counts: Counts { lock.withLock { stats } }
+
+    /// Writes earlier runs left in doubt that this run never reached: a script whose selection
+    /// changed (it selects by state its own earlier writes changed) leaves them unsettled, and
+    /// the run must say so rather than end as if nothing were pending.
+    public var unreachedInDoubt: Int {
+        lock.withLock { states.count { key, state in if case .intended = state { !reached.contains(key) } else { false } } }
+    }
 
     /// Lines appended but not yet known to be on disk (tests check an intent is synced before
     /// its request leaves).
@@ -157,6 +166,7 @@ public final class Journal: @unchecked Sendable {
             let n = occurrences[base, default: 0]
             occurrences[base] = n + 1
             let key = FNV.hash(name + "#\(n)")
+            reached.insert(key)
             return (key, states[key])
         }
         switch state {

@@ -137,8 +137,13 @@ public final class Session {
         if let journal = host.catalog?.journal {
             journal.close()
             let c = journal.counts
-            if c.skipped + c.settled > 0 || code != ExitCode.success {
+            let unreached = journal.unreachedInDoubt
+            if c.skipped + c.settled > 0 || code != ExitCode.success || unreached > 0 {
                 err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused, \(c.inDoubt) in doubt (checked before sending again by the next run)\n")
+            }
+            if unreached > 0 {
+                err.write("journal \(journal.path): \(unreached) write\(unreached == 1 ? "" : "s") an earlier run left in doubt \(unreached == 1 ? "was" : "were") not reached by this run, so \(unreached == 1 ? "its" : "their") outcome is still unknown; `roster journal \(journal.path)` lists them\n")
+                if code == ExitCode.success { code = ExitCode.someFailed }
             }
         }
         if let plan = host.catalog?.plan, code != ExitCode.syntax {
