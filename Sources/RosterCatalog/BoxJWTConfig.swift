@@ -33,7 +33,7 @@ struct BoxJWTConfig: @unchecked Sendable {
 
     /// Reads and opens the config; `passphrase` (from `passphrase_env`) replaces the file's own.
     static func load(path: String, passphrase: String?, profile: String) throws -> BoxJWTConfig {
-        let full = (path as NSString).expandingTildeInPath
+        let full = LocalFile.expand(path)
         guard let data = FileManager.default.contents(atPath: full) else {
             throw ConfigError("profile '\(profile)': cannot read the Box JWT config \(path)")
         }

@@ -122,7 +122,7 @@ public final class Plan: @unchecked Sendable {
         var text = ""
         for e in lock.withLock({ entries }) { text += try e.record.json() + "\n" }
         do {
-            try Data(SecretValues.scrub(text).utf8).write(to: URL(fileURLWithPath: (path as NSString).expandingTildeInPath), options: .atomic)
+            try Data(SecretValues.scrub(text).utf8).write(to: URL(fileURLWithPath: LocalFile.expand(path)), options: .atomic)
         } catch {
             throw ErrorValue(code: "write_failed", message: "cannot write the plan to '\(path)': \(error.localizedDescription)")
         }

@@ -93,7 +93,7 @@ public final class Journal: @unchecked Sendable {
     /// Opens (or creates) a journal, reading what earlier runs recorded.
     public init(path: String) throws {
         self.path = path
-        let full = (path as NSString).expandingTildeInPath
+        let full = LocalFile.expand(path)
         let existed = FileManager.default.fileExists(atPath: full)
         fd = open(full, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -479,7 +479,7 @@ enum FNV {
 extension Journal {
     /// `roster journal FILE`: runs, writes by operation and outcome, and the writes in doubt.
     public static func summary(of path: String) throws -> String {
-        let full = (path as NSString).expandingTildeInPath
+        let full = LocalFile.expand(path)
         let fd = open(full, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
         defer { Foundation.close(fd) }

@@ -19,6 +19,20 @@ public enum LocalFile {
         }
     }
 
+    /// The user's home: $HOME when it is set, as shells and Python take it (under sudo, in CI,
+    /// in a container); else the account's (Foundation on Linux reads only the account's).
+    public static var home: String {
+        if let h = ProcessInfo.processInfo.environment["HOME"], h.hasPrefix("/") { return h }
+        return NSHomeDirectory()
+    }
+
+    /// `~` and `~/...` on `home`; `~user/...` as Foundation reads it; other paths as they are.
+    public static func expand(_ path: String) -> String {
+        if path == "~" { return home }
+        if path.hasPrefix("~/") { return home + path.dropFirst() }
+        return path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path
+    }
+
     /// The folder a path names a file in: "" for a bare name, "/" for a file at the root.
     /// (swift-corelibs-foundation's `deletingLastPathComponent` traps on a one-character path.)
     public static func folder(of path: String) -> String {

@@ -40,7 +40,7 @@ public struct Profiles: Sendable {
     public static func configPath(option: String?, environment: [String: String]) -> (path: String, named: String?) {
         if let option { return (option, "--config") }
         if let path = environment["ROSTER_CONFIG"], !path.isEmpty { return (path, "ROSTER_CONFIG") }
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (LocalFile.home + "/.config")
         return (base + "/roster/config.toml", nil)
     }
 
@@ -191,7 +191,7 @@ public struct Profiles: Sendable {
             }
             (raw, source) = (token, "variable \(name)")
         } else {
-            let path = (config.tokenFile! as NSString).expandingTildeInPath
+            let path = LocalFile.expand(config.tokenFile!)
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
                 throw ConfigError("profile '\(profile)': cannot read the \(service.displayName) token file \(path)")
             }
@@ -338,7 +338,7 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
 
     /// A token file that group or others may read is warned about once, as ssh does.
     func warnIfShared(_ file: String) {
-        let path = (file as NSString).expandingTildeInPath
+        let path = LocalFile.expand(file)
         var st = stat()
         guard stat(path, &st) == 0, st.st_mode & 0o077 != 0 else { return }
         guard lock.withLock({ warned.insert(path).inserted }) else { return }

@@ -55,7 +55,7 @@ final class BatchReport {
             // previous failures file as its input (the retry the summary suggests).
             // Named for this process, and made new: a second run naming the same file must
             // not empty the first one's.
-            let full = (failures as NSString).expandingTildeInPath
+            let full = LocalFile.expand(failures)
             let pending = "\(full).\(getpid()).pending"
             let fd = open(pending, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else {

@@ -18,7 +18,7 @@ enum DataFiles {
         }
     }
 
-    static func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
+    static func expand(_ path: String) -> String { LocalFile.expand(path) }
 
     /// CSV and NDJSON files are streams of rows, read as they are used (so a file of a million
     /// rows takes the memory of one) and read again from the start by each consumer; JSON is

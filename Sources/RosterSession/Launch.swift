@@ -68,17 +68,17 @@ public enum Launch {
     /// earlier failures file (a rerun's input): never a directory, the journal (whose record of
     /// applied writes would go, and a fresh journal would send them again) or the script.
     static func checkFailuresFile(_ failures: String, journal: String?) throws(UsageError) {
-        let full = (failures as NSString).expandingTildeInPath
+        let full = LocalFile.expand(failures)
         // It is written as JSON lines, and `open` tells a file's format by its name.
         guard ["jsonl", "ndjson"].contains((failures as NSString).pathExtension.lowercased()) else {
             throw UsageError("--failures \(failures): a failures file holds JSON lines; name it .jsonl (or .ndjson), so that `open` reads it back")
         }
-        if let journal, resolved(full) == resolved((journal as NSString).expandingTildeInPath) {
+        if let journal, resolved(full) == resolved(LocalFile.expand(journal)) {
             throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
         }
         guard let st = try checkOutputFile(failures, "--failures") else { return }
         var journalStat = stat()
-        if let journal, stat((journal as NSString).expandingTildeInPath, &journalStat) == 0, journalStat.st_dev == st.st_dev, journalStat.st_ino == st.st_ino {
+        if let journal, stat(LocalFile.expand(journal), &journalStat) == 0, journalStat.st_dev == st.st_dev, journalStat.st_ino == st.st_ino {
             throw UsageError("--failures and --journal name the same file \(failures); the journal must stay as it is")
         }
         guard isFailuresFile(full) else {
@@ -89,7 +89,7 @@ public enum Launch {
     /// A file a run writes at its end: checked before anything runs, not after. Not a
     /// directory, in a directory that exists; its stat when it exists already.
     static func checkOutputFile(_ path: String, _ flag: String) throws(UsageError) -> stat? {
-        let full = (path as NSString).expandingTildeInPath
+        let full = LocalFile.expand(path)
         var st = stat()
         guard stat(full, &st) == 0 else {
             let dir = LocalFile.folder(of: full)
@@ -137,7 +137,7 @@ public enum Launch {
             // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
             let namesSandbox = url != nil || s.sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
             let place = url.map { "the sandbox at \($0)" }
-                ?? (database == ":memory:" ? "a sandbox in memory" : "the sandbox database \(resolved((database as NSString).expandingTildeInPath))")
+                ?? (database == ":memory:" ? "a sandbox in memory" : "the sandbox database \(resolved(LocalFile.expand(database)))")
             return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: s.profile ?? (namesSandbox ? "sandbox" : nil),
                                       sandboxPlace: place) {
                 if let url { return url }
@@ -156,7 +156,7 @@ public enum Launch {
     public static func sandboxDatabase(_ option: String?, environment: [String: String]) -> String {
         if let option { return option }
         if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return path }
-        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.local/share")
+        let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (LocalFile.home + "/.local/share")
         return base + "/roster/sandbox.sqlite"
     }
 

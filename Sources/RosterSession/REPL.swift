@@ -164,7 +164,7 @@ enum History {
 public enum Paths {
     static func base(_ variable: String, _ fallback: String) -> String {
         if let v = ProcessInfo.processInfo.environment[variable], v.hasPrefix("/") { return v }
-        return (NSHomeDirectory() as NSString).appendingPathComponent(fallback)
+        return (LocalFile.home as NSString).appendingPathComponent(fallback)
     }
 
     /// `$XDG_STATE_HOME/roster/history`, made on first use.

@@ -296,6 +296,23 @@ struct TrustTests {
         #expect(r.status == 1 && r.out == "1\n" && r.err.contains("1 write an earlier run left in doubt was not reached by this run"), "\(r.status) \(r.err)")
     }
 
+    /// $HOME is the home, as shells and Python take it (under sudo, in CI, in a container):
+    /// the config under it is read, and `~` is it (Foundation on Linux reads only the account's).
+    @Test func homeIsTheHOMEVariable() throws {
+        let home = try RosterProcess.temporaryDirectory()
+        let config = home.appendingPathComponent(".config/roster")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "[profiles.mine]\nbox = { url = \"https://api.box.com\", token_file = \"~/box.token\" }\n"
+            .write(to: config.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+        let env = ["HOME": home.path, "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", "XDG_STATE_HOME": "", "ROSTER_CONFIG": ""]
+        let profiles = try RosterProcess.run(["profiles"], environment: env)
+        #expect(profiles.status == 0 && profiles.out.contains("mine:"), "\(profiles.out) \(profiles.err)")
+        let token = try RosterProcess.run(["--profile", "mine", "-c", "box users me"], environment: env)
+        #expect(token.err.contains("token file \(home.path)/box.token"), "\(token.err)")
+        let saved = try RosterProcess.run(["--sandbox-db", ":memory:", "-c", "save({a: 1}, \"~/x.json\")"], environment: env)
+        #expect(saved.status == 0 && FileManager.default.fileExists(atPath: home.appendingPathComponent("x.json").path), "\(saved.err)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
