@@ -85,10 +85,26 @@ public enum SandboxServer {
 
     private final class Outcome: @unchecked Sendable { var error: Error? }
 
-    /// Runs `app` until SIGINT or SIGTERM.
+    /// How long a stop waits for the requests still open (a client dripping its body would
+    /// hold a graceful stop for ever).
+    static let stopGrace = 10.0
+
+    /// Runs `app` until SIGINT or SIGTERM: a graceful stop, and after `stopGrace` an exit.
     static func serve(_ app: some ApplicationProtocol) throws {
         let done = DispatchSemaphore(value: 0)
         let outcome = Outcome()
+        let stops = [SIGINT, SIGTERM].map { signal in
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler {
+                DispatchQueue.global().asyncAfter(deadline: .now() + stopGrace) {
+                    FileHandle.standardError.write(Data("roster serve: requests still open \(Int(stopGrace)) s after the signal to stop; stopping now\n".utf8))
+                    exit(0)
+                }
+            }
+            source.resume()
+            return source
+        }
+        defer { stops.forEach { $0.cancel() } }
         Task {
             do { try await app.runService() } catch { outcome.error = error }
             done.signal()

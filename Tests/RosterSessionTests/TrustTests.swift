@@ -313,6 +313,37 @@ struct TrustTests {
         #expect(saved.status == 0 && FileManager.default.fileExists(atPath: home.appendingPathComponent("x.json").path), "\(saved.err)")
     }
 
+    /// A stop is graceful, but not for ever: a client dripping a request body held
+    /// `roster serve` after SIGTERM until it was killed.
+    @Test func serveStopsWithinItsGraceWhateverAClientHolds() throws {
+        let script = """
+            import socket, subprocess, sys, time, signal
+            srv = subprocess.Popen([sys.argv[1], "serve", "--port", "0", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            url = srv.stdout.readline().decode().strip()
+            port = int(url.rsplit(":", 1)[1])
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /2.0/groups HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer box-sandbox-admin\\r\\nContent-Type: application/json\\r\\nContent-Length: 100000\\r\\n\\r\\n{")
+            time.sleep(0.5)
+            srv.send_signal(signal.SIGTERM)
+            t0 = time.time()
+            while srv.poll() is None and time.time() - t0 < 40:
+                time.sleep(1)
+                try: s.sendall(b" ")
+                except Exception: pass
+            print(srv.poll(), round(time.time() - t0))
+            if srv.poll() is None: srv.kill()
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, RosterProcess.binary.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
+        #expect(text.count == 2 && text[0] == "0" && (Int(text[1].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99) <= 20, "\(text)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
