@@ -13,14 +13,30 @@ extension Catalog {
         }
         var note: String?
         var members: [String]?
+        // Members LaunchDarkly would refuse, as its answer's `errors` name them: the dry run then
+        // fails in part where the real run would (a plan that said "demoted" of the token's own
+        // member was untrue).
+        var errors: [Value] = []
         if case .semanticPatch = request.operation.body, case .record(let b)? = body, case .list(let instructions)? = b["instructions"] {
             var ids: [String] = []
             for case .record(let i) in instructions {
-                if case .list(let listed)? = i["memberIDs"] { ids += listed.compactMap { if case .string(let s) = $0 { s } else { nil } } }
+                if case .list(let listed)? = i["memberIDs"] {
+                    let facts = try refusalFacts(request, target)
+                    for case .string(let id) in listed {
+                        if id == facts.caller {
+                            errors.append(.record([id: .string(SelectedMember.ownRole)]))
+                        } else if facts.owners.contains(id) {
+                            errors.append(.record([id: .string(SelectedMember.ownerRole)]))
+                        } else {
+                            ids.append(id)
+                        }
+                    }
+                }
                 if case .string(let kind)? = i["kind"], kind.hasPrefix("replaceAll") {
                     let selected = try membersSelected(by: i, request, target)
                     subjects += selected.change.map { PlannedSubject(id: $0.id, name: $0.email) }
                     ids += selected.change.map(\.id)
+                    errors += selected.refused.map { .record([$0.id: .string($0.why == "your own member" ? SelectedMember.ownRole : SelectedMember.ownerRole)]) }
                     let refused = selected.refused.map { "\($0.email ?? $0.id) (\($0.why))" }
                     var said: [String] = []
                     if selected.change.isEmpty { said.append("the filters select no member it can change") }
@@ -30,13 +46,34 @@ extension Catalog {
             }
             members = ids
         }
-        return plan.add(request, body: body, url: target.url, site: site, subjects: subjects, note: note, members: members)
+        let answer = plan.add(request, body: body, url: target.url, site: site, subjects: subjects, note: note, members: members, errors: errors)
+        if let partial = Catalog.semanticPatchFailure(answer, request.operation) { throw partial }
+        return answer
     }
 
     struct SelectedMember {
         let id: String
         let email: String?
         let why: String
+        /// LaunchDarkly's words for the members it will not change.
+        static let ownRole = "you cannot modify your own role"
+        static let ownerRole = "the account owner's role cannot be changed"
+    }
+
+    /// Whose role LaunchDarkly will not change: the token's own member, and the owners.
+    func refusalFacts(_ request: PreparedRequest, _ target: ServiceTarget) throws -> (caller: String?, owners: Set<String>) {
+        guard let list = byName["ld members list"], let me = byName["ld members get"] else { return (nil, []) }
+        let transport = self.transport
+        let caller = try Catalog.decode(Blocking.run { try await transport.perform(request, target: "/api/v2/members/me", body: nil, to: target, method: "GET") }, me)
+        // `role:owner` also selects admins (LaunchDarkly's filter); the role field tells them apart.
+        let fetch: HTTPPages.Fetch = { p in try await transport.perform(request, target: p, body: nil, to: target, method: "GET") }
+        let pages = try HTTPPages(operation: list, origin: target.url, first: "/api/v2/members?limit=100&filter=" + PreparedRequest.escape("role:owner"), fetch: fetch)
+        var owners = Set<String>()
+        let cursor = StreamCursor(pages: pages)
+        while let m = try cursor.next() {
+            if Lookup.text(m, "role") == "owner", let id = Lookup.text(m, "_id") { owners.insert(id) }
+        }
+        return (Lookup.text(caller, "_id"), owners)
     }
 
     /// The members a filter-based instruction selects, read with the list filters that mean the

@@ -58,7 +58,7 @@ public final class Plan: @unchecked Sendable {
 
     /// Plans a write; `members` is what a semantic patch's stand-in answer says it changed.
     func add(_ request: PreparedRequest, body: Value?, url: String, site: CallSite, subjects: [PlannedSubject] = [],
-             note: String? = nil, members: [String]? = nil) -> Value {
+             note: String? = nil, members: [String]? = nil, errors: [Value] = []) -> Value {
         let shown = body.map(Secrets.redacted)
         let entry = Entry(operation: request.operation.name, method: request.method, url: url + request.target, body: shown,
                           at: site.range.description, iterations: site.iterations, subjects: subjects, note: note)
@@ -69,7 +69,7 @@ public final class Plan: @unchecked Sendable {
         }
         show(entry.line)
         if let members {
-            return .record(["members": .list(members.map { .string($0) }), "errors": .list([]), "planned": .bool(true)])
+            return .record(["members": .list(members.map { .string($0) }), "errors": .list(errors), "planned": .bool(true)])
         }
         return Plan.standIn(request, body: body, firstID: first)
     }

@@ -19,7 +19,8 @@ import RosterCatalog
         let dry = Catalog(targets: sandbox.targets)
         dry.plan = Plan { lines.add($0) }
         let command = #"ld members replace-all-roles role=reader filter_roles="admin|writer""#
-        let planned = await run("let r = \(command)\nprint (to_json($r.members))", catalog: dry)
+        // The dry run fails in part as the real run does: the same members refused.
+        let planned = await run("try { \(command) } catch e { print (to_json($e.partial.members)); print (to_json(list($e.partial.failed | each { .email }) | sort)) }", catalog: dry)
         #expect(planned.error == nil, "\(planned.error ?? "")")
         #expect(lines.all.count == 1)
         let line = lines.all.first ?? ""
@@ -40,7 +41,8 @@ import RosterCatalog
         #expect(done.error == nil, "\(done.error ?? "")")
         #expect(done.output.first == (try Value.list(plannedEmails.sorted().map { .string($0) }).json()), "the dry run listed exactly whom the real run changed")
         #expect(done.output.last == #"["ada@example.com","margaret@example.com"]"#)
-        #expect(planned.output.count == 1 && planned.output[0].split(separator: ",").count == plannedEmails.count, "the stand-in answer lists them too: \(planned.output)")
+        #expect(planned.output.count == 2 && planned.output[0].split(separator: ",").count == plannedEmails.count, "the stand-in answer lists them too: \(planned.output)")
+        #expect(planned.output.last == done.output.last, "the dry run refuses whom the real run refuses")
     }
 
     /// Secret body fields (the keys Secrets lists: token, password, access_token,

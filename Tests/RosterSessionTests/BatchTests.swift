@@ -250,7 +250,9 @@ extension EndToEndTests {
             // migrate-roles.roster: readers after, and the old Losant tokens rotated (the one in use kept).
             let migrate = scripts.appendingPathComponent("migrate-roles.roster").path
             let planned = try roster(["--dry-run", migrate, "90"])
-            #expect(planned.status == 0 && planned.err.contains("ld members replace-roles 1"), "\(planned.err)")
+            // The plan tells what the real run will: Ada is refused there too (exit 1).
+            #expect(planned.status == 1 && planned.err.contains("ld members replace-roles 1"), "\(planned.err)")
+            #expect(planned.out.contains("LaunchDarkly: ada@example.com NOT demoted: you cannot modify your own role\n") && !planned.out.contains("ada@example.com demoted"), "\(planned.out)")
             let roles = "print to_json(list(ld members list | where .email == \"grace@example.com\" | each { .role }))"
             #expect(try roster(["-c", roles]).out == "[\"writer\"]\n", "the dry run changed nothing")
             // Ada is the sandbox token's own member: LaunchDarkly refuses to change her, and the
