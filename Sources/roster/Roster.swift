@@ -164,6 +164,12 @@ struct Run: ParsableCommand {
             throw ArgumentParser.ExitCode(s.run(file, leavingValuesToExit: true))
         }
         session.arguments = Array(script.dropFirst())
+        // `roster chek x`: a misspelt subcommand reads as a script that is not there.
+        if path != "-", !path.contains("/"), !FileManager.default.fileExists(atPath: path) {
+            let names = Roster.configuration.subcommands.map { $0._commandName }
+            let hint = Suggest.hint(path, names)
+            if !hint.isEmpty { throw usage("cannot read '\(path)': no such file\(hint.replacingOccurrences(of: "?", with: " (a subcommand)?"))") }
+        }
         // A script runs through unattended: only the prompt and -c page their results.
         session.pager = nil
         guard let file = Session.load(path) else { throw ArgumentParser.ExitCode(RosterSession.ExitCode.usage) }
@@ -229,6 +235,12 @@ struct HelpTopic: ParsableCommand {
     var topic: [String] = []
 
     func run() throws {
+        // `roster help check`: a subcommand's own help, as `roster --help` says to ask for it.
+        if topic.count == 1, let command = Roster.configuration.subcommands.first(where: { $0._commandName == topic[0] }) {
+            TextOutput.standardOutput.write(Roster.helpMessage(for: command) + "\n")
+            TextOutput.standardOutput.flush()
+            return
+        }
         do {
             let out = TextOutput.standardOutput
             out.write(try Launch.help(topic.joined(separator: " "), catalog: options.session().catalog!))

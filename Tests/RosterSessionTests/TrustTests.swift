@@ -282,6 +282,11 @@ struct TrustTests {
         try "print $args\n".write(to: dir.appendingPathComponent("a.roster"), atomically: true, encoding: .utf8)
         let file = try RosterProcess.run(["--sandbox-db", ":memory:", "--", "a.roster", "-v"], directory: dir)
         #expect(file.status == 0 && file.out == "[\"-v\"]\n", "\(file.err)")
+        // `roster --help` says to ask `roster help <subcommand>`; a misspelt one is named.
+        let help = try RosterProcess.run(["help", "check"], directory: dir)
+        #expect(help.status == 0 && help.out.contains("USAGE: roster check"), "\(help.out) \(help.err)")
+        let misspelt = try RosterProcess.run(["chek", "a.roster"], directory: dir)
+        #expect(misspelt.status == 64 && misspelt.err.contains("did you mean 'check' (a subcommand)?"), "\(misspelt.err)")
     }
 
     /// A write an earlier run left in doubt, which this run never reaches (the script selects
