@@ -78,7 +78,7 @@ struct ValueFormatter {
                 lines.append((k, v))
             }
         }
-        let keyWidth = lines.map { Sanitize.visible($0.0).count }.max() ?? 0
+        let keyWidth = lines.map { Sanitize.visible($0.0).columns }.max() ?? 0
         let valueWidth = width.map { max(10, $0 - keyWidth - 2) } ?? Int.max
         for (k, v) in lines {
             let text = ValueFormatter.cut(try cell(ValueFormatter.displayTime(v, column: k)), valueWidth)
@@ -110,7 +110,15 @@ struct ValueFormatter {
     }
 
     static func cut(_ s: String, _ width: Int) -> String {
-        s.count > width ? String(s.prefix(max(0, width - 1))) + "…" : s
+        guard s.columns > width else { return s }
+        var out = "", used = 0
+        for c in s {
+            let w = String.columns(of: c)
+            guard used + w <= width - 1 else { break }
+            out.append(c)
+            used += w
+        }
+        return out + "…"
     }
 
     /// How wide a table may be: `COLUMNS`, else the terminal's width, else unbounded.
@@ -231,8 +239,8 @@ struct ValueFormatter {
         func measure(_ item: Value) throws {
             guard case .record(let r) = item else { allRecords = false; return }
             for (k, v) in r {
-                if widths[k] == nil { columns.append(k); widths[k] = Sanitize.visible(k).count }
-                widths[k] = max(widths[k]!, try cell(v).count)
+                if widths[k] == nil { columns.append(k); widths[k] = Sanitize.visible(k).columns }
+                widths[k] = max(widths[k]!, try cell(v).columns)
             }
         }
         func emit(_ item: Value) throws {
@@ -351,7 +359,23 @@ enum CSVText {
 
 extension String {
     func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        let used = columns
+        return used >= width ? self : self + String(repeating: " ", count: width - used)
+    }
+
+    /// The columns a terminal gives the text: two for East Asian wide and fullwidth characters
+    /// and for emoji, one for the rest (a character's combining marks are in it).
+    var columns: Int {
+        if utf8.allSatisfy({ $0 < 0x80 }) { return utf8.count }
+        return reduce(0) { $0 + String.columns(of: $1) }
+    }
+
+    static func columns(of c: Character) -> Int {
+        guard let first = c.unicodeScalars.first else { return 0 }
+        if first.properties.isEmojiPresentation || c.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
+        let wide: [ClosedRange<UInt32>] = [0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+                                            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD]
+        return wide.contains { $0.contains(first.value) } ? 2 : 1
     }
     /// Without trailing blanks (spaces and tabs).
     func trimmedRight() -> String {

@@ -28,6 +28,16 @@ extension EndToEndTests {
         #expect(lines.last == "(not shown: b, first seen after the first 100 rows; select them, or use --output json)")
     }
 
+    /// Columns are as wide as a terminal shows them: East Asian wide characters and emoji take
+    /// two columns, so their rows line up with the others, and a long one is cut by columns.
+    @Test func wideCharactersTakeTwoColumns() throws {
+        let r = try show("table", #"[{name: "山田太郎", team: "開発"}, {name: "ada", team: "eng"}, {name: "😀 x", team: "e"}]"#)
+        #expect(r.out == "name      team\n山田太郎  開発\nada       eng\n😀 x      e\n", "\(r.out)")
+        let long = try show("table", "[{name: \"\(String(repeating: "字", count: 40))\", n: 1}]")
+        let row = long.out.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(row == String(repeating: "字", count: 23) + "…  1", "\(row)")
+    }
+
     /// Each listing's table shows its declared columns, fits the width it is given, shows
     /// times as dates (LaunchDarkly's 0 as never) and ends with its count; --wide and
     /// --columns choose other columns; JSON keeps the whole objects.
