@@ -333,7 +333,7 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
     }
 
     /// Warnings for stderr (a token file others may read).
-    public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var warn: @Sendable (String) -> Void = { try? FileHandle.standardError.write(contentsOf: Data(($0 + "\n").utf8)) }
     private var warned: Set<String> = []
 
     /// A token file that group or others may read is warned about once, as ssh does.

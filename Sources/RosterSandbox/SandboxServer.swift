@@ -58,7 +58,7 @@ public enum SandboxServer {
             options.boxJWTKeys = [try BoxJWTApp.writeConfig(to: path, clientSecret: tokens.boxClientSecret)]
         }
         var log: (@Sendable (String) -> Void)?
-        if settings.logsRequests { log = { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } }
+        if settings.logsRequests { log = { @Sendable line in try? FileHandle.standardError.write(contentsOf: Data((line + "\n").utf8)) } }
         let app = Sandbox.application(store: store, options: options, host: settings.host, port: settings.port,
                                       log: log, onRunning: announce(settings, listing: loopback ? "" : shown.listing))
         do {
@@ -79,7 +79,7 @@ public enum SandboxServer {
     static func announce(_ settings: Settings, listing: String) -> @Sendable (Int) async -> Void {
         { port in
             let host = settings.host.contains(":") ? "[\(settings.host)]" : settings.host
-            FileHandle.standardOutput.write(Data("http://\(host):\(port)\n\(listing)".utf8))
+            try? FileHandle.standardOutput.write(contentsOf: Data("http://\(host):\(port)\n\(listing)".utf8))
         }
     }
 
@@ -97,7 +97,7 @@ public enum SandboxServer {
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler {
                 DispatchQueue.global().asyncAfter(deadline: .now() + stopGrace) {
-                    FileHandle.standardError.write(Data("roster serve: requests still open \(Int(stopGrace)) s after the signal to stop; stopping now\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("roster serve: requests still open \(Int(stopGrace)) s after the signal to stop; stopping now\n".utf8))
                     exit(0)
                 }
             }

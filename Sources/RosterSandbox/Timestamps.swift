@@ -14,7 +14,11 @@ enum Timestamps {
     /// `iso` written into `out` (list pages write two per record). Fields are printed as
     /// `%0Nd` prints them: zero-padded to N digits, longer if they need more, `-` first.
     static func writeISO(_ ms: Int64, style: Style, to out: inout [UInt8]) {
-        var seconds = time_t(ms / 1000)
+        // Floored: a time before 1970 is whole seconds before it plus 0 to 999 ms (truncating
+        // wrote 1969-12-31T23:59:59.-500Z).
+        let (q, r) = ms.quotientAndRemainder(dividingBy: 1000)
+        let millis = r < 0 ? r + 1000 : r
+        var seconds = time_t(r < 0 ? q - 1 : q)
         var t = tm()
         gmtime_r(&seconds, &t)
         func field(_ n: Int, _ width: Int, then separator: UInt8?) {
@@ -30,7 +34,7 @@ enum Timestamps {
         switch style {
         case .milliseconds:
             out.append(UInt8(ascii: "."))
-            field(Int(ms % 1000), 3, then: UInt8(ascii: "Z"))
+            field(Int(millis), 3, then: UInt8(ascii: "Z"))
         case .offset: out += "+00:00".utf8
         }
     }

@@ -104,7 +104,7 @@ final class RouteTable: @unchecked Sendable {
                 return JSON.response(e.status, e.body, headers: e.headers)
             } catch {
                 // The details (SQL, Swift errors, paths) are for the server's operator, never the body.
-                FileHandle.standardError.write(Data("roster serve: internal error on \(request.method) \(request.uri.path): \(error)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("roster serve: internal error on \(request.method) \(request.uri.path): \(error)\n".utf8))
                 let e = vendor.error(.internalError, "internal error")
                 return JSON.response(e.status, e.body)
             }

@@ -55,7 +55,7 @@ extension Session {
             Interrupt.clear()
             do {
                 try interpreter.run(file)
-                recorder?.append(entry)
+                if let said = recorder?.append(entry) { err.write("note: \(said)\n") }
                 entry = ""
             } catch let e as SyntaxErrors where e.isIncomplete {
                 entryNumber -= 1
@@ -128,13 +128,23 @@ final class Recorder {
             }
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        handle.seekToEndOfFile()
+        try handle.seekToEnd()
     }
 
-    func append(_ entry: String) {
-        // What history leaves out (a line with a secret), a recording leaves out too.
-        guard !History.isSecret(entry) else { return }
-        handle.write(Data((SecretValues.scrub(entry) + "\n").utf8))
+    /// Appends the statement; what it could not write (a full disk), and what it left out,
+    /// it says (nil: written whole).
+    func append(_ entry: String) -> String? {
+        // What history leaves out (a line with a secret), a recording leaves out too, and says
+        // where: the recording no longer replays alone.
+        let text = History.isSecret(entry)
+            ? "# (left out: a statement that may hold a secret; write it again here for the recording to replay)\n"
+            : SecretValues.scrub(entry) + "\n"
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            return "cannot write to the recording: \(error.localizedDescription)"
+        }
+        return History.isSecret(entry) ? "the recording leaves this statement out (it may hold a secret), and says so in a comment" : nil
     }
 }
 

@@ -46,19 +46,23 @@ struct RecordWriterTests {
     }
 
     /// The times were written with `String(format: "%04d-%02d-...")`; the byte writer must print
-    /// every field the same, including years past 9999 and before 1 and negative milliseconds.
+    /// every field the same, including years past 9999 and before 1; a time before 1970 is the
+    /// second before it plus 0 to 999 ms (floored, never `.-500Z`).
     @Test func timesAreWrittenAsPrintfWroteThem() {
+        #expect(Timestamps.iso(-500, style: .milliseconds) == "1969-12-31T23:59:59.500Z")
+        #expect(Timestamps.iso(-1000, style: .milliseconds) == "1969-12-31T23:59:59.000Z")
         var rng = SplitMix64(state: 7)
         let edges: [Int64] = [0, -1, 999, -999, 1000, -1001, 253_402_300_799_999, 253_402_300_800_000, -62_135_596_800_001, 1_700_000_000_123]
         let samples = edges + (0..<2000).map { _ in Int64.random(in: -100_000_000_000_000...100_000_000_000_000, using: &rng) }
         for ms in samples {
-            var seconds = time_t(ms / 1000)
+            let floored = ms >= 0 || ms % 1000 == 0 ? ms / 1000 : ms / 1000 - 1
+            var seconds = time_t(floored)
             var t = tm()
             gmtime_r(&seconds, &t)
             let date = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
                               Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec))
             #expect(Timestamps.iso(ms, style: .offset) == date + "+00:00")
-            #expect(Timestamps.iso(ms, style: .milliseconds) == date + String(format: ".%03dZ", Int(ms % 1000)))
+            #expect(Timestamps.iso(ms, style: .milliseconds) == date + String(format: ".%03dZ", Int(ms - floored * 1000)))
         }
     }
 

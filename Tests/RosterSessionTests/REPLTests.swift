@@ -305,5 +305,18 @@ struct REPLTests {
         let replay = try RosterProcess.run([file.path])
         #expect(replay.out == "42\n")
     }
+
+    /// A statement history keeps out (it may hold a secret) is left out of a recording too,
+    /// but in words, there and at the prompt: the recording no longer replays on its own.
+    @Test func aRecordingSaysWhatItLeftOut() throws {
+        let file = state.appendingPathComponent("secretive.roster")
+        let s = try start()
+        #expect(s.line(":record \(file.path)").contains("recording"))
+        #expect(s.line("let cfg = {token: \"x\"}").contains("leaves this statement out"))
+        s.line("print 1")
+        #expect(s.endOfInput() == 0)
+        let recorded = try String(contentsOf: file, encoding: .utf8)
+        #expect(recorded.contains("# (left out: a statement that may hold a secret") && recorded.hasSuffix("print 1\n") && !recorded.contains("token"), "\(recorded)")
+    }
 }
 }
