@@ -104,6 +104,10 @@ extension Session {
             host.format = format
         case ":wide":
             // `:wide` shows every field of listings from now on; `:wide off` their columns again.
+            guard words.count < 2 || ["on", "off"].contains(words[1]), words.count <= 2 else {
+                err.write("usage: :wide (or :wide on) shows every field of listings; :wide off their columns\n")
+                return nil
+            }
             host.wide = words.count < 2 || words[1] != "off"
             host.write(host.wide ? "listings show every field; :wide off for their columns" : "listings show their columns")
         case ":help":

@@ -26,7 +26,9 @@ public final class SessionHost: ScriptHost {
         self.out = out
         self.err = err
         self.format = format ?? .automatic(terminal: out.isTerminal)
-        self.color = out.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+        // NO_COLOR (no-color.org) and a terminal that says it has no attributes (TERM=dumb).
+        let environment = ProcessInfo.processInfo.environment
+        self.color = out.isTerminal && (environment["NO_COLOR"].map(\.isEmpty) ?? true) && environment["TERM"] != "dumb"
     }
 
     // MARK: commands

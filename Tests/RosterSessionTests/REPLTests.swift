@@ -306,6 +306,14 @@ struct REPLTests {
         #expect(replay.out == "42\n")
     }
 
+    /// A meta-command's word is checked: `:wide maybe` turned wide on.
+    @Test func metaCommandsTakeOnlyTheirWords() throws {
+        let s = try start()
+        #expect(s.line(":wide maybe").contains("usage: :wide"))
+        #expect(s.line(":wide").contains("listings show every field"))
+        #expect(s.line(":wide off").contains("listings show their columns"))
+    }
+
     /// A statement history keeps out (it may hold a secret) is left out of a recording too,
     /// but in words, there and at the prompt: the recording no longer replays on its own.
     @Test func aRecordingSaysWhatItLeftOut() throws {

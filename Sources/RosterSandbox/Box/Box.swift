@@ -194,7 +194,8 @@ struct Box: Sendable {
         let appUser = o["is_platform_access_only"]?.bool == true
         let login = try Box.string(o, "login")
         if !appUser {
-            guard let login, login.contains("@") else { throw Box.error(.badRequest, "login is required (an email address) unless is_platform_access_only is true", code: "bad_request") }
+            guard let login else { throw Box.error(.badRequest, "login is required (an email address) unless is_platform_access_only is true", code: "bad_request") }
+            guard login.contains("@") else { throw Box.error(.badRequest, "login '\(login)' is not an email address", code: "bad_request") }
         }
         let role = try Box.string(o, "role", oneOf: Box.userRoles) ?? "user"
         let status = try Box.string(o, "status", oneOf: Box.userStatuses) ?? "active"
