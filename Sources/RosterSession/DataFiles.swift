@@ -62,7 +62,10 @@ enum DataFiles {
         }
         let handle = FileCloser(file)
         var line = 0
-        return StreamCursor(origin: { "\(path):\(line)" }) {
+        // A failures file's input keeps the row it first came from (`hires.csv:4`): the file
+        // it is read from now is replaced by this very run, and the row is what gets fixed.
+        var firstRow: String?
+        return StreamCursor(origin: { firstRow ?? "\(path):\(line)" }) {
             var buffer: UnsafeMutablePointer<CChar>?
             var capacity = 0
             defer { free(buffer) }
@@ -80,7 +83,11 @@ enum DataFiles {
                 do throws(JSONReader.Failure) { value = try JSONReader.parse(bytes: bytes) } catch {
                     throw ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")
                 }
-                if case .record(let r) = value, r.count == 2, let input = r["input"], case .record? = r["failure"] { return input }
+                if case .record(let r) = value, r.count == 2, let input = r["input"], case .record(let failure)? = r["failure"] {
+                    if case .string(let row)? = failure["row"] { firstRow = row } else { firstRow = nil }
+                    return input
+                }
+                firstRow = nil
                 return value
             }
         }

@@ -454,6 +454,10 @@ struct TrustTests {
             """], directory: dir)
         #expect(exited.status == 3, "\(exited.err)")
         #expect(try rows() == ["3", "4", "5", "6"], "2 succeeded; 3 failed again; 4 was cut short by exit; 5 and 6 never ran")
+        // A row that failed again still names the line it first came from, not the line of
+        // the failures file this run replaced.
+        let again = try String(contentsOf: dir.appendingPathComponent("failed.jsonl"), encoding: .utf8)
+        #expect(again.split(separator: "\n").contains { $0.contains(#""n":"3""#) && $0.contains(#""row":"rows.csv:4""#) }, "\(again)")
         let interrupted = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", """
             for r in (open "failed.jsonl") --parallel 2 { sleep(0.4); if $r.n == "3" { print "done 3" } else { fail("still") } }
             """], directory: dir, interruptAfter: 0.6)
