@@ -90,9 +90,14 @@ final class BatchReport {
             if let failuresPath {
                 err.write("\(loopAt): warning: \(failuresPath) does not hold the inputs this loop never began: \(reason)\n")
             }
-        case .unfinished(let input, let reason):
+        case .unfinished(let input, let reason, let error):
             unfinished += 1
-            let failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
+            var failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
+            if let error {
+                // The input the loop failed on: the failure itself, as a passed-over one is kept.
+                failure["at"] = .string(error.range.description)
+                failure["error"] = .record(error.error.record)
+            }
             writeFailure(failure, input: input)
         case .ended:
             if drawn { err.write("\r\u{1B}[K") }

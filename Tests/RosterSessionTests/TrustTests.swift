@@ -349,6 +349,20 @@ struct TrustTests {
         #expect(text.count == 2 && text[0] == "0" && (Int(text[1].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99) <= 20, "\(text)")
     }
 
+    /// A loop that stops at a failure (no --keep-going) records the input it failed on with
+    /// that failure (its code and place), not as an input it never finished.
+    @Test func theInputALoopStoppedAtKeepsItsFailure() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "n\n1\n2\n3\n".write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--failures", "f.jsonl", "-c", "for r in (open \"rows.csv\") { if $r.n == \"2\" { fail(\"bad row\") } }"], directory: dir)
+        #expect(r.status == 70, "\(r.err)")
+        let lines = try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.contains(#""n":"2""#) == true && lines.first?.contains("bad row") == true && lines.first?.contains(#""code":"unfinished""#) == false
+                && lines.first?.contains(#""at":"<-c>:1:"#) == true, "\(lines)")
+        #expect(lines.last?.contains(#""n":"3""#) == true && lines.last?.contains(#""code":"unfinished""#) == true, "\(lines)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {

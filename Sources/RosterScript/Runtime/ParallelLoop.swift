@@ -194,7 +194,11 @@ struct LoopTracker: @unchecked Sendable {
         default: "\(error)"
         }
         let notRun = "not run: the loop stopped before it (\(reason))"
-        var chunk = current.map { [($0, reason)] } ?? []
+        var chunk: [(Value, String)] = []
+        if let current {
+            let stoppedBy = error as? RuntimeError
+            interpreter.withHost { $0.loopEvent(.unfinished(input: current, reason: reason, error: stoppedBy)) }
+        }
         var cut: String?
         var n = 0
         if let rest {

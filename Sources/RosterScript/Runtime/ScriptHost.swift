@@ -88,7 +88,9 @@ public enum LoopEvent: Sendable {
     /// the input of an iteration that did not finish, or of one never begun (sent only when the
     /// host records unfinished inputs, so that a failures file holds every input not known to
     /// have succeeded).
-    case unfinished(input: Value, reason: String)
+    /// `error` is the failure that stopped the loop, on the input it failed on (its code,
+    /// status and place belong in the record, as a passed-over failure's do).
+    case unfinished(input: Value, reason: String, error: RuntimeError? = nil)
     /// The inputs not begun could not all be listed (why): the host must say so.
     case unfinishedCut(reason: String)
     /// The outermost loop ended, however it ended.
