@@ -13,7 +13,7 @@ extension Catalog {
         var pending: [(index: Int, entry: Journal.Entry)] = []
         for (i, form) in forms.enumerated() {
             let alone = Value.list([form])
-            let entry = try journal.begin(request, body: alone, profile: target.profile)
+            let entry = try journal.begin(request, body: alone, target: target)
             switch entry.prior {
             case .done(let page):
                 members[i] = Catalog.member(in: page, for: form)

@@ -7,7 +7,7 @@ extension Catalog {
     func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, plan: Plan?) throws -> Value {
         if let plan { return try planned(request, body: body, to: target, site: site, plan: plan) }
         guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
-        let entry = try journal.begin(request, body: body, profile: target.profile)
+        let entry = try journal.begin(request, body: body, target: target)
         switch entry.prior {
         case .done(let result):
             claim(result)

@@ -132,12 +132,20 @@ public final class Journal: @unchecked Sendable {
     /// Refuses a journal whose writes went elsewhere than this run's would: it would answer
     /// them from there (a staging journal against production skips every write). `current`
     /// gives where a profile's writes to a service land now.
-    public func checkPlaces(_ current: (String, Service) -> String?) throws {
-        let recorded = lock.withLock { places }.sorted { ($0.key.profile, $0.key.service.rawValue) < ($1.key.profile, $1.key.service.rawValue) }
-        for (key, place) in recorded {
-            guard let now = current(key.profile, key.service), now != place else { continue }
-            throw ErrorValue(code: "journal_elsewhere", message: "the journal '\(path)' holds \(key.service.displayName) writes of profile \(key.profile) made at \(place); this run's go to \(now). A journal replays writes only where they were made: name a new journal for this target")
+    public func checkPlaces(of profile: String, _ current: (String, Service) -> String?) throws {
+        for service in Service.allCases {
+            guard let place = lock.withLock({ places[PlaceKey(profile: profile, service: service)] }),
+                  let now = current(profile, service), now != place else { continue }
+            throw elsewhere(profile, service, made: place, now: now)
         }
+    }
+
+    /// Where the journal's writes of a profile to a service were made, against where this
+    /// run's go. The same target spelt another way (a link, another name for the host) is
+    /// refused too: the advice is to spell it as the journal does, since a new journal would
+    /// send every write the old one holds again.
+    func elsewhere(_ profile: String, _ service: Service, made place: String, now: String) -> ErrorValue {
+        ErrorValue(code: "journal_elsewhere", message: "the journal '\(path)' holds \(service.displayName) writes of profile \(profile) made at \(place); this run's would go to \(now). A journal replays writes only where they were made: if it is the same target under another name, name it as the journal does; if it is another target, name a new journal")
     }
     /// Set when a line cut short could not be cut off: the journal takes no more lines.
     private var torn: ErrorValue?
@@ -159,8 +167,14 @@ public final class Journal: @unchecked Sendable {
     // MARK: the write path
 
     /// Names a write and says what earlier runs did with it.
-    public func begin(_ request: PreparedRequest, body: Value?, profile: String) throws -> Entry {
+    public func begin(_ request: PreparedRequest, body: Value?, target: ServiceTarget) throws -> Entry {
+        let profile = target.profile
         let name = Journal.name(request, body: body, profile: profile)
+        // Checked at each profile's first write, for the profiles a run uses; the default one
+        // was checked before the run began.
+        if let place = lock.withLock({ places[PlaceKey(profile: profile, service: request.operation.service)] }), place != target.place {
+            throw elsewhere(profile, request.operation.service, made: place, now: target.place)
+        }
         let (key, state): (UInt128, State?) = lock.withLock {
             let base = FNV.hash(name)
             let n = occurrences[base, default: 0]

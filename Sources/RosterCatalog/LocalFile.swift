@@ -33,6 +33,22 @@ public enum LocalFile {
         return path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path
     }
 
+    /// One spelling for one file, whether it exists yet or not: absolute, `.` and `..` gone,
+    /// links resolved in the deepest part of it that exists, the rest appended as written (a
+    /// file about to be made, in a folder reached through a link, is spelt as it will be found).
+    public static func canonical(_ path: String) -> String {
+        let absolute = URL(fileURLWithPath: expand(path)).standardizedFileURL.path
+        var existing = absolute
+        var rest: [String] = []
+        while existing != "/", access(existing, F_OK) != 0 {
+            rest.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = folder(of: existing)
+            if existing.isEmpty { existing = "/" }
+        }
+        let resolved = URL(fileURLWithPath: existing).resolvingSymlinksInPath().path
+        return rest.isEmpty ? resolved : (resolved == "/" ? "" : resolved) + "/" + rest.joined(separator: "/")
+    }
+
     /// The folder a path names a file in: "" for a bare name, "/" for a file at the root.
     /// (swift-corelibs-foundation's `deletingLastPathComponent` traps on a one-character path.)
     public static func folder(of path: String) -> String {

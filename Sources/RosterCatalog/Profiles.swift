@@ -295,7 +295,8 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
     /// without a token or the sandbox started.
     public func place(of profile: String, _ service: Service) -> String? {
         if profile == "sandbox" { return sandboxPlace }
-        return profiles.profiles[profile]?[service].map { $0.url.hasSuffix("/") ? String($0.url.dropLast()) : $0.url }
+        // As ServiceTarget spells it.
+        return profiles.profiles[profile]?[service].map { ServiceTarget(url: $0.url, token: "", instance: $0.instance).place }
     }
 
     /// The profile's app tokens, made when first needed (the secret is read then).

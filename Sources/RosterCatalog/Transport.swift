@@ -37,7 +37,18 @@ public struct ServiceTarget: Sendable {
         self.tokens = tokens
         self.instance = instance
         self.profile = profile
-        self.place = place ?? self.url
+        self.place = place ?? ServiceTarget.normalized(self.url) + (instance.map { " instance \($0)" } ?? "")
+    }
+
+    /// A service URL spelt one way: scheme and host in lower case, no default port, no
+    /// trailing slash (`HTTPS://API.box.com:443/` is `https://api.box.com`).
+    public static func normalized(_ url: String) -> String {
+        guard var parts = URLComponents(string: url) else { return url }
+        parts.scheme = parts.scheme?.lowercased()
+        parts.host = parts.host?.lowercased()
+        if (parts.scheme == "https" && parts.port == 443) || (parts.scheme == "http" && parts.port == 80) { parts.port = nil }
+        while parts.path.hasSuffix("/") { parts.path.removeLast() }
+        return parts.string ?? url
     }
 }
 

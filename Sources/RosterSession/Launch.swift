@@ -104,11 +104,8 @@ public enum Launch {
     }
 
     /// The path with its directory's links resolved (the file itself may not exist yet).
-    static func resolved(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        let dir = url.deletingLastPathComponent().resolvingSymlinksInPath()
-        return dir.appendingPathComponent(url.lastPathComponent).resolvingSymlinksInPath().path
-    }
+    /// (Through `LocalFile.canonical`: the deepest part that exists is resolved, the rest kept.)
+    static func resolved(_ path: String) -> String { LocalFile.canonical(path) }
 
     /// Empty, or its first line is a failure (`{"input": ..., "failure": {...}}`).
     static func isFailuresFile(_ path: String) -> Bool {
@@ -136,8 +133,9 @@ public enum Launch {
             let database = sandboxDatabase(s.sandboxDB, environment: environment)
             // Naming a sandbox means the sandbox: a config's default profile must not take the writes.
             let namesSandbox = url != nil || s.sandboxDB != nil || environment["ROSTER_SANDBOX_DB"].map { !$0.isEmpty } == true
-            let place = url.map { "the sandbox at \($0)" }
-                ?? (database == ":memory:" ? "a sandbox in memory" : "the sandbox database \(resolved(LocalFile.expand(database)))")
+            // An in-memory sandbox is new with each run: no journal may answer for it.
+            let place = url.map { "the sandbox at \(ServiceTarget.normalized($0))" }
+                ?? (database == ":memory:" ? "a sandbox in memory (process \(getpid()), \(UUID().uuidString.prefix(8)))" : "the sandbox database \(LocalFile.canonical(database))")
             return try SessionTargets(profiles: profiles, environment: environment, defaultProfile: s.profile ?? (namesSandbox ? "sandbox" : nil),
                                       sandboxPlace: place) {
                 if let url { return url }
@@ -153,9 +151,10 @@ public enum Launch {
     }
 
     /// `--sandbox-db`, else `ROSTER_SANDBOX_DB`, else `$XDG_DATA_HOME/roster/sandbox.sqlite`.
+    /// `~` expanded here, once, for the sandbox and the journal alike.
     public static func sandboxDatabase(_ option: String?, environment: [String: String]) -> String {
-        if let option { return option }
-        if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return path }
+        if let option { return LocalFile.expand(option) }
+        if let path = environment["ROSTER_SANDBOX_DB"], !path.isEmpty { return LocalFile.expand(path) }
         let base = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (LocalFile.home + "/.local/share")
         return base + "/roster/sandbox.sqlite"
     }

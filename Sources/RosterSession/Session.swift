@@ -102,7 +102,7 @@ public final class Session {
                 } else if let path = batch.journal {
                     let journal = try Journal(path: path)
                     catalog.journal = journal
-                    try journal.checkPlaces { catalog.place(of: $0, $1) }
+                    try journal.checkPlaces(of: catalog.currentProfile) { catalog.place(of: $0, $1) }
                 }
             }
             host.report = try BatchReport(err: err, failures: batch.failures)

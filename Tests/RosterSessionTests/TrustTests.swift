@@ -258,6 +258,23 @@ struct TrustTests {
         // The same target again: replayed, as ever.
         let again = try RosterProcess.run(["--sandbox-db", "./staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
         #expect(again.status == 0 && again.out == "j@example.com\n" && again.err.contains("1 skipped"), "\(again.err)")
+        // A database made in a folder reached through a link, and one named with `~`: the same
+        // command twice is the same target (the first run spelt the file before it existed).
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("real"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link").path, withDestinationPath: dir.appendingPathComponent("real").path)
+        for (db, env) in [("link/x.sqlite", [String: String]()), ("~/t.sqlite", ["HOME": dir.appendingPathComponent("real").path])] {
+            let journal = "j-\(db.hasPrefix("~") ? "t" : "x").journal"
+            for run in 1...2 {
+                let r = try RosterProcess.run(["--sandbox-db", db, "--journal", journal, "make.roster"], environment: env, directory: dir)
+                #expect(r.status == 0 && r.out == "j@example.com\n", "\(db) run \(run): \(r.err)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("real/t.sqlite").path), "~ is the home, not a folder named ~")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("~").path))
+        // A sandbox in memory is new with each run: no journal answers for it.
+        let memory = try RosterProcess.run(["--sandbox-db", ":memory:", "--journal", "m.journal", "make.roster"], directory: dir)
+        let memoryAgain = try RosterProcess.run(["--sandbox-db", ":memory:", "--journal", "m.journal", "make.roster"], directory: dir)
+        #expect(memory.status == 0 && memoryAgain.status == 64 && memoryAgain.err.contains("only where they were made"), "\(memoryAgain.err)")
     }
 
     /// A sandbox URL is checked before anything runs (a port beyond 65535 trapped in NIO), and
