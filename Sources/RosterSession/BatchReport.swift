@@ -31,6 +31,8 @@ final class BatchReport {
     /// Whether any loop began: a run that ends before its loop (the service down, a mistake in
     /// the script) knows nothing of its inputs, so the failures file it was given stays.
     private var loopsBegun = 0
+    /// Whether a loop stopped early and listed its inputs not known to have succeeded.
+    private var loopStopped = false
     private(set) var failed = 0
     /// Inputs of a loop that stopped early, not known to have succeeded (in the failures file).
     private(set) var unfinished = 0
@@ -56,10 +58,12 @@ final class BatchReport {
             // Named for this process, and made new: a second run naming the same file must
             // not empty the first one's.
             let full = LocalFile.expand(failures)
-            let pending = "\(full).\(getpid()).pending"
+            // (A random part beside the pid: in a container every run may be pid 1, and a run
+            // killed before its end leaves its pending file.)
+            let pending = "\(full).\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36)).pending"
             let fd = open(pending, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
-                throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)': \(String(cString: strerror(errno)))")
+                throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)' (beside it, \(pending)): \(String(cString: strerror(errno)))")
             }
             failuresFile = fd
             failuresPaths = (pending, full)
@@ -86,12 +90,14 @@ final class BatchReport {
             record(error, input: input, iterations: iterations, origin: origin, key: key)
             draw()
         case .unfinishedCut(let reason):
+            loopStopped = true
             // The failures file lacks some inputs: say so, never let it pass for complete.
             if let failuresPath {
                 err.write("\(loopAt): warning: \(failuresPath) does not hold the inputs this loop never began: \(reason)\n")
             }
         case .unfinished(let input, let reason, let error):
             unfinished += 1
+            loopStopped = true
             var failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
             if let error {
                 // The input the loop failed on: the failure itself, as a passed-over one is kept.
@@ -169,18 +175,29 @@ final class BatchReport {
     /// Whether the failures file now holds this run's failures (false: left as it was).
     private(set) var failuresWritten = false
 
-    func close() {
+    /// `stoppedByError`: the run ended with an error (not failures passed over). Then only a
+    /// loop that stopped and listed its inputs knows what is left; an error between loops (a
+    /// setup loop, then the service down before the loop that reads the file) does not, and
+    /// the file it was given stays.
+    func close(stoppedByError: Bool) {
         if failuresFile >= 0 { Foundation.close(failuresFile) }
         failuresFile = -1
         guard let (pending, full) = failuresPaths else { return }
         failuresPaths = nil
-        if failuresLost == nil, loopsBegun > 0, rename(pending, full) == 0 {
+        let known = loopsBegun > 0 && (!stoppedByError || loopStopped)
+        // With no earlier file to keep, what the loops recorded is all there is: written, and
+        // said to be perhaps short.
+        let earlier = FileManager.default.fileExists(atPath: full)
+        if failuresLost == nil, loopsBegun > 0, known || !earlier, rename(pending, full) == 0 {
             failuresWritten = true
+            if !known {
+                err.write("roster: warning: \(failuresPath ?? full) may not hold every input not known to have succeeded: the run ended with an error outside its loops\n")
+            }
             return
         }
         unlink(pending)
-        if failuresLost == nil, loopsBegun == 0, FileManager.default.fileExists(atPath: full) {
-            err.write("roster: \(failuresPath ?? full) is left as it was: the run ended before any loop began\n")
+        if failuresLost == nil, !known, earlier {
+            err.write("roster: \(failuresPath ?? full) is left as it was: the run ended \(loopsBegun == 0 ? "before any loop began" : "with an error outside its loops"), so which of its inputs are done is not known\n")
         }
     }
 }

@@ -123,7 +123,7 @@ public final class Session {
         host.out.flush()
         var code = code
         if let report = host.report {
-            report.close()
+            report.close(stoppedByError: code != ExitCode.success && code != ExitCode.someFailed)
             if report.failed > 0 {
                 var line = "\(report.failed) failed in all"
                 if let path = batch.failures, report.failuresWritten { line += " (written to \(path); run again with it as the input to retry just those)" }

@@ -231,6 +231,17 @@ struct TrustTests {
         let early = try RosterProcess.run(common + ["early.roster", "f.jsonl"], directory: dir)
         #expect(early.status == 70 && early.err.contains("left as it was"), "\(early.err)")
         #expect(try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8) == failures)
+        // A setup loop ran, then the service was down before the loop that reads the file.
+        try ("for t in [\"setup\"] { print $t }\nfail(\"the service is down\")\n" + loop).write(to: dir.appendingPathComponent("twostage.roster"), atomically: true, encoding: .utf8)
+        let twostage = try RosterProcess.run(common + ["twostage.roster", "f.jsonl"], directory: dir)
+        #expect(twostage.status == 70 && twostage.err.contains("left as it was"), "\(twostage.err)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8) == failures)
+        // A pending file a killed run left (in a container the next run may have its pid) is
+        // in nobody's way.
+        for pid in 1...3 { try "".write(to: dir.appendingPathComponent("f.jsonl.\(pid).pending"), atomically: true, encoding: .utf8) }
+        let beside = try RosterProcess.run(common + ["loop.roster", "f.jsonl"], directory: dir)
+        #expect(beside.status == 1, "\(beside.err)")
+        for pid in 1...3 { try FileManager.default.removeItem(at: dir.appendingPathComponent("f.jsonl.\(pid).pending")) }
         // Another run holds the journal: this one is refused and touches nothing.
         let journal = dir.appendingPathComponent("j.journal").path
         let fd = open(journal, O_RDWR | O_CREAT, 0o600)
