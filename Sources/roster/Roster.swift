@@ -135,6 +135,21 @@ struct Run: ParsableCommand {
               completion: .file(extensions: ["roster"]))
     var script: [String] = []
 
+    /// The script's words: one of roster's own options among them (`roster s.roster --dry-run`)
+    /// is a usage error, since the run would go ahead without it (the writes sent); after
+    /// `--`, words are the script's whatever they are.
+    static func scriptWords(_ words: [String], explicit: Bool) throws -> [String] {
+        guard !explicit else { return words }
+        if let end = words.firstIndex(of: "--") {
+            _ = try scriptWords(Array(words[..<end]), explicit: false)
+            return Array(words[..<end]) + words[(end + 1)...]
+        }
+        for word in words where Roster.optionNames.contains(String(word.prefix { $0 != "=" })) {
+            throw usage("'\(word)' after the script's name would go to the script ($args), not to roster: give roster's options before the script (roster \(word) FILE), or write -- before it to pass it to the script")
+        }
+        return words
+    }
+
     func run() throws {
         // The script's words are captured whole, --help and --version among them when they
         // come first (before a script they are roster's; after it, the script's).
@@ -153,7 +168,7 @@ struct Run: ParsableCommand {
             throw usage("unknown option '\(first)'\(Suggest.hint(first, Roster.optionNames)) (roster --help lists them; words after -- go to the script)")
         }
         if let command {
-            session.arguments = script
+            session.arguments = try Run.scriptWords(script, explicit: self.script.first == "--")
             throw ArgumentParser.ExitCode(Session(options: session).run(SourceFile(name: "<-c>", text: command), leavingValuesToExit: true))
         }
         guard let path = script.first else {
@@ -163,7 +178,7 @@ struct Run: ParsableCommand {
             s.host.pager = nil
             throw ArgumentParser.ExitCode(s.run(file, leavingValuesToExit: true))
         }
-        session.arguments = Array(script.dropFirst())
+        session.arguments = try Run.scriptWords(Array(script.dropFirst()), explicit: false)
         // `roster chek x`: a misspelt subcommand reads as a script that is not there.
         if path != "-", !path.contains("/"), !FileManager.default.fileExists(atPath: path) {
             let names = Roster.configuration.subcommands.map { $0._commandName }

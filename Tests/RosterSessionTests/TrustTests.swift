@@ -310,6 +310,12 @@ struct TrustTests {
         try "print $args\n".write(to: dir.appendingPathComponent("a.roster"), atomically: true, encoding: .utf8)
         let file = try RosterProcess.run(["--sandbox-db", ":memory:", "--", "a.roster", "-v"], directory: dir)
         #expect(file.status == 0 && file.out == "[\"-v\"]\n", "\(file.err)")
+        // roster's own option after the script's name would go to the script, the run going
+        // ahead without it: refused, unless after --.
+        let after = try RosterProcess.run(["--sandbox-db", ":memory:", "a.roster", "x", "--dry-run"], directory: dir)
+        #expect(after.status == 64 && after.err.contains("'--dry-run' after the script's name") && after.out.isEmpty, "\(after.err)")
+        let passedOn = try RosterProcess.run(["--sandbox-db", ":memory:", "a.roster", "x", "--", "--dry-run"], directory: dir)
+        #expect(passedOn.status == 0 && passedOn.out == "[\"x\",\"--dry-run\"]\n", "\(passedOn.err)")
         // `roster --help` says to ask `roster help <subcommand>`; a misspelt one is named.
         let help = try RosterProcess.run(["help", "check"], directory: dir)
         #expect(help.status == 0 && help.out.contains("USAGE: roster check"), "\(help.out) \(help.err)")
