@@ -83,7 +83,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty", "TestSupport", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "RosterSandboxTests",
             dependencies: [

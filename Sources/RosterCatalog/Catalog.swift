@@ -149,6 +149,9 @@ public final class Catalog: @unchecked Sendable {
                 try HTTPPages(operation: op, origin: target.url, first: first, fetch: fetch, learn: learn)
             })
         }
+        // A name resolved before this write may stand for another id after it, in the service
+        // as in a dry run's plan (whatever the write's outcome: it may have been applied).
+        defer { if plan == nil, let kind = NameLookup.changed(by: op) { names.forget(kind) } }
         let bodies: [Value?] = request.bodies.isEmpty ? [nil] : request.bodies
         var results: [Value] = []
         // Chunks of invites are separate requests: one refused, the others still go.

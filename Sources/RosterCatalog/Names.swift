@@ -28,6 +28,18 @@ public enum NameLookup: String, Sendable {
 
     var idField: String { self == .ldMember ? "_id" : "id" }
 
+    /// The kind of named resource a write changes (nil: none; a membership changes no name).
+    static func changed(by op: Operation) -> NameLookup? {
+        guard op.isWrite else { return nil }
+        switch (op.service, op.words.first) {
+        case (.box, "groups"): return .boxGroup
+        case (.box, "users"): return .boxUser
+        case (.launchDarkly, "members"): return .ldMember
+        case (.losant, "tokens"): return .losantToken
+        default: return nil
+        }
+    }
+
     /// The verb whose listing finds the name.
     var listing: String {
         switch self {
@@ -100,6 +112,16 @@ final class NameCache: @unchecked Sendable {
             // Bounded: a script resolving a name per row of a long file keeps constant memory.
             if resolved.count >= 10_000 { resolved.removeAll(keepingCapacity: true) }
             resolved[key] = id
+        }
+    }
+
+    /// Drops what the run resolved for one kind of resource: a write to it (a rename, a
+    /// delete, a new one of the same name) may have made a name stand for another id.
+    func forget(_ lookup: NameLookup) {
+        let kind = "\u{1F}" + lookup.rawValue + "\u{1F}"
+        lock.withLock {
+            resolved = resolved.filter { !$0.key.contains(kind) }
+            offered = offered.filter { !$0.key.contains(kind) }
         }
     }
 

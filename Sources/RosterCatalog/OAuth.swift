@@ -100,9 +100,15 @@ public final class AccessTokens: @unchecked Sendable {
         for attempt in 1...4 {
             if attempt > 1 { try await clock.sleep(0.5 * Double(1 << (attempt - 2))) }
             // Made afresh each time: a JWT assertion is good for one request, within 30 seconds.
+            let form = try grant.form(now: Date().timeIntervalSince1970)
+            // A JWT assertion is a credential for its 30 seconds: an endpoint that echoes the
+            // request must not get it shown.
+            let assertion = form.first { $0.0 == "assertion" }?.1
+            if let assertion { SecretValues.register(assertion) }
+            defer { if let assertion { SecretValues.forget(assertion) } }
             let wire = WireRequest(method: "POST", url: url + "/oauth2/token",
                                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("User-Agent", "roster/0.1.0")],
-                                   body: Array(PreparedRequest.encode(try grant.form(now: Date().timeIntervalSince1970)).utf8))
+                                   body: Array(PreparedRequest.encode(form).utf8))
             let reply: WireReply
             do {
                 // Not scrubbed here: the answer's token may be one already known (a renewal that
@@ -125,15 +131,17 @@ public final class AccessTokens: @unchecked Sendable {
                     code = e
                     if case .string(let d)? = r["error_description"] { detail = "\(d) (\(e))" } else { detail = e }
                 }
-                throw ErrorValue(code: SecretValues.scrub(code), message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(SecretValues.scrub(detail))); \(grant.hint)",
+                throw ErrorValue(code: Sanitize.visible(SecretValues.scrub(code)), message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(SecretValues.scrub(detail))); \(grant.hint)",
                                  status: reply.status)
             }
             SecretValues.register(token)
+            // The last 8 tokens issued stay scrubbed; one handed back again is not added twice,
+            // and the token in use is never forgotten (it would then be shown).
             let stale: [String] = lock.withLock {
-                issued.append(token)
+                if issued.last != token { issued.removeAll { $0 == token }; issued.append(token) }
                 guard issued.count > 8 else { return [] }
                 defer { issued.removeFirst(issued.count - 8) }
-                return Array(issued.prefix(issued.count - 8))
+                return Array(issued.prefix(issued.count - 8)).filter { $0 != token }
             }
             for old in stale { SecretValues.forget(old) }
             var lifetime = 3600.0

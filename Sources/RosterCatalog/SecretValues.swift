@@ -26,11 +26,9 @@ public enum SecretValues {
     }
 
     /// The secret as it is written, and as the wire and error texts spell it: percent-encoded
-    /// (a form body, a query, a Location), JSON- and Swift-escaped (a value quoted in an error),
-    /// base64 (an echoed Basic header).
+    /// (a form body, a query, a Location), JSON- and Swift-escaped (a value quoted in an error).
     public static func variants(of secret: String) -> [String] {
-        var forms = [secret, PreparedRequest.escape(secret), String(reflecting: secret).dropFirst().dropLast().description,
-                     Data(secret.utf8).base64EncodedString()]
+        var forms = [secret, PreparedRequest.escape(secret), String(reflecting: secret).dropFirst().dropLast().description]
         if let json = try? Value.string(secret).json() { forms.append(String(json.dropFirst().dropLast())) }
         var seen = Set<String>()
         forms = forms.filter { !$0.isEmpty && seen.insert($0).inserted }
@@ -46,7 +44,7 @@ public enum SecretValues {
         let secrets = all
         guard !secrets.isEmpty else { return text }
         var out = text
-        for s in secrets where out.contains(s) { out = out.replacingOccurrences(of: s, with: replacement) }
+        for s in secrets where contains(out, s) { out = replacing(s, in: out) }
         return out
     }
 
@@ -57,11 +55,11 @@ public enum SecretValues {
         guard !secrets.isEmpty else { return value }
         func walk(_ v: Value) -> Value {
             switch v {
-            case .string(let s): return secrets.contains(where: { s.contains($0) }) ? .string(scrub(s)) : v
+            case .string(let s): return secrets.contains(where: { contains(s, $0) }) ? .string(scrub(s)) : v
             case .list(let l): return .list(l.map(walk))
             case .record(let r):
                 var out = Record(minimumCapacity: r.count)
-                for (k, x) in r { out[secrets.contains(where: { k.contains($0) }) ? scrub(k) : k] = walk(x) }
+                for (k, x) in r { out[secrets.contains(where: { contains(k, $0) }) ? scrub(k) : k] = walk(x) }
                 return .record(out)
             default: return v
             }
@@ -77,14 +75,55 @@ public enum SecretValues {
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        let last = haystack.count - needle.count
-        var i = 0
-        while i <= last {
-            guard let at = haystack[i...last].firstIndex(of: first) else { return false }
-            if haystack[at..<at + needle.count].elementsEqual(needle) { return true }
-            i = at + 1
+        haystack.withUnsafeBufferPointer { h in needle.withUnsafeBufferPointer { n in find(n, in: h) != nil } }
+    }
+
+    static func contains(_ text: String, _ secret: String) -> Bool {
+        var text = text, secret = secret
+        return text.withUTF8 { h in secret.withUTF8 { n in find(n, in: h) != nil } }
+    }
+
+    /// Every occurrence of `secret` replaced, found as `find` finds them (Foundation's
+    /// replacingOccurrences took minutes for a long token in a large reply).
+    static func replacing(_ secret: String, in text: String) -> String {
+        var text = text, secret = secret
+        let bytes: [UInt8] = text.withUTF8 { h in
+            secret.withUTF8 { n in
+                var out: [UInt8] = []
+                out.reserveCapacity(h.count)
+                var at = 0
+                while let i = find(n, in: UnsafeBufferPointer(rebasing: h[at...])) {
+                    out += h[at..<at + i]
+                    out += replacement.utf8
+                    at += i + n.count
+                }
+                out += h[at...]
+                return out
+            }
         }
-        return false
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Rabin-Karp: a rolling hash of each window, compared byte by byte only where it matches,
+    /// so the time is the reply's length (a search that compared at every place where the
+    /// first byte matched took a long token times a large reply: 50 s of CPU).
+    static func find(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+        let m = needle.count, n = haystack.count
+        guard m > 0, n >= m else { return nil }
+        let base: UInt64 = 1_099_511_628_211
+        var power: UInt64 = 1
+        var target: UInt64 = 0, window: UInt64 = 0
+        for i in 0..<m {
+            target = target &* base &+ UInt64(needle[i])
+            window = window &* base &+ UInt64(haystack[i])
+            if i > 0 { power = power &* base }
+        }
+        var start = 0
+        while true {
+            if window == target, memcmp(haystack.baseAddress! + start, needle.baseAddress!, m) == 0 { return start }
+            guard start + m < n else { return nil }
+            window = (window &- UInt64(haystack[start]) &* power) &* base &+ UInt64(haystack[start + m])
+            start += 1
+        }
     }
 }

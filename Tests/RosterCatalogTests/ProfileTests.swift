@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RosterCatalog
 import RosterScript
+import TestSupport
 
 /// config.toml: profiles, token sources (never inline), and clear errors for every mistake.
 struct ProfileTests {
@@ -104,6 +105,25 @@ struct ProfileTests {
         for url in ["https://api.box.com", "http://127.0.0.1:8080", "https://app.launchdarkly.com/", "http://[::1]:65535"] {
             #expect(Profiles.urlProblem(url) == nil, "\(url): \(Profiles.urlProblem(url) ?? "")")
         }
+    }
+
+    /// Scrubbing finds a secret wherever it is, and in time proportional to the text: a long
+    /// token in a large reply of its own first byte took a search per byte times the token.
+    @Test func scrubbingFindsEverySecretInLinearTime() {
+        var rng = SplitMix64(state: 99)
+        for _ in 0..<300 {
+            let secret = String((0..<Int.random(in: 8...14, using: &rng)).map { _ in Bool.random(using: &rng) ? "a" : "b" })
+            let text = String((0..<Int.random(in: 0...60, using: &rng)).map { _ in Bool.random(using: &rng) ? "a" : "b" })
+            SecretValues.register(secret)
+            #expect(SecretValues.scrub(text) == text.replacingOccurrences(of: secret, with: SecretValues.replacement), "\(secret) in \(text)")
+            SecretValues.forget(secret)
+        }
+        let long = String(repeating: "a", count: 20_000) + "b"
+        SecretValues.register(long)
+        defer { SecretValues.forget(long) }
+        let reply = String(repeating: "a", count: 500_000)
+        #expect(SecretValues.scrub(reply) == reply)
+        #expect(SecretValues.scrub(reply + long) == reply + SecretValues.replacement)
     }
 
     /// A secret is scrubbed as the wire and error texts spell it too: percent-encoded (a form
