@@ -61,10 +61,14 @@ extension Catalog {
     }
 
     /// Whose role LaunchDarkly will not change: the token's own member, and the owners.
+    /// Read once for a run and target (a dry run of a patch per row read them per row); a
+    /// token with no member of its own (a service token) has no caller to refuse.
     func refusalFacts(_ request: PreparedRequest, _ target: ServiceTarget) throws -> (caller: String?, owners: Set<String>) {
+        let key = target.profile + "\u{1F}" + target.place
+        if let known = refusals.withLock({ $0[key] }) { return known }
         guard let list = byName["ld members list"], let me = byName["ld members get"] else { return (nil, []) }
         let transport = self.transport
-        let caller = try Catalog.decode(Blocking.run { try await transport.perform(request, target: "/api/v2/members/me", body: nil, to: target, method: "GET") }, me)
+        let caller = try? Catalog.decode(Blocking.run { try await transport.perform(request, target: "/api/v2/members/me", body: nil, to: target, method: "GET") }, me)
         // `role:owner` also selects admins (LaunchDarkly's filter); the role field tells them apart.
         let fetch: HTTPPages.Fetch = { p in try await transport.perform(request, target: p, body: nil, to: target, method: "GET") }
         let pages = try HTTPPages(operation: list, origin: target.url, first: "/api/v2/members?limit=100&filter=" + PreparedRequest.escape("role:owner"), fetch: fetch)
@@ -73,7 +77,9 @@ extension Catalog {
         while let m = try cursor.next() {
             if Lookup.text(m, "role") == "owner", let id = Lookup.text(m, "_id") { owners.insert(id) }
         }
-        return (Lookup.text(caller, "_id"), owners)
+        let facts = (caller: caller.flatMap { Lookup.text($0, "_id") }, owners: owners)
+        refusals.withLock { $0[key] = facts }
+        return facts
     }
 
     /// The members a filter-based instruction selects, read with the list filters that mean the

@@ -34,6 +34,8 @@ public final class Catalog: @unchecked Sendable {
     public var journal: Journal?
     /// The ids of this run's write results (see `claim`).
     let claimed = Mutex<Set<String>>([])
+    /// A dry run's facts of whom LaunchDarkly refuses, read once per profile and target.
+    let refusals = Mutex<[String: (caller: String?, owners: Set<String>)]>([:])
     /// Where a plan made for one command (`--dry-run` after it) shows its lines: stdout.
     public var showPlan: @Sendable (String) -> Void = { _ in }
     /// Warnings for stderr (a replayed answer whose secret is not kept), as `file:line:col: warning: ...`.

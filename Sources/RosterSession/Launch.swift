@@ -164,6 +164,10 @@ public enum Launch {
         Catalog(targets: targets, transport: Transport(sender: AsyncHTTPSender(timeout: s.timeout)))
     }
 
+    /// Whether `roster help WORD` has a topic of the REPL's by that name (`profiles`, `verbs`),
+    /// which comes before a subcommand's usage.
+    public static func isHelpTopic(_ word: String) -> Bool { Help.topics[word] != nil }
+
     /// `roster help TOPIC`: what the REPL's `help TOPIC` prints.
     public static func help(_ topic: String, catalog: Catalog) throws -> String {
         try Help.text(for: topic, host: SessionHost(catalog: catalog))

@@ -251,7 +251,7 @@ struct HelpTopic: ParsableCommand {
 
     func run() throws {
         // `roster help check`: a subcommand's own help, as `roster --help` says to ask for it.
-        if topic.count == 1, let command = Roster.configuration.subcommands.first(where: { $0._commandName == topic[0] }) {
+        if topic.count == 1, !Launch.isHelpTopic(topic[0]), let command = Roster.configuration.subcommands.first(where: { $0._commandName == topic[0] }) {
             TextOutput.standardOutput.write(Roster.helpMessage(for: command) + "\n")
             TextOutput.standardOutput.flush()
             return

@@ -105,10 +105,12 @@ import RosterCatalog
         // The vendors' own names are the same parameters (the API docs' and the SDKs').
         let vendor = await run(#"ld members replace-roles value=reader memberIDs=["64b000000000000000000002"] --dry-run"#, catalog: catalog)
         #expect(vendor.error == nil && vendor.output.first?.contains(#""members":["64b000000000000000000002"]"#) == true, "\(vendor.error ?? "") \(vendor.output)")
+        // Whom LaunchDarkly refuses is read once a run, not once a patch.
+        _ = await run(#"ld members replace-roles value=writer memberIDs=["64b000000000000000000003"] --dry-run"#, catalog: catalog)
         let twice = await run("ld members replace-roles role=reader value=writer ids=[]", catalog: catalog)
         #expect(twice.error?.contains("role= is given twice") == true, "\(twice.error ?? "no error")")
         // The dry run reads whom LaunchDarkly would refuse (the token's member, the owners); it writes nothing.
-        #expect(recorder.requests.allSatisfy { $0.method == "GET" }, "\(recorder.requests.map(\.method))")
+        #expect(recorder.requests.allSatisfy { $0.method == "GET" } && recorder.requests.count == 2, "\(recorder.requests.map(\.url))")
         let read = recorder.requests.count
         for (source, message) in cases {
             let r = await run(source, catalog: catalog)
