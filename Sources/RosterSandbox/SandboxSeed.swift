@@ -122,6 +122,11 @@ public enum SandboxSeed {
     static func useTokens(_ db: Database, _ tokens: SandboxTokens) throws {
         let old = try String.fetchOne(db, sql: "SELECT value FROM sandbox_meta WHERE key = 'tokens'").flatMap(SandboxTokens.init(stored:)) ?? .fixed
         guard old.stored != tokens.stored else { return }
+        // Back to the public fixed tokens only by choice: a server off loopback may still be
+        // serving this database with its own, and the fixed ones would open it to anyone.
+        if tokens.stored == SandboxTokens.fixed.stored {
+            throw SandboxOptionError("this sandbox database was last served off loopback, with tokens of its own: the public fixed tokens do not open it; use another database here, or serve it off loopback again")
+        }
         for (was, now) in [(old.ldAdmin, tokens.ldAdmin), (old.ldReader, tokens.ldReader)] {
             try db.execute(sql: "UPDATE ld_token SET token = ? WHERE token = ?", arguments: [now, was])
         }
