@@ -10,7 +10,7 @@ extension Catalog {
         let entry = try journal.begin(request, body: body, target: target)
         switch entry.prior {
         case .done(let result):
-            claim(result)
+            if request.operation.creates { claim(result) }
             let hidden = Secrets.redactedKeys(in: result)
             if !hidden.isEmpty {
                 warn("\(site.range.description): warning: \(request.operation.name) was done by an earlier run with this journal, so it is not sent again; its answer's \(hidden.joined(separator: ", ")) was shown once, then, and is not kept, so it reads (redacted) here")
@@ -34,11 +34,13 @@ extension Catalog {
         } catch let doubt as WriteInDoubt {
             result = try settle(request, body: body, to: target, since: since, cause: doubt.message)
         }
-        claim(result)
+        if request.operation.creates { claim(result) }
         return result
     }
 
-    /// A write's result is its own: a lookup for another write in doubt must not take it.
+    /// A create's result is its own: a lookup for another create in doubt must not take it.
+    /// (Only creates: an update's answer is an object some create made, perhaps the one a
+    /// lookup is looking for.)
     func claim(_ result: Value) {
         guard let id = Lookup.text(result, "id") else { return }
         claimed.withLock { _ = $0.insert(id) }

@@ -32,6 +32,8 @@ public final class Journal: @unchecked Sendable {
     public struct Entry {
         let key: UInt128
         public let prior: Prior
+        /// A create: its result's id is no other write's to take (see `resultIDs`).
+        var creates = false
     }
 
     enum State {
@@ -184,13 +186,13 @@ public final class Journal: @unchecked Sendable {
             return (key, states[key])
         }
         switch state {
-        case nil: return Entry(key: key, prior: .none)
-        case .failed?: return Entry(key: key, prior: .failed)
-        case .intended(let since)?: return Entry(key: key, prior: .inDoubt(since: since))
+        case nil: return Entry(key: key, prior: .none, creates: request.operation.creates)
+        case .failed?: return Entry(key: key, prior: .failed, creates: request.operation.creates)
+        case .intended(let since)?: return Entry(key: key, prior: .inDoubt(since: since), creates: request.operation.creates)
         case .done(let offset)?:
             let result = try readResult(at: offset)
             lock.withLock { stats.skipped += 1 }
-            return Entry(key: key, prior: .done(result))
+            return Entry(key: key, prior: .done(result), creates: request.operation.creates)
         }
     }
 
@@ -287,7 +289,7 @@ public final class Journal: @unchecked Sendable {
     func finished(_ entry: Entry, _ value: Value) throws {
         let offset = try append(.record(["done": .string(Journal.hex(entry.key)), "result": Secrets.redacted(value)]))
         lock.withLock {
-            if let id = Lookup.text(value, "id") { ids.insert(id) }
+            if entry.creates, let id = Lookup.text(value, "id") { ids.insert(id) }
             states[entry.key] = .done(offset: offset)
             if case .inDoubt = entry.prior { stats.settled += 1 } else { stats.applied += 1 }
         }
@@ -338,6 +340,8 @@ public final class Journal: @unchecked Sendable {
     }
 
     private func load() throws {
+        /// The intents of creates (POST): their results' ids are claimed.
+        var creates = Set<UInt128>()
         var line = 0
         var offset: Int64 = 0
         var sawHeader = false
@@ -375,13 +379,14 @@ public final class Journal: @unchecked Sendable {
             }
             if case .string(let k)? = r["intent"], let key = Journal.key(k) {
                 states[key] = .intended(since: Journal.seconds(r["time"]))
+                if case .string("POST")? = r["method"] { creates.insert(key) }
                 if case .string(let place)? = r["place"], case .string(let profile)? = r["profile"], case .string(let op)? = r["op"],
                    let service = op.split(separator: " ").first.flatMap({ Service(rawValue: String($0)) }) {
                     places[Journal.PlaceKey(profile: profile, service: service)] = place
                 }
             } else if case .string(let k)? = r["done"], let key = Journal.key(k) {
                 states[key] = .done(offset: offset)
-                if let result = r["result"], let id = Lookup.text(result, "id") { ids.insert(id) }
+                if creates.contains(key), let result = r["result"], let id = Lookup.text(result, "id") { ids.insert(id) }
             } else if case .string(let k)? = r["failed"], let key = Journal.key(k) {
                 states[key] = .failed
             }

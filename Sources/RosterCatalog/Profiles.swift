@@ -197,14 +197,19 @@ public struct Profiles: Sendable {
             }
             (raw, source) = (text, "file \(path)")
         }
-        // A file saved with Windows line endings leaves a CR after `$(cat f)`: tokens are one
-        // word, so what surrounds it goes; what is inside it would never reach the wire whole.
-        let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw ConfigError("profile '\(profile)': the \(service.displayName) token \(source) is empty") }
-        guard token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
-            throw ConfigError("profile '\(profile)': the \(service.displayName) token \(source) holds a space or a control character; a token is one word")
+        return try oneWord(raw, "profile '\(profile)': the \(service.displayName) token \(source)")
+    }
+
+    /// A token or secret as it goes on the wire. A file saved with Windows line endings leaves
+    /// a CR after `$(cat f)`: secrets are one word, so what surrounds it goes; what is inside it
+    /// would never reach the wire whole. `what` names it (never its value).
+    static func oneWord(_ raw: String, _ what: String) throws -> String {
+        let word = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !word.isEmpty else { throw ConfigError("\(what) is empty") }
+        guard word.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
+            throw ConfigError("\(what) holds a space or a control character; a token is one word")
         }
-        return token
+        return word
     }
 }
 
@@ -249,7 +254,7 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         for services in profiles.profiles.values {
             for (service, config) in services {
                 switch config.app {
-                case .clientCredentials(_, let env, _, _)?: environment[env].map(SecretValues.register)
+                case .clientCredentials(_, let env, _, _)?: environment[env].map { SecretValues.register($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                 case .jwt(_, let env?, _)?: environment[env].map(SecretValues.register)
                 case .jwt?: break
                 case nil: (try? Profiles.token(config, environment: environment, profile: "", service: service)).map(SecretValues.register)
@@ -305,9 +310,10 @@ public final class SessionTargets: TargetResolver, @unchecked Sendable {
         let grant: Grant
         switch app {
         case .clientCredentials(let id, let env, let type, let subject):
-            guard let secret = environment[env], !secret.isEmpty else {
+            guard let raw = environment[env], !raw.isEmpty else {
                 throw ConfigError("profile '\(profile)': the Box app's client secret variable \(env) is not set")
             }
+            let secret = try Profiles.oneWord(raw, "profile '\(profile)': the Box app's client secret variable \(env)")
             SecretValues.register(secret)
             grant = .clientCredentials(clientID: id, secret: secret, secretEnv: env, subjectType: type, subjectID: subject)
         case .jwt(let file, let env, let user):
