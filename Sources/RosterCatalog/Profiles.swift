@@ -117,7 +117,7 @@ public struct Profiles: Sendable {
                     guard let b = allow.bool else { throw ConfigError("\(path): profiles.\(name).\(key).allow_http must be true or false") }
                     config.allowHTTP = b
                 }
-                if url.hasPrefix("http://"), !config.allowHTTP, !isLoopback(url) {
+                if url.lowercased().hasPrefix("http://"), !config.allowHTTP, !isLoopback(url) {
                     throw ConfigError("\(path): profiles.\(name).\(key) url \(url) is plain http to another host: its token would travel in clear text; use https, or add allow_http = true if you mean it")
                 }
                 let context = "\(path): profiles.\(name).\(key)"
@@ -156,17 +156,20 @@ public struct Profiles: Sendable {
         }
     }
 
-    /// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
     /// What is wrong with a service's URL, checked where it is read (config.toml,
     /// --sandbox-url), not on the wire: nil when it is an http(s) URL with a host and a port
     /// that exists (NIO traps on a port above 65535 given an address, and wraps it given a
     /// name, sending the token to another port).
     public static func urlProblem(_ url: String) -> String? {
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { return "must begin with https:// (or http://)" }
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return "must begin with https:// (or http://)" }
         guard !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }), let parts = URLComponents(string: url) else {
             return "is not a URL"
         }
         guard let host = parts.host, !host.isEmpty else { return "names no host" }
+        // `https://host:` (a colon and no port) parses with no port: refused as the typo it is.
+        if parts.port == nil, let authority = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).dropFirst(2).first,
+           authority.hasSuffix(":") { return "has an empty port" }
         if let port = parts.port, !(1...65535).contains(port) { return "has port \(port); a port is from 1 to 65535" }
         if parts.query != nil || parts.fragment != nil || parts.user != nil || parts.password != nil {
             return "holds a query, a fragment or a user; give the service's base URL only"
@@ -174,6 +177,7 @@ public struct Profiles: Sendable {
         return nil
     }
 
+    /// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
     static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
         if host == "localhost" || host == "::1" || host == "[::1]" { return true }

@@ -73,18 +73,27 @@ struct RateBuckets: Sendable {
     init(perSecond: Int) { self.perSecond = perSecond }
 
     /// Buckets kept before the full ones are dropped (a full bucket is a new one): callers
-    /// are counted before they are authenticated, so each made-up token would add one.
+    /// are counted before they are authenticated, so each made-up token would add one. Past
+    /// twice as many after that (a burst of made-up tokens), the least recently used go: one
+    /// dropped by mistake only gets a full bucket again.
     static let kept = 4_096
+    /// When the next pruning is due: pruning is linear, so it waits for the count to double.
+    private var pruneAt = RateBuckets.kept
 
     mutating func take(_ token: String, at now: ContinuousClock.Instant) -> (remaining: Int, wait: Duration?) {
         let rate = Double(perSecond)
         // A long made-up token is kept as a short key (its start and length).
         let token = token.utf8.count <= 256 ? token : "\(token.utf8.prefix(256).map { String($0, radix: 16) }.joined())#\(token.utf8.count)"
-        if buckets[token] == nil, buckets.count >= RateBuckets.kept {
+        if buckets[token] == nil, buckets.count >= pruneAt {
             buckets = buckets.filter { _, b in
                 let elapsed = (now - b.at).components
                 return b.tokens + rate * (Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) < rate
             }
+            if buckets.count > RateBuckets.kept {
+                let newest = buckets.sorted { $0.value.at > $1.value.at }.prefix(RateBuckets.kept)
+                buckets = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+            }
+            pruneAt = max(RateBuckets.kept, buckets.count * 2)
         }
         var bucket = buckets[token] ?? (rate, now)
         let elapsed = (now - bucket.at).components

@@ -373,10 +373,12 @@ extension String {
     static func columns(of c: Character) -> Int {
         guard let first = c.unicodeScalars.first else { return 0 }
         if first.properties.isEmojiPresentation || c.unicodeScalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
-        let wide: [ClosedRange<UInt32>] = [0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-                                            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD]
-        return wide.contains { $0.contains(first.value) } ? 2 : 1
+        return String.wide.contains { $0.contains(first.value) } ? 2 : 1
     }
+
+    /// East Asian wide and fullwidth blocks.
+    private static let wide: [ClosedRange<UInt32>] = [0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+                                                      0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x20000...0x3FFFD]
     /// Without trailing blanks (spaces and tabs).
     func trimmedRight() -> String {
         var s = self

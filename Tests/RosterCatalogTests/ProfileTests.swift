@@ -92,6 +92,7 @@ struct ProfileTests {
             ("https://exa mple.com", "is not a URL"),
             ("https://", "names no host"),
             ("https://api.box.com/?token=x", "holds a query"),
+            ("https://api.box.com:", "has an empty port"),
         ]
         for (url, message) in cases {
             #expect(Profiles.urlProblem(url)?.contains(message) == true, "\(url): \(Profiles.urlProblem(url) ?? "accepted")")
@@ -102,7 +103,7 @@ struct ProfileTests {
                 #expect("\(error)".contains(message), "\(url): \(error)")
             }
         }
-        for url in ["https://api.box.com", "http://127.0.0.1:8080", "https://app.launchdarkly.com/", "http://[::1]:65535"] {
+        for url in ["https://api.box.com", "http://127.0.0.1:8080", "https://app.launchdarkly.com/", "http://[::1]:65535", "HTTPS://API.box.com"] {
             #expect(Profiles.urlProblem(url) == nil, "\(url): \(Profiles.urlProblem(url) ?? "")")
         }
     }

@@ -38,6 +38,10 @@ struct FaultTests {
         for i in 0..<20_000 { _ = buckets.take("\(long)\(i)", at: t0 + .seconds(i / 1_000)) }
         #expect(buckets.buckets.count <= RateBuckets.kept + 1_000, "\(buckets.buckets.count)")
         #expect(buckets.buckets.keys.allSatisfy { $0.utf8.count < 1_000 })
+        // A burst at one instant (no bucket refills): still bounded.
+        var burst = RateBuckets(perSecond: 50)
+        for i in 0..<30_000 { _ = burst.take("made-up-\(i)", at: t0) }
+        #expect(burst.buckets.count <= 2 * RateBuckets.kept, "\(burst.buckets.count)")
         // A long token keeps its own bucket: it is limited as any other.
         for _ in 0..<50 { _ = buckets.take(long + "a", at: t0 + .seconds(30)) }
         #expect(buckets.take(long + "a", at: t0 + .seconds(30)).wait != nil)

@@ -119,12 +119,14 @@ struct NaNOrderTests {
             let program = """
                 let nan = float("nan")
                 print ([\(items.joined(separator: ", "))] | sort) ([\(shuffled.joined(separator: ", "))] | sort)
-                print ([\(items.joined(separator: ", "))] | sort --desc | len) ([\(shuffled.joined(separator: ", "))] | sort --desc | len)
+                print ([\(items.joined(separator: ", "))] | sort --desc) ([\(shuffled.joined(separator: ", "))] | sort --desc)
                 """
             let host = FakeHost()
             try Interpreter(host: host).run(SourceFile(name: "t", text: program))
             let halves = host.output.first?.split(separator: " ") ?? []
             #expect(halves.count == 2 && halves[0] == halves[1], "\(items) \(shuffled)")
+            let descending = host.output.last?.split(separator: " ") ?? []
+            #expect(descending.count == 2 && descending[0] == descending[1], "--desc: \(items) \(shuffled)")
             // Ascending: the numbers in order, then NaN (written as null in JSON), then the nulls.
             let numbers = items.filter { $0 != "$nan" && $0 != "null" }.compactMap(Double.init).sorted()
             let sorted = try JSONReader.parse(String(halves.first ?? ""))
