@@ -253,11 +253,14 @@ public final class Catalog: @unchecked Sendable {
         var requestID = reply.header("X-Request-Id") ?? reply.header("box-request-id")
         if case .record(let r)? = body {
             if case .string(let c)? = r["code"] ?? r["type"], c != "error" { code = c }
-            // One line on any terminal: a server's newline must not forge lines of roster's own
-            // (the body keeps the exact text).
-            if case .string(let m)? = r["message"] { message = Sanitize.visible(m) }
+            if case .string(let m)? = r["message"] { message = m }
             if case .string(let id)? = r["request_id"] { requestID = id }
         }
+        // Every text of the server's that an error shows is one line on any terminal: a newline
+        // in its code or message must not forge lines of roster's own (the body keeps them exact).
+        code = Sanitize.visible(code)
+        message = Sanitize.visible(message)
+        requestID = requestID.map { Sanitize.visible($0) }
         if (300..<400).contains(reply.status), let location = reply.header("Location") {
             message += ": to \(Sanitize.quoted(location, limit: 200)), not followed (the token would go with it); check the profile's url"
         }

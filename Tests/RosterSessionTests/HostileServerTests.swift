@@ -185,6 +185,20 @@ struct HostileServerTests {
         #expect(r.status == 70 && r.err.contains("answer is empty"), "\(r.status) \(r.out) \(r.err)")
     }
 
+    /// A server's error code, message and request id are one line each: a newline in any of
+    /// them must not put a line of the server's making on roster's stderr.
+    @Test func aServersErrorCannotForgeALineOfRostersOwn() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 400, {"code": "bad\\nroster: everything is fine", "message": "no\\nroster: forged", "request_id": "r\\nroster: x"})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let r = try RosterProcess.run(["-c", "box groups create name=x"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70, "\(r.err)")
+        #expect(!r.err.split(separator: "\n").contains { $0.hasPrefix("roster: ") }, "\(r.err)")
+    }
+
     /// A redirect is not followed, and its error says where it led.
     @Test func aRedirectSaysWhereItLed() throws {
         let server = try ScriptedServer("""
