@@ -4,6 +4,9 @@ import Foundation
 /// a process substitution (`roster <(...)`), none of which FileManager reads; a failure is
 /// said in words (no such file, a directory, permission denied).
 public enum LocalFile {
+    /// Scripts and configs are small: a path that names /dev/zero must not fill the memory.
+    public static let largest = 64 << 20
+
     public static func read(_ path: String) -> Result<Data, Failure> {
         var st = stat()
         guard stat(path, &st) == 0 else { return .failure(Failure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
@@ -13,7 +16,12 @@ public enum LocalFile {
         }
         defer { try? handle.close() }
         do {
-            return .success(try handle.readToEnd() ?? Data())
+            var data = Data()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                data += chunk
+                guard data.count <= largest else { return .failure(Failure(reason: "it is larger than \(largest >> 20) MB")) }
+            }
+            return .success(data)
         } catch {
             return .failure(Failure(reason: String(cString: strerror(EIO))))
         }

@@ -397,6 +397,12 @@ struct TrustTests {
         #expect(lines.last?.contains(#""n":"3""#) == true && lines.last?.contains(#""code":"unfinished""#) == true, "\(lines)")
     }
 
+    /// A script or config is read up to 64 MB: /dev/zero named as a script filled the memory.
+    @Test func anEndlessFileIsNotReadForEver() throws {
+        let r = try RosterProcess.run(["check", "/dev/zero"], killAfter: 60)
+        #expect(r.status == 64 && r.err.contains("larger than 64 MB"), "\(r.status) \(r.err)")
+    }
+
     /// One-character file names (corelibs Foundation's `deletingLastPathComponent` traps on
     /// them) for every file a run names.
     @Test func oneCharacterFileNamesAreFiles() throws {
