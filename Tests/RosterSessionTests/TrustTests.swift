@@ -486,6 +486,11 @@ struct TrustTests {
         let check = try RosterProcess.run(["check", "main.roster"], directory: dir)
         #expect(check.status == 65 && check.out.isEmpty, "\(check.status) \(check.err)")
         #expect(check.err.contains("bad.roster:1:") && check.err.contains("cannot read 'gone.roster'"), "\(check.err)")
+        // ... and binds the verbs of what it sources, as it binds its own.
+        try "box users get id=1 2\n".write(to: dir.appendingPathComponent("lib.roster"), atomically: true, encoding: .utf8)
+        try "source \"lib.roster\"\nprint 1\n".write(to: dir.appendingPathComponent("uses.roster"), atomically: true, encoding: .utf8)
+        let bound = try RosterProcess.run(["check", "uses.roster"], directory: dir)
+        #expect(bound.status == 65 && bound.err.contains("takes no more positional values"), "\(bound.status) \(bound.err)")
     }
 
     /// A retry that reads the failures file and writes the same one, stopped by `exit` or by

@@ -109,7 +109,16 @@ public final class Interpreter: @unchecked Sendable {
                 let sourced = SourceFile(name: name, text: text)
                 let (inner, diagnostics) = Parser.parse(sourced)
                 found += diagnostics
-                if diagnostics.isEmpty { found += checkSources(inner, of: sourced, seen: &seen, depth: depth + 1) }
+                if diagnostics.isEmpty {
+                    // Compiled on its own, for what binding finds (a verb's arguments): the
+                    // run would otherwise stop there, perhaps after writes.
+                    let scratch = Interpreter(host: host)
+                    for (name, slot) in globalScope.names where defined[slot] { _ = scratch.define(name, globalFrame.slots[slot]) }
+                    let compiler = Compiler(interpreter: scratch)
+                    _ = compiler.compileTopLevel(inner, in: scratch.globalScope)
+                    found += compiler.diagnostics
+                    found += checkSources(inner, of: sourced, seen: &seen, depth: depth + 1)
+                }
             } catch let e as ErrorValue {
                 found.append(Diagnostic(e.code, e.message, at: range))
             } catch {
