@@ -204,10 +204,13 @@ struct BinaryTests {
         let dir = try RosterProcess.temporaryDirectory()
         let script = dir.appendingPathComponent("v.roster")
         try "print $x len($args) $args\n".write(to: script, atomically: true, encoding: .utf8)
-        for args in [["--var", "x=1", "run", script.path, "--dry-run", "a"], ["run", "--var", "x=1", script.path, "--dry-run", "a"],
-                     ["--var", "x=1", script.path, "--dry-run", "a"]] {
+        for args in [["--var", "x=1", "run", script.path, "--", "--dry-run", "a"], ["run", "--var", "x=1", script.path, "--", "--dry-run", "a"],
+                     ["--var", "x=1", script.path, "--", "--dry-run", "a"]] {
             let r = try RosterProcess.run(args)
             #expect(r.status == 0 && r.out == "1 2 [\"--dry-run\",\"a\"]\n", "\(args): \(r.out) \(r.err)")
+            // Without --, roster's own option there is refused: the run would go ahead without it.
+            let refused = try RosterProcess.run(args.filter { $0 != "--" })
+            #expect(refused.status == 64 && refused.out.isEmpty, "\(args): \(refused.err)")
         }
         let dry = try RosterProcess.run(["run", "--dry-run", "--sandbox-db", ":memory:", "-c", "box groups create name=Planned"])
         #expect(dry.status == 0 && dry.out.contains("plan: POST ") && dry.err.contains("dry run: 1 write planned"), "\(dry.out) \(dry.err)")
