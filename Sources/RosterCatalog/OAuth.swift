@@ -127,6 +127,12 @@ public final class AccessTokens: @unchecked Sendable {
             }
             guard reply.status == 200, case .record(let r)? = body, case .string(let token)? = r["access_token"], !token.isEmpty else {
                 var code = "oauth_failed", detail = "\(reply.status) \(HTTPStatus.reason(reply.status))"
+                // A 200 that is not what it should be says so, not "refused ... 200 ok".
+                if reply.status == 200 {
+                    detail = body == nil ? "its answer is not JSON" : "its answer holds no access_token"
+                } else if (300..<400).contains(reply.status), let location = reply.header("Location") {
+                    detail += ", to \(Sanitize.quoted(location, limit: 200)) (not followed)"
+                }
                 if case .record(let r)? = body, case .string(let e)? = r["error"] {
                     code = e
                     if case .string(let d)? = r["error_description"] { detail = "\(d) (\(e))" } else { detail = e }
