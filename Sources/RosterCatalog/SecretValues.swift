@@ -104,10 +104,29 @@ public enum SecretValues {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Rabin-Karp: a rolling hash of each window, compared byte by byte only where it matches,
-    /// so the time is the reply's length (a search that compared at every place where the
-    /// first byte matched took a long token times a large reply: 50 s of CPU).
+    /// Where `needle` first is in `haystack`, in time linear in the haystack (a search that
+    /// compared at every place where the first byte matched took a long token times a large
+    /// reply: 50 s of CPU).
     static func find(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+        let m = needle.count, n = haystack.count
+        guard m > 0, n >= m else { return nil }
+        // Most texts hold the needle's first byte in few places: memchr to each and compare
+        // there. Once the comparisons could have cost twice the text, the rolling hash takes
+        // the rest, so the whole stays linear.
+        var at = 0, compared = 0
+        while at <= n - m, compared <= 2 * n {
+            guard let hit = memchr(haystack.baseAddress! + at, Int32(needle[0]), n - m + 1 - at) else { return nil }
+            let i = haystack.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(haystack.baseAddress! + i, needle.baseAddress!, m) == 0 { return i }
+            compared += m
+            at = i + 1
+        }
+        guard at <= n - m else { return nil }
+        return rollingFind(needle, in: UnsafeBufferPointer(rebasing: haystack[at...])).map { $0 + at }
+    }
+
+    /// Rabin-Karp: a rolling hash of each window, compared byte by byte only where it matches.
+    private static func rollingFind(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
         let m = needle.count, n = haystack.count
         guard m > 0, n >= m else { return nil }
         let base: UInt64 = 1_099_511_628_211
