@@ -100,18 +100,20 @@ struct Named: Sendable {
 /// What the run has resolved (name → id, for the run) and what completion has read (briefly).
 final class NameCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var resolved: [String: String] = [:]
+    /// By kind, so that a write forgets its kind at once (a loop that creates users and
+    /// resolves logins would otherwise filter every name it holds on every row).
+    private var resolved: [NameLookup: [String: String]] = [:]
     private var offered: [String: (time: Double, names: [Named])] = [:]
     /// Completion reads live this long: a name added meanwhile shows after it.
     static let freshFor = 30.0
 
-    func id(_ key: String) -> String? { lock.withLock { resolved[key] } }
+    func id(_ lookup: NameLookup, _ key: String) -> String? { lock.withLock { resolved[lookup]?[key] } }
 
-    func remember(_ key: String, _ id: String) {
+    func remember(_ lookup: NameLookup, _ key: String, _ id: String) {
         lock.withLock {
             // Bounded: a script resolving a name per row of a long file keeps constant memory.
-            if resolved.count >= 10_000 { resolved.removeAll(keepingCapacity: true) }
-            resolved[key] = id
+            if resolved[lookup, default: [:]].count >= 10_000 { resolved[lookup] = [:] }
+            resolved[lookup, default: [:]][key] = id
         }
     }
 
@@ -120,7 +122,8 @@ final class NameCache: @unchecked Sendable {
     func forget(_ lookup: NameLookup) {
         let kind = "\u{1F}" + lookup.rawValue + "\u{1F}"
         lock.withLock {
-            resolved = resolved.filter { !$0.key.contains(kind) }
+            resolved[lookup] = nil
+            // (At most 64 completion reads.)
             offered = offered.filter { !$0.key.contains(kind) }
         }
     }
@@ -144,12 +147,12 @@ extension Catalog {
     func resolveName(_ lookup: NameLookup, _ text: String, instance: String, target: ServiceTarget) throws -> String {
         if lookup.isID(text) { return text }
         let key = [target.profile, lookup.rawValue, instance, text].joined(separator: "\u{1F}")
-        if let id = names.id(key) { return id }
+        if let id = names.id(lookup, key) { return id }
         let found = try Blocking.run { try await self.readNames(lookup, text, prefix: false, instance: instance, target: target, pages: 10) }
         var matches = found.filter { $0.name == text }
         if matches.isEmpty { matches = found.filter { $0.name.caseInsensitiveCompare(text) == .orderedSame } }
         if matches.count == 1 {
-            names.remember(key, matches[0].id)
+            names.remember(lookup, key, matches[0].id)
             return matches[0].id
         }
         if matches.count > 1 {

@@ -144,7 +144,8 @@ struct Run: ParsableCommand {
             _ = try scriptWords(Array(words[..<end]), explicit: false)
             return Array(words[..<end]) + words[(end + 1)...]
         }
-        for word in words where Roster.optionNames.contains(String(word.prefix { $0 != "=" })) {
+        // (--help and --version change nothing a run does: a script may take them as its own.)
+        for word in words where Roster.optionNames.contains(String(word.prefix { $0 != "=" })) && !["--help", "--version"].contains(word) {
             throw usage("'\(word)' after the script's name would go to the script ($args), not to roster: give roster's options before the script (roster \(word) FILE), or write -- before it to pass it to the script")
         }
         return words

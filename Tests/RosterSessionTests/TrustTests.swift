@@ -316,6 +316,9 @@ struct TrustTests {
         #expect(after.status == 64 && after.err.contains("'--dry-run' after the script's name") && after.out.isEmpty, "\(after.err)")
         let passedOn = try RosterProcess.run(["--sandbox-db", ":memory:", "a.roster", "x", "--", "--dry-run"], directory: dir)
         #expect(passedOn.status == 0 && passedOn.out == "[\"x\",\"--dry-run\"]\n", "\(passedOn.err)")
+        // --help changes nothing a run does: a script may take it as its own.
+        let scriptHelp = try RosterProcess.run(["--sandbox-db", ":memory:", "a.roster", "--help"], directory: dir)
+        #expect(scriptHelp.status == 0 && scriptHelp.out == "[\"--help\"]\n", "\(scriptHelp.err)")
         // `roster --help` says to ask `roster help <subcommand>`; a misspelt one is named.
         let help = try RosterProcess.run(["help", "check"], directory: dir)
         #expect(help.status == 0 && help.out.contains("USAGE: roster check"), "\(help.out) \(help.err)")
