@@ -46,6 +46,8 @@ public final class Catalog: @unchecked Sendable {
     let subjects = Subjects()
     /// Names resolved to ids for the run, and live names read for completion.
     let names = NameCache()
+    /// Pages a name lookup reads at most (100 pages of 100 to 1,000 names) before it says so.
+    var nameLookupPages = 100
 
     public init(targets: any TargetResolver, transport: Transport = Transport(), operations: [Operation] = Catalog.operations) {
         self.operations = operations

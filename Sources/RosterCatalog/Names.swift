@@ -28,6 +28,10 @@ public enum NameLookup: String, Sendable {
 
     var idField: String { self == .ldMember ? "_id" : "id" }
 
+    /// Whether the service keeps the name unique (Box group names, logins, emails), so that
+    /// the first exact match ends the search; Losant token names may repeat.
+    var unique: Bool { self != .losantToken }
+
     /// The kind of named resource a write changes (nil: none; a membership changes no name).
     static func changed(by op: Operation) -> NameLookup? {
         guard op.isWrite else { return nil }
@@ -97,6 +101,12 @@ struct Named: Sendable {
     let id: String
 }
 
+/// The names a lookup read, and whether the listing went on past the pages it read.
+struct NameRead: Sendable {
+    var found: [Named] = []
+    var more = false
+}
+
 /// What the run has resolved (name → id, for the run) and what completion has read (briefly).
 final class NameCache: @unchecked Sendable {
     private let lock = NSLock()
@@ -148,9 +158,21 @@ extension Catalog {
         if lookup.isID(text) { return text }
         let key = [target.profile, lookup.rawValue, instance, text].joined(separator: "\u{1F}")
         if let id = names.id(lookup, key) { return id }
-        let found = try Blocking.run { try await self.readNames(lookup, text, prefix: false, instance: instance, target: target, pages: 10) }
+        // The filter only narrows (a prefix, a substring): read until the name itself shows, or
+        // the listing ends, or the page limit is reached, which is then said rather than "none".
+        let pages = nameLookupPages
+        let read = try Blocking.run {
+            try await self.readNames(lookup, text, prefix: false, instance: instance, target: target, pages: pages,
+                                     until: { lookup.unique && $0.name == text })
+        }
+        let found = read.found
         var matches = found.filter { $0.name == text }
         if matches.isEmpty { matches = found.filter { $0.name.caseInsensitiveCompare(text) == .orderedSame } }
+        if read.more && (matches.isEmpty || !lookup.unique) {
+            let seen = matches.isEmpty ? "is not among" : "is \(matches.count) of"
+            throw ErrorValue(code: "name_search_limit", message: "'\(Sanitize.visible(text))' \(seen) the first \(found.count) \(lookup.noun)s the service's filter "
+                             + "gives for it, and more remain past the \(pages) page\(pages == 1 ? "" : "s") roster reads for a name; give the id instead")
+        }
         if matches.count == 1 {
             names.remember(lookup, key, matches[0].id)
             return matches[0].id
@@ -161,7 +183,7 @@ extension Catalog {
         }
         // Nothing by that name: the names nearest to it, from what the filter found or, when it
         // found nothing (a typo early in the name), from the listing's first page.
-        let pool = found.isEmpty ? try Blocking.run { try await self.readNames(lookup, "", prefix: false, instance: instance, target: target, pages: 1) } : found
+        let pool = found.isEmpty ? try Blocking.run { try await self.readNames(lookup, "", prefix: false, instance: instance, target: target, pages: 1).found } : found
         let close = Suggest.close(to: text, in: pool.map(\.name), limit: 5)
         let shown = close.compactMap { name in pool.first { $0.name == name }.map { "\($0.name) (\($0.id))" } }
         throw ErrorValue(code: "unknown_name", message: "no \(lookup.noun) is named '\(Sanitize.visible(text))'"
@@ -169,9 +191,11 @@ extension Catalog {
                          + "; give its \(lookup.nameField) exactly, or its id")
     }
 
-    /// Names and ids from the listing (at most `pages` pages), learnt as subjects on the way.
-    func readNames(_ lookup: NameLookup, _ text: String, prefix: Bool, instance: String, target: ServiceTarget, pages: Int) async throws -> [Named] {
-        guard let op = byName[lookup.listing] else { return [] }
+    /// Names and ids from the listing (at most `pages` pages, and no page after the one where
+    /// `until` holds for a name), learnt as subjects on the way.
+    func readNames(_ lookup: NameLookup, _ text: String, prefix: Bool, instance: String, target: ServiceTarget, pages: Int,
+                   until done: (Named) -> Bool = { _ in false }) async throws -> NameRead {
+        guard let op = byName[lookup.listing] else { return NameRead() }
         let request = PreparedRequest(operation: op, method: "GET", path: lookup.path(instance: instance),
                                       query: lookup.query(text, prefix: prefix), bodies: [], contentType: nil)
         let transport = self.transport
@@ -182,14 +206,17 @@ extension Catalog {
             guard let page = next else { break }
             let loaded = try await HTTPPages.load(op, target.url, page, fetch)
             subjects.learn(.list(loaded.items), service: op.service)
+            var ended = false
             for case .record(let r) in loaded.items {
                 if let name = Lookup.text(.record(r), lookup.nameField), let id = Lookup.text(.record(r), lookup.idField) {
                     found.append(Named(name: name, id: id))
+                    if done(found[found.count - 1]) { ended = true }
                 }
             }
             next = loaded.next
+            if ended { return NameRead(found: found, more: false) }
         }
-        return found
+        return NameRead(found: found, more: next != nil)
     }
 
     /// Live names and ids for TAB after a parameter that takes them (`group=Eng`), read from
@@ -206,8 +233,8 @@ extension Catalog {
         let done = DispatchSemaphore(value: 0)
         let names = self.names
         Task {
-            if let found = try? await self.readNames(lookup, lookup.isID(typed) ? "" : typed, prefix: true, instance: instance, target: target, pages: 1) {
-                names.offer(key, found, now: now)
+            if let read = try? await self.readNames(lookup, lookup.isID(typed) ? "" : typed, prefix: true, instance: instance, target: target, pages: 1) {
+                names.offer(key, read.found, now: now)
             }
             done.signal()
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RosterCatalog
+@testable import RosterCatalog
 @testable import RosterScript
 
 /// Names where ids are asked: each resource resolved by one read of its listing, cached for the
@@ -56,6 +56,32 @@ import RosterCatalog
             let m = box memberships add group="Team Red" user=linus@example.com role=member
             print ($m.group.id == $b.id)
             """#, ["true", "true"])
+    }
+
+    /// The service's filter only narrows (LaunchDarkly's `query:` is a substring): a name under
+    /// more look-alikes than one page holds is still found, on the page where it shows, and a
+    /// search that stops at its page limit says so rather than "no such name".
+    @Test func aNameBehindManyLookAlikesIsFoundOrTheLimitIsSaid() async throws {
+        let big = try await LiveSandbox.start(synthetic: 12_000)
+        let recorder = Recorder()
+        let catalog = Catalog(targets: big.targets, transport: Transport(sender: recorder))
+        // "1@example.com" is inside person1@, person11@, ..., person11991@: 1,200 look-alikes
+        // before it, 13 pages of 100 (the invite is the newest, so the last).
+        let r = await run("""
+            let m = ld members invite email=1@example.com role=reader
+            print ((ld members get id=1@example.com)._id == $m._id)
+            """, catalog: catalog)
+        #expect(r.error == nil && r.output == ["true"], "\(r.error ?? "") \(r.output)")
+        let lookups = recorder.requests.filter { $0.method == "GET" && $0.path.contains("filter=query") }
+        #expect(lookups.count == 13, "read up to the page where the name shows: \(lookups.map(\.path))")
+
+        // A new run (names are remembered for a run) whose lookups read one page.
+        let limitedCatalog = Catalog(targets: big.targets, transport: Transport(sender: recorder))
+        limitedCatalog.nameLookupPages = 1
+        let limited = await run("print (ld members get id=1@example.com)._id", catalog: limitedCatalog)
+        #expect(limited.error?.contains("is not among the first 100 LaunchDarkly members") == true, "\(limited.error ?? "") \(limited.output)")
+        #expect(limited.error?.contains("more remain past the 1 page roster reads") == true, "\(limited.error ?? "")")
+        #expect(limited.error?.contains("no LaunchDarkly member is named") == false)
     }
 
     @Test func launchDarklyMembersByEmail() async throws {
