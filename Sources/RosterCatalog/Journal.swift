@@ -111,6 +111,7 @@ public final class Journal: @unchecked Sendable {
                                      : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
             }
             try load()
+            headerOffset = size
             try append(.record(["journal": .string("roster"), "version": .int(Journal.version), "run": .string(ISOTime.format(Date().timeIntervalSince1970)),
                                 "pid": .int(Int(getpid()))]))
             try sync(upTo: appended)
@@ -122,6 +123,8 @@ public final class Journal: @unchecked Sendable {
     }
 
     private var closed = false
+    /// Where this run's header begins: a run refused before it starts takes its header back.
+    private var headerOffset: Int64 = 0
     struct PlaceKey: Hashable { let profile: String, service: Service }
     /// Where each profile's writes to each service landed, as the intents say (journals
     /// written before intents named it have none).
@@ -165,6 +168,18 @@ public final class Journal: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// Takes back this run's header and closes the journal, when the run is refused before
+    /// anything of it is written (another target, a failures file it cannot make): the journal
+    /// shows no empty run. Anything written since the header is kept.
+    public func withdraw() {
+        lock.withLock {
+            guard !closed, appended == 1, size > headerOffset, ftruncate(fd, off_t(headerOffset)) == 0 else { return }
+            size = headerOffset
+            _ = fsync(fd)
+        }
+        close()
+    }
 
     // MARK: the write path
 

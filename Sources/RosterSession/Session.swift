@@ -109,9 +109,11 @@ public final class Session {
             host.observesLoops = err.isTerminal
             return nil
         } catch let e as ErrorValue {
+            host.catalog?.journal?.withdraw()
             err.write("roster: \(e.message)\n")
             return e.code == "journal_locked" ? ExitCode.busy : ExitCode.usage
         } catch {
+            host.catalog?.journal?.withdraw()
             err.write("roster: \(error)\n")
             return ExitCode.usage
         }

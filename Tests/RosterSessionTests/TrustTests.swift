@@ -262,10 +262,12 @@ struct TrustTests {
         try script.write(to: dir.appendingPathComponent("make.roster"), atomically: true, encoding: .utf8)
         let staging = try RosterProcess.run(["--sandbox-db", "staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
         #expect(staging.status == 0 && staging.out == "j@example.com\n", "\(staging.err)")
+        let before = try Data(contentsOf: dir.appendingPathComponent("make.journal"))
         let production = try RosterProcess.run(["--sandbox-db", "production.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
         #expect(production.status == 64 && production.err.contains("only where they were made") && production.err.contains("production.sqlite"),
                 "\(production.status) \(production.err)")
         #expect(production.out.isEmpty)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("make.journal")) == before, "a refused run leaves no empty run in the journal")
         // The same target again: replayed, as ever.
         let again = try RosterProcess.run(["--sandbox-db", "./staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
         #expect(again.status == 0 && again.out == "j@example.com\n" && again.err.contains("1 skipped"), "\(again.err)")
