@@ -92,13 +92,16 @@ public final class AccessTokens: @unchecked Sendable {
         return try await token(sender, clock)
     }
 
-    /// `POST {url}/oauth2/token`, tried again on a lost connection, a 429 or a 5xx.
+    /// `POST {url}/oauth2/token`, tried again on a lost connection, a 429 or a 5xx, as the
+    /// retry policy says for a read (asking again gets another token, harmless): a 429 waits
+    /// as long as its Retry-After asks, and counts against its own allowance.
     private func request(_ sender: any HTTPSender, _ clock: any RetryClock) async throws -> String {
         defer { lock.withLock { renewal = nil } }
         lock.withLock { requests += 1 }
         var problem = ""
-        for attempt in 1...4 {
-            if attempt > 1 { try await clock.sleep(0.5 * Double(1 << (attempt - 2))) }
+        let policy = RetryPolicy()
+        var attempt = 0, rateLimited = 0
+        while true {
             // Made afresh each time: a JWT assertion is good for one request, within 30 seconds.
             let form = try grant.form(now: Date().timeIntervalSince1970)
             // A JWT assertion is a credential for its 30 seconds: an endpoint that echoes the
@@ -118,11 +121,22 @@ public final class AccessTokens: @unchecked Sendable {
             } catch {
                 problem = error.message
                 if error.permanent { break }
+                attempt += 1
+                guard case .retry(let after) = policy.decide(.notSent, attempt: attempt, isWrite: false, random: Double.random(in: 0..<1)) else { break }
+                try await clock.sleep(after)
                 continue
             }
             let body = try? JSONReader.parse(bytes: reply.body)
             if reply.status == 429 || reply.status >= 500 {
                 problem = "\(reply.status) \(HTTPStatus.reason(reply.status))"
+                let asked = reply.header("Retry-After").flatMap { HTTPDate.retryAfter($0, now: clock.now()) }
+                let outcome = AttemptOutcome.answered(status: reply.status, retryAfter: reply.status == 429 || reply.status == 503 ? asked : nil)
+                if outcome.isRateLimited { rateLimited += 1 } else { attempt += 1 }
+                guard case .retry(let after) = policy.decide(outcome, attempt: attempt, rateLimited: rateLimited, isWrite: false, random: Double.random(in: 0..<1)) else {
+                    if let asked, asked > policy.maxRetryAfter { problem += ", asking to wait \(Int(asked)) s (more than roster waits)" }
+                    break
+                }
+                try await clock.sleep(after)
                 continue
             }
             guard reply.status == 200, case .record(let r)? = body, case .string(let token)? = r["access_token"], !token.isEmpty else {

@@ -153,6 +153,33 @@ struct RetryTests {
         }
     }
 
+    /// The Box app's token endpoint follows the same policy: a 429 waits as long as its
+    /// Retry-After asks (it was a fixed half second, then a second, then two), and a wait
+    /// longer than roster honours fails at once, saying so.
+    @Test func theTokenEndpointHonoursRetryAfter() async throws {
+        let profiles = try Profiles.parse("""
+            [profiles.app]
+            box = { url = "http://127.0.0.1:9", client_id = "id", client_secret_env = "SECRET", enterprise_id = "1" }
+            """, path: "config.toml")
+        func app(_ sender: Scripted, _ clock: FakeClock) throws -> Catalog {
+            Catalog(targets: try SessionTargets(profiles: profiles, environment: ["SECRET": "s"], defaultProfile: "app") { "http://127.0.0.1:9" },
+                    transport: Transport(sender: sender, clock: clock))
+        }
+        let token = RetryTests.reply(200, [], #"{"access_token": "t", "expires_in": 3600}"#)
+        let sender = Scripted([RetryTests.reply(429, [("Retry-After", "3")]), token, RetryTests.reply(200, [], #"{"type": "user", "id": "1"}"#)])
+        let clock = FakeClock()
+        let r = await run("print (box users me).id", catalog: try app(sender, clock))
+        #expect(r.output == ["1"], "\(r.error ?? "")")
+        #expect(sender.urls.map { $0.hasSuffix("/oauth2/token") } == [true, true, false])
+        #expect(clock.slept.count == 1 && clock.slept[0] >= 3 && clock.slept[0] < 3.2, "\(clock.slept)")
+
+        let far = Scripted([RetryTests.reply(429, [("Retry-After", "3600")])])
+        let farClock = FakeClock()
+        let refused = await run("print (box users me).id", catalog: try app(far, farClock))
+        #expect(far.count == 1 && farClock.slept.isEmpty, "\(farClock.slept)")
+        #expect(refused.error?.contains("429") == true && refused.error?.contains("asking to wait 3600 s") == true, "\(refused.error ?? "")")
+    }
+
     /// A 429 pauses the whole service: every later request waits for the reset, not only the
     /// one that was refused (the fake clock never moves, so the pause never ends).
     @Test func a429PausesEveryLaterRequestOfTheService() async throws {
