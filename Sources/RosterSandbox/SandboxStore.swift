@@ -173,6 +173,12 @@ public final class SandboxStore: Sendable {
 }
 
 extension String {
+    /// Whether LIKE can match the text: SQLite reads a pattern only up to a NUL, so a term
+    /// with one would match as its part before it (`query:%00` matched every member).
+    /// Stored texts come from JSON and may hold one too; the term then matches nothing,
+    /// which is nearer the truth than matching everything.
+    var likeable: Bool { !utf8.contains(0) }
+
     /// The text as a literal inside a `LIKE ... ESCAPE '\'` pattern.
     var likeEscaped: String {
         var out = ""

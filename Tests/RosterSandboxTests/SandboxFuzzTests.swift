@@ -43,6 +43,22 @@ struct SandboxFuzzTests {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// SQLite reads a LIKE pattern only up to a NUL: a text filter holding one matched as its
+    /// part before it (`query:%00` listed every member). Each vendor's text filters match
+    /// nothing for it.
+    @Test func aTextFilterWithANULMatchesNothing() async throws {
+        let c = try SandboxClient()
+        let ld = try await c.send(.get, "/api/v2/members?filter=query:%00")
+        #expect(ld.status.code == 200 && ld.json?.ids == [], "\(String(describing: ld.json))")
+        #expect(try await c.send(.get, "/api/v2/members?filter=query:a").json?.ids.isEmpty == false, "the same filter without the NUL matches")
+        for path in ["/2.0/groups?filter_term=%00", "/2.0/groups?filter_term=E%00x", "/2.0/users?filter_term=%00"] {
+            let r = try await c.send(.get, path, token: SandboxClient.bearer("box-sandbox-admin"))
+            #expect(r.status.code == 200 && r.json?["entries"]?.array?.count == 0, "\(path): \(String(describing: r.json))")
+        }
+        let losant = try await c.send(.get, "/instances/5f0000000000000000000001/tokens?filterField=name&filter=%00*", token: SandboxClient.bearer("losant-sandbox-all"))
+        #expect(losant.status.code == 200 && losant.json?["items"]?.array?.count == 0, "\(String(describing: losant.json))")
+    }
+
     @Test func randomRequestsNeverBreakTheSandbox() async throws {
         var rng = SplitMix64(state: 7)
         let c = try SandboxClient()

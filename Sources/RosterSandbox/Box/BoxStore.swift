@@ -187,7 +187,7 @@ struct BoxStore: Sendable {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let term = filter.term, !term.isEmpty {
-            conditions.append("(name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\')")
+            conditions.append(term.likeable ? "(name LIKE ? ESCAPE '\\' OR login LIKE ? ESCAPE '\\')" : "0 AND ? AND ?")
             let prefix = term.likeEscaped + "%"
             arguments += [prefix, prefix]
         }
@@ -297,7 +297,7 @@ struct BoxStore: Sendable {
         var whereSQL = ""
         var arguments = StatementArguments()
         if let term, !term.isEmpty {
-            whereSQL = "WHERE name LIKE ? ESCAPE '\\'"
+            whereSQL = term.likeable ? "WHERE name LIKE ? ESCAPE '\\'" : "WHERE 0 AND ?"
             arguments = [term.likeEscaped + "%"]
         }
         return try offsetPage("box_group", columns: BoxRecords.groupColumns, whereSQL, arguments, page, BoxRecords.group)

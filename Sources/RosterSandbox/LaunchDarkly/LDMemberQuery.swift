@@ -58,6 +58,7 @@ struct LDMemberQuery: Sendable {
     }
 
     mutating func query(_ q: String) {
+        guard q.likeable else { return clauses.append("0") }
         let like = "%" + q.likeEscaped + "%"
         clauses.append("(email LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\' OR (COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE ? ESCAPE '\\')")
         arguments += Array(repeating: like.databaseValue, count: 4)

@@ -36,7 +36,7 @@ struct LosantStore: Sendable {
         var whereSQL = "instance_id = ?"
         var arguments: StatementArguments = [instance]
         if let filter, LosantStore.filterFields.contains(filter.field) {
-            whereSQL += " AND \(filter.field) LIKE ? ESCAPE '\\'"
+            whereSQL += filter.glob.likeable ? " AND \(filter.field) LIKE ? ESCAPE '\\'" : " AND 0 AND ?"
             arguments += [LosantStore.likePattern(glob: filter.glob)]
         }
         let column = LosantStore.sortColumns[sortField] ?? "name"
