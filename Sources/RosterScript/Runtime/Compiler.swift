@@ -272,13 +272,11 @@ final class Compiler {
 
         case .whileLoop(let test, let body, _):
             let c = self.condition(test, scope)
-            scope.function.loopDepth += 1
-            let b = block(body, scope)
-            scope.function.loopDepth -= 1
+            let (b, fresh, _) = loopBody(body, scope, variable: nil)
             return { f in
                 while try c(f) {
                     try Interrupt.check()
-                    switch try b(f) {
+                    switch try b(fresh.map { Frame.make(capacity: $0.slotCount, parent: f) } ?? f) {
                     case .normal, .continueLoop: continue
                     case .breakLoop: return .normal
                     case .returned(let v): return .returned(v)
@@ -299,9 +297,9 @@ final class Compiler {
             return function(decl, scope)
 
         case .returnValue(let e, let range):
-            if scope.function.isGlobal {
+            if scope.function.enclosingFunction.isGlobal {
                 error("return_outside_function", "'return' outside a function", range)
-            } else if scope.function.isParallelBody {
+            } else if scope.function.enclosingFunction.isParallelBody {
                 error("return_in_parallel_loop", "'return' cannot leave a parallel loop (its iterations run at once); use 'break' to stop it", range)
             } else if isInsideEach(scope) {
                 error("return_in_each", "'return' cannot leave an 'each' block; its last expression is its value", range)
@@ -398,11 +396,7 @@ final class Compiler {
     private func forLoop(_ name: String, _ sequence: Expr, _ options: LoopOptions, _ body: Block, _ range: SourceRange, _ scope: Scope) -> Exec {
         if let parallel = options.parallel { return parallelLoop(name, sequence, parallel, options, body, range, scope) }
         let seq = expression(sequence, scope)
-        let loopScope = scope.child()
-        let slot = declare(name, loopScope, range)
-        scope.function.loopDepth += 1
-        let b = block(body, loopScope)
-        scope.function.loopDepth -= 1
+        let (b, fresh, slot) = loopBody(body, scope, variable: (name, range))
         let interpreter = self.interpreter
         let keepGoing = options.keepGoing, key = options.key
         return { [unowned(unsafe) interpreter] f in
@@ -411,11 +405,12 @@ final class Compiler {
             defer { loop.end() }
             var index = 0
             @inline(__always) func run(_ item: Value, from origin: @autoclosure () -> String? = nil) throws -> Flow? {
-                f.slots[slot] = item
+                let frame = fresh.map { Frame.make(capacity: $0.slotCount, parent: f) } ?? f
+                frame.slots[slot] = item
                 loop.begin(index)
                 index += 1
                 do {
-                    switch try b(f) {
+                    switch try b(frame) {
                     case .normal, .continueLoop: break
                     case .breakLoop: return .normal
                     case .returned(let r): return .returned(r)
@@ -477,6 +472,40 @@ final class Compiler {
                 throw Compiler.notIterable(v, sequence.range)
             }
             return .normal
+        }
+    }
+
+    /// A loop's body, and its variable's slot. A body that defines a function runs each
+    /// iteration in a frame of its own (returned as `fresh`, whose slot count is known once the
+    /// body is compiled), so that a function made in one iteration keeps that iteration's
+    /// variables: with the body's `let` in the enclosing frame, every such function read the
+    /// last iteration's. Other bodies use the enclosing frame (no allocation per iteration).
+    private func loopBody(_ body: Block, _ scope: Scope, variable: (String, SourceRange)?) -> (Exec, FunctionContext?, Int) {
+        guard Compiler.definesFunction(body.statements) else {
+            let loopScope = scope.child()
+            let slot = variable.map { declare($0.0, loopScope, $0.1) } ?? 0
+            scope.function.loopDepth += 1
+            defer { scope.function.loopDepth -= 1 }
+            return (block(body, loopScope), nil, slot)
+        }
+        let context = FunctionContext(outer: scope, isGlobal: false)
+        context.isLoopBody = true
+        context.loopDepth = 1
+        let top = Scope(parent: nil, function: context)
+        let slot = variable.map { top.declare($0.0) } ?? 0
+        return (block(body, top), context, slot)
+    }
+
+    /// Whether statements define a function, here or in a block nested in them.
+    static func definesFunction(_ statements: [Stmt]) -> Bool {
+        statements.contains { stmt in
+            switch stmt {
+            case .function: true
+            case .ifElse(let branches, let otherwise, _): branches.contains { definesFunction($0.1.statements) } || otherwise.map { definesFunction($0.statements) } == true
+            case .forIn(_, _, _, let body, _), .whileLoop(_, let body, _): definesFunction(body.statements)
+            case .tryCatch(let body, _, let handler, _): definesFunction(body.statements) || definesFunction(handler.statements)
+            default: false
+            }
         }
     }
 

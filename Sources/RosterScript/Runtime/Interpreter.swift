@@ -367,6 +367,9 @@ final class FunctionContext {
     /// The body of a parallel loop: its iterations run at once, so it may not assign variables
     /// declared outside it, nor `return` out of it.
     var isParallelBody = false
+    /// The body of a sequential loop run in a frame per iteration: `return` in it leaves the
+    /// function around it (see `enclosingFunction`).
+    var isLoopBody = false
     /// Whether code inside reads a variable of an enclosing function's frame (or of a
     /// top-level block's, which live in the global frame): only then does its frame need a
     /// parent, whose retain and release a call would otherwise pay for nothing.
@@ -377,6 +380,13 @@ final class FunctionContext {
     init(outer: Scope?, isGlobal: Bool) {
         self.outer = outer
         self.isGlobal = isGlobal
+    }
+
+    /// The function (or the top level) a `return` here leaves.
+    var enclosingFunction: FunctionContext {
+        var c = self
+        while c.isLoopBody, let outer = c.outer?.function { c = outer }
+        return c
     }
 
     func newSlot() -> Int {
