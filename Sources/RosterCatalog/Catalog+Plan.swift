@@ -47,6 +47,7 @@ extension Catalog {
             members = ids
         }
         let answer = plan.add(request, body: body, url: target.url, site: site, subjects: subjects, note: note, members: members, errors: errors)
+        if let kind = NameLookup.changed(by: request.operation) { plan.rememberNames(in: answer, kind: kind, profile: target.profile) }
         if let partial = Catalog.semanticPatchFailure(answer, request.operation) { throw partial }
         return answer
     }

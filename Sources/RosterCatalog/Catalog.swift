@@ -134,7 +134,11 @@ public final class Catalog: @unchecked Sendable {
         var binder = Binder(operation: op, defaults: defaults)
         binder.resolveName = { [plan] lookup, text, values in
             // A dry run's made-up ids (`planned-3`) stand for what it would have created.
-            if plan != nil, text.hasPrefix(Plan.idPrefix) { return text }
+            if let plan {
+                if text.hasPrefix(Plan.idPrefix) { return text }
+                // A name a planned write gave (created, renamed): the real run would find it.
+                if let id = plan.plannedID(lookup, text, profile: target.profile) { return id }
+            }
             return try self.resolveName(lookup, text, instance: (try? values["instance"]?.text()) ?? target.instance ?? "", target: target)
         }
         let request = try binder.bind(arguments, at: range)

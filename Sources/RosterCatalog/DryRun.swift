@@ -49,6 +49,9 @@ public final class Plan: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [Entry] = []
     private var placeholders = 0
+    /// The names planned writes give (a group created or renamed), by profile and kind: a later
+    /// verb given the name takes the planned id, as the real run would find the object.
+    private var plannedNames: [String: String] = [:]
     /// Where each planned write is shown as it is planned (one whole line).
     let show: @Sendable (String) -> Void
 
@@ -72,6 +75,23 @@ public final class Plan: @unchecked Sendable {
             return .record(["members": .list(members.map { .string($0) }), "errors": .list(errors), "planned": .bool(true)])
         }
         return Plan.standIn(request, body: body, firstID: first)
+    }
+
+    /// Remembers the names a planned write's stand-in gives its objects.
+    func rememberNames(in answer: Value, kind: NameLookup, profile: String) {
+        var objects: [Value] = [answer]
+        if case .list(let items)? = answer.field("items") { objects = items }
+        lock.withLock {
+            for object in objects {
+                guard let name = Lookup.text(object, kind.nameField), let id = Lookup.text(object, kind.idField) else { continue }
+                plannedNames[[profile, kind.rawValue, name].joined(separator: "\u{1F}")] = id
+            }
+        }
+    }
+
+    /// The id a planned write gave the object now named `name`, if any.
+    func plannedID(_ kind: NameLookup, _ name: String, profile: String) -> String? {
+        lock.withLock { plannedNames[[profile, kind.rawValue, name].joined(separator: "\u{1F}")] }
     }
 
     static func placeholderCount(_ op: Operation, _ body: Value?) -> Int {

@@ -66,6 +66,43 @@ import RosterCatalog
         #expect(text.contains(#""password":"(redacted)""#) && !text.contains("s3cret"), "\(text)")
     }
 
+    /// A dry run of a script that creates (or renames) something and then names it: the later
+    /// verb takes the planned id, as the real run would find the new object by its name (the
+    /// dry run said "no such name" where the real run would succeed).
+    @Test func aDryRunKnowsTheNamesItsPlannedWritesGive() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let lines = Lines()
+        let dry = Catalog(targets: sandbox.targets)
+        dry.plan = Plan { lines.add($0) }
+        let r = await run("""
+            box groups create name="Night Shift"
+            box memberships add group="Night Shift" user=hedy@example.com
+            box users create name="Hedy Lamarr" login=hedy@example.com
+            box memberships add group="Night Shift" user=hedy@example.com
+            box groups update id=57002 name="Help Desk"
+            box memberships add group="Help Desk" user=linus@example.com
+            ld members invite email=new@example.com role=writer
+            ld members update id=new@example.com role=reader
+            """, catalog: dry)
+        #expect(r.error?.contains("no Box user is named 'hedy@example.com'") == true, "a name planned later is not known yet: \(r.error ?? "")")
+        let fresh = Lines()
+        dry.plan = Plan { fresh.add($0) }
+        let all = await run("""
+            box groups create name="Night Shift"
+            box users create name="Hedy Lamarr" login=hedy@example.com
+            box memberships add group="Night Shift" user=hedy@example.com
+            box groups update id=57002 name="Help Desk"
+            box memberships add group="Help Desk" user=linus@example.com
+            ld members invite email=new@example.com role=writer
+            ld members update id=new@example.com role=reader
+            """, catalog: dry)
+        #expect(all.error == nil, "\(all.error ?? "")")
+        let adds = fresh.all.filter { $0.contains("/2.0/group_memberships") }
+        #expect(adds.count == 2 && adds[0].contains(#"{"user":{"id":"planned-2"},"group":{"id":"planned-1"}}"#)
+                && adds[1].contains(#""group":{"id":"57002"}"#), "\(adds)")
+        #expect(fresh.all.last?.hasPrefix("plan: PATCH \(sandbox.url)/api/v2/members/planned-") == true, "\(fresh.all.last ?? "")")
+    }
+
     /// A planned write names the subjects the run has read; ids it has not read stay ids.
     @Test func plannedWritesNameWhomTheyTouch() async throws {
         let sandbox = try await LiveSandbox.start()
