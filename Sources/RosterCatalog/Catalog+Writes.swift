@@ -5,8 +5,29 @@ import RosterScript
 extension Catalog {
     /// One write (one body of it, for a list sent in chunks).
     func write(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, site: CallSite, plan: Plan?) throws -> Value {
-        if let plan { return try planned(request, body: body, to: target, site: site, plan: plan) }
-        guard let journal else { return try send(request, body: body, to: target, since: transport.clock.now()) }
+        // What goes on the wire: a filter-based semantic patch as the explicit one it stands for,
+        // read when it is about to be sent (not when the journal says it was done). The journal
+        // names the write by what the script asked: a rerun after a crash settles it, whatever
+        // the filters select by then.
+        var sent = body
+        var note: String?
+        var nothingToSend = false
+        func resolve() throws {
+            guard let explicit = try explicitMembers(request, body, target) else { return }
+            (sent, note) = explicit
+            nothingToSend = explicit.body == nil
+            if nothingToSend {
+                warn("\(site.range.description): warning: \(request.operation.name): the filters select no member; nothing is sent")
+            }
+        }
+        if let plan {
+            try resolve()
+            return nothingToSend ? Catalog.noMembersChanged : try planned(request, body: sent, to: target, site: site, plan: plan, note: note)
+        }
+        guard let journal else {
+            try resolve()
+            return nothingToSend ? Catalog.noMembersChanged : try send(request, body: sent, to: target, since: transport.clock.now())
+        }
         let entry = try journal.begin(request, body: body, target: target)
         switch entry.prior {
         case .done(let result):
@@ -18,10 +39,14 @@ extension Catalog {
             return result
         case .inDoubt(let since):
             // An earlier run sent it and never learnt the outcome: find out before sending again.
-            return try journal.settling(entry) { try settle(request, body: body, to: target, since: since, cause: "an earlier run stopped before its answer") }
+            try resolve()
+            if nothingToSend { return try journal.settling(entry) { Catalog.noMembersChanged } }
+            return try journal.settling(entry) { try settle(request, body: sent, to: target, since: since, cause: "an earlier run stopped before its answer") }
         case .none, .failed:
-            try journal.intend(entry, request, body: body, target: target, site: site, time: transport.clock.now())
-            return try journal.settling(entry) { try send(request, body: body, to: target, since: transport.clock.now()) }
+            try resolve()
+            if nothingToSend { return Catalog.noMembersChanged }
+            try journal.intend(entry, request, body: sent, target: target, site: site, time: transport.clock.now())
+            return try journal.settling(entry) { try send(request, body: sent, to: target, since: transport.clock.now()) }
         }
     }
 

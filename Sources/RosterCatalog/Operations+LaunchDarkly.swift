@@ -71,7 +71,7 @@ extension Operation {
                       Parameter("role", in: .body, wire: "value", required: true, allowed: ldRoles, "the new base role"), ldMemberIDs, ldComment,
                   ], body: .semanticPatch(kind: "replaceMembersRoles"), example: "ld members replace-roles role=reader ids=[$a, $b]"),
         Operation(.launchDarkly, ["members", "replace-all-roles"], alias: "replaceAllMembersRoles",
-                  "Set the base role of every member the filters select.",
+                  "Set the base role of every member the filters select (read first, sent as their ids).",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
                       Parameter("role", in: .body, wire: "value", required: true, allowed: ldRoles, "the new base role"),
                   ] + ldBulkFilters + [ldComment],
@@ -82,7 +82,7 @@ extension Operation {
                       Parameter("roles", .strings, in: .body, wire: "values", required: true, "custom role keys"), ldMemberIDs, ldComment,
                   ], body: .semanticPatch(kind: "replaceMembersCustomRoles"), example: "ld members replace-custom-roles roles=[\"flag-editors\"] ids=[$id]"),
         Operation(.launchDarkly, ["members", "replace-all-custom-roles"], alias: "replaceAllMembersCustomRoles",
-                  "Replace the custom roles of every member the filters select.",
+                  "Replace the custom roles of every member the filters select (read first, sent as their ids).",
                   method: "PATCH", paths: ["/api/v2/members"], parameters: [
                       Parameter("roles", .strings, in: .body, wire: "values", required: true, "custom role keys"),
                   ] + ldBulkFilters + [ldComment],
