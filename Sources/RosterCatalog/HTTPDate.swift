@@ -19,6 +19,13 @@ enum HTTPDate {
         return Double(ISOTime.days(year, month + 1, day) * 86_400 + h * 3600 + m * 60 + s)
     }
 
+    /// The server's now, from its `Date`, when our clock is more than two seconds away from it
+    /// (a reset instant it sends is on its clock); else ours, which counts below the second.
+    static func serverNow(_ date: String?, local: Double) -> Double {
+        guard let date, let server = parse(date), abs(server - local) > 2 else { return local }
+        return server
+    }
+
     /// A `Retry-After` as seconds from `now`: delta-seconds (digits only: `0x10` or `1e3` is no
     /// number of seconds), or an HTTP-date.
     static func retryAfter(_ text: String, now: Double) -> Double? {

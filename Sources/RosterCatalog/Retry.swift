@@ -63,7 +63,9 @@ public struct RetryPolicy: Sendable {
             // for longer waits.
             return .retry(after: max(0, wait) + random * jitter(after: max(0, wait)))
         }
-        return .retry(after: backoff(attempt: attempt, random: random))
+        // A 429 that says nothing of when to come back backs off by its own count, so a limit
+        // that keeps refusing is not asked again twenty times in a second.
+        return .retry(after: backoff(attempt: outcome.isRateLimited ? rateLimited : attempt, random: random))
     }
 
     /// The most a server-asked wait is spread by: 5 ms, plus 5% of the wait, at most baseDelay.

@@ -368,13 +368,20 @@ public final class Transport: Sendable {
         }
     }
 
-    /// Seconds the server asked us to wait: LaunchDarkly's reset instant (epoch ms) or Retry-After.
+    /// Seconds the server asked us to wait: its Retry-After (a delay it worked out, so no clock
+    /// of ours is in it), else the later of LaunchDarkly's reset instants (epoch ms: the route's,
+    /// and the access token's, each sent only where its limit applies) on the server's clock.
+    /// A reset already past says nothing: the policy then backs off.
     func retryAfter(_ reply: WireReply) -> Double? {
         guard reply.status == 429 || reply.status == 503 else { return nil }
-        if let text = reply.header("X-Ratelimit-Reset"), !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let reset = Double(text) {
-            return max(0, reset / 1000 - clock.now())
+        let now = HTTPDate.serverNow(reply.header("Date"), local: clock.now())
+        if let asked = reply.header("Retry-After").flatMap({ HTTPDate.retryAfter($0, now: now) }) { return asked }
+        let resets = ["X-Ratelimit-Reset", "X-Ratelimit-Auth-Token-Reset"].compactMap { name -> Double? in
+            guard let text = reply.header(name), !text.isEmpty, text.utf8.count <= 16, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+            return Double(text)
         }
-        return reply.header("Retry-After").flatMap { HTTPDate.retryAfter($0, now: clock.now()) }
+        guard let latest = resets.max(), latest / 1000 > now else { return nil }
+        return latest / 1000 - now
     }
 }
 

@@ -166,7 +166,7 @@ final class FaultInjector: RouterMiddleware, Sendable {
         if token.hasPrefix("Bearer ") { token.removeFirst(7) }
         let (remaining, wait) = take(token)
         if let wait {
-            return tooManyRequests(vendor, wait: wait, limit: rateLimit!.perSecond)
+            return tooManyRequests(vendor, wait: wait, limit: rateLimit!.perSecond, perToken: true)
         }
         switch decide() {
         case .pass:
@@ -179,7 +179,7 @@ final class FaultInjector: RouterMiddleware, Sendable {
         case .tooManyRequests:
             // An injected 429 tests that clients retry, not how long they wait: it asks for no
             // wait (Retry-After: 0), so a 10% fault rate does not stall a whole batch.
-            return tooManyRequests(vendor, wait: .zero, limit: rateLimit?.perSecond)
+            return tooManyRequests(vendor, wait: .zero, limit: rateLimit?.perSecond, perToken: false)
         case .serverError:
             let e = vendor.error(.internalError, "injected fault: internal server error")
             return JSON.response(e.status, e.body)
@@ -191,18 +191,25 @@ final class FaultInjector: RouterMiddleware, Sendable {
         }
     }
 
-    /// The vendor's 429: LaunchDarkly gives its reset in epoch milliseconds; all give Retry-After in seconds.
-    func tooManyRequests(_ vendor: Vendor, wait: Duration, limit: Int?) -> Response {
+    /// The vendor's 429. Box and Losant give Retry-After in seconds. LaunchDarkly sends a header
+    /// only where its limit applies (api/launchdarkly-members.md): a token's limit (`perToken`,
+    /// the sandbox's --rate-limit) gives only the token's reset, in epoch milliseconds, and no
+    /// Retry-After, which is for the IP limits; an injected 429 is of that kind (Retry-After,
+    /// and the route's reset).
+    func tooManyRequests(_ vendor: Vendor, wait: Duration, limit: Int?, perToken: Bool) -> Response {
         let e = vendor.error(.rateLimited, "rate limit exceeded; retry after \(wait)")
         var headers: HTTPFields = [:]
         let ms = Int(wait.components.seconds) * 1000 + Int(wait.components.attoseconds / 1_000_000_000_000_000)
-        headers[.retryAfter] = "\(ms == 0 ? 0 : max(1, (ms + 999) / 1000))"
+        if vendor != .launchDarkly || !perToken { headers[.retryAfter] = "\(ms == 0 ? 0 : max(1, (ms + 999) / 1000))" }
         if vendor == .launchDarkly {
             let reset = Int64(Date().timeIntervalSince1970 * 1000) + Int64(ms)
-            headers[HTTPField.Name("X-Ratelimit-Reset")!] = "\(reset)"
-            headers[HTTPField.Name("X-Ratelimit-Auth-Token-Reset")!] = "\(reset)"
-            if let limit { headers[HTTPField.Name("X-Ratelimit-Auth-Token-Limit")!] = "\(limit)" }
-            headers[HTTPField.Name("X-Ratelimit-Auth-Token-Remaining")!] = "0"
+            if perToken {
+                headers[HTTPField.Name("X-Ratelimit-Auth-Token-Reset")!] = "\(reset)"
+                if let limit { headers[HTTPField.Name("X-Ratelimit-Auth-Token-Limit")!] = "\(limit)" }
+                headers[HTTPField.Name("X-Ratelimit-Auth-Token-Remaining")!] = "0"
+            } else {
+                headers[HTTPField.Name("X-Ratelimit-Reset")!] = "\(reset)"
+            }
         }
         return JSON.response(e.status, e.body, headers: headers)
     }

@@ -139,6 +139,31 @@ struct RetryTests {
         #expect(clock.slept.count == 1 && clock.slept[0] >= 1.5 && clock.slept[0] < 1.7)
     }
 
+    /// LaunchDarkly's reset instants: the access token's own (`X-Ratelimit-Auth-Token-Reset`)
+    /// as well as the route's; read on the server's clock when ours is off (the `Date` it
+    /// sends); a Retry-After preferred to an instant already past.
+    @Test func launchDarklyResetsAreReadOnTheServersClock() async throws {
+        let ok = RetryTests.reply(200, [], #"{"_id": "x"}"#)
+        let cases: [(String, [(String, String)], ClosedRange<Double>)] = [
+            ("the token's own reset", [("X-Ratelimit-Auth-Token-Reset", "1000001500")], 1.5...1.7),
+            ("the later of two resets", [("X-Ratelimit-Reset", "1000000500"), ("X-Ratelimit-Auth-Token-Reset", "1000002000")], 2.0...2.2),
+            ("Retry-After before a reset already past", [("X-Ratelimit-Reset", "999995000"), ("Retry-After", "3")], 3.0...3.2),
+            // Our clock two minutes behind the server's: its reset is two seconds after its now.
+            ("the server's clock", [("Date", "Mon, 12 Jan 1970 13:48:40 GMT"), ("X-Ratelimit-Reset", "1000122000")], 2.0...2.2),
+        ]
+        for (name, headers, expected) in cases {
+            let sender = Scripted([RetryTests.reply(429, headers), ok])
+            let clock = FakeClock()
+            let r = await run("print (ld members get id=me)._id", catalog: try catalog(sender, clock))
+            #expect(r.output == ["x"] && sender.count == 2, "\(name): \(r.error ?? "")")
+            #expect(clock.slept.count == 1 && expected.contains(clock.slept[0]), "\(name): \(clock.slept)")
+        }
+        // A 429 that says nothing backs off by its count: the waits' ceilings double.
+        let policy = RetryPolicy()
+        let waits = (1...6).map { policy.decide(.answered(status: 429, retryAfter: nil), attempt: 0, rateLimited: $0, isWrite: true, random: 1) }
+        #expect(waits == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2].map { RetryPolicy.Decision.retry(after: $0) }, "\(waits)")
+    }
+
     /// Box and Losant say how long to wait with Retry-After, in seconds.
     @Test func retryAfterIsHonouredForBoxAndLosant() async throws {
         for (script, body) in [("print (box users get id=1).id", #"{"type": "user", "id": "1"}"#),
