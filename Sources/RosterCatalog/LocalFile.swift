@@ -11,19 +11,26 @@ public enum LocalFile {
         var st = stat()
         guard stat(path, &st) == 0 else { return .failure(Failure(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))) }
         if st.st_mode & S_IFMT == S_IFDIR { return .failure(Failure(reason: "it is a directory")) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(Failure(reason: access(path, R_OK) != 0 ? "permission denied" : String(cString: strerror(errno))))
-        }
-        defer { try? handle.close() }
-        do {
-            var data = Data()
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                data += chunk
-                guard data.count <= largest else { return .failure(Failure(reason: "it is larger than \(largest >> 20) MB")) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(Failure(reason: errno == EACCES ? "permission denied" : String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        return read(fd: fd)
+    }
+
+    /// What an open file holds, up to `largest` bytes: read(2) directly, since Foundation's
+    /// FileHandle traps on a descriptor that is closed or a directory (`roster - <&-`).
+    public static func read(fd: Int32) -> Result<Data, Failure> {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n >= 0 else {
+                return .failure(Failure(reason: errno == EISDIR ? "it is a directory" : errno == EBADF ? "it is closed" : String(cString: strerror(errno))))
             }
-            return .success(data)
-        } catch {
-            return .failure(Failure(reason: String(cString: strerror(EIO))))
+            if n == 0 { return .success(data) }
+            data.append(contentsOf: buffer[..<n])
+            guard data.count <= largest else { return .failure(Failure(reason: "it is larger than \(largest >> 20) MB")) }
         }
     }
 

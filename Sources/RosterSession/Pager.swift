@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import RosterScript
 
 /// Long results on a terminal go through a pager, as git's do: `ROSTER_PAGER`, else `PAGER`,
 /// else `less -FRX` (which leaves at once when the result fits the screen, so short results
@@ -67,6 +68,11 @@ enum Pager {
         close(fds[1])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // A pager that failed (not found, refused its options) showed nothing: say so, rather
+        // than let the results vanish. (Quitting a pager early is a success.)
+        if status & 0x7f == 0, case let code = (status >> 8) & 0xff, code != 0 {
+            TextOutput.standardError.write("roster: the pager '\(Sanitize.visible(command))' failed (exit status \(code)), so the result was not shown; set PAGER to one that works, or use --no-pager\n")
+        }
         if let failure { throw failure }
     }
 }

@@ -12,6 +12,8 @@ public enum ExitCode {
     public static let runtime: Int32 = 70
     /// The journal is in use by another run (EX_TEMPFAIL): try again when it ends.
     public static let busy: Int32 = 75
+    /// The results could not be written (EX_IOERR): a full disk, a closed output.
+    public static let ioError: Int32 = 74
     public static let interrupted: Int32 = 130
 }
 
@@ -157,6 +159,13 @@ public final class Session {
                 } catch {}
             }
         }
+        // Output that could not be written (a full disk, a closed descriptor) is a failed run:
+        // an export cut short must not end as if it were whole.
+        host.out.flush()
+        if let failure = host.out.failure {
+            err.write("roster: the output could not be written: \(failure)\n")
+            if code == ExitCode.success || code == ExitCode.someFailed { code = ExitCode.ioError }
+        }
         return code
     }
 
@@ -198,15 +207,11 @@ public final class Session {
     /// Reads a script file; a missing file is a usage error.
     public static func load(_ path: String, err: TextOutput = .standardError) -> SourceFile? {
         let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            switch LocalFile.read(path) {
-            case .success(let d): data = d
-            case .failure(let f):
-                err.write("roster: cannot read '\(path)': \(f.reason)\n")
-                return nil
-            }
+        switch path == "-" ? LocalFile.read(fd: 0) : LocalFile.read(path) {
+        case .success(let d): data = d
+        case .failure(let f):
+            err.write("roster: cannot read \(path == "-" ? "the script on standard input" : "'\(path)'"): \(f.reason)\n")
+            return nil
         }
         guard let text = String(data: data, encoding: .utf8) else {
             err.write("roster: '\(path)' is not UTF-8 text\n")

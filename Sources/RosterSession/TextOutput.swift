@@ -14,6 +14,9 @@ public final class TextOutput: @unchecked Sendable {
     public let isTerminal: Bool
     /// Whether the reader has gone (a pager quit, a closed pipe): what is written is dropped.
     public private(set) var isClosed = false
+    /// Why writing failed (a full disk, a bad descriptor), when it did: what follows is
+    /// dropped, and a batch run ends with an error rather than an export cut short.
+    public private(set) var failure: String?
 
     /// `isTerminal`: what to treat the output as (a pager's pipe shows on the terminal).
     public init(fd: Int32, isTerminal: Bool? = nil) {
@@ -27,6 +30,7 @@ public final class TextOutput: @unchecked Sendable {
 
     public func write(_ text: String) {
         lock.locked {
+            guard failure == nil else { return }
             buffer.append(contentsOf: SecretValues.scrub(text).utf8)
             if buffer.count >= 1 << 16 || fd == 2 { flushLocked() }
         }
@@ -40,8 +44,13 @@ public final class TextOutput: @unchecked Sendable {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n <= 0 {
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 && errno == EPIPE { isClosed = true }
-                break   // a closed pipe: drop the output rather than spin
+                if n < 0 && errno == EPIPE {
+                    isClosed = true
+                } else {
+                    if failure == nil { failure = n < 0 ? String(cString: strerror(errno)) : "nothing was written" }
+                    isClosed = true
+                }
+                break   // a closed pipe, a full disk: drop the output rather than spin
             }
             offset += n
         }

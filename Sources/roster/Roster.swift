@@ -185,6 +185,11 @@ struct Run: ParsableCommand {
             let names = Roster.configuration.subcommands.map { $0._commandName }
             let hint = Suggest.hint(path, names)
             if !hint.isEmpty { throw usage("cannot read '\(path)': no such file\(hint.replacingOccurrences(of: "?", with: " (a subcommand)?"))") }
+            // `roster ld members list`: a verb typed as a command line.
+            if ["ld", "launchdarkly", "box", "losant"].contains(path.lowercased()) {
+                let words = ([path] + script.dropFirst()).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+                throw usage("cannot read '\(path)': no such file; to run a verb, give it with -c: roster -c '\(Sanitize.visible(words))' (or type it at the prompt: roster)")
+            }
         }
         // A script runs through unattended: only the prompt and -c page their results.
         session.pager = nil

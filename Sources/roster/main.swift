@@ -5,6 +5,13 @@ import RosterSession
 // files, recordings, history and the sandbox's database hold request data.
 umask(0o077)
 
+// Standard input, output and error are open from here on: a run started with one closed
+// (`roster ... >&-`, some daemons) would otherwise give its number to the first file it opens,
+// and a journal opened as descriptor 1 received the script's output.
+for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+    _ = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+}
+
 // swift-argument-parser takes time quadratic in the number of repeated options (16,500 `--var`s
 // took minutes): refuse too many before it parses them.
 let variableCount = CommandLine.arguments.dropFirst().count { $0 == "--var" || $0.hasPrefix("--var=") }

@@ -205,6 +205,12 @@ struct REPLTests {
             #expect(out.contains("6 members") && !out.contains("PAGED:"), "\(arguments) \(pager): \(out)")
             #expect(direct.endOfInput() == 0)
         }
+        // A pager that fails shows nothing: that is said, not left for the admin to wonder at.
+        let failing = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: env.merging(["ROSTER_PAGER": "false"]) { $1 })
+        #expect(failing.expect("roster> "), "no prompt: \(failing.screen)")
+        let said = failing.line("ld members list")
+        #expect(said.contains("the pager 'false' failed (exit status 1)"), "\(said)")
+        #expect(failing.endOfInput() == 0)
     }
 
     @Test func tabTabListsTheChoices() throws {

@@ -253,6 +253,45 @@ struct TrustTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") } == [])
     }
 
+    /// Runs roster through the shell, for redirections a Process cannot make (a closed
+    /// descriptor, a full device); returns the exit status and stderr.
+    func shell(_ line: String, in dir: URL) throws -> (status: Int32, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", line]
+        p.environment = ProcessInfo.processInfo.environment.merging(["ROSTER": RosterProcess.binary.path, "NO_COLOR": "1"]) { $1 }
+        p.currentDirectoryURL = dir
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    /// The standard descriptors: a run with stdout closed never writes its results into the
+    /// journal it opens (it took descriptor 1); a closed or unreadable stdin is an error, not a
+    /// crash; results that cannot be written (a full disk) fail the run instead of ending 0.
+    @Test func closedOrFullStandardDescriptorsNeitherCorruptNorCrash() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let closed = try shell(#""$ROSTER" --sandbox-db :memory: --journal j.journal -c 'box groups create name=Temp; box groups list; print "into-the-journal"' >&-"#, in: dir)
+        #expect(closed.status == 0, "\(closed.err)")
+        let journal = try String(contentsOf: dir.appendingPathComponent("j.journal"), encoding: .utf8)
+        #expect(!journal.contains("into-the-journal") && journal.split(separator: "\n").allSatisfy { $0.hasPrefix("{") }, "\(journal)")
+        let summary = try RosterProcess.run(["journal", "j.journal"], directory: dir)
+        #expect(summary.status == 0 && summary.out.contains("box groups create"), "\(summary.err)")
+
+        for (redirect, reason) in [("<&-", nil as String?), ("< /", "it is a directory")] {
+            let r = try shell(#""$ROSTER" - \#(redirect)"#, in: dir)
+            #expect(r.status == (reason == nil ? 0 : 64) && !r.err.contains("Fatal error"), "\(redirect): \(r.status) \(r.err)")
+            if let reason { #expect(r.err.contains("cannot read the script on standard input: \(reason)"), "\(r.err)") }
+        }
+        for command in ["ld members list", #"print "hi""#] {
+            let full = try shell(#""$ROSTER" --sandbox-db :memory: -c '\#(command)' > /dev/full"#, in: dir)
+            #expect(full.status == 74 && full.err.contains("the output could not be written: No space left on device"), "\(command): \(full.status) \(full.err)")
+        }
+    }
+
     /// A journal replays writes only where they were made: the same journal against another
     /// sandbox database (or URL, or a profile's corrected URL) is refused before anything runs,
     /// not answered from the first target's outcomes.
@@ -326,6 +365,9 @@ struct TrustTests {
         #expect(help.status == 0 && help.out.contains("USAGE: roster check"), "\(help.out) \(help.err)")
         let misspelt = try RosterProcess.run(["chek", "a.roster"], directory: dir)
         #expect(misspelt.status == 64 && misspelt.err.contains("did you mean 'check' (a subcommand)?"), "\(misspelt.err)")
+        // A verb typed as roster's arguments: told how to run it.
+        let verb = try RosterProcess.run(["ld", "members", "get", "id=grace@example.com"], directory: dir)
+        #expect(verb.status == 64 && verb.err.contains("roster -c 'ld members get id=grace@example.com'"), "\(verb.err)")
     }
 
     /// A write an earlier run left in doubt, which this run never reaches (the script selects
