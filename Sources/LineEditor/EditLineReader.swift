@@ -69,10 +69,52 @@ public final class EditLineReader: LineReader {
         return .line(line)
     }
 
-    public func addHistory(_ line: String) {
-        guard line.contains(where: { $0 != " " && $0 != "\t" }) else { return }
+    /// Why the history file cannot be kept, once that is known: it is then left alone.
+    private var historyProblem: String?
+
+    public func addHistory(_ line: String) -> String? {
+        guard line.contains(where: { $0 != " " && $0 != "\t" }) else { return nil }
         roster_history_enter(history, line)
-        if let historyPath { roster_history_save(history, historyPath) }
+        if let historyPath, historyProblem == nil { historyProblem = EditLineReader.append(line, toHistory: historyPath) }
+        return historyProblem
+    }
+
+    /// Adds `line` to the history file as the other prompts left it: read afresh under a lock,
+    /// written whole to a new file and renamed over the old. So two prompts at once both keep
+    /// their lines (each used to write its own memory over the other's), a crash leaves the old
+    /// file whole, and a link is followed to its target, which is replaced only when it is a
+    /// history file (a file in another format, a link to /etc/passwd, is never overwritten).
+    static func append(_ line: String, toHistory path: String) -> String? {
+        var target = path
+        if let resolved = realpath(path, nil) {
+            target = String(cString: resolved)
+            free(resolved)
+        }
+        var st = stat()
+        let exists = stat(target, &st) == 0
+        if exists && st.st_mode & S_IFMT != S_IFREG { return "\(path) is not a regular file" }
+        let lock = open(target + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { return "cannot write beside \(path): \(String(cString: strerror(errno)))" }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        let merged = roster_history_init(1000)
+        defer { history_end(merged) }
+        if stat(target, &st) == 0, st.st_size > 0, roster_history_load(merged, target) < 0 {
+            return "\(path) is not a history file roster wrote, so it is left as it is"
+        }
+        roster_history_enter(merged, line)
+        let temporary = target + ".\(getpid()).tmp"
+        guard roster_history_save(merged, temporary) >= 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return "cannot write \(path): \(reason)"
+        }
+        guard rename(temporary, target) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return "cannot write \(path): \(reason)"
+        }
+        return nil
     }
 
     /// TAB: insert the completion, or the common prefix of several; a second TAB with nothing

@@ -16,8 +16,9 @@ public enum LineResult: Equatable, Sendable {
 /// One seam for line input: libedit on a terminal, plain stdin otherwise.
 public protocol LineReader: AnyObject {
     func readLine(prompt: String) -> LineResult
-    /// Records a line in history (the caller decides which lines may be kept).
-    func addHistory(_ line: String)
+    /// Records a line in history (the caller decides which lines may be kept); returns why
+    /// history could not be kept, when it could not.
+    @discardableResult func addHistory(_ line: String) -> String?
 }
 
 /// Completion, independent of libedit: given the text before the cursor, the candidates for
@@ -37,7 +38,7 @@ public final class PlainLineReader: LineReader {
         return .line(line)
     }
 
-    public func addHistory(_ line: String) {}
+    public func addHistory(_ line: String) -> String? { nil }
 }
 
 /// Whether standard input is a terminal (only then is libedit created).

@@ -21,6 +21,7 @@ extension Session {
     func loop(_ reader: LineReader) -> Int32 {
         var entry = ""
         var recorder: Recorder?
+        var historyProblemSaid = false
         var entryNumber = 0
         host.write("roster \(Session.version): type help for the language, Ctrl-D to leave.")
         if let catalog = host.catalog { host.write("verbs go to \(catalog.targetSummary)") }
@@ -43,7 +44,10 @@ extension Session {
                 entry = ""
                 continue
             case .line(let line):
-                if !History.isSecret(line) { reader.addHistory(SecretValues.scrub(line)) }
+                if !History.isSecret(line), let problem = reader.addHistory(SecretValues.scrub(line)), !historyProblemSaid {
+                    historyProblemSaid = true
+                    err.write("roster: history is not kept: \(Sanitize.visible(problem))\n")
+                }
                 if entry.isEmpty, line.hasPrefix(":") {
                     if let code = meta(line, &recorder) { return code }
                     continue
@@ -154,15 +158,20 @@ final class Recorder {
 
 /// Which lines history must not keep: those carrying a secret.
 enum History {
-    /// `token=...`, `password=...`, `secret=...`, `api_key=...`, and reads of secret-looking
-    /// environment variables, e.g. env("LD_API_TOKEN").
+    /// A value given to a secret-sounding name, in any of the ways a script gives one
+    /// (`token=x`, `let token = "x"`, `{token: "x"}`, `{"api_key": "x"}`, `--password=x`), a
+    /// bearer or authorization text anywhere, and reads of secret-looking environment
+    /// variables, e.g. env("LD_API_TOKEN").
     static func isSecret(_ line: String) -> Bool {
         let lower = line.lowercased()
-        let words = ["token", "password", "passwd", "secret", "api_key", "apikey", "authorization", "bearer"]
+        if lower.contains("bearer") || lower.contains("authorization") { return true }
+        let words = ["token", "password", "passwd", "passphrase", "secret", "api_key", "apikey", "api-key", "private_key", "credential"]
         for w in words {
             var search = lower[...]
             while let r = search.range(of: w) {
-                let rest = search[r.upperBound...].drop(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+                let rest = search[r.upperBound...]
+                    .drop(while: { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+                    .drop(while: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" })
                 if rest.first == "=" || rest.first == ":" { return true }
                 search = search[r.upperBound...]
             }

@@ -281,6 +281,44 @@ struct REPLTests {
         #expect(s.expect("remembered\r\n", after: m), "\(s.screen)")
     }
 
+    /// The usual ways of typing a secret are kept out of history (only `token=x` was).
+    @Test func historyKeepsOutSecretsTypedAnyWay() throws {
+        let typed = [#"let token = "sk-live-S1""#, #"let creds = {token : "S2"}"#, #"print "Bearer S3""#, #"let ld_api_key = "S4""#,
+                     #"let x = {"token": "S5"}"#, #"let p = {'password': "S6"}"#, #"print "remembered""#, "losant tokens list | count"]
+        do {
+            let s = try start()
+            for line in typed { s.line(line) }
+            #expect(s.endOfInput() == 0)
+        }
+        let history = try String(contentsOf: state.appendingPathComponent("roster/history"), encoding: .utf8)
+        #expect(history.contains("remembered") && history.contains("tokens\\040list"), "lines without a secret are kept: \(history)")
+        for n in 1...6 { #expect(!history.contains("S\(n)"), "S\(n): \(history)") }
+    }
+
+    /// Two prompts at once keep both's lines (each wrote its own memory over the other's); a
+    /// history path that is a link to a file roster did not write is left alone, and said.
+    @Test func historyIsSharedByTwoPromptsAndNeverOverwritesAnotherFile() throws {
+        let a = try start(), b = try start()
+        a.line(#"print "A1""#)
+        b.line(#"print "B1""#)
+        a.line(#"print "A2""#)
+        b.line(#"print "B2""#)
+        #expect(a.endOfInput() == 0 && b.endOfInput() == 0)
+        let history = try String(contentsOf: state.appendingPathComponent("roster/history"), encoding: .utf8)
+        for line in ["A1", "B1", "A2", "B2"] { #expect(history.contains(line), "\(line): \(history)") }
+
+        let path = state.appendingPathComponent("roster/history")
+        let victim = state.appendingPathComponent("victim.txt")
+        try "root:x:0:0:an important line\n".write(to: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: path)
+        try FileManager.default.createSymbolicLink(at: path, withDestinationURL: victim)
+        let s = try start()
+        #expect(s.line("print 1").contains("history is not kept: \(path.path) is not a history file roster wrote"), "\(s.screen)")
+        #expect(!s.line("print 2").contains("history is not kept"), "said once")
+        #expect(s.endOfInput() == 0)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "root:x:0:0:an important line\n")
+    }
+
     @Test func exitStatementLeavesWithItsCode() throws {
         let s = try start()
         s.send("exit 4\r")
