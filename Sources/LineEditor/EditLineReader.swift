@@ -25,6 +25,11 @@ public final class EditLineReader: LineReader {
         self.historyPath = historyPath
         self.completer = completer
         roster_el_set_editor(el, "emacs")
+        // libedit's own handlers while it reads: after Ctrl-Z and `fg` it puts the terminal back
+        // in its mode and redraws the line (it was left in the shell's mode, so arrows and TAB
+        // went into the statement), and a resized window is measured again. A SIGINT still
+        // reaches the session's handler, and `el_gets` returns.
+        roster_el_set_signal(el, 1)
         roster_el_set_hist(el, history)
         roster_el_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
         roster_el_set_prompt(el) { el in
