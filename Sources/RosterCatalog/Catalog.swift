@@ -81,6 +81,8 @@ public final class Catalog: @unchecked Sendable {
     /// Every verb, as word paths: what completion offers and suggestions name. The SDK aliases
     /// (`box memberships create_group_membership`) still resolve when typed, but are not offered.
     public var commandNames: [String] { operations.map(\.name).sorted() }
+    /// The profiles a run may `use` (the sandbox first).
+    public var profileNames: [String] { targets.profileNames }
 
     public func resolve(_ words: [String]) -> HostCommand? {
         guard words.count >= 3, let op = byName[words[0..<3].joined(separator: " ")] else { return nil }

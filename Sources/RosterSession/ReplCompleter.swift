@@ -51,6 +51,9 @@ final class ReplCompleter: LineCompleter {
             let shown = values.map { word.hasPrefix("\"") || !ReplCompleter.isBareWord($0) ? ReplCompleter.quoted($0) : $0 }
             return (Array(Set(shown)).sorted(), word.count)
         }
+        if let verb = host.resolveCommand(bare), let session = host as? SessionHost, let words = session.wordCompletions(of: verb, after: bare) {
+            return (match(word, words), word.count)
+        }
         if let verb = host.resolveCommand(bare), verb.wordCount <= bare.count {
             let params = host.parameterNames(of: verb)
             return (match(word, params.map { $0 + "=" }), word.count)

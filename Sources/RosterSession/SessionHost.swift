@@ -50,6 +50,24 @@ public final class SessionHost: ScriptHost {
         catalog?.check(command, arguments, at: range) ?? []
     }
 
+    /// The words `use` and `help` take, for TAB (they take no `name=` parameters): profiles;
+    /// topics, then the next word of a verb (`help ld m` → members).
+    func wordCompletions(of command: HostCommand, after words: [String]) -> [String]? {
+        switch command.name {
+        case "use": return words.count == 1 ? catalog?.profileNames ?? [] : []
+        case "help":
+            let typed = words.dropFirst().joined(separator: " ")
+            let verbs = catalog?.commandNames ?? []
+            if typed.isEmpty {
+                return Array(Help.topics.keys) + Array(Help.keywordTopics.keys) + Builtins.names + verbs.compactMap { $0.split(separator: " ").first.map(String.init) }
+            }
+            return verbs.compactMap { name in
+                name.hasPrefix(typed + " ") ? name.dropFirst(typed.count + 1).split(separator: " ").first.map(String.init) : nil
+            }
+        default: return nil
+        }
+    }
+
     public func valueCompletions(of command: HostCommand, parameter: String, typed: String) -> [String] {
         guard let catalog else { return [] }
         if let allowed = catalog.operation(named: command.name)?.parameter(parameter)?.allowed { return allowed }

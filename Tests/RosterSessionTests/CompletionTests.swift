@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import RosterScript
 @testable import RosterSession
+import RosterCatalog
 
 /// Completion as pure logic: text before the cursor → candidates.
 struct CompletionTests {
@@ -31,7 +32,21 @@ struct CompletionTests {
         ("help", ["help"]),
         ("let x = upp", ["upper"]),
         ("print $nothing.x", []),
+        ("help prof", ["profiles"]),
     ]
+
+    /// `use` takes a profile and `help` a topic or a verb's words: TAB offered `profile=`.
+    @Test func useAndHelpCompleteTheirWords() throws {
+        var options = SessionOptions()
+        options.catalog = Catalog(targets: try SessionTargets(profiles: try Profiles.parse("[profiles.staging]\nbox = { url = \"https://api.box.com\", token_env = \"T\" }", path: "c.toml"),
+                                                              environment: [:]) { "http://127.0.0.1:9" })
+        let verbs = Session(options: options, out: TextOutput(fd: -1), err: TextOutput(fd: -1))
+        let c = ReplCompleter(interpreter: verbs.interpreter, host: verbs.host)
+        for (text, expected) in [("use ", ["sandbox", "staging"]), ("use st", ["staging"]), ("help ld m", ["members"]),
+                                 ("help box memberships a", ["add"]), ("help los", ["losant"]), ("help lo", ["losant", "lower"])] {
+            #expect(c.completions(for: text).candidates == expected, "\(text)")
+        }
+    }
 
     @Test(arguments: cases)
     func candidates(_ text: String, _ expected: [String]) {
