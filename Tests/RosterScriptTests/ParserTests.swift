@@ -91,6 +91,10 @@ struct ParserTests {
         ("source", "expected_path", "1:7"),
         ("let if = 1", "keyword_as_name", "1:5"),
         (String(repeating: "(", count: 500) + "1", "too_deep", "1:200"),
+        // Commands nested in parentheses count as levels too (a million crashed the parser),
+        // and an assigned path is bounded as a read one is.
+        (String(repeating: "print (", count: 100_000) + "1", "too_deep", "1:1394"),
+        ("$r" + String(repeating: ".a", count: 100_000) + " = 1", "too_deep", "1:2001"),
     ]
 
     @Test(arguments: errors)

@@ -22,6 +22,55 @@ struct ValueLimitsTests {
         #expect(out == ["value_too_large", "value_too_large", "value_too_large", "3"])
     }
 
+    /// `split` by blanks or into characters, and a case change (which can triple a text's
+    /// bytes), were not counted: 100 MB of "x " made 100 million pieces.
+    @Test func splitAndCaseChangesAreCounted() throws {
+        let out = try caught("""
+            let s = "x " * 34000000
+            try { let xs = split($s) } catch e { print $e.code }
+            try { let xs = split("x" * 40000000, "") } catch e { print $e.code }
+            try { let u = upper("ΐ" * 50000000) } catch e { print $e.code }
+            print len(split("a b  c"))
+            print upper("ΐ")
+            """)
+        #expect(out == ["value_too_large", "value_too_large", "value_too_large", "3", "Ϊ́"])
+    }
+
+    /// A value nested past any stack (`$head = {next: $head}` in a loop) is compared without
+    /// recursion, and writing it as text fails cleanly (it crashed at half a million levels).
+    @Test func deeplyNestedValuesAreComparedAndRefusedWithoutCrashing() throws {
+        // On a stack as large as the interpreter's own thread has (freeing such a value still
+        // recurses; the test's thread is too small for that).
+        final class Box: @unchecked Sendable { var result: Result<[String], Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let program = self.program
+        let thread = Thread {
+            box.result = Result { try ValueLimitsTests().caught(program) }
+            done.signal()
+        }
+        thread.stackSize = 512 << 20
+        thread.start()
+        done.wait()
+        let out = try box.result!.get()
+        #expect(out.count == 4 && out[0] == "true true false" && out[1] == "value_too_deep" && out[2] == "value_too_deep", "\(out)")
+    }
+
+    let program = """
+            let a = null
+            let b = null
+            for i in range(600000) {
+                $a = {v: $i, next: $a}
+                $b = [$b, $i]
+            }
+            print ($a == $a) ($b == $b) ($a == $b)
+            try { print (len(to_json($a))) } catch e { print $e.code }
+            try { print "$b" } catch e { print $e.code }
+            let shallow = $a
+            for i in range(599990) { $shallow = $shallow.next }
+            print (len(to_json($shallow)))
+            """
+
     @Test func textsPastTheLimitAreRefusedBeforeTheyAreMade() throws {
         let out = try caught("""
             try { let t = "x" * \(ValueLimits.textBytes + 1) } catch e { print $e.code }

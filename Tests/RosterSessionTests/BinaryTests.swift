@@ -98,6 +98,11 @@ struct BinaryTests {
         #expect(r.status == 130)
         #expect(r.out == "started\n")
         #expect(r.err.contains("interrupted"))
+        // A builtin reading a stream to its end stops too (it ran on past Ctrl-C and SIGTERM).
+        for program in ["print (len(range(0, 9223372036854775807, 2)))", "print (sum(range(0, 9223372036854775807, 3)))"] {
+            let stopped = try RosterProcess.run(["-c", program], interruptAfter: 0.5, killAfter: 30)
+            #expect(stopped.status == 130 && stopped.err.contains("interrupted"), "\(program): \(stopped.status) \(stopped.err)")
+        }
     }
 
     @Test func outputFormats() throws {

@@ -5,14 +5,39 @@ import Darwin
 #endif
 
 extension Builtins {
+    /// A text made by a builtin, within the limit for one value.
+    static func checked(_ s: String) throws(ErrorValue) -> String {
+        try ValueLimits.checkText(s.utf8.count)
+        return s
+    }
+
+    /// How many pieces `split` makes of `s`: by blanks (nil), one per character (""), else
+    /// one more than the separator's occurrences.
+    static func pieceCount(_ s: String, _ separator: String?) -> Int {
+        guard let separator else {
+            var pieces = 0, inPiece = false
+            for b in s.utf8 {
+                let blank = b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
+                if !blank && !inPiece { pieces += 1 }
+                inPiece = !blank
+            }
+            return pieces
+        }
+        if separator.isEmpty { return ASCIIText.count(s) }
+        return s.utf8.count / max(separator.utf8.count, 1) + 1 > ValueLimits.listItems ? s.ranges(of: separator).count + 1 : 0
+    }
+
     static let text: [Builtin] = [
-        b("upper", "upper(text)", "upper case", 1...1) { c in .string(try c.string(0, "the text").uppercased()) },
-        b("lower", "lower(text)", "lower case", 1...1) { c in .string(try c.string(0, "the text").lowercased()) },
+        // A case change can triple a text's bytes (ΐ is three letters in upper case).
+        b("upper", "upper(text)", "upper case", 1...1) { c in .string(try Builtins.checked(try c.string(0, "the text").uppercased())) },
+        b("lower", "lower(text)", "lower case", 1...1) { c in .string(try Builtins.checked(try c.string(0, "the text").lowercased())) },
         b("trim", "trim(text)", "without leading and trailing blanks", 1...1) { c in
             .string(String(try c.string(0, "the text").trimmingBlanks()))
         },
         b("split", "split(text, separator)", "the pieces between separators (blanks when omitted)", 1...2) { c in
             let s = try c.string(0, "the text")
+            // Counted before the pieces are made: a text of 100 MB made 100 million of them.
+            if s.utf8.count > ValueLimits.listItems { try ValueLimits.checkList(Builtins.pieceCount(s, c.arguments.count == 1 ? nil : try c.string(1, "the separator"))) }
             if c.arguments.count == 1 { return .list(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map { .string(String($0)) }) }
             let sep = try c.string(1, "the separator")
             guard !sep.isEmpty else { return .list(s.map { .string(String($0)) }) }

@@ -1,7 +1,34 @@
 /// The language's operators on values. Failures are ErrorValues; the interpreter adds where.
 extension Value {
-    /// `==`: structural; different types are unequal except integer vs double.
+    /// `==`: structural; different types are unequal except integer vs double. Lists and
+    /// records are compared pair by pair from a work list, not by recursion: a script can nest
+    /// values deeper than any stack (`$head = {next: $head}` in a loop).
     public static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.list, .list), (.record, .record): break
+        default: return equalScalar(a, b)
+        }
+        var pending: [(Value, Value)] = [(a, b)]
+        while let (x, y) = pending.popLast() {
+            switch (x, y) {
+            case (.list(let l), .list(let m)):
+                guard l.count == m.count else { return false }
+                for i in l.indices { pending.append((l[i], m[i])) }
+            case (.record(let r), .record(let s)):
+                guard r.count == s.count else { return false }
+                for (k, v) in r {
+                    guard let w = s[k] else { return false }
+                    pending.append((v, w))
+                }
+            default:
+                guard equalScalar(x, y) else { return false }
+            }
+        }
+        return true
+    }
+
+    /// `==` for anything but two lists or two records.
+    private static func equalScalar(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -10,9 +37,7 @@ extension Value {
         case (.int(let x), .double(let y)): return compareExactly(x, y) == 0
         case (.double(let x), .int(let y)): return compareExactly(y, x) == 0
         case (.string(let x), .string(let y)): return x == y
-        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        case (.record(let x), .record(let y)):
-            return x.count == y.count && x.allSatisfy { k, v in y[k].map { equal(v, $0) } ?? false }
+        case (.list, .list), (.record, .record): return equal(a, b)
         case (.range(let a1, let b1), .range(let a2, let b2)): return (a1 == a2 && b1 == b2) || (b1 <= a1 && b2 <= a2)
         case (.error(let x), .error(let y)): return x.code == y.code && x.message == y.message && x.status == y.status
         case (.function(let x), .function(let y)): return x === y

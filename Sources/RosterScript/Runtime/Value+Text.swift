@@ -46,6 +46,7 @@ extension Value {
     }
 
     func writeJSON(to out: inout String, indent: String?, level: Int) throws {
+        try ValueLimits.checkDepth(level)
         func newline(_ level: Int) {
             guard let indent else { return }
             out += "\n" + String(repeating: indent, count: level)

@@ -240,8 +240,11 @@ public final class StreamCursor {
         }
     }
 
+    /// The next item. Ctrl-C stops every reading here (a builtin counting a stepped range to
+    /// Int.max, `len(open("big.csv"))`, ran on past it), as it stops loops.
     public func next() throws -> Value? {
         if finished { return nil }
+        try Interrupt.check()
         guard let v = try pull() else {
             finished = true
             return nil

@@ -29,6 +29,17 @@ public enum ValueLimits {
         try checkList(overflow ? .max : sum)
     }
 
+    /// How deep a value may be written (as JSON, as text): a script can nest records without
+    /// end (`$head = {next: $head}` in a loop), and writing one walks it on the thread's stack,
+    /// which half a million levels overflowed. (JSON read from outside stops at 512.)
+    public static let writtenDepth = 10_000
+
+    static func checkDepth(_ level: Int) throws(ErrorValue) {
+        guard level < writtenDepth else {
+            throw ErrorValue(code: "value_too_deep", message: "a value nested more than \(writtenDepth) levels deep cannot be written as text or JSON")
+        }
+    }
+
     static func tooLarge(_ what: String, _ limit: String) -> ErrorValue {
         ErrorValue(code: "value_too_large", message: "\(what) would be over the limit for one value (\(limit))")
     }

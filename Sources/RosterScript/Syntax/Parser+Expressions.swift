@@ -40,7 +40,13 @@ extension Parser {
         return !Keyword.values.contains(word)
     }
 
+    /// A command; each is a level of nesting (`print (print (print ...))` nested commands
+    /// without passing an expression, so no bound held them, and a million crashed the parser).
     func command() throws(Failure) -> Command {
+        try nested { () throws(Failure) -> Command in try commandBody() }
+    }
+
+    private func commandBody() throws(Failure) -> Command {
         let nameToken = peek(.command)
         guard case .word(let name) = nameToken.kind else {
             throw fail("expected_command", "expected a command name, found \(Parser.describe(nameToken.kind))", nameToken)

@@ -81,6 +81,8 @@ extension Parser {
         while true {
             let t = peek(.expression)
             if t.spaceBefore { break }
+            // The same bound as a path that is read: a million steps overflowed the stack.
+            if depth + path.count >= Parser.maxTreeDepth { throw tooLong(t) }
             if case .dotField(let f) = t.kind { advance(t); path.append(.field(f)); continue }
             if t.kind == .lbracket {
                 advance(t)
