@@ -295,11 +295,31 @@ struct Binder {
             }
             result = value
         }
+        // JSON has no infinity or NaN, and the writer puts null in their place (a reply's 1e999
+        // must still make a valid journal line): in a request that would be a wrong write.
+        if [.record, .records].contains(p.kind), let bad = Binder.nonFinite(in: result) {
+            throw RuntimeError(ErrorValue(code: "invalid_argument", message: "\(p.name)= holds \(Value.format(bad)), which JSON cannot carry (it would be sent as null)"), at: r)
+        }
         if let allowed = p.allowed, case .string(let s) = result, !allowed.contains(s) {
             let hint = Suggest.hint(s, allowed)
             throw RuntimeError(ErrorValue(code: "invalid_argument", message: "\(p.name)=\(s) is not allowed\(hint); valid: \(allowed.joined(separator: ", "))"), at: r)
         }
         return result
+    }
+
+    /// An infinite or NaN number anywhere in a value (a work list, not recursion: a script's
+    /// value can be nested deeper than a stack).
+    static func nonFinite(in value: Value) -> Double? {
+        var pending = [value]
+        while let v = pending.popLast() {
+            switch v {
+            case .double(let d) where !d.isFinite: return d
+            case .list(let items): pending.append(contentsOf: items)
+            case .record(let r): pending.append(contentsOf: r.values)
+            default: break
+            }
+        }
+        return nil
     }
 
     static func show(_ v: Value) -> String {

@@ -144,6 +144,18 @@ import RosterSandbox
             ])
     }
 
+    /// JSON has no infinity or NaN; a record argument holding one is refused before anything is
+    /// sent (it went out as null: `ld members patch` with a computed 1e400 changed a field to null).
+    @Test func aNonFiniteNumberInARequestIsRefused() async {
+        let recorder = Recorder()
+        let c = Catalog(targets: sandbox.targets, transport: Transport(sender: recorder))
+        for value in ["1e400", "-1e400", "float(\"nan\")"] {
+            let r = await run(#"ld members patch instructions=[{kind: "replaceMembersRoles", value: "reader", memberIDs: [], extra: [\#(value)]}]"#, catalog: c)
+            #expect(r.error?.contains("which JSON cannot carry") == true, "\(value): \(r.error ?? "")")
+        }
+        #expect(recorder.requests.isEmpty)
+    }
+
     @Test func anUncaughtFailureNamesTheStatementAndTheOperation() async {
         let r = await run("let x = 1\nbox memberships add user=20000001 group=57001\nprint \"not reached\"", catalog: catalog)
         #expect(r.output.isEmpty)
