@@ -22,6 +22,11 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     /// listing go round for ever; it ends in an error once the pages before are read.
     private var requested: Set<Int> = []
     private var loopsBack: ErrorValue?
+    /// Empty pages in a row that still named a next one: Box's offset pages may have holes
+    /// (its total is "one greater than the offset of the last entry"), so an empty page does
+    /// not end a listing; a server that keeps sending them does, with an error.
+    private var emptyInARow = 0
+    static let mostEmptyInARow = 10
 
     struct Page: Sendable {
         let items: [Value]
@@ -48,12 +53,18 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         totalCount = page.total
         pending = page.items
         requested.insert(first.hashValue)
-        follow(page.next)
+        follow(page.next, after: page.items)
     }
 
     /// Starts on the page after this one, unless it was read already.
-    private func follow(_ next: String?) {
+    private func follow(_ next: String?, after items: [Value]) {
         guard let next else { return }
+        emptyInARow = items.isEmpty ? emptyInARow + 1 : 0
+        guard emptyInARow < HTTPPages.mostEmptyInARow else {
+            loopsBack = ErrorValue(code: "empty_pages", message: "the server sent \(emptyInARow) empty pages in a row while saying more remain; the listing stopped there",
+                                   operation: operation.name)
+            return
+        }
         guard requested.insert(next.hashValue).inserted else {
             loopsBack = ErrorValue(code: "pages_loop", message: "the server's next page (\(Sanitize.quoted(next, limit: 200))) is one already read; the listing stopped there rather than going round for ever",
                                    operation: operation.name)
@@ -77,7 +88,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         prefetch = nil
         let page = try Blocking.run { try await task.value }
         learn(page.items)
-        follow(page.next)
+        follow(page.next, after: page.items)
         return page.items
     }
 
@@ -124,7 +135,8 @@ final class HTTPPages: PageSource, @unchecked Sendable {
             guard !o1, !o2, seen < total else { return nil }
             return replacing(target, "page", with: String(next))
         case .boxOffset:
-            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset >= 0, limit > 0, count > 0 else { return nil }
+            // Followed while the total says more remain, even past an empty page.
+            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset >= 0, limit > 0 else { return nil }
             let (next, overflow) = offset.addingReportingOverflow(limit)
             guard !overflow, next < total else { return nil }
             return replacing(target, "offset", with: String(next))

@@ -116,6 +116,28 @@ import RosterSandbox
         #expect(sender.lock.withLock { sender.urls }.allSatisfy { $0.hasPrefix(sandbox.url) }, "\(sender.urls)")
     }
 
+    /// Box's offset pages may have holes: its total is "one greater than the offset of the last
+    /// entry", so an empty page does not end the listing (it stopped there, short, with no
+    /// error); a server that keeps sending empty pages while saying more remain is stopped.
+    @Test func anEmptyBoxPageDoesNotEndTheListing() async throws {
+        struct Holes: HTTPSender {
+            let total: Int
+            func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+                let offset = request.url.split(separator: "offset=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+                // Entries at offsets 0, 1, 4, 5 and 6; the page at offset 2 is empty.
+                let ids = [0, 1, 4, 5, 6].filter { $0 >= offset && $0 < offset + 2 && $0 < total }.map { #"{"id": "\#($0)"}"# }
+                let page = #"{"total_count": \#(total), "limit": 2, "offset": \#(offset), "entries": [\#(ids.joined(separator: ","))]}"#
+                return WireReply(status: 200, headers: [], body: Array(page.utf8))
+            }
+        }
+        let holes = Catalog(targets: sandbox.targets, transport: Transport(sender: Holes(total: 7)))
+        let r = await run("print (list(box memberships list group=57001 limit=2) | each { .id } | join(\",\"))", catalog: holes)
+        #expect(r.error == nil && r.output == ["0,1,4,5,6"], "\(r.error ?? "") \(r.output)")
+        let endless = Catalog(targets: sandbox.targets, transport: Transport(sender: Holes(total: 9_000)))
+        let e = await run("print (len(list(box memberships list group=57001 limit=2)))", catalog: endless)
+        #expect(e.error?.contains("empty pages in a row while saying more remain") == true, "\(e.error ?? "") \(e.output)")
+    }
+
     @Test func theBoxOffsetWallIsReportedBeforeIteration() async throws {
         struct Huge: HTTPSender {
             func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
