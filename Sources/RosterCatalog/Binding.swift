@@ -340,6 +340,14 @@ struct Binder {
     /// The first path template whose placeholders are all given.
     func path(_ values: [String: Value], at range: SourceRange) throws -> String {
         let byWire = Dictionary(operation.parameters.filter { $0.location == .path }.map { ($0.wire, $0.name) }, uniquingKeysWith: { a, _ in a })
+        // Paths that are alternatives (a group's memberships, or a user's): given both, the
+        // first would be taken without a word, and the other dropped.
+        let alternatives = operation.parameters.filter { p in
+            p.location == .path && values[p.name] != nil && !operation.paths.allSatisfy { $0.contains("{\(p.wire)}") }
+        }
+        if alternatives.count > 1 {
+            throw RuntimeError(ErrorValue(code: "invalid_argument", message: "\(operation.name) takes \(alternatives.map { $0.name + "=" }.joined(separator: " or ")), not both"), at: range)
+        }
         templates: for template in operation.paths {
             var out = ""
             var rest = Substring(template)

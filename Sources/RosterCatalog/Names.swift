@@ -56,7 +56,8 @@ public enum NameLookup: String, Sendable {
 
     /// Box ids are digits; LaunchDarkly's and Losant's are 24 hex digits; `me` is the caller.
     func isID(_ text: String) -> Bool {
-        let hex = text.utf8.count == 24 && text.utf8.allSatisfy { ("0"..."9").contains(Character(UnicodeScalar($0))) || ("a"..."f").contains(Character(UnicodeScalar($0))) }
+        // (Losant's schema allows upper-case hex digits too.)
+        let hex = text.utf8.count == 24 && text.utf8.allSatisfy { ("0"..."9").contains(Character(UnicodeScalar($0))) || ("a"..."f").contains(Character(UnicodeScalar($0))) || ("A"..."F").contains(Character(UnicodeScalar($0))) }
         switch self {
         case .boxGroup: return !text.isEmpty && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
         case .boxUser: return text == "me" || (!text.isEmpty && text.utf8.allSatisfy { $0 >= 48 && $0 <= 57 })

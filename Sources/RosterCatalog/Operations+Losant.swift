@@ -28,7 +28,7 @@ extension Operation {
         Operation(.losant, ["tokens", "create"], alias: "instance_api_tokens.post",
                   "Create a token; its value is in the result's token field, shown this once.",
                   method: "POST", paths: [losantBase], parameters: [losantInstance] + losantTokenFields + [
-                      Parameter("scope", .strings, in: .body, "scopes, e.g. [all.Instance.read] (default all.Instance)"),
+                      Parameter("scope", .strings, in: .body, "scopes, e.g. [all.Instance.read]; give them: Losant documents no default (the sandbox grants all.Instance)"),
                       Parameter("expiration_date", in: .body, wire: "expirationDate", "ISO-8601 date-time; cannot change later"),
                   ], success: 201, body: .object, inDoubt: .lookUp(.losantToken),
                   example: "losant tokens create name=ci scope=[\"all.Instance.read\"] expiration_date=2030-01-01T00:00:00.000Z"),

@@ -156,6 +156,18 @@ import RosterSandbox
         #expect(recorder.requests.isEmpty)
     }
 
+    /// A verb whose paths are alternatives takes one of them: given both, the group's was taken
+    /// and the user dropped without a word.
+    @Test func alternativePathsAreOneOrTheOther() async {
+        let recorder = Recorder()
+        let c = Catalog(targets: sandbox.targets, transport: Transport(sender: recorder))
+        let r = await run("box memberships list group=57001 user=20000001", catalog: c)
+        #expect(r.error?.contains("box memberships list takes group= or user=, not both") == true, "\(r.error ?? "")")
+        #expect(recorder.requests.isEmpty)
+        let upper = await run("print (losant tokens get id=66A000000000000000000001).name", catalog: c)
+        #expect(upper.error == nil || upper.error?.contains("no Losant token is named") == false, "an upper-case id is an id: \(upper.error ?? "")")
+    }
+
     @Test func anUncaughtFailureNamesTheStatementAndTheOperation() async {
         let r = await run("let x = 1\nbox memberships add user=20000001 group=57001\nprint \"not reached\"", catalog: catalog)
         #expect(r.output.isEmpty)
