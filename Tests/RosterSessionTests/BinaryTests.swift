@@ -152,6 +152,12 @@ struct BinaryTests {
             let swap = 1
             def swap(x) { return $x }
             print swap(1, 2)
+            greet ada extra
+            [1] | greet 2
+            greet nme=1
+            len 1 2
+            $zz = 1
+            for i in [1] { let x = if true { continue } else { 1 } }
             """.write(to: script, atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "check", script.path])
         #expect(r.status == 65, "\(r.err)")
@@ -167,6 +173,13 @@ struct BinaryTests {
             "12:1: error: unknown function 'greeet'; did you mean 'greet'?",
             "14:1: error: 'greet' takes 1 argument (name), got 2",
             "16:7: error: 'later' needs a value for 'a'",
+            // Calls in command form, checked as those in call form are.
+            "20:1: error: 'greet' takes 1 argument (name), got 2",
+            "21:7: error: 'greet' takes 1 argument (name), got 2",
+            "22:7: error: 'greet' has no parameter 'nme'; did you mean 'name'?; its parameters are name",
+            "23:1: error: len takes 1 argument, got 2: len(value)",
+            "24:1: error: cannot assign to undeclared variable '$zz'; declare it first with 'let zz = ...'",
+            "25:34: error: break, continue and return cannot leave an if that gives a value; use an if statement",
         ], "\(r.err)")
         // A run reports the same, and runs nothing.
         let run = try RosterProcess.run(["--sandbox-db", ":memory:", script.path])

@@ -182,6 +182,19 @@ extension Compiler {
         let builtin = Builtins.table[name]
         let resolution = resolve(name, scope)
         if case .global = resolution, builtin == nil, input == nil { checkVerb(c) }
+        switch resolution {
+        case .global, .known:
+            var count = input == nil ? 0 : 1
+            var named: [(String, SourceRange)] = []
+            for a in c.arguments {
+                switch a {
+                case .positional: count += 1
+                case .named(let n, _, let r), .flag(let n, let r): named.append((n, r))
+                }
+            }
+            globalCommandCalls.append((name, count, named, range: c.range))
+        case .slot: break
+        }
         let lookup = functionLookup(name, scope, resolution, c.range)
         let interpreter = self.interpreter
         let range = c.range

@@ -119,6 +119,10 @@ extension Compiler {
     private func blockValue(_ b: Block, _ scope: Scope, _ range: SourceRange) -> Eval {
         let inner = scope.child()
         let (statements, result) = Compiler.valueTail(b.statements)
+        // Known before anything runs (the run used to stop there, after what came before).
+        if let leaving = Compiler.leavingStatement(statements, inLoop: false) {
+            diagnostics.append(Diagnostic("flow_in_value", Compiler.flowInValue(range).error.message, at: leaving))
+        }
         let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, inner)) }[...])
         let value: Eval? = if let result { expression(result, inner) } else { nil }
         return { f in
@@ -135,6 +139,26 @@ extension Compiler {
         case .ifElse(let branches, let otherwise, let range)?: return (statements.dropLast(), .conditional(branches, otherwise, range))
         default: return (statements, nil)
         }
+    }
+
+    /// The first `break`, `continue` or `return` that would leave these statements (one inside
+    /// a loop of theirs leaves only that loop; a function's own is its own).
+    static func leavingStatement(_ statements: [Stmt], inLoop: Bool) -> SourceRange? {
+        for stmt in statements {
+            switch stmt {
+            case .breakLoop(let r), .continueLoop(let r): if !inLoop { return r }
+            case .returnValue(_, let r): return r
+            case .ifElse(let branches, let otherwise, _):
+                for (_, block) in branches { if let r = leavingStatement(block.statements, inLoop: inLoop) { return r } }
+                if let otherwise, let r = leavingStatement(otherwise.statements, inLoop: inLoop) { return r }
+            case .forIn(_, _, _, let body, _), .whileLoop(_, let body, _):
+                if let r = leavingStatement(body.statements, inLoop: true) { return r }
+            case .tryCatch(let body, _, let handler, _):
+                if let r = leavingStatement(body.statements, inLoop: inLoop) ?? leavingStatement(handler.statements, inLoop: inLoop) { return r }
+            default: break
+            }
+        }
+        return nil
     }
 
     static func flowInValue(_ range: SourceRange) -> RuntimeError {

@@ -13,6 +13,12 @@ final class Compiler {
     /// the name surely holds one `def`'s function when they run: how often each top-level name
     /// is bound, the `def`s among those bindings, and the names any statement assigns.
     var globalCalls: [(name: String, count: Int, range: SourceRange)] = []
+    /// The same calls in command form (`f 1 2`, `[1] | f 2`, `f b=1`, `len 1 2`): positional
+    /// arguments counted (the piped input among them), named ones and flags by name.
+    var globalCommandCalls: [(name: String, count: Int, named: [(String, SourceRange)], range: SourceRange)] = []
+    /// Assignments to a name no scope declared when they were compiled (`$zz = 1`): `roster
+    /// check` reports those never declared.
+    var unresolvedWrites: [(name: String, scope: Scope, range: SourceRange)] = []
     var globalBindings: [String: Int] = [:]
     var globalDefs: [String: [FunctionDecl]] = [:]
     var assignedNames: Set<String> = []
@@ -160,6 +166,7 @@ final class Compiler {
                 globals.slots[i] = v
             }
         case .global:
+            if interpreter.globalScope.names[name] == nil { unresolvedWrites.append((name, scope, range)) }
             return { [unowned(unsafe) interpreter] _, v in
                 guard let slot = interpreter.globalScope.names[name], interpreter.defined[slot] else {
                     throw Compiler.undefinedAssignment(name, scope, range, interpreter)

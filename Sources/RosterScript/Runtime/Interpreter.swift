@@ -77,6 +77,29 @@ public final class Interpreter: @unchecked Sendable {
             for call in compiler.unresolvedCalls where scratch.globalScope.names[call.name] == nil {
                 found.append(call.diagnostic())
             }
+            for write in compiler.unresolvedWrites where scratch.globalScope.names[write.name] == nil {
+                found.append(Compiler.undefinedAssignment(write.name, write.scope, write.range, scratch).diagnostic)
+            }
+            // Command-form calls: a builtin's count of arguments (when no `def` takes its name),
+            // and a function's parameters (when one `def` binds it, as for `f(a, b)` below).
+            for call in compiler.globalCommandCalls {
+                if compiler.globalBindings[call.name] == nil, scratch.globalScope.names[call.name] == nil, let builtin = Builtins.table[call.name],
+                   call.named.isEmpty, !builtin.arity.contains(call.count) {
+                    found.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, call.count), at: call.range))
+                }
+                guard compiler.globalBindings[call.name] == 1, !compiler.assignedNames.contains(call.name),
+                      let defs = compiler.globalDefs[call.name], defs.count == 1 else { continue }
+                let parameters = defs[0].parameters.map(\.name)
+                if let unknown = call.named.first(where: { !parameters.contains($0.0) }) {
+                    found.append(Diagnostic("unknown_parameter", "'\(call.name)' has no parameter '\(unknown.0)'\(Suggest.hint(unknown.0, parameters)); its parameters are \(parameters.joined(separator: ", "))", at: unknown.1))
+                } else if call.count > parameters.count {
+                    found.append(Diagnostic("too_many_arguments", Interpreter.tooManyArguments(call.name, parameters, call.count), at: call.range))
+                } else if let missing = defs[0].parameters.enumerated().first(where: { i, p in
+                    i >= call.count && p.defaultValue == nil && !call.named.contains { $0.0 == p.name }
+                }) {
+                    found.append(Diagnostic("missing_argument", Interpreter.missingArgument(call.name, missing.element.name), at: call.range))
+                }
+            }
             // A call of a name only one `def` binds, with arguments that function cannot take.
             for call in compiler.globalCalls where compiler.globalBindings[call.name] == 1 && !compiler.assignedNames.contains(call.name) {
                 guard let defs = compiler.globalDefs[call.name], defs.count == 1 else { continue }
