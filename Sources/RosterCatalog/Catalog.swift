@@ -42,6 +42,9 @@ public final class Catalog: @unchecked Sendable {
     public var warn: @Sendable (String) -> Void = { _ in } {
         didSet { transport.onNotice(warn) }
     }
+    /// At the prompt: a line for a write whose answer is empty (a delete, a removal), which
+    /// would otherwise show nothing (`box memberships remove: done (linus@example.com in Engineering)`).
+    public var confirmEmptyWrites: (@Sendable (String) -> Void)?
     /// Who each id the run has read is, for plans and failures.
     let subjects = Subjects()
     /// Names resolved to ids for the run, and live names read for completion.
@@ -209,6 +212,10 @@ public final class Catalog: @unchecked Sendable {
             }
             let oneByFields = !arguments.contains { if case .named("members", _) = $0.kind { true } else { false } }
             return oneByFields && members.count == 1 ? members[0] : .list(members)
+        }
+        if plan == nil, op.isWrite, let confirm = confirmEmptyWrites, results.allSatisfy(\.isNull) {
+            let named = Subjects.touched(by: request, body: bodies.first ?? nil).map { kind, id in subjects.name(kind, id) ?? id }
+            confirm("\(op.name): done" + (named.isEmpty ? "" : " (\(Sanitize.visible(named.joined(separator: ", "))))"))
         }
         return results[0]
     }

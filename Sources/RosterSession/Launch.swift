@@ -166,7 +166,7 @@ public enum Launch {
 
     /// Whether `roster help WORD` has a topic of the REPL's by that name (`profiles`, `verbs`),
     /// which comes before a subcommand's usage.
-    public static func isHelpTopic(_ word: String) -> Bool { Help.topics[word] != nil }
+    public static func isHelpTopic(_ word: String) -> Bool { Help.topics[word] != nil || word == "verbs" }
 
     /// `roster help TOPIC`: what the REPL's `help TOPIC` prints.
     public static func help(_ topic: String, catalog: Catalog) throws -> String {

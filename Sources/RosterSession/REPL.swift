@@ -11,6 +11,9 @@ extension Session {
         return Signals.runOnLargeStack { [self] in
             // The batch flags hold at the prompt too: `roster --dry-run` must not send writes.
             if let failed = startBatch() { return failed }
+            // A delete answers with nothing: at the prompt, say it was done.
+            let out = host.out
+            host.catalog?.confirmEmptyWrites = { line in out.write(line + "\n") }
             let completer = ReplCompleter(interpreter: interpreter, host: host)
             let reader = EditLineReader(programName: "roster", historyPath: historyPath, completer: completer)
             defer { interpreter.releaseGlobals() }

@@ -319,6 +319,15 @@ struct REPLTests {
         #expect(try String(contentsOf: victim, encoding: .utf8) == "root:x:0:0:an important line\n")
     }
 
+    /// A delete answers with nothing; at the prompt it says it was done, naming whom.
+    @Test func aDeleteAtThePromptSaysItWasDone() throws {
+        let s = try PtySession(arguments: ["--sandbox-db", ":memory:"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
+        #expect(s.expect("roster> "), "no prompt: \(s.screen)")
+        #expect(s.line("ld members delete id=alan@example.com").contains("ld members delete: done (alan@example.com)"), "\(s.screen)")
+        #expect(s.line("box memberships remove id=1560001").contains("box memberships remove: done"), "\(s.screen)")
+        #expect(s.endOfInput() == 0)
+    }
+
     @Test func exitStatementLeavesWithItsCode() throws {
         let s = try start()
         s.send("exit 4\r")

@@ -363,6 +363,9 @@ struct TrustTests {
         // `roster --help` says to ask `roster help <subcommand>`; a misspelt one is named.
         let help = try RosterProcess.run(["help", "check"], directory: dir)
         #expect(help.status == 0 && help.out.contains("USAGE: roster check"), "\(help.out) \(help.err)")
+        // `verbs` is a topic too, as the overview lists it: the REPL's list, not the subcommand's usage.
+        let verbs = try RosterProcess.run(["help", "verbs"], directory: dir)
+        #expect(verbs.status == 0 && verbs.out.contains("box memberships add") && !verbs.out.contains("USAGE:"), "\(verbs.out.prefix(300))")
         let misspelt = try RosterProcess.run(["chek", "a.roster"], directory: dir)
         #expect(misspelt.status == 64 && misspelt.err.contains("did you mean 'check' (a subcommand)?"), "\(misspelt.err)")
         // A verb typed as roster's arguments: told how to run it.
