@@ -198,11 +198,12 @@ struct ValueFormatter {
         }
     }
 
-    /// Columns a table narrows last: ids, and times shown as dates.
+    /// Columns a table narrows last: what tells its rows apart (ids, emails, logins: two
+    /// addresses cut to `katherine…` cannot be told apart), and times shown as dates.
     static func kept(_ columns: [String]) -> Set<String> {
         Set(columns.filter { c in
             let last = String(c.split(separator: ".").last ?? "")
-            return ["id", "_id", "lastSeen"].contains(last) || timeFields.contains(last)
+            return ["id", "_id", "email", "login", "lastSeen"].contains(last) || timeFields.contains(last)
         })
     }
 
@@ -252,12 +253,15 @@ struct ValueFormatter {
                 printedHeader = true
                 if let limit = width {
                     let measured = widths
-                    ValueFormatter.fit(&widths, columns, to: limit, keep: ValueFormatter.kept(columns))
+                    let kept = ValueFormatter.kept(columns)
+                    ValueFormatter.fit(&widths, columns, to: limit, keep: kept)
                     for c in columns where widths[c]! < measured[c]! { shrunk.insert(c) }
-                    // Too many columns to fit even narrowed, or most of them cut: a block of
-                    // lines per record instead of rows of cells cut past reading.
+                    // Too many columns to fit even narrowed, most of them cut past reading (to
+                    // less than two thirds), or what tells the rows apart cut: a block of lines
+                    // per record instead.
+                    let badlyCut = shrunk.count { widths[$0]! * 3 < measured[$0]! * 2 }
                     vertical = columns.reduce(0) { $0 + widths[$1]! } + 2 * max(0, columns.count - 1) > limit
-                        || (columns.count > 2 && shrunk.count * 2 > columns.count)
+                        || (columns.count > 2 && badlyCut * 2 > columns.count) || !shrunk.isDisjoint(with: kept)
                 }
                 if !vertical {
                     out.write(bold(columns.map { fitted(Sanitize.visible($0), $0).padding(widths[$0]!) }.joined(separator: "  ").trimmedRight()) + "\n")
