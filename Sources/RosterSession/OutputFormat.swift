@@ -257,9 +257,9 @@ struct ValueFormatter {
                     ValueFormatter.fit(&widths, columns, to: limit, keep: kept)
                     for c in columns where widths[c]! < measured[c]! { shrunk.insert(c) }
                     // Too many columns to fit even narrowed, most of them cut past reading (to
-                    // less than two thirds), or what tells the rows apart cut: a block of lines
+                    // less than three quarters), or what tells the rows apart cut: a block of lines
                     // per record instead.
-                    let badlyCut = shrunk.count { widths[$0]! * 3 < measured[$0]! * 2 }
+                    let badlyCut = shrunk.count { widths[$0]! * 4 < measured[$0]! * 3 }
                     vertical = columns.reduce(0) { $0 + widths[$1]! } + 2 * max(0, columns.count - 1) > limit
                         || (columns.count > 2 && badlyCut * 2 > columns.count) || !shrunk.isDisjoint(with: kept)
                 }

@@ -160,7 +160,11 @@ struct REPLTests {
                     #expect(shown.first?.split(separator: " ").map(String.init) == ["id", "66a000000000000000000003"], "\(shown)")
                     #expect(shown.contains { $0.hasPrefix("scope ") && $0.hasSuffix(" instanceApiTokens.get, instanceApiToken.get") }, "\(shown)")
                 } else {
-                    #expect(shown.first?.split(separator: " ").map(String.init) == header, "\(command) at \(width): \(shown)")
+                    // A header may be cut as its cells are (`first…`), never the emails.
+                    let words = shown.first?.split(separator: " ").map(String.init) ?? []
+                    #expect(words.count == header.count && zip(words, header).allSatisfy { w, h in w == h || (w.hasSuffix("…") && h.hasPrefix(w.dropLast())) },
+                            "\(command) at \(width): \(shown)")
+                    if command.hasPrefix("ld") { #expect(shown.contains { $0.contains("katherine@example.com ") } || command.contains("first 2"), "\(shown)") }
                 }
                 #expect(shown.last == footer, "\(command) at \(width): \(shown)")
                 cut = cut || shown.contains { $0.contains("…") }
