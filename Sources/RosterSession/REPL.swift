@@ -83,19 +83,25 @@ extension Session {
         case ":quit", ":q", ":exit":
             return ExitCode.success
         case ":record":
-            guard words.count == 2 else {
+            // The file is the rest of the line (a name may hold spaces), quoted or not.
+            var name = line.dropFirst(":record".count).trimmingCharacters(in: .whitespaces)
+            if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+            guard !name.isEmpty else {
                 err.write("usage: :record FILE (or :record off)\n")
                 return nil
             }
-            if words[1] == "off" {
+            if name == "off" {
+                host.write(recorder == nil ? "not recording" : "recording stopped")
                 recorder = nil
-                host.write("recording stopped")
             } else {
                 do {
-                    recorder = try Recorder(path: DataFiles.expand(words[1]))
-                    host.write("recording statements that succeed into \(words[1])")
+                    let opened = try Recorder(path: DataFiles.expand(name))
+                    recorder = opened
+                    host.write("recording statements that succeed into \(name)" + (opened.appending ? " (after what it holds)" : ""))
+                } catch let e as ErrorValue {
+                    err.write("error: cannot record into '\(Sanitize.visible(name))': \(e.message)\n")
                 } catch {
-                    err.write("error: cannot record into '\(words[1])': \(error.localizedDescription)\n")
+                    err.write("error: cannot record into '\(Sanitize.visible(name))': \(error)\n")
                 }
             }
         case ":output":
@@ -130,16 +136,38 @@ extension Session {
 
 /// `:record FILE`: each statement that succeeded, appended as it ran, so the file replays the session.
 final class Recorder {
-    let handle: FileHandle
+    private let fd: Int32
+    /// Whether the file held something already (the recording goes after it).
+    let appending: Bool
 
+    /// Opened with open(2), so that the reason it cannot be is the system's own words (a
+    /// missing folder read "You don't have permission"; a folder, "error 512").
     init(path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: Data("# recorded by roster\n".utf8)) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw ErrorValue(code: "cannot_record", message: errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno)))
         }
-        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
+        var st = stat()
+        appending = fstat(fd, &st) == 0 && st.st_size > 0
+        if !appending, let failure = write("# recorded by roster\n") {
+            close(fd)
+            throw ErrorValue(code: "cannot_record", message: failure)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// One write(2) of the whole text, or why it could not be made.
+    private func write(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return String(cString: strerror(n < 0 ? errno : EIO)) }
+            done += n
+        }
+        return nil
     }
 
     /// Appends the statement; what it could not write (a full disk), and what it left out,
@@ -150,11 +178,7 @@ final class Recorder {
         let text = History.isSecret(entry)
             ? "# (left out: a statement that may hold a secret; write it again here for the recording to replay)\n"
             : SecretValues.scrub(entry) + "\n"
-        do {
-            try handle.write(contentsOf: Data(text.utf8))
-        } catch {
-            return "cannot write to the recording: \(error.localizedDescription)"
-        }
+        if let failure = write(text) { return "cannot write to the recording: \(failure)" }
         return History.isSecret(entry) ? "the recording leaves this statement out (it may hold a secret), and says so in a comment" : nil
     }
 }

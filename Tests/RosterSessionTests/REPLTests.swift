@@ -353,6 +353,22 @@ struct REPLTests {
         #expect(replay.out == "42\n")
     }
 
+    /// `:record` says in plain words why it cannot record, takes a name with spaces, says
+    /// when it adds to a file that holds something, and `:record off` when not recording.
+    @Test func recordSaysWhatItDoes() throws {
+        let s = try start()
+        #expect(s.line(":record \(state.path)/nodir/x.roster").contains("cannot record into '\(state.path)/nodir/x.roster': its folder does not exist"), "\(s.screen)")
+        #expect(s.line(":record \(state.path)").contains("Is a directory"), "\(s.screen)")
+        #expect(s.line(":record off").contains("not recording"))
+        let spaced = state.appendingPathComponent("my file.roster")
+        #expect(s.line(":record \"\(spaced.path)\"").contains("recording statements that succeed into \(spaced.path)"), "\(s.screen)")
+        s.line("print 7")
+        #expect(s.line(":record off").contains("recording stopped"))
+        #expect(s.line(":record \(spaced.path)").contains("(after what it holds)"), "\(s.screen)")
+        #expect(s.endOfInput() == 0)
+        #expect(try String(contentsOf: spaced, encoding: .utf8) == "# recorded by roster\nprint 7\n")
+    }
+
     /// A meta-command's word is checked: `:wide maybe` turned wide on.
     @Test func metaCommandsTakeOnlyTheirWords() throws {
         let s = try start()
