@@ -54,6 +54,10 @@ extension Catalog {
         }
         out += "  --profile NAME  use this profile for this call only\n"
         if op.isWrite { out += "  --dry-run       show the request it would send (and whom it touches), send nothing\n" }
+        if let hint = op.tableHint {
+            out += "  --wide          a table of every field, not the listing's columns (\(hint.columns.joined(separator: ", ")))\n"
+            out += "  --columns A,B   a table of these fields (dotted paths: user.login)\n"
+        }
         out += "\nExample:\n  \(op.example)\n"
         return out
     }

@@ -471,6 +471,9 @@ struct BinaryTests {
         #expect(verbs.out.contains("box memberships add") && verbs.out.contains("ld members replace-roles") && verbs.out.contains("losant tokens create"))
         let help = try RosterProcess.run(["-c", "help box memberships add"])
         #expect(help.out.contains("POST /2.0/group_memberships") && help.out.contains("create_group_membership"))
+        // A listing's help says how to choose its table's columns (only the README did).
+        let listing = try RosterProcess.run(["-c", "help ld members list"])
+        #expect(listing.out.contains("--wide ") && listing.out.contains("--columns A,B") && !help.out.contains("--wide"), "\(listing.out)")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("roster-profiles-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let config = dir.appendingPathComponent("config.toml")
