@@ -271,7 +271,8 @@ private extension UnsafeMutableBufferPointer<UInt8> {
 extension StringProtocol {
     func trimmingBlanks() -> SubSequence {
         // "\r\n" is one Character: a line from a Windows file ends in it.
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        // And Unicode's spaces (a no-break space pasted from a web page, an ideographic space).
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0.isWhitespace }
         guard let start = firstIndex(where: { !isBlank($0) }) else { return self[endIndex...] }
         let end = lastIndex(where: { !isBlank($0) })!
         return self[start...end]
