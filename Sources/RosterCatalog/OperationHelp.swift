@@ -45,7 +45,8 @@ extension Catalog {
             for p in op.parameters {
                 var line = "  " + p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
                 line += p.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                line += p.required ? "required  " : "          "
+                // (Losant's instance is required by the API, and the profile gives it.)
+                line += p.required && p.name != "instance" ? "required  " : "          "
                 line += p.summary
                 if let allowed = p.allowed { line += "; one of: " + allowed.joined(separator: ", ") }
                 if let d = p.defaultValue, let text = try? d.text() { line += " (default \(text))" }

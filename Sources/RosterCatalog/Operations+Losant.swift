@@ -3,8 +3,9 @@ import RosterScript
 /// Losant instance API tokens (fact sheet: api/losant-instance-tokens.md). `instance` defaults
 /// to the profile's instance id.
 extension Operation {
+    // Required by the API, and given by the profile unless named.
     static let losantInstance = Parameter("instance", in: .path, wire: "instanceId", required: true,
-                                          "the instance id (24 hex digits; default: the profile's)")
+                                          "the instance id (24 hex digits); the profile's when not given")
     static let losantTokenID = Parameter("id", in: .path, wire: "apiTokenId", required: true, names: .losantToken, "the token's id or name")
     static let losantTokenFields = [
         Parameter("name", in: .body, "the token's name (1 to 255 characters)"),

@@ -42,6 +42,8 @@ extension Session {
             case .end:
                 host.out.write("\n")
                 host.out.flush()
+                // Ctrl-D in the middle of a statement: it is not run, and that is said.
+                if !entry.isEmpty { err.write("roster: the unfinished statement was not run\n") }
                 return ExitCode.success
             case .interrupted:
                 entry = ""

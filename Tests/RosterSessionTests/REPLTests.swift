@@ -332,6 +332,15 @@ struct REPLTests {
         #expect(s.endOfInput() == 0)
     }
 
+    /// Ctrl-D in the middle of a statement leaves, saying the statement was not run.
+    @Test func endOfInputInAStatementSaysItWasNotRun() throws {
+        let s = try start()
+        s.send("print (1 +\r")
+        #expect(s.expect("...> "), "\(s.screen)")
+        #expect(s.endOfInput() == 0)
+        #expect(s.screen.contains("the unfinished statement was not run"), "\(s.screen)")
+    }
+
     @Test func exitStatementLeavesWithItsCode() throws {
         let s = try start()
         s.send("exit 4\r")
