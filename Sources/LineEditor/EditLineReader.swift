@@ -131,6 +131,9 @@ public final class EditLineReader: LineReader {
             return String(decoding: UnsafeRawBufferPointer(start: start, count: n).bindMemory(to: UInt8.self), as: UTF8.self)
         } ?? ""
         let (candidates, replacing) = completer.completions(for: before)
+        // Ctrl-C while the completion read live names: it acts now (it was held until Enter,
+        // which then dropped the line instead of running it).
+        if EditLineReader.interruptPending != 0 { return UInt8(CC_EOF) }
         guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
         let typed = String(before.suffix(replacing))
         let common = EditLineReader.commonPrefix(candidates)
