@@ -25,11 +25,8 @@ public final class EditLineReader: LineReader {
         self.historyPath = historyPath
         self.completer = completer
         roster_el_set_editor(el, "emacs")
-        // libedit's own handlers while it reads: after Ctrl-Z and `fg` it puts the terminal back
-        // in its mode and redraws the line (it was left in the shell's mode, so arrows and TAB
-        // went into the statement), and a resized window is measured again. A SIGINT still
-        // reaches the session's handler, and `el_gets` returns.
-        roster_el_set_signal(el, 1)
+        // Not libedit's own signal handling (EL_SIGNAL): it passes every signal on to the whole
+        // process group (`kill(0, ...)`), so a SIGTERM to roster also ended the shell that ran it.
         roster_el_set_hist(el, history)
         roster_el_set_clientdata(el, Unmanaged.passUnretained(self).toOpaque())
         roster_el_set_prompt(el) { el in
@@ -98,7 +95,9 @@ public final class EditLineReader: LineReader {
         var st = stat()
         let exists = stat(target, &st) == 0
         if exists && st.st_mode & S_IFMT != S_IFREG { return "\(path) is not a regular file" }
-        let lock = open(target + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        // The lock beside the history's own name, in roster's folder: never beside a link's
+        // target (`/etc/passwd.lock` would block the system's own tools).
+        let lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard lock >= 0 else { return "cannot write beside \(path): \(String(cString: strerror(errno)))" }
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
@@ -108,7 +107,12 @@ public final class EditLineReader: LineReader {
             return "\(path) is not a history file roster wrote, so it is left as it is"
         }
         roster_history_enter(merged, line)
-        let temporary = target + ".\(getpid()).tmp"
+        // Made here, new, not through a link (libedit's save opens it with fopen, which would
+        // follow one), under a name no one can guess.
+        let temporary = target + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let made = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard made >= 0 else { return "cannot write beside \(path): \(String(cString: strerror(errno)))" }
+        close(made)
         guard roster_history_save(merged, temporary) >= 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

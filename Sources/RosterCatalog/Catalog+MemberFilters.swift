@@ -28,7 +28,7 @@ extension Catalog {
             guard let v = instruction[key], !v.isNull else { return }
             let text = if case .string(let s) = v { s } else { try v.json() }
             guard !text.contains(",") else {
-                throw ErrorValue(code: "cannot_plan", message: "\(key) '\(text)' holds a comma, which the members list cannot filter on; the plan cannot list the members it selects",
+                throw ErrorValue(code: "cannot_select", message: "\(key) '\(text)' holds a comma, which LaunchDarkly's members list cannot filter on, so roster cannot find the members it selects (it sends their ids); give a text without one",
                                  operation: request.operation.name)
             }
             clauses.append("\(field):\(text)")
@@ -48,8 +48,9 @@ extension Catalog {
         let subjects = self.subjects
         let pages = try HTTPPages(operation: list, origin: target.url, first: path, fetch: fetch,
                                   learn: { subjects.learn(.list($0), service: .launchDarkly) })
-        let caller = try Catalog.decode(Blocking.run { try await transport.perform(request, target: "/api/v2/members/me", body: nil, to: target, method: "GET") }, me)
-        let callerID = Lookup.text(caller, "_id")
+        // A service token has no member of its own: no caller to set apart.
+        let caller = try? Catalog.decode(Blocking.run { try await transport.perform(request, target: "/api/v2/members/me", body: nil, to: target, method: "GET") }, me)
+        let callerID = caller.flatMap { Lookup.text($0, "_id") }
         var change: [SelectedMember] = [], refused: [SelectedMember] = []
         let cursor = StreamCursor(pages: pages)
         while let m = try cursor.next() {
@@ -86,6 +87,12 @@ extension Catalog {
     func explicitMembers(_ request: PreparedRequest, _ body: Value?, _ target: ServiceTarget) throws -> (body: Value?, note: String?)? {
         guard case .semanticPatch = request.operation.body, case .record(var b)? = body, case .list(let instructions)? = b["instructions"],
               instructions.contains(where: { Catalog.explicitKind(of: $0) != nil }) else { return nil }
+        // Each selection is read before anything applies, and LaunchDarkly applies instructions in
+        // order: beside another instruction, a filter's members could be the wrong ones.
+        guard instructions.count == 1 else {
+            throw ErrorValue(code: "cannot_select", message: "a semantic patch with a filter-based instruction (replaceAll...) and others cannot be sent as explicit ids in one request; send the filter-based one on its own (ld members replace-all-roles, replace-all-custom-roles)",
+                             operation: request.operation.name)
+        }
         var sent: [Value] = []
         var said: [String] = []
         for instruction in instructions {

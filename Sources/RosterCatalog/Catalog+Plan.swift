@@ -35,7 +35,9 @@ extension Catalog {
             members = ids
         }
         let answer = plan.add(request, body: body, url: target.url, site: site, subjects: subjects, note: note, members: members, errors: errors)
-        if let kind = NameLookup.changed(by: request.operation) { plan.rememberNames(in: answer, kind: kind, profile: target.profile) }
+        // Only names the service keeps unique: a Losant token's may repeat (the real run would
+        // find several) and belongs to an instance.
+        if let kind = NameLookup.changed(by: request.operation), kind.unique { plan.rememberNames(in: answer, kind: kind, profile: target.profile) }
         if let partial = Catalog.semanticPatchFailure(answer, request.operation) { throw partial }
         return answer
     }

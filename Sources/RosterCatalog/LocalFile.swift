@@ -77,5 +77,6 @@ public enum LocalFile {
 
     public struct Failure: Error, Sendable {
         public let reason: String
+        public init(reason: String) { self.reason = reason }
     }
 }

@@ -133,7 +133,10 @@ public final class AccessTokens: @unchecked Sendable {
                 let outcome = AttemptOutcome.answered(status: reply.status, retryAfter: reply.status == 429 || reply.status == 503 ? asked : nil)
                 if outcome.isRateLimited { rateLimited += 1 } else { attempt += 1 }
                 guard case .retry(let after) = policy.decide(outcome, attempt: attempt, rateLimited: rateLimited, isWrite: false, random: Double.random(in: 0..<1)) else {
-                    if let asked, asked > policy.maxRetryAfter { problem += ", asking to wait \(Int(asked)) s (more than roster waits)" }
+                    // (A server's number: Int(_:) of one past Int.max traps.)
+                    if let asked, asked > policy.maxRetryAfter {
+                        problem += ", asking to wait \(asked < 1e9 ? String(Int(asked)) : "more than 10^9") s (more than roster waits)"
+                    }
                     break
                 }
                 try await clock.sleep(after)

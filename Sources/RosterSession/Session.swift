@@ -139,7 +139,9 @@ public final class Session {
             }
         }
         if let journal = host.catalog?.journal {
-            journal.close()
+            // A run that wrote nothing (a syntax error, a script without writes) leaves no
+            // empty run in the journal.
+            journal.withdraw()
             let c = journal.counts
             let unreached = journal.unreachedInDoubt
             if c.skipped + c.settled > 0 || code != ExitCode.success || unreached > 0 {
@@ -207,7 +209,8 @@ public final class Session {
     /// Reads a script file; a missing file is a usage error.
     public static func load(_ path: String, err: TextOutput = .standardError) -> SourceFile? {
         let data: Data
-        switch path == "-" ? LocalFile.read(fd: 0) : LocalFile.read(path) {
+        let closed = path == "-" && TextOutput.closedAtStart.contains(0)
+        switch closed ? .failure(LocalFile.Failure(reason: "it was closed when roster started")) : path == "-" ? LocalFile.read(fd: 0) : LocalFile.read(path) {
         case .success(let d): data = d
         case .failure(let f):
             err.write("roster: cannot read \(path == "-" ? "the script on standard input" : "'\(path)'"): \(f.reason)\n")

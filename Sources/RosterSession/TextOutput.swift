@@ -25,12 +25,22 @@ public final class TextOutput: @unchecked Sendable {
         buffer.reserveCapacity(1 << 16)
     }
 
+    /// Standard descriptors that were closed when roster started (main points them at
+    /// /dev/null so no file takes their numbers): writing to one fails the run (74), and a
+    /// script is not read from one.
+    nonisolated(unsafe) public static var closedAtStart: Set<Int32> = []
+
     public static let standardOutput = TextOutput(fd: 1)
     public static let standardError = TextOutput(fd: 2)
 
     public func write(_ text: String) {
         lock.locked {
             guard failure == nil else { return }
+            if TextOutput.closedAtStart.contains(fd) {
+                failure = "it was closed when roster started"
+                isClosed = true
+                return
+            }
             buffer.append(contentsOf: SecretValues.scrub(text).utf8)
             if buffer.count >= 1 << 16 || fd == 2 { flushLocked() }
         }

@@ -10,6 +10,7 @@ umask(0o077)
 // and a journal opened as descriptor 1 received the script's output.
 for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
     _ = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+    TextOutput.closedAtStart.insert(fd)
 }
 
 // swift-argument-parser takes time quadratic in the number of repeated options (16,500 `--var`s

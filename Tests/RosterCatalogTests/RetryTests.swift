@@ -203,6 +203,20 @@ struct RetryTests {
         let refused = await run("print (box users me).id", catalog: try app(far, farClock))
         #expect(far.count == 1 && farClock.slept.isEmpty, "\(farClock.slept)")
         #expect(refused.error?.contains("429") == true && refused.error?.contains("asking to wait 3600 s") == true, "\(refused.error ?? "")")
+        // A wait past Int.max is a number like any other (Int(_:) of it trapped).
+        let huge = Scripted([RetryTests.reply(429, [("Retry-After", "99999999999999999999")])])
+        let hugeRefused = await run("print (box users me).id", catalog: try app(huge, FakeClock()))
+        #expect(hugeRefused.error?.contains("asking to wait more than 10^9 s") == true, "\(hugeRefused.error ?? "")")
+
+        // replace-all-roles with a service token (no member of its own: /members/me is 404)
+        // still sends its explicit ids.
+        let service = Scripted([
+            RetryTests.reply(200, [], #"{"items": [{"_id": "64b000000000000000000009", "email": "w@example.com", "role": "writer"}], "totalCount": 1, "_links": {}}"#),
+            RetryTests.reply(404, [], #"{"code": "not_found", "message": "no member"}"#),
+            RetryTests.reply(200, [], #"{"members": ["64b000000000000000000009"], "errors": []}"#),
+        ])
+        let patched = await run("print (to_json((ld members replace-all-roles role=reader filter_roles=writer).members))", catalog: try catalog(service, FakeClock()))
+        #expect(patched.error == nil && patched.output == [#"["64b000000000000000000009"]"#], "\(patched.error ?? "") \(service.urls)")
     }
 
     /// A 429 pauses the whole service: every later request waits for the reset, not only the

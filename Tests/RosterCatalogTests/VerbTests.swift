@@ -164,6 +164,11 @@ import RosterSandbox
         let r = await run("box memberships list group=57001 user=20000001", catalog: c)
         #expect(r.error?.contains("box memberships list takes group= or user=, not both") == true, "\(r.error ?? "")")
         #expect(recorder.requests.isEmpty)
+        // A filter-based instruction beside others would be made explicit against the members
+        // before any applies: refused, nothing sent.
+        let mixed = await run(#"ld members patch instructions=[{kind: "replaceAllMembersRoles", value: "writer", filterRoles: "reader"}, {kind: "replaceAllMembersCustomRoles", values: ["flag-editors"], filterRoles: "writer"}]"#, catalog: c)
+        #expect(mixed.error?.contains("send the filter-based one on its own") == true, "\(mixed.error ?? "")")
+        #expect(recorder.requests.isEmpty, "\(recorder.requests.map(\.url))")
         let upper = await run("print (losant tokens get id=66A000000000000000000001).name", catalog: c)
         #expect(upper.error == nil || upper.error?.contains("no Losant token is named") == false, "an upper-case id is an id: \(upper.error ?? "")")
     }

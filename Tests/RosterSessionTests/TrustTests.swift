@@ -270,22 +270,25 @@ struct TrustTests {
     }
 
     /// The standard descriptors: a run with stdout closed never writes its results into the
-    /// journal it opens (it took descriptor 1); a closed or unreadable stdin is an error, not a
-    /// crash; results that cannot be written (a full disk) fail the run instead of ending 0.
+    /// journal it opens (it took descriptor 1), and ends 74 for the results it could not write;
+    /// a closed or unreadable stdin is an error, not a crash; results that cannot be written
+    /// (a full disk) fail the run instead of ending 0.
     @Test func closedOrFullStandardDescriptorsNeitherCorruptNorCrash() throws {
         let dir = try RosterProcess.temporaryDirectory()
         let closed = try shell(#""$ROSTER" --sandbox-db :memory: --journal j.journal -c 'box groups create name=Temp; box groups list; print "into-the-journal"' >&-"#, in: dir)
-        #expect(closed.status == 0, "\(closed.err)")
+        #expect(closed.status == 74 && closed.err.contains("the output could not be written: it was closed when roster started"), "\(closed.status) \(closed.err)")
         let journal = try String(contentsOf: dir.appendingPathComponent("j.journal"), encoding: .utf8)
         #expect(!journal.contains("into-the-journal") && journal.split(separator: "\n").allSatisfy { $0.hasPrefix("{") }, "\(journal)")
         let summary = try RosterProcess.run(["journal", "j.journal"], directory: dir)
         #expect(summary.status == 0 && summary.out.contains("box groups create"), "\(summary.err)")
 
-        for (redirect, reason) in [("<&-", nil as String?), ("< /", "it is a directory")] {
+        for (redirect, reason) in [("<&-", "it was closed when roster started"), ("< /", "it is a directory")] {
             let r = try shell(#""$ROSTER" - \#(redirect)"#, in: dir)
-            #expect(r.status == (reason == nil ? 0 : 64) && !r.err.contains("Fatal error"), "\(redirect): \(r.status) \(r.err)")
-            if let reason { #expect(r.err.contains("cannot read the script on standard input: \(reason)"), "\(r.err)") }
+            #expect(r.status == 64 && !r.err.contains("Fatal error"), "\(redirect): \(r.status) \(r.err)")
+            #expect(r.err.contains("cannot read the script on standard input: \(reason)"), "\(r.err)")
         }
+        // Nothing written, nothing lost: a run that prints nothing with stdout closed ends 0.
+        #expect(try shell(#""$ROSTER" --sandbox-db :memory: -c 'let x = 1' >&-"#, in: dir).status == 0)
         for command in ["ld members list", #"print "hi""#] {
             let full = try shell(#""$ROSTER" --sandbox-db :memory: -c '\#(command)' > /dev/full"#, in: dir)
             #expect(full.status == 74 && full.err.contains("the output could not be written: No space left on device"), "\(command): \(full.status) \(full.err)")
@@ -307,6 +310,12 @@ struct TrustTests {
                 "\(production.status) \(production.err)")
         #expect(production.out.isEmpty)
         #expect(try Data(contentsOf: dir.appendingPathComponent("make.journal")) == before, "a refused run leaves no empty run in the journal")
+        // Nor does a run that does not parse, or one that writes nothing.
+        for program in ["print (", "print 1"] {
+            let r = try RosterProcess.run(["--sandbox-db", "staging.sqlite", "--journal", "make.journal", "-c", program], directory: dir)
+            #expect(r.status == (program == "print 1" ? 0 : 65), "\(r.err)")
+            #expect(try Data(contentsOf: dir.appendingPathComponent("make.journal")) == before, "\(program): no empty run")
+        }
         // The same target again: replayed, as ever.
         let again = try RosterProcess.run(["--sandbox-db", "./staging.sqlite", "--journal", "make.journal", "make.roster"], directory: dir)
         #expect(again.status == 0 && again.out == "j@example.com\n" && again.err.contains("1 skipped"), "\(again.err)")

@@ -373,7 +373,8 @@ final class Compiler {
         var s: Scope? = scope
         while let cur = s {
             if cur.isEachBody { return true }
-            s = cur.parent
+            // A loop body run in a frame of its own is still inside what encloses the loop.
+            s = cur.parent ?? (cur.function.isLoopBody ? cur.function.outer : nil)
         }
         return false
     }
