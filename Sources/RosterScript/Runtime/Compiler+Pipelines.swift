@@ -115,6 +115,27 @@ extension Compiler {
                 }
             }
 
+        case .each(let body, let range) where Compiler.definesFunction(body.statements):
+            // A function made for one item keeps that item's variables: the block runs in a
+            // frame of its own per item (as a loop body that defines one does).
+            let context = FunctionContext(outer: scope, isGlobal: false)
+            context.isLoopBody = true
+            let stageScope = Scope(parent: nil, function: context)
+            stageScope.isEachBody = true
+            let it = stageScope.declare("it")
+            let blockScope = stageScope.child()
+            let (statements, result) = Compiler.valueTail(body.statements)
+            let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, blockScope)) }[...])
+            let last: Eval? = if let result { expression(result, blockScope) } else { nil }
+            return mapping("each", input, range) { f, item in
+                let frame = Frame.make(capacity: context.slotCount, parent: f)
+                frame.slots[it] = item
+                _ = try steps(frame)
+                guard let last else { return nil }
+                let v = try last(frame)
+                return v.isNull ? nil : v
+            }
+
         case .each(let body, let range):
             let stageScope = scope.child()
             stageScope.isEachBody = true
