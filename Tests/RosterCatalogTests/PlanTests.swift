@@ -6,6 +6,14 @@ import RosterSandbox
 
 /// Dry runs show whom each write touches: names beside ids, and the members a filter selects.
 @Suite(.serialized) struct PlanTests {
+    /// A catalog that plans (a dry run) against `sandbox`, and the lines its plan shows.
+    func planning(_ sandbox: LiveSandbox) -> (Catalog, Lines) {
+        let lines = Lines()
+        let catalog = Catalog(targets: sandbox.targets)
+        catalog.plan = Plan { lines.add($0) }
+        return (catalog, lines)
+    }
+
     /// The names after `# ` on a plan line, split at `, `.
     func names(_ line: String, after marker: String = "  # ") -> [String] {
         guard let r = line.range(of: marker) else { return [] }
@@ -16,9 +24,7 @@ import RosterSandbox
     /// and apart, those LaunchDarkly refuses (the token's own member, the owner).
     @Test func aFilterBasedPatchPlansTheMembersTheRealRunChanges() async throws {
         let sandbox = try await LiveSandbox.start(synthetic: 30)
-        let lines = Lines()
-        let dry = Catalog(targets: sandbox.targets)
-        dry.plan = Plan { lines.add($0) }
+        let (dry, lines) = planning(sandbox)
         let command = #"ld members replace-all-roles role=reader filter_roles="admin|writer""#
         // The dry run fails in part as the real run does: the same members refused.
         let planned = await run("try { \(command) } catch e { print (to_json(list($e.partial.members) | sort)); print (to_json(list($e.partial.failed | each { .email }) | sort)) }", catalog: dry)
@@ -80,9 +86,7 @@ import RosterSandbox
     @Test func secretBodyFieldsAreRedactedInPlansAndJournals() async throws {
         let sandbox = try await LiveSandbox.start()
         let script = #"ld members patch instructions=[{kind: "replaceMembersRoles", value: "reader", memberIDs: ["64b000000000000000000002"], password: "pw-s3cret", nested: {client_secret: "cs-s3cret"}}]"#
-        let lines = Lines()
-        let dry = Catalog(targets: sandbox.targets)
-        dry.plan = Plan { lines.add($0) }
+        let (dry, lines) = planning(sandbox)
         _ = await run(script, catalog: dry)
         #expect(lines.all.count == 1 && lines.all[0].contains(#""password":"(redacted)""#) && lines.all[0].contains(#""client_secret":"(redacted)""#), "\(lines.all)")
         #expect(!lines.all[0].contains("s3cret"))
@@ -101,19 +105,8 @@ import RosterSandbox
     /// dry run said "no such name" where the real run would succeed).
     @Test func aDryRunKnowsTheNamesItsPlannedWritesGive() async throws {
         let sandbox = try await LiveSandbox.start()
-        let lines = Lines()
-        let dry = Catalog(targets: sandbox.targets)
-        dry.plan = Plan { lines.add($0) }
-        let r = await run("""
-            box groups create name="Night Shift"
-            box memberships add group="Night Shift" user=hedy@example.com
-            box users create name="Hedy Lamarr" login=hedy@example.com
-            box memberships add group="Night Shift" user=hedy@example.com
-            box groups update id=57002 name="Help Desk"
-            box memberships add group="Help Desk" user=linus@example.com
-            ld members invite email=new@example.com role=writer
-            ld members update id=new@example.com role=reader
-            """, catalog: dry)
+        let (dry, lines) = planning(sandbox)
+        let r = await run("box groups create name=\"Night Shift\"\nbox memberships add group=\"Night Shift\" user=hedy@example.com", catalog: dry)
         #expect(r.error?.contains("no Box user is named 'hedy@example.com'") == true, "a name planned later is not known yet: \(r.error ?? "")")
         let fresh = Lines()
         dry.plan = Plan { fresh.add($0) }
@@ -136,9 +129,7 @@ import RosterSandbox
     /// A planned write names the subjects the run has read; ids it has not read stay ids.
     @Test func plannedWritesNameWhomTheyTouch() async throws {
         let sandbox = try await LiveSandbox.start()
-        let lines = Lines()
-        let c = Catalog(targets: sandbox.targets)
-        c.plan = Plan { lines.add($0) }
+        let (c, lines) = planning(sandbox)
         let r = await run("""
             box memberships remove id=1560001
             ld members delete id=64b000000000000000000003
