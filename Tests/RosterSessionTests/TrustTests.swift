@@ -581,6 +581,16 @@ struct TrustTests {
             """], directory: dir, interruptAfter: 0.6)
         #expect(interrupted.status == 130, "\(interrupted.err)")
         #expect(try rows() == ["4", "5", "6"], "3 succeeded before the interrupt; \(interrupted.out) \(interrupted.err)")
+        // Ctrl-C in a loop with most of its inputs not begun: every one of them is written (the
+        // reading of the rest was itself stopped by the interrupt, and only the current row kept).
+        try (["n"] + (1...40).map(String.init)).joined(separator: "\n").write(to: dir.appendingPathComponent("many.csv"), atomically: true, encoding: .utf8)
+        for width in [1, 2] {
+            let stopped = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c",
+                                                 "for r in (open \"many.csv\") --parallel \(width) { sleep(0.3) }"], directory: dir, interruptAfter: 0.5)
+            #expect(stopped.status == 130, "\(stopped.err)")
+            let written = try rows()
+            #expect(written.count >= 36 && written.contains("40") && !stopped.err.contains("does not hold the inputs"), "width \(width): \(written.count) rows; \(stopped.err)")
+        }
     }
 
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {

@@ -204,7 +204,8 @@ struct LoopTracker: @unchecked Sendable {
         if let rest {
             while true {
                 let item: Value?
-                do { item = try rest() } catch {
+                // (Ctrl-C stopped the loop; the reading of what it never began goes on.)
+                do { item = try Interrupt.collectingUnfinished(rest) } catch {
                     cut = "reading them failed: \((error as? RuntimeError)?.error.summary ?? "\(error)")"
                     break
                 }

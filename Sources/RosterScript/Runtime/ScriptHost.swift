@@ -199,4 +199,19 @@ public enum Interrupt {
     @inline(__always) static func check() throws(ControlSignal) {
         if flag.load(ordering: .relaxed) { throw ControlSignal.interrupted }
     }
+
+    /// Readings that must go on after Ctrl-C: a stopped loop lists the inputs it never began
+    /// (for the failures file), which reading its stream to the end would otherwise refuse.
+    static let collecting = Atomic<Int>(0)
+
+    /// `check` for reading a stream: not while a stopped loop collects its unbegun inputs.
+    @inline(__always) static func checkReading() throws(ControlSignal) {
+        if flag.load(ordering: .relaxed), collecting.load(ordering: .relaxed) == 0 { throw ControlSignal.interrupted }
+    }
+
+    static func collectingUnfinished<T>(_ body: () throws -> T) rethrows -> T {
+        collecting.add(1, ordering: .relaxed)
+        defer { collecting.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
 }

@@ -244,7 +244,7 @@ public final class StreamCursor {
     /// Int.max, `len(open("big.csv"))`, ran on past it), as it stops loops.
     public func next() throws -> Value? {
         if finished { return nil }
-        try Interrupt.check()
+        try Interrupt.checkReading()
         guard let v = try pull() else {
             finished = true
             return nil
