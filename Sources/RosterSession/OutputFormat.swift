@@ -354,9 +354,11 @@ struct ValueFormatter {
 }
 
 enum CSVText {
-    /// RFC 4180 quoting: only when the field needs it.
+    /// RFC 4180 quoting: only when the field needs it. Decided on bytes: "\r\n" is one
+    /// Character, equal to neither "\r" nor "\n", and a quote followed by a combining mark is
+    /// another (both went out unquoted and broke the row apart).
     static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.hasPrefix(" ") || s.hasSuffix(" ") else { return s }
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) || s.hasPrefix(" ") || s.hasSuffix(" ") else { return s }
         return "\"" + s.replacingQuotes() + "\""
     }
 }
@@ -389,10 +391,26 @@ extension String {
         while s.last == " " || s.last == "\t" { s.removeLast() }
         return s
     }
+    // On code units, not Characters (see CSVText.field).
     func replacingNewlines() -> String {
-        contains("\n") ? split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "⏎") : self
+        guard utf8.contains(0x0A) else { return self }
+        let bytes = Array(utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 8)
+        for (i, b) in bytes.enumerated() {
+            if b == 0x0D, i + 1 < bytes.count, bytes[i + 1] == 0x0A { continue }
+            if b == 0x0A { out += [0xE2, 0x8F, 0x8E] } else { out.append(b) }   // ⏎
+        }
+        return String(decoding: out, as: UTF8.self)
     }
     func replacingQuotes() -> String {
-        contains("\"") ? split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") : self
+        guard utf8.contains(0x22) else { return self }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 8)
+        for b in utf8 {
+            out.append(b)
+            if b == 0x22 { out.append(0x22) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -95,6 +95,10 @@ extension EndToEndTests {
     @Test func csvQuotesWhatNeedsItAndHoldsEveryField() throws {
         let r = try show("csv", #"[{a: "x,y", b: "say \"hi\"", c: " lead", d: "two\nlines"}, {a: 1, e: "only here"}]"#)
         #expect(r.out == "a,b,c,d,e\n\"x,y\",\"say \"\"hi\"\"\",\" lead\",\"two\nlines\",\n1,,,,only here\n", "\(r.out)")
+        // CRLF inside a cell, and a quote with a combining mark after it: each one Character,
+        // equal to neither "\n" nor "\"", and each went out unquoted (the row broke apart).
+        let crlf = try show("csv", #"[{a: "p\r\nq", b: 2}, {a: "x\"\u{301}y", b: 3}]"#)
+        #expect(crlf.out == "a,b\n\"p\r\nq\",2\n\"x\"\"\u{301}y\",3\n", "\(crlf.out.debugDescription)")
         // A stream's header comes from its first 100 rows; a later field is an error, not a shorter row.
         let late = try show("csv", lateField + "\nrange(0, 102) | each { row($it) }")
         #expect(late.status == 70 && late.err.contains("row 102 has a field 'b' the CSV header lacks"), "\(late.err)")
