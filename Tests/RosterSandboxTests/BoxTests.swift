@@ -194,6 +194,8 @@ struct BoxTests {
         let c = try SandboxClient()
         let me = try await c.send(.get, "/2.0/users/me", token: BoxTests.user)
         #expect(me.json?["id"] == .string(BoxTests.alan) && me.json?["role"] == "user" && me.json?["enterprise"]?["type"] == "enterprise")
+        // external_app_user_id is a string in Box's schema, not nullable: absent when unset.
+        #expect(me.json?.object?.keys.contains("external_app_user_id") == false, "\(String(describing: me.json))")
         let shaped = try await c.send(.get, "/2.0/users/\(BoxTests.grace)?fields=role,job_title", token: BoxTests.admin)
         #expect(shaped.json?.object.map { Set($0.keys) } == ["type", "id", "name", "login", "role", "job_title"])
         #expect(try await c.send(.get, "/2.0/users/\(BoxTests.grace)", token: BoxTests.user).status == .forbidden)
@@ -211,10 +213,14 @@ struct BoxTests {
         let app = try await c.send(.post, "/2.0/users", token: BoxTests.admin, body: #"{"name": "Build bot", "is_platform_access_only": true}"#)
         #expect(app.status == .created && app.json?["is_platform_access_only"] == true)
         for body in [#"{"login": "x@example.com"}"#, #"{"name": "No login"}"#, #"{"name": "x", "login": "x@example.com", "role": "admin"}"#,
-                     #"{"name": "x", "login": "x@example.com", "space_amount": "lots"}"#] {
+                     #"{"name": "x", "login": "x@example.com", "space_amount": "lots"}"#,
+                     #"{"name": "x", "login": "x@example.com", "tracking_codes": [{"type": 5, "name": "d", "value": "v"}]}"#] {
             #expect(try await c.send(.post, "/2.0/users", token: BoxTests.admin, body: body).status == .badRequest, "\(body)")
         }
         #expect(try await c.send(.post, "/2.0/users", token: BoxTests.user, body: #"{"name": "x", "login": "y@example.com"}"#).status == .forbidden)
+        // A tracking code is a TrackingCode whatever was left out: its type is tracking_code.
+        let coded = try await c.send(.post, "/2.0/users", token: BoxTests.admin, body: #"{"name": "T", "login": "t@example.com", "tracking_codes": [{"name": "department", "value": "Sales"}]}"#)
+        #expect(coded.status == .created && coded.json?["tracking_codes"]?.array?.first?["type"] == "tracking_code", "\(String(describing: coded.json))")
     }
 
     // MARK: groups

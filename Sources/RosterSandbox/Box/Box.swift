@@ -224,10 +224,12 @@ struct Box: Sendable {
             attributes["space_amount"] = .int(n)
         }
         if let v = o["tracking_codes"], v != .null {
-            guard let list = v.array, list.allSatisfy({ $0["name"]?.string != nil && $0["value"]?.string != nil }) else {
-                throw Box.error(.badRequest, "tracking_codes must be a list of {type, name, value}", code: "bad_request")
+            // Each is a TrackingCode: its type is the one word "tracking_code" (given or not).
+            guard let list = v.array, list.allSatisfy({ $0["name"]?.string != nil && $0["value"]?.string != nil
+                                                      && ($0["type"] == nil || $0["type"]?.string == "tracking_code") }) else {
+                throw Box.error(.badRequest, "tracking_codes must be a list of {type: \"tracking_code\", name, value}", code: "bad_request")
             }
-            attributes["tracking_codes"] = v
+            attributes["tracking_codes"] = .array(list.map { .object(["type": "tracking_code", "name": $0["name"]!, "value": $0["value"]!]) })
         }
         return attributes
     }

@@ -31,7 +31,6 @@ enum BoxRecords {
         "language": "en", "timezone": "America/Los_Angeles", "space_amount": .int(10_737_418_240), "job_title": "", "phone": "", "address": "",
         "tracking_codes": [], "can_see_managed_users": true, "is_sync_enabled": true, "is_external_collab_restricted": false,
         "is_exempt_from_device_limits": false, "is_exempt_from_login_verification": false, "is_platform_access_only": false,
-        "external_app_user_id": .null,
     ]
 
     static func user(_ row: Row) -> [String: JSONValue] {
@@ -53,6 +52,8 @@ enum BoxRecords {
         o["enterprise"] = enterprise
         o["my_tags"] = []
         o["hostname"] = "https://app.box.com/"
+        // A string in Box's schema, not nullable: left out when the user has none.
+        if o["external_app_user_id"] == .null { o["external_app_user_id"] = nil }
         return o
     }
 
