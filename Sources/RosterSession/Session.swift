@@ -130,7 +130,12 @@ public final class Session {
             report.close(stoppedByError: code != ExitCode.success && code != ExitCode.someFailed)
             if report.failed > 0 {
                 var line = "\(report.failed) failed in all"
-                if let path = batch.failures, report.failuresWritten { line += " (written to \(path); run again with it as the input to retry just those)" }
+                if let path = batch.failures, report.failuresWritten {
+                    // Without a journal a retry sends again what a failed row had done before it
+                    // failed (a user made, then 409 at every retry).
+                    line += " (written to \(path); run again with it as the input to retry just those"
+                        + (batch.journal == nil ? ", with a --journal from the start next time: a row that failed partway is then not done twice)" : ", with the same --journal)")
+                }
                 err.write(line + "\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }
             }

@@ -567,6 +567,8 @@ struct TrustTests {
         let first = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", "for r in (open \"rows.csv\") { if $r.n != \"1\" { fail(\"no\") } }"], directory: dir)
         #expect(first.status == 1)
         #expect(try rows() == ["2", "3", "4", "5", "6"])
+        // Without a journal, the advice says how to retry without doing a row's writes twice.
+        #expect(first.err.contains("with a --journal from the start next time"), "\(first.err)")
         let exited = try RosterProcess.run(["--keep-going", "--failures", "failed.jsonl", "-c", """
             for r in (open "failed.jsonl") { if $r.n == "2" { continue }; if $r.n == "4" { exit 3 }; fail("again") }
             """], directory: dir)
