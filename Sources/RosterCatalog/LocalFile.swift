@@ -26,7 +26,7 @@ public enum LocalFile {
             let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
             guard n >= 0 else {
-                return .failure(Failure(reason: errno == EISDIR ? "it is a directory" : errno == EBADF ? "it is closed" : String(cString: strerror(errno))))
+                return .failure(Failure(reason: errno == EISDIR ? "it is a directory" : String(cString: strerror(errno))))
             }
             if n == 0 { return .success(data) }
             data.append(contentsOf: buffer[..<n])

@@ -19,9 +19,13 @@ public final class TextOutput: @unchecked Sendable {
     public private(set) var failure: String?
 
     /// `isTerminal`: what to treat the output as (a pager's pipe shows on the terminal).
+    /// Whether the descriptor was closed when roster started: known once, not per write.
+    private let closedAtStart: Bool
+
     public init(fd: Int32, isTerminal: Bool? = nil) {
         self.fd = fd
         self.isTerminal = isTerminal ?? (isatty(fd) == 1)
+        closedAtStart = TextOutput.closedAtStart.contains(fd)
         buffer.reserveCapacity(1 << 16)
     }
 
@@ -36,7 +40,7 @@ public final class TextOutput: @unchecked Sendable {
     public func write(_ text: String) {
         lock.locked {
             guard failure == nil else { return }
-            if TextOutput.closedAtStart.contains(fd) {
+            if closedAtStart {
                 failure = "it was closed when roster started"
                 isClosed = true
                 return
