@@ -33,7 +33,12 @@ final class BatchReport {
     private var loopsBegun = 0
     /// Whether a loop stopped early and listed its inputs not known to have succeeded.
     private var loopStopped = false
+    /// Why a stopped loop could not list all its inputs not begun: the file this run wrote
+    /// then lacks some, and must not replace one that may hold them.
+    private var listCut: String?
     private(set) var failed = 0
+    /// Where the rows that could not be read came from (`hires.csv:4`), failed or unfinished.
+    private(set) var unreadableRows: [String] = []
     /// Inputs of a loop that stopped early, not known to have succeeded (in the failures file).
     private(set) var unfinished = 0
     private var total: Int?
@@ -47,6 +52,15 @@ final class BatchReport {
     private var drawn = false
     /// The failures file being written, and where it goes when the run ends.
     private var failuresPaths: (pending: String, final: String)?
+    /// This run's part of the pending file's name.
+    private var tag = ""
+
+    /// `failed.jsonl` as `failed.TAG.jsonl` (a failures file's name always has its extension).
+    static func beside(_ path: String, tag: String) -> String {
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + tag }
+        return String(path[..<dot]) + "." + tag + String(path[dot...])
+    }
 
     init(err: TextOutput, failures: String?) throws {
         self.err = err
@@ -60,7 +74,8 @@ final class BatchReport {
             let full = LocalFile.expand(failures)
             // (A random part beside the pid: in a container every run may be pid 1, and a run
             // killed before its end leaves its pending file.)
-            let pending = "\(full).\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36)).pending"
+            tag = "\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+            let pending = "\(full).\(tag).pending"
             let fd = open(pending, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
                 throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)' (beside it, \(pending)): \(String(cString: strerror(errno)))")
@@ -83,27 +98,29 @@ final class BatchReport {
         case .iterationEnded:
             loopDone += 1
             draw()
-        case .failed(let error, let input, let iterations, let origin, let key):
+        case .failed(let error, let input, let iterations, let origin, let key, let unreadable):
             failed += 1
             loopFailed += 1
             if let origin { failedRows.append(origin) }
-            record(error, input: input, iterations: iterations, origin: origin, key: key)
+            if unreadable { unreadableRows.append(origin ?? loopAt) }
+            record(error, input: input, iterations: iterations, origin: origin, key: unreadable ? nil : key, unreadable: unreadable)
             draw()
         case .unfinishedCut(let reason):
             loopStopped = true
+            listCut = reason
             // The failures file lacks some inputs: say so, never let it pass for complete.
             if let failuresPath {
                 err.write("\(loopAt): warning: \(failuresPath) does not hold the inputs this loop never began: \(reason)\n")
             }
-        case .unfinished(let input, let reason, let error):
+        case .unfinished(let input, let reason, let error, let origin, let unreadable):
             unfinished += 1
             loopStopped = true
-            var failure: Record = ["at": .string(loopAt), "error": .record(["code": .string("unfinished"), "message": .string(reason)])]
-            if let error {
-                // The input the loop failed on: the failure itself, as a passed-over one is kept.
-                failure["at"] = .string(error.range.description)
-                failure["error"] = .record(error.error.record)
-            }
+            // The input the loop failed on (`error`) keeps the failure itself, as a passed-over one does.
+            var failure: Record = ["at": .string(error?.range.description ?? loopAt)]
+            if let origin { failure["row"] = .string(origin) }
+            failure["error"] = .record(error?.error.record ?? ["code": .string("unfinished"), "message": .string(reason)])
+            if unreadable { unreadableRows.append(origin ?? loopAt) }
+            if unreadable { failure["unreadable"] = .bool(true) }
             writeFailure(failure, input: input)
         case .ended:
             if drawn { err.write("\r\u{1B}[K") }
@@ -121,7 +138,9 @@ final class BatchReport {
 
     /// The failure on stderr as a diagnostic naming the row it came from, and as a JSON line:
     /// `{"failure": {"at", "row", "iterations", "error"}, "input": ROW}`.
-    private func record(_ error: RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?) {
+    /// An unreadable row (`unreadable`) is kept as its text, marked so that reading the file
+    /// back gives the same failure again until the row is mended.
+    private func record(_ error: RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?, unreadable: Bool) {
         if drawn { err.write("\r\u{1B}[K") }
         drawn = false
         var error = error
@@ -133,6 +152,7 @@ final class BatchReport {
         if let key, case .record(let r) = input, let v = r[key] { failure["key"] = .string("\(key)=\((try? v.text()) ?? "")") }
         failure["iterations"] = .list(iterations.map { .int($0) })
         failure["error"] = .record(error.error.record)
+        if unreadable { failure["unreadable"] = .bool(true) }
         writeFailure(failure, input: input)
     }
 
@@ -172,8 +192,9 @@ final class BatchReport {
         drawn = true
     }
 
-    /// Whether the failures file now holds this run's failures (false: left as it was).
-    private(set) var failuresWritten = false
+    /// Where this run's failures now are (as the user would name it): the failures file, a
+    /// file beside it when the earlier one had to stay, or nil when nothing was written.
+    private(set) var failuresWrittenTo: String?
 
     /// `stoppedByError`: the run ended with an error (not failures passed over). Then only a
     /// loop that stopped and listed its inputs knows what is left; an error between loops (a
@@ -188,8 +209,17 @@ final class BatchReport {
         // With no earlier file to keep, what the loops recorded is all there is: written, and
         // said to be perhaps short.
         let earlier = FileManager.default.fileExists(atPath: full)
-        if failuresLost == nil, loopsBegun > 0, known || !earlier, rename(pending, full) == 0 {
-            failuresWritten = true
+        if failuresLost == nil, loopsBegun > 0, known || !earlier, let cut = listCut, earlier {
+            // This run's list lacks inputs its loop never began, which the earlier file may
+            // hold (it may be this run's input): a file that lacks rows never replaces one.
+            let shown = BatchReport.beside(failuresPath ?? full, tag: tag)
+            if rename(pending, BatchReport.beside(full, tag: tag)) == 0 {
+                failuresWrittenTo = shown
+                err.write("roster: \(failuresPath ?? full) is left as it was: this run's list of inputs not known to have succeeded lacks some (\(cut)), and replacing the file could lose rows; this run's failures are in \(shown)\n")
+                return
+            }
+        } else if failuresLost == nil, loopsBegun > 0, known || !earlier, rename(pending, full) == 0 {
+            failuresWrittenTo = failuresPath ?? full
             if !known {
                 err.write("roster: warning: \(failuresPath ?? full) may not hold every input not known to have succeeded: the run ended with an error outside its loops\n")
             }

@@ -38,6 +38,10 @@ final class CSVRows {
     struct Failure: Error {
         let line: Int
         let message: String
+        /// The record's text when the reading can go on after it (a quoted record CSV.swift
+        /// refused, a quote left open at the end of the file); nil when it cannot (a record
+        /// longer than `maxRecordBytes` stops mid-field, and the lines after it are not rows).
+        var raw: String? = nil
     }
 
     /// The next row's fields and the line it begins on; nil at the end of the file.
@@ -72,6 +76,14 @@ final class CSVRows {
         return fields
     }
 
+    /// A record's text without its last line's end.
+    private static func text(_ record: [UInt8]) -> String {
+        var end = record.count
+        if end > 0, record[end - 1] == 0x0A { end -= 1 }
+        if end > 0, record[end - 1] == 0x0D { end -= 1 }
+        return String(decoding: record[..<end], as: UTF8.self)
+    }
+
     private static func quotes(in bytes: UnsafeRawBufferPointer) -> Int {
         bytes.reduce(0) { $1 == 0x22 ? $0 + 1 : $0 }
     }
@@ -89,7 +101,7 @@ final class CSVRows {
             let n = getline(&buffer, &capacity, file)
             guard n >= 0, let buffer else {
                 // Read to the end, it would take every later row into one field, unreported.
-                throw Failure(line: start, message: "a quoted field that begins here is not closed before the end of the file; is a quote missing, or one inside a field not written as \"\"?")
+                throw Failure(line: start, message: "a quoted field that begins here is not closed before the end of the file; is a quote missing, or one inside a field not written as \"\"?", raw: CSVRows.text(record))
             }
             line += 1
             let more = UnsafeRawBufferPointer(start: buffer, count: n)
@@ -100,11 +112,11 @@ final class CSVRows {
         do {
             reader = try CSVReader(string: String(decoding: record, as: UTF8.self), hasHeaderRow: false)
         } catch {
-            throw Failure(line: start, message: "\(error)")
+            throw Failure(line: start, message: "\(error)", raw: CSVRows.text(record))
         }
         var rows: [[String]] = []
         while let row = reader.next() { rows.append(row) }
-        if let error = reader.error { throw Failure(line: start, message: "\(error)") }
+        if let error = reader.error { throw Failure(line: start, message: "\(error)", raw: CSVRows.text(record)) }
         guard !rows.isEmpty else { return ([""], start) }
         queued = Array(rows.dropFirst())
         queuedLine = start

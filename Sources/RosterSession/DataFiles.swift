@@ -22,7 +22,10 @@ enum DataFiles {
 
     /// CSV and NDJSON files are streams of rows, read as they are used (so a file of a million
     /// rows takes the memory of one) and read again from the start by each consumer; JSON is
-    /// one value. A bad row stops the reading with its line number; none is skipped.
+    /// one value. A row that cannot be read (wrong number of fields, bad JSON) is an error
+    /// with its line number that carries the row's text (`unreadableRow`): a loop records it
+    /// as a failed input, and the reading can go on after it. A failure the reading cannot go
+    /// on after is thrown again by every later read, so no line after it passes for a row.
     static func open(_ path: String) throws -> Value {
         let format = try format(of: path)
         let full = expand(path)
@@ -43,6 +46,7 @@ enum DataFiles {
                 throw ErrorValue(code: "invalid_json", message: "\(path): invalid JSON at byte \(error.offset): \(error.message)")
             }
         case .ndjson:
+            try checkUTF8(path, full, code: "invalid_json")
             return .stream(ValueStream(label: "open \(path)") { try jsonLines(path, full) })
         }
     }
@@ -55,7 +59,9 @@ enum DataFiles {
     }
 
     /// One JSON value per line (blank lines skipped). A --failures file reads as the inputs
-    /// that failed, so a re-run can take it in place of the original rows.
+    /// that failed, so a re-run can take it in place of the original rows; a row recorded
+    /// there as unreadable (and not mended into a value since) is unreadable again, with the
+    /// error it first had, so that it stays in the next failures file.
     private static func jsonLines(_ path: String, _ full: String) throws -> StreamCursor {
         guard let file = fopen(full, "r") else {
             throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'")
@@ -76,15 +82,28 @@ enum DataFiles {
                 var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: n))
                 while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
                 if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-                guard String(validating: bytes, as: UTF8.self) != nil else {
+                firstRow = nil
+                // (Checked when the file was opened; a file changed since is not read on.)
+                guard let text = String(validating: bytes, as: UTF8.self) else {
                     throw ErrorValue(code: "invalid_json", message: "\(path):\(line): not UTF-8 text (a byte that is no character); save the file as UTF-8")
                 }
                 let value: Value
                 do throws(JSONReader.Failure) { value = try JSONReader.parse(bytes: bytes) } catch {
-                    throw ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")
+                    var e = ErrorValue(code: "invalid_json", message: "\(path):\(line): invalid JSON at column \(error.offset + 1): \(error.message)")
+                    e.unreadableRow = text
+                    throw e
                 }
                 if case .record(let r) = value, r.count == 2, let input = r["input"], case .record(let failure)? = r["failure"] {
-                    if case .string(let row)? = failure["row"] { firstRow = row } else { firstRow = nil }
+                    if case .string(let row)? = failure["row"] { firstRow = row }
+                    if case .bool(true)? = failure["unreadable"], case .string(let raw) = input {
+                        var e = ErrorValue(code: "invalid_input", message: "\(firstRow ?? "\(path):\(line)"): a row that could not be read; mend it in its file")
+                        if case .record(let first)? = failure["error"], case .string(let code)? = first["code"], case .string(let message)? = first["message"] {
+                            e.code = code
+                            e.message = message
+                        }
+                        e.unreadableRow = raw
+                        throw e
+                    }
                     return input
                 }
                 firstRow = nil
@@ -117,16 +136,29 @@ enum DataFiles {
         // Every row's record shares the header's keys (and their hash table): only the values are new.
         let shape = Record(uniqueKeys: header, values: Array(repeating: Value.null, count: header.count))
         var start = rows.line
+        var broken: ErrorValue?
         return StreamCursor(origin: { "\(path):\(start)" }) {
+            if let broken { throw broken }
             while true {
                 let next: (fields: [String], line: Int)?
-                do throws(CSVRows.Failure) { next = try rows.next() } catch { throw invalid(error) }
+                do throws(CSVRows.Failure) { next = try rows.next() } catch {
+                    start = error.line
+                    var e = invalid(error)
+                    guard let raw = error.raw else {
+                        broken = e
+                        throw e
+                    }
+                    e.unreadableRow = raw
+                    throw e
+                }
                 guard let row = next else { return nil }
                 start = row.line
                 let fields = row.fields
                 if fields.count == 1 && fields[0].isEmpty { continue }   // a blank line
                 guard fields.count == header.count else {
-                    throw ErrorValue(code: "invalid_csv", message: "\(path):\(start): expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
+                    var e = ErrorValue(code: "invalid_csv", message: "\(path):\(start): expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
+                    e.unreadableRow = fields.map(CSVText.field).joined(separator: ",")
+                    throw e
                 }
                 var record = shape
                 for (i, v) in fields.enumerated() { record.values[i] = .string(v) }
@@ -137,7 +169,7 @@ enum DataFiles {
 
     /// A pass over the file, a line at a time (a character never spans a newline): the first
     /// line that is not UTF-8 is an error naming it.
-    static func checkUTF8(_ path: String, _ full: String) throws {
+    static func checkUTF8(_ path: String, _ full: String, code: String = "invalid_csv") throws {
         guard let file = fopen(full, "r") else { throw ErrorValue(code: "file_not_found", message: "cannot read '\(path)'") }
         defer { fclose(file) }
         var buffer: UnsafeMutablePointer<CChar>?
@@ -151,7 +183,7 @@ enum DataFiles {
             let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
             if bytes.allSatisfy({ $0 < 0x80 }) { continue }
             if String(validating: bytes, as: UTF8.self) == nil {
-                throw ErrorValue(code: "invalid_csv", message: "\(path):\(line): invalid UTF-8; save the file as UTF-8 (nothing was read from it)")
+                throw ErrorValue(code: code, message: "\(path):\(line): invalid UTF-8; save the file as UTF-8 (nothing was read from it)")
             }
         }
     }

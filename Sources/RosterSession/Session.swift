@@ -130,7 +130,7 @@ public final class Session {
             report.close(stoppedByError: code != ExitCode.success && code != ExitCode.someFailed)
             if report.failed > 0 {
                 var line = "\(report.failed) failed in all"
-                if let path = batch.failures, report.failuresWritten {
+                if let path = report.failuresWrittenTo {
                     // Without a journal a retry sends again what a failed row had done before it
                     // failed (a user made, then 409 at every retry).
                     line += " (written to \(path); run again with it as the input to retry just those"
@@ -139,8 +139,14 @@ public final class Session {
                 err.write(line + "\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }
             }
-            if report.unfinished > 0, let path = batch.failures, report.failuresWritten {
+            if report.unfinished > 0, let path = report.failuresWrittenTo {
                 err.write("\(report.unfinished) input\(report.unfinished == 1 ? "" : "s") the run stopped before finishing written to \(path); run again with it as the input to finish them\n")
+            }
+            let unreadable = report.unreadableRows
+            if !unreadable.isEmpty {
+                // Such a row fails again on every retry until someone mends it.
+                let rows = unreadable.prefix(10).joined(separator: ", ") + (unreadable.count > 10 ? ", and \(unreadable.count - 10) more" : "")
+                err.write("\(unreadable.count) row\(unreadable.count == 1 ? "" : "s") could not be read (\(rows)): \(unreadable.count == 1 ? "it fails" : "each fails") again until mended, in \(report.failuresWrittenTo.map { "\($0) or in " } ?? "")the file it came from\n")
             }
         }
         if let journal = host.catalog?.journal {

@@ -41,8 +41,8 @@ final class ThreadedHost: ScriptHost, @unchecked Sendable {
         switch event {
         case .started(let total, _): text = "started \(total.map(String.init) ?? "?")"
         case .iterationEnded: text = "ended"
-        case .failed(let e, let input, let iterations, _, _): text = "failed \((try? input.text()) ?? "") \(iterations) \(e.error.message)"
-        case .unfinished(let input, let reason, _): text = "unfinished \((try? input.text()) ?? "") \(reason)"
+        case .failed(let e, let input, let iterations, _, _, _): text = "failed \((try? input.text()) ?? "") \(iterations) \(e.error.message)"
+        case .unfinished(let input, let reason, _, _, _): text = "unfinished \((try? input.text()) ?? "") \(reason)"
         case .unfinishedCut(let reason): text = "cut \(reason)"
         case .ended: text = "loop ended"
         }

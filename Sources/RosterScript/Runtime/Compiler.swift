@@ -465,15 +465,34 @@ final class Compiler {
             case .stream(let s):
                 let c = try Compiler.cursor(s, sequence.range)
                 var current: Value?
+                var unreadable = false
                 do {
-                    while let item = try Compiler.pull(c, sequence.range) {
+                    while true {
+                        let item: Value
+                        do {
+                            guard let next = try Compiler.pull(c, sequence.range) else { break }
+                            item = next
+                        } catch let e as RuntimeError where e.error.unreadableRow != nil {
+                            // A row the stream could not read is a failed input of its own (its
+                            // text), so that it is reported and recorded, never lost.
+                            let row = Value.string(e.error.unreadableRow!)
+                            (current, unreadable) = (row, true)
+                            loop.begin(index)
+                            index += 1
+                            guard loop.passOver(e, input: row, origin: c.origin, iterations: loop.strand.iterations, unreadable: true) else {
+                                throw loop.stopping(e, input: row, origin: c.origin)
+                            }
+                            (current, unreadable) = (nil, false)
+                            continue
+                        }
                         current = item
                         try Interrupt.check()
                         if let done = try run(item, from: c.origin) { return done }
                         current = nil
                     }
                 } catch {
-                    loop.unfinished(error, current: current, rest: c.runsScript ? nil : { try c.next() })
+                    loop.unfinished(error, current: current, origin: current == nil ? nil : c.origin, unreadable: unreadable,
+                                    rest: c.runsScript ? nil : { try Compiler.pull(c, sequence.range) }, restOrigin: { c.origin })
                     throw error
                 }
             case .null, .bool, .int, .double, .error, .function:

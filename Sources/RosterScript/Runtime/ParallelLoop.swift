@@ -52,7 +52,7 @@ final class ParallelLoop: @unchecked Sendable {
         let base = Array(tracker.strand.iterations.prefix(tracker.depth))
         Threads.run(workers) { _ in self.work(Strand(iterations: base, parallelEpoch: epoch)) }
         if let failure = state.withLock({ $0.failure }) {
-            tracker.unfinished(failure.error, current: nil, rest: itemsRunScript ? nil : items)
+            tracker.unfinished(failure.error, current: nil, rest: itemsRunScript ? nil : items, restOrigin: origin)
             throw failure.error
         }
     }
@@ -65,9 +65,16 @@ final class ParallelLoop: @unchecked Sendable {
         }
     }
 
+    /// What `take` gives a worker: an item, or a row the items' stream could not read (its
+    /// text and why), which is a failed input of its own.
+    private enum Taken {
+        case item(Int, Value, String?)
+        case unreadable(Int, RuntimeError, String, String?)
+    }
+
     /// The next item, its index, and where it came from.
-    private func take() -> (Int, Value, String?)? {
-        state.withLock { s -> (Int, Value, String?)? in
+    private func take() -> Taken? {
+        state.withLock { s -> Taken? in
             guard !s.stopped else { return nil }
             if Interrupt.isRequested {
                 s.stopped = true
@@ -80,7 +87,10 @@ final class ParallelLoop: @unchecked Sendable {
                     return nil
                 }
                 s.nextIndex += 1
-                return (s.nextIndex - 1, item, origin())
+                return .item(s.nextIndex - 1, item, origin())
+            } catch let e as RuntimeError where e.error.unreadableRow != nil {
+                s.nextIndex += 1
+                return .unreadable(s.nextIndex - 1, e, e.error.unreadableRow!, origin())
             } catch {
                 s.stopped = true
                 if s.failure == nil { s.failure = (s.nextIndex, error) }
@@ -93,25 +103,35 @@ final class ParallelLoop: @unchecked Sendable {
         let previous = Strand.adopt(strand)
         defer { Strand.adopt(previous) }
         strand.iterations.append(0)
-        while let (index, item, origin) = take() {
-            strand.iterations[strand.iterations.count - 1] = index
-            strand.heldOutput = []
-            let frame = Frame.make(capacity: frameSize, parent: parent)
-            frame.slots[slot] = item
+        while let taken = take() {
+            let index: Int, item: Value, origin: String?
             var failure: Error?
             var broke = false
-            do {
-                if case .breakLoop = try body(frame) { broke = true }
-            } catch {
-                failure = error
+            var unreadable = false
+            var lines: [String] = []
+            switch taken {
+            case .unreadable(let i, let error, let raw, let o):
+                (index, item, origin, failure, unreadable) = (i, .string(raw), o, error, true)
+                strand.iterations[strand.iterations.count - 1] = index
+            case .item(let i, let value, let o):
+                (index, item, origin) = (i, value, o)
+                strand.iterations[strand.iterations.count - 1] = index
+                strand.heldOutput = []
+                let frame = Frame.make(capacity: frameSize, parent: parent)
+                frame.slots[slot] = item
+                do {
+                    if case .breakLoop = try body(frame) { broke = true }
+                } catch {
+                    failure = error
+                }
+                lines = strand.heldOutput ?? []
+                strand.heldOutput = nil
             }
-            let lines = strand.heldOutput ?? []
-            strand.heldOutput = nil
-            let passedOver = failure.flatMap { tracker.passOver($0, input: item, origin: origin, iterations: strand.iterations, output: lines) } ?? false
+            let passedOver = failure.flatMap { tracker.passOver($0, input: item, origin: origin, iterations: strand.iterations, output: lines, unreadable: unreadable) } ?? false
             if failure == nil { tracker.iterationEnded(output: lines) }
             if let failure, !passedOver {
                 stop(index, tracker.stopping(failure, input: item, origin: origin))
-                tracker.unfinished(failure, current: item, rest: { nil })
+                tracker.unfinished(failure, current: item, origin: origin, unreadable: unreadable, rest: { nil })
             } else if broke {
                 stop(index, nil)
             }
@@ -164,11 +184,12 @@ struct LoopTracker: @unchecked Sendable {
 
     /// A failed iteration: reported and passed over when the loop keeps going (true), or left
     /// to stop the loop (false). Exits and interrupts always stop it.
-    func passOver(_ error: Error, input: Value, origin: String?, iterations: [Int], output: [String] = []) -> Bool {
+    /// `unreadable`: the input is the text of a row the loop's stream could not read.
+    func passOver(_ error: Error, input: Value, origin: String?, iterations: [Int], output: [String] = [], unreadable: Bool = false) -> Bool {
         let failure = error as? RuntimeError
         interpreter.withHost { host in
             for line in output { host.write(line) }
-            if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations, origin: origin, key: key)) }
+            if passesOver, let failure { host.loopEvent(.failed(failure, input: input, iterations: iterations, origin: origin, key: key, unreadable: unreadable)) }
         }
         return passesOver && failure != nil
     }
@@ -181,11 +202,14 @@ struct LoopTracker: @unchecked Sendable {
     }
 
     /// The loop is stopping early with `error`: the input of the iteration that did not finish
-    /// (`current`), then every input not begun (`rest`), go to the host as unfinished.
-    /// `rest` is nil when the inputs cannot be listed without running script code (a lazy
-    /// pipeline stage): the host is then told the list is cut, as it is when reading fails.
+    /// (`current`, from `origin`), then every input not begun (`rest`, each from where
+    /// `restOrigin` says), go to the host as unfinished. A row of `rest` that cannot be read
+    /// goes as its text with why (it is unfinished too). `rest` is nil when the inputs cannot
+    /// be listed without running script code (a lazy pipeline stage): the host is then told
+    /// the list is cut, as it is when reading fails and cannot go on.
     /// The inputs are read outside the host's lock, a chunk at a time, and reported under it.
-    func unfinished(_ error: Error, current: Value?, rest: (() throws -> Value?)?) {
+    func unfinished(_ error: Error, current: Value?, origin: String? = nil, unreadable: Bool = false,
+                    rest: (() throws -> Value?)?, restOrigin: @escaping () -> String? = { nil }) {
         guard recordsUnfinished else { return }
         let reason = switch error {
         case ControlSignal.interrupted: "interrupted"
@@ -194,10 +218,10 @@ struct LoopTracker: @unchecked Sendable {
         default: "\(error)"
         }
         let notRun = "not run: the loop stopped before it (\(reason))"
-        var chunk: [(Value, String)] = []
+        var chunk: [LoopEvent] = []
         if let current {
             let stoppedBy = error as? RuntimeError
-            interpreter.withHost { $0.loopEvent(.unfinished(input: current, reason: reason, error: stoppedBy)) }
+            interpreter.withHost { $0.loopEvent(.unfinished(input: current, reason: reason, error: stoppedBy, origin: origin, unreadable: unreadable)) }
         }
         var cut: String?
         var n = 0
@@ -205,18 +229,23 @@ struct LoopTracker: @unchecked Sendable {
             while true {
                 let item: Value?
                 // (Ctrl-C stopped the loop; the reading of what it never began goes on.)
-                do { item = try Interrupt.collectingUnfinished(rest) } catch {
-                    cut = "reading them failed: \((error as? RuntimeError)?.error.summary ?? "\(error)")"
+                do { item = try Interrupt.collectingUnfinished(rest) } catch let e as RuntimeError where e.error.unreadableRow != nil {
+                    guard n < LoopTracker.maxUnfinished else { cut = "there are more than \(LoopTracker.maxUnfinished)"; break }
+                    chunk.append(.unfinished(input: .string(e.error.unreadableRow!), reason: e.error.summary, error: e, origin: restOrigin(), unreadable: true))
+                    n += 1
+                    continue
+                } catch {
+                    cut = "reading them failed: \((error as? RuntimeError)?.error.summary ?? (error as? ErrorValue)?.summary ?? "\(error)")"
                     break
                 }
                 guard let item else { break }
                 guard n < LoopTracker.maxUnfinished else { cut = "there are more than \(LoopTracker.maxUnfinished)"; break }
-                chunk.append((item, notRun))
+                chunk.append(.unfinished(input: item, reason: notRun, origin: restOrigin()))
                 n += 1
                 if chunk.count >= 1_000 {
                     let batch = chunk
                     chunk.removeAll(keepingCapacity: true)
-                    interpreter.withHost { host in for (v, r) in batch { host.loopEvent(.unfinished(input: v, reason: r)) } }
+                    interpreter.withHost { host in for e in batch { host.loopEvent(e) } }
                 }
             }
         } else {
@@ -224,7 +253,7 @@ struct LoopTracker: @unchecked Sendable {
         }
         let batch = chunk
         interpreter.withHost { host in
-            for (v, r) in batch { host.loopEvent(.unfinished(input: v, reason: r)) }
+            for e in batch { host.loopEvent(e) }
             if let cut { host.loopEvent(.unfinishedCut(reason: cut)) }
         }
     }

@@ -82,15 +82,17 @@ public enum LoopEvent: Sendable {
     /// An iteration failed and the loop goes on (--keep-going): the error, the loop variable's
     /// value and the iteration's place.
     /// `origin` is where the input came from (`hires.csv:4`), when it is a file's row; `key`
-    /// the field the loop names its inputs by (`--key`).
-    case failed(RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?)
+    /// the field the loop names its inputs by (`--key`). `unreadable`: the input is the text of
+    /// a row the loop's stream could not read (`ErrorValue.unreadableRow`), and the error why.
+    case failed(RuntimeError, input: Value, iterations: [Int], origin: String?, key: String?, unreadable: Bool = false)
     /// The outermost loop stopped early (a failure it did not pass over, `exit`, an interrupt):
     /// the input of an iteration that did not finish, or of one never begun (sent only when the
     /// host records unfinished inputs, so that a failures file holds every input not known to
     /// have succeeded).
     /// `error` is the failure that stopped the loop, on the input it failed on (its code,
     /// status and place belong in the record, as a passed-over failure's do).
-    case unfinished(input: Value, reason: String, error: RuntimeError? = nil)
+    /// `origin` and `unreadable` as for `.failed`.
+    case unfinished(input: Value, reason: String, error: RuntimeError? = nil, origin: String? = nil, unreadable: Bool = false)
     /// The inputs not begun could not all be listed (why): the host must say so.
     case unfinishedCut(reason: String)
     /// The outermost loop ended, however it ended.

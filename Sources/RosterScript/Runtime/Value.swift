@@ -93,6 +93,11 @@ public struct ErrorValue: Sendable, Error {
     /// What a write that partly failed did do: its answer, with `failed` listing the items it
     /// could not apply (`{id, email or name where known, message}`).
     public var partial: Value?
+    /// The text of a stream's row that could not be made a value (a CSV line with the wrong
+    /// number of fields, a line of bad JSON), thrown by a reading that goes on after it: a loop
+    /// over the stream takes it as a failed input of its own, so the row is reported and kept
+    /// in a failures file rather than lost.
+    public var unreadableRow: String?
 
     public init(code: String, message: String, status: Int? = nil, operation: String? = nil,
                 requestID: String? = nil, body: Value? = nil, location: String? = nil, partial: Value? = nil) {
