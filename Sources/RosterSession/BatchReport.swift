@@ -80,8 +80,41 @@ final class BatchReport {
             guard fd >= 0 else {
                 throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)' (beside it, \(pending)): \(String(cString: strerror(errno)))")
             }
+            // Held until the process ends: other runs tell a live run's pending file by it.
+            _ = flock(fd, LOCK_EX | LOCK_NB)
             failuresFile = fd
             failuresPaths = (pending, full)
+            do { try BatchReport.sweep(beside: full, shown: failures, own: pending, err: err) } catch {
+                Foundation.close(fd)
+                unlink(pending)
+                failuresFile = -1
+                failuresPaths = nil
+                throw error
+            }
+        }
+    }
+
+    /// The other pending files of this failures file: one still locked belongs to a live run,
+    /// and this run stops (`failures_busy`: the last to end would replace the other's file);
+    /// one no process holds was left by a run that was killed, and goes (what it held is still
+    /// in the file that run read, which it never replaced).
+    private static func sweep(beside full: String, shown: String, own: String, err: TextOutput) throws(ErrorValue) {
+        let folder = LocalFile.folder(of: full)
+        let name = String(full.dropFirst(folder.isEmpty ? 0 : (folder == "/" ? 1 : folder.count + 1)))
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+        for entry in entries where entry.hasPrefix(name + ".") && entry.hasSuffix(".pending") {
+            let path = (folder.isEmpty ? "" : folder == "/" ? "/" : folder + "/") + entry
+            guard path != own else { continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard fd >= 0 else { continue }
+            defer { Foundation.close(fd) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let pid = entry.dropFirst(name.count + 1).prefix { $0.isNumber }
+                throw ErrorValue(code: "failures_busy", message: "another run\(pid.isEmpty ? "" : " (pid \(pid))") is writing the failures file '\(shown)'; wait for it to end, or name another file")
+            }
+            if unlink(path) == 0 {
+                err.write("roster: removed \(entry), the unfinished failures file of a run that was killed (its inputs are still in the file it read)\n")
+            }
         }
     }
 

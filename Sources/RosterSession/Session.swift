@@ -113,7 +113,7 @@ public final class Session {
         } catch let e as ErrorValue {
             host.catalog?.journal?.withdraw()
             err.write("roster: \(e.message)\n")
-            return e.code == "journal_locked" ? ExitCode.busy : ExitCode.usage
+            return e.code == "journal_locked" || e.code == "failures_busy" ? ExitCode.busy : ExitCode.usage
         } catch {
             host.catalog?.journal?.withdraw()
             err.write("roster: \(error)\n")

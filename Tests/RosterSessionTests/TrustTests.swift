@@ -237,11 +237,11 @@ struct TrustTests {
         #expect(twostage.status == 70 && twostage.err.contains("left as it was"), "\(twostage.err)")
         #expect(try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8) == failures)
         // A pending file a killed run left (in a container the next run may have its pid) is
-        // in nobody's way.
+        // in nobody's way, and goes.
         for pid in 1...3 { try "".write(to: dir.appendingPathComponent("f.jsonl.\(pid).pending"), atomically: true, encoding: .utf8) }
         let beside = try RosterProcess.run(common + ["loop.roster", "f.jsonl"], directory: dir)
         #expect(beside.status == 1, "\(beside.err)")
-        for pid in 1...3 { try FileManager.default.removeItem(at: dir.appendingPathComponent("f.jsonl.\(pid).pending")) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") } == [])
         // Another run holds the journal: this one is refused and touches nothing.
         let journal = dir.appendingPathComponent("j.journal").path
         let fd = open(journal, O_RDWR | O_CREAT, 0o600)
@@ -670,6 +670,29 @@ struct TrustTests {
         let kept = try String(contentsOf: dir.appendingPathComponent(aside.first ?? "none"), encoding: .utf8)
         #expect(kept.contains(#""input":{"n":"2"}"#) && !kept.contains(#""n":"3""#), "\(kept)")
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: dir.path)).contains { $0.hasSuffix(".pending") })
+    }
+
+    /// A run killed before its end leaves its pending failures file; the next run naming the
+    /// same file removes it (no process holds it). One a live run holds stops a second run at
+    /// once with 75: whichever ended last would have replaced the other's failures.
+    @Test func aFailuresFileHasOneWriterAndNoLeftovers() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let stale = dir.appendingPathComponent("f.jsonl.4242-abc.pending").path
+        try "{}\n".write(toFile: stale, atomically: false, encoding: .utf8)
+        let swept = try RosterProcess.run(["--keep-going", "--failures", "f.jsonl", "-c", "for i in range(3) { if $i == 1 { fail(\"no\") } }"], directory: dir)
+        #expect(swept.status == 1 && !FileManager.default.fileExists(atPath: stale), "\(swept.err)")
+        #expect(swept.err.contains("removed f.jsonl.4242-abc.pending"), "\(swept.err)")
+        let live = dir.appendingPathComponent("f.jsonl.4343-def.pending").path
+        let fd = open(live, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        let before = try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8)
+        let busy = try RosterProcess.run(["--keep-going", "--failures", "f.jsonl", "-c", "for i in range(3) { fail(\"no\") }"], directory: dir)
+        #expect(busy.status == 75 && busy.err.contains("another run (pid 4343) is writing the failures file 'f.jsonl'"), "\(busy.status) \(busy.err)")
+        let after = try String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8)
+        #expect(FileManager.default.fileExists(atPath: live) && after == before)
+        let pendings = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pending") }
+        #expect(pendings == ["f.jsonl.4343-def.pending"], "the refused run leaves nothing: \(pendings)")
     }
 
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
