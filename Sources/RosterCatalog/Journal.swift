@@ -156,6 +156,10 @@ public final class Journal: @unchecked Sendable {
     private var torn: ErrorValue?
     /// write(2); tests put a full disk here.
     var writeBytes: (Int32, UnsafeRawPointer, Int) -> Int = { Foundation.write($0, $1, $2) }
+    /// Run before each intent is written (set once, before the run): the session hands over
+    /// what it has printed, so that a run killed after a write shows every line printed before
+    /// it (`done ada@...` for each row the journal says is done).
+    public var beforeIntent: (@Sendable () -> Void)?
 
     /// Releases the file and its lock (the end of a run; also when it is freed). A write after
     /// this is an error.
@@ -219,6 +223,7 @@ public final class Journal: @unchecked Sendable {
     /// Appends the intents of writes that go out in one request (a chunk of invites), each
     /// with its own body, and syncs once for all of them.
     func intend(_ entries: [Entry], _ request: PreparedRequest, bodies: [Value?], target: ServiceTarget, site: CallSite, time: Double) throws {
+        beforeIntent?()
         let service = request.operation.service
         lock.withLock { places[Journal.PlaceKey(profile: target.profile, service: service)] = target.place }
         for (entry, body) in zip(entries, bodies) {

@@ -210,6 +210,13 @@ final class BatchReport {
         }
     }
 
+    /// Takes the progress line off the terminal, for a line of output; the next draw puts it back.
+    func clearProgress() {
+        guard drawn else { return }
+        err.write("\r\u{1B}[K")
+        drawn = false
+    }
+
     /// `[1200/10000] 310/s, 2 failed, ETA 28s` at most ten times a second.
     private func draw() {
         guard progress else { return }

@@ -103,6 +103,8 @@ public final class Session {
                     catalog.plan = Plan { line in interpreter.emit(line) }
                 } else if let path = batch.journal {
                     let journal = try Journal(path: path)
+                    let out = host.out
+                    journal.beforeIntent = { out.flush() }
                     catalog.journal = journal
                     try journal.checkPlaces(of: catalog.currentProfile) { catalog.place(of: $0, $1) }
                 }

@@ -103,7 +103,11 @@ public final class SessionHost: ScriptHost {
 
     /// `print`: exact into a file or a pipe; on a terminal, a server's text (an email, an
     /// error's message) cannot clear the screen, retitle the window or hide characters.
-    public func write(_ text: String) { out.write((out.isTerminal ? Sanitize.visible(text, keepLayout: true) : text) + "\n") }
+    public func write(_ text: String) {
+        // (The progress line, on the same terminal, is cleared first and drawn again later.)
+        if out.isTerminal { report?.clearProgress() }
+        out.write((out.isTerminal ? Sanitize.visible(text, keepLayout: true) : text) + "\n")
+    }
 
     /// Shows a top-level value; on a terminal through the pager, unless there is none.
     public func display(_ value: Value) throws {

@@ -17,6 +17,17 @@ struct REPLTests {
         return s
     }
 
+    /// A script's rows show on a terminal as they finish, not when the run ends (stdout waited
+    /// for 64 KB), and the progress line is cleared before each.
+    @Test func aBatchOnATerminalShowsEachRowAsItFinishes() throws {
+        let started = Date()
+        let s = try PtySession(arguments: ["-c", "for i in range(2) { print \"row $i\"; sleep(2.5) }"], environment: ["XDG_STATE_HOME": state.path, "HOME": state.path])
+        #expect(s.expect("row 0", timeout: 4), "\(s.screen)")
+        #expect(Date().timeIntervalSince(started) < 1.8, "row 0 shows at once, not with row 1 at 2.5 s nor at the end")
+        #expect(s.expect("row 1", timeout: 4) && !s.screen.contains("ETA 3srow"), "the progress line is cleared first: \(s.screen)")
+        #expect(s.waitForExit() == 0)
+    }
+
     @Test func evaluatesAndShowsResults() throws {
         let s = try start()
         s.line("let xs = [{name: \"ada\", n: 1}, {name: \"bob\", n: 22}]")

@@ -695,6 +695,21 @@ struct TrustTests {
         #expect(pendings == ["f.jsonl.4343-def.pending"], "the refused run leaves nothing: \(pendings)")
     }
 
+    /// A run killed after some writes: every line it printed before its last write left is in
+    /// its output (stdout went out only when 64 KB filled, so a kill lost every `done` line of
+    /// rows the journal records as done).
+    @Test func whatARunPrintedBeforeAWriteSurvivesAKill() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let r = try RosterProcess.run(["--sandbox-db", "sb.sqlite", "--journal", "j.journal", "-c",
+                                       "for i in range(400) { box groups create name=\"g$i\"; print \"done $i\"; sleep(0.02) }"],
+                                      directory: dir, killAfter: 0.7)
+        let journal = try String(contentsOf: dir.appendingPathComponent("j.journal"), encoding: .utf8)
+        let done = journal.split(separator: "\n").filter { $0.hasPrefix(#"{"done":"#) }.count
+        let printed = r.out.split(separator: "\n").count
+        #expect(r.status == 137 || r.status == -9 || r.status == 9, "killed: \(r.status)")
+        #expect(done >= 3 && printed >= done - 1 && printed <= done, "the journal has \(done) done, the output \(printed) lines")
+    }
+
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
         let p = Process()
         p.executableURL = RosterProcess.binary
