@@ -54,7 +54,9 @@ final class CSVRows {
         }
         line += 1
         var bytes = UnsafeRawBufferPointer(start: buffer, count: n)
-        if line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeRawBufferPointer(rebasing: bytes[3...]) }
+        // A byte order mark, or two (a tool that adds one to a file that had one), would end
+        // up in the first column's name, and `$r.email` would read null.
+        while line == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeRawBufferPointer(rebasing: bytes[3...]) }
         // The line's end: LF, CR LF, or a CR at the very end of the file.
         var end = bytes.count
         if end > 0, bytes[end - 1] == 0x0A { end -= 1 }

@@ -20,6 +20,9 @@ enum DataFiles {
 
     static func expand(_ path: String) -> String { LocalFile.expand(path) }
 
+    /// UTF-8's byte order mark, which some tools put at the start of a file: not part of the data.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// CSV and NDJSON files are streams of rows, read as they are used (so a file of a million
     /// rows takes the memory of one) and read again from the start by each consumer; JSON is
     /// one value. A row that cannot be read (wrong number of fields, bad JSON) is an error
@@ -37,7 +40,8 @@ enum DataFiles {
             _ = try csvRows(path, full)   // the header's problems show at once
             return .stream(ValueStream(label: "open \(path)") { try csvRows(path, full) })
         case .json:
-            let data = try readData(path, full)
+            var data = try readData(path, full)
+            while data.starts(with: DataFiles.byteOrderMark) { data.removeFirst(3) }
             // JSON is UTF-8: a bad byte would become U+FFFD in a value sent on to a service.
             guard String(validating: data, as: UTF8.self) != nil else {
                 throw ErrorValue(code: "invalid_json", message: "\(path): not UTF-8 text (a byte that is no character); save it as UTF-8")
@@ -81,6 +85,7 @@ enum DataFiles {
                 line += 1
                 var bytes = [UInt8](UnsafeRawBufferPointer(start: buffer, count: n))
                 while let last = bytes.last, last == 10 || last == 13 { bytes.removeLast() }
+                while line == 1, bytes.starts(with: DataFiles.byteOrderMark) { bytes.removeFirst(3) }
                 if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
                 firstRow = nil
                 // (Checked when the file was opened; a file changed since is not read on.)

@@ -710,6 +710,21 @@ struct TrustTests {
         #expect(done >= 3 && printed >= done - 1 && printed <= done, "the journal has \(done) done, the output \(printed) lines")
     }
 
+    /// A byte order mark (or two: a tool that adds one to a file that had one) is not data: it
+    /// was refused in NDJSON and JSON, and a second one in a CSV went into the first column's
+    /// name, so `$r.email` read null.
+    @Test func aByteOrderMarkIsNotData() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        try Data(mark + mark + Array("email,n\na@x,1\n".utf8)).write(to: dir.appendingPathComponent("b.csv"))
+        try Data(mark + Array("{\"email\":\"a@x\"}\n".utf8)).write(to: dir.appendingPathComponent("b.ndjson"))
+        try Data(mark + Array("[{\"email\":\"a@x\"}]".utf8)).write(to: dir.appendingPathComponent("b.json"))
+        for file in ["b.csv", "b.ndjson", "b.json"] {
+            let r = try RosterProcess.run(["-c", "for r in (open \"\(file)\") { print $r.email }"], directory: dir)
+            #expect(r.status == 0 && r.out == "a@x\n", "\(file): \(r.out) \(r.err)")
+        }
+    }
+
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
         let p = Process()
         p.executableURL = RosterProcess.binary
