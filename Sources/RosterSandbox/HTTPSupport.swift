@@ -10,6 +10,8 @@ struct VendorError: Error {
 }
 
 enum JSON {
+    /// Why a body holding U+0000 is refused (the store would cut the text there).
+    static let nulRefused = "request body holds the character U+0000 (\\u0000), which a text field may not contain"
     static func response(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
         response(status, bytes: value.bytes, headers: headers)
     }

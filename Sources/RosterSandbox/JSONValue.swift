@@ -15,6 +15,17 @@ enum JSONValue: Sendable, Equatable {
         JSONParser.parse(data)
     }
 
+    /// Whether a string (or key) in it holds U+0000, which SQLite's text binding would cut the
+    /// text at: request bodies that do are refused rather than stored short.
+    var holdsNUL: Bool {
+        switch self {
+        case .string(let s): s.utf8.contains(0)
+        case .array(let a): a.contains { $0.holdsNUL }
+        case .object(let o): o.contains { $0.key.utf8.contains(0) || $0.value.holdsNUL }
+        case .null, .bool, .int, .double: false
+        }
+    }
+
     /// Compact JSON with keys sorted, written directly: responses are built from these for every
     /// row of every page, and this is several times faster than going through `JSONEncoder`.
     var bytes: [UInt8] {

@@ -59,6 +59,24 @@ struct SandboxFuzzTests {
         #expect(losant.status.code == 200 && losant.json?["items"]?.array?.count == 0, "\(String(describing: losant.json))")
     }
 
+    /// SQLite's text binding stops at a NUL: a name holding `\u0000` was stored cut short (201
+    /// for "A", the rest lost). Each vendor refuses such a body with its 400, and stores nothing.
+    @Test func aBodyHoldingANULIsRefusedNotStoredShort() async throws {
+        let c = try SandboxClient()
+        let box = try await c.send(.post, "/2.0/groups", token: SandboxClient.bearer("box-sandbox-admin"), body: #"{"name": "A\u0000B"}"#)
+        #expect(box.status.code == 400 && box.json?["code"]?.string == "bad_request", "\(String(describing: box.json))")
+        let named = try await c.send(.get, "/2.0/groups?filter_term=A", token: SandboxClient.bearer("box-sandbox-admin"))
+        #expect(named.json?["entries"]?.array?.contains { $0["name"]?.string == "A" } == false)
+        let ld = try await c.send(.post, "/api/v2/members", body: #"[{"email": "n\u0000ul@example.com", "role": "reader"}]"#)
+        #expect(ld.status.code == 400 && ld.json?["code"]?.string == "invalid_request", "\(String(describing: ld.json))")
+        let losant = try await c.send(.post, "/instances/5f0000000000000000000001/tokens", token: SandboxClient.bearer("losant-sandbox-all"),
+                                      body: #"{"name": "t\u0000", "scope": ["all.Instance"]}"#)
+        #expect(losant.status.code == 400, "\(String(describing: losant.json))")
+        // A key holds one too.
+        let key = try await c.send(.post, "/2.0/groups", token: SandboxClient.bearer("box-sandbox-admin"), body: #"{"name": "B", "x\u0000": 1}"#)
+        #expect(key.status.code == 400)
+    }
+
     @Test func randomRequestsNeverBreakTheSandbox() async throws {
         var rng = SplitMix64(state: 7)
         let c = try SandboxClient()

@@ -98,6 +98,7 @@ struct Box: Sendable {
         }
         guard let value = JSONValue.parse(data) else { throw error(.badRequest, "request body is not valid JSON", code: "bad_request") }
         guard let object = value.object else { throw error(.badRequest, "request body must be a JSON object", code: "bad_request") }
+        guard !value.holdsNUL else { throw error(.badRequest, JSON.nulRefused, code: "bad_request") }
         return object
     }
 

@@ -35,6 +35,7 @@ struct LaunchDarkly: Sendable {
         guard let value = JSONValue.parse(data) else {
             throw ldError(.badRequest, "invalid_request", "request body is not valid JSON")
         }
+        guard !value.holdsNUL else { throw ldError(.badRequest, "invalid_request", JSON.nulRefused) }
         return value
     }
 

@@ -113,6 +113,7 @@ struct Losant: Sendable {
         guard let object = JSONValue.parse(data)?.object else {
             throw Losant.error(.badRequest, "request body must be a JSON object")
         }
+        guard !JSONValue.object(object).holdsNUL else { throw Losant.error(.badRequest, JSON.nulRefused) }
         for key in object.keys.sorted() where !allowed.contains(key) {
             if let why = refused[key] { throw Losant.error(.badRequest, why) }
             throw Losant.error(.badRequest, "apiToken is not allowed to have the additional property \"\(key)\"; allowed: \(allowed.joined(separator: ", "))")
