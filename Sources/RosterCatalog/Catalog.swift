@@ -131,7 +131,7 @@ public final class Catalog: @unchecked Sendable {
             guard !columns.isEmpty else {
                 throw RuntimeError(ErrorValue(code: "invalid_argument", message: "--columns needs field paths separated by commas, e.g. --columns email,role"), at: range)
             }
-            display = TableHint(columns: columns, noun: op.words[0], shown: op.tableHint?.shown)
+            display = TableHint(columns: columns, noun: op.words[0], shown: op.tableHint?.shown, chosen: true)
         }
         let target = try targets.target(for: op.service, profile: Binder.profile(in: arguments) ?? profile)
         var defaults: [String: Value] = [:]

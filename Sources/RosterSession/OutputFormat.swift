@@ -144,6 +144,13 @@ struct ValueFormatter {
         return .record(out)
     }
 
+    /// Whether a projected cell shows anything (a path through a list gives a list of nulls
+    /// when its last field is missing).
+    static func holdsValue(_ v: Value) -> Bool {
+        if case .list(let items) = v { return items.contains(where: holdsValue) }
+        return !v.isNull
+    }
+
     static func walk(_ v: Value, _ path: ArraySlice<String>) -> Value {
         guard let first = path.first else { return v }
         if case .list(let items) = v { return .list(items.map { walk($0, path) }) }
@@ -213,18 +220,30 @@ struct ValueFormatter {
         if case .stream(let s) = value, let hint = s.display, !wide {
             let names = ValueFormatter.columnNames(hint.columns)
             var count = 0
+            // Chosen columns no row has a value for (a mistyped field shows as an empty column).
+            var unseen = hint.chosen ? Set(names) : []
+            var fields: [String] = []
             let projected = Value.stream(ValueStream(label: s.label, totalCount: s.totalCount) {
                 let c = try s.cursor()
                 return StreamCursor {
                     guard let item = try c.next() else { return nil }
                     count += 1
-                    return ValueFormatter.project(hint.shown?(item) ?? item, hint.columns, names: names)
+                    let row = ValueFormatter.project(hint.shown?(item) ?? item, hint.columns, names: names)
+                    if !unseen.isEmpty, case .record(let r) = row {
+                        for (k, v) in r where ValueFormatter.holdsValue(v) { unseen.remove(k) }
+                        if fields.isEmpty, case .record(let whole) = item { fields = Array(whole.keys) }
+                    }
+                    return row
                 }
             })
             try rows(projected)
             // A listing cut short (`first N`) says how many it had.
             let of = s.totalCount.map { $0 > count ? " of \($0)" : "" } ?? ""
             out.write("\(count)\(of) \(count == 1 && of.isEmpty ? String(hint.noun.dropLast()) : hint.noun)\n")
+            if count > 0, !unseen.isEmpty {
+                let missing = names.filter(unseen.contains).map { "'\($0)'" }.joined(separator: ", ")
+                out.write("(no \(String(hint.noun.dropLast())) has a value for \(missing); the fields are \(fields.joined(separator: ", ")))\n")
+            }
             return
         }
         try rows(value)

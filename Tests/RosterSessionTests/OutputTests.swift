@@ -75,6 +75,13 @@ extension EndToEndTests {
         #expect(tokens.contains { $0.contains("instanceApiTokens.get, instanceApiToken.get") }, "lists read a, b: \(tokens)")
         let chosen = try table("box memberships list group=57001 --columns \"user.login,role\"", columns: 150)
         #expect(chosen.first?.split(separator: " ").map(String.init) == ["login", "role"], "\(chosen)")
+        #expect(!chosen.contains { $0.hasPrefix("(no ") }, "\(chosen)")
+        // A chosen column no row has (a typo) is said with the fields there are, not left an
+        // empty column; a default column that is empty (no teams) is not.
+        let typo = try table("ld members list --columns \"email,rolez,teams.kye\"", columns: 150)
+        #expect(typo.last?.hasPrefix("(no member has a value for 'rolez', 'kye'; the fields are _id,") == true && typo.last?.contains(" role,") == true, "\(typo)")
+        let right = try table("ld members list --columns \"email,role,teams.key\"", columns: 150)
+        #expect(right.last == "6 members", "\(right)")
         let all = try table("ld members list --wide", columns: 400)
         #expect(all.first?.contains("_links") == true && all.first?.contains("_lastSeen") == true, "\(all.first ?? "")")
         let json = try RosterProcess.run(["--sandbox-db", ":memory:", "--output", "json", "-c", "ld members list"])

@@ -205,10 +205,13 @@ public struct TableHint: Sendable {
     /// What a table shows of an item in place of its value (a Losant token past its expiry
     /// reads `active (expired)`): for the eye only; the value itself stays the API's.
     public let shown: (@Sendable (Value) -> Value)?
-    public init(columns: [String], noun: String, shown: (@Sendable (Value) -> Value)? = nil) {
+    /// The user named the columns (`--columns`): one no row has is said, as a likely typo.
+    public let chosen: Bool
+    public init(columns: [String], noun: String, shown: (@Sendable (Value) -> Value)? = nil, chosen: Bool = false) {
         self.columns = columns
         self.noun = noun
         self.shown = shown
+        self.chosen = chosen
     }
 }
 
