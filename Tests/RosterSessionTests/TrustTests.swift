@@ -725,6 +725,17 @@ struct TrustTests {
         }
     }
 
+    /// `fail($e)` raises a caught error again: the diagnostic points at the `fail` and names
+    /// where the error was first raised (it named only the `fail`).
+    @Test func anErrorRaisedAgainNamesWhereItWasFirstRaised() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "def f() {\n  fail(\"boom\", \"x\")\n}\ntry { f() } catch e {\n  fail($e)\n}\n".write(to: dir.appendingPathComponent("f.roster"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["f.roster"], directory: dir)
+        #expect(r.status == 70 && r.err.contains("f.roster:5:3: error: boom") && r.err.contains("f.roster:2:3: note: raised here first"), "\(r.err)")
+        let once = try RosterProcess.run(["-c", "fail(\"boom\")"], directory: dir)
+        #expect(!once.err.contains("raised here first"), "\(once.err)")
+    }
+
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
         let p = Process()
         p.executableURL = RosterProcess.binary

@@ -125,7 +125,7 @@ public enum Builtins {
             let m = c.arguments.count > 1 ? try c[1].text() : "assertion failed"
             throw ErrorValue(code: "assertion_failed", message: m)
         },
-        b("fail", "fail(message) | fail(message, code) | fail(error)", "raise an error that try/catch can catch (given a caught error, raise it again as it was)", 1...2) { c in
+        b("fail", "fail(message) | fail(message, code) | fail(error)", "raise an error that try/catch can catch (given a caught error, raise it again: its code, message, status and first place kept)", 1...2) { c in
             if case .error(let e) = c[0], c.arguments.count == 1 { throw e }
             throw ErrorValue(code: c.arguments.count > 1 ? try c[1].text() : "failed", message: try c[0].text())
         },

@@ -162,7 +162,9 @@ public struct RuntimeError: Error, Sendable {
 
     public var diagnostic: Diagnostic {
         var d = Diagnostic(error.code, error.summary, at: range, notes: notes)
-        if let row { d.trailer = [row] }
+        // A caught error raised again (`fail($e)`) keeps the place it was first raised.
+        if let first = error.location, first != range.description { d.trailer.append("\(first): note: raised here first") }
+        if let row { d.trailer.append(row) }
         return d
     }
 }
