@@ -31,6 +31,9 @@ public struct RetryPolicy: Sendable {
     public var maxDelay = 8.0
     /// The longest server-requested wait honoured; a longer one fails instead of hanging.
     public var maxRetryAfter = 60.0
+    /// Attempts of one request that may end at the time limit: a server that accepts and never
+    /// answers is tried once more, not held for six whole time limits (six minutes by default).
+    public var maxTimeouts = 2
 
     public init() {}
 
@@ -41,8 +44,9 @@ public struct RetryPolicy: Sendable {
     }
 
     /// `attempt` counts from 1 the request's attempts that were not answered 429; `rateLimited`
-    /// counts its 429s, this one included; `random` is uniform in 0..<1.
-    public func decide(_ outcome: AttemptOutcome, attempt: Int, rateLimited: Int = 0, isWrite: Bool, random: Double) -> Decision {
+    /// counts its 429s, this one included; `timeouts` its attempts that ended at the time
+    /// limit, this one included; `random` is uniform in 0..<1.
+    public func decide(_ outcome: AttemptOutcome, attempt: Int, rateLimited: Int = 0, timeouts: Int = 0, isWrite: Bool, random: Double) -> Decision {
         let retryable: Bool
         var wait: Double?
         switch outcome {
@@ -55,6 +59,7 @@ public struct RetryPolicy: Sendable {
         case .lost:
             retryable = !isWrite
         }
+        if timeouts >= maxTimeouts { return .giveUp }
         guard retryable, outcome.isRateLimited ? rateLimited < maxRateLimited : attempt < maxAttempts else { return .giveUp }
         if let wait {
             guard wait <= maxRetryAfter else { return .giveUp }

@@ -299,7 +299,7 @@ public final class Transport: Sendable {
         var wireRequest = try wire(request, method: method, target: target ?? request.target, body: body, to: service, token: token)
         let gate = gates[request.operation.service]!
         // Attempts that failed or succeeded, and 429s apart (see RetryPolicy).
-        var attempt = 0, rateLimited = 0
+        var attempt = 0, rateLimited = 0, timeouts = 0
         var renewed = false
         // This request's own spread after a 429, on top of the service-wide pause.
         var jitter = 0.0
@@ -333,7 +333,8 @@ public final class Transport: Sendable {
                 continue
             }
             if outcome.isRateLimited { rateLimited += 1 } else { attempt += 1 }
-            switch policy.decide(outcome, attempt: attempt, rateLimited: rateLimited, isWrite: isWrite, random: Double.random(in: 0..<1)) {
+            if failure?.timedOut == true { timeouts += 1 }
+            switch policy.decide(outcome, attempt: attempt, rateLimited: rateLimited, timeouts: timeouts, isWrite: isWrite, random: Double.random(in: 0..<1)) {
             case .done:
                 gate.succeeded(now: clock.now())
                 return reply!
@@ -352,7 +353,7 @@ public final class Transport: Sendable {
                     }
                 } else {
                     if let failure, failure.timedOut, gate.shouldNotice(now: clock.now()) {
-                        notice("roster: \(method) \(service.url)\(target ?? request.path): \(failure.message); trying again (attempt \(attempt + 1) of \(policy.maxAttempts))")
+                        notice("roster: \(method) \(service.url)\(target ?? request.path): \(failure.message); trying once more (attempt \(attempt + 1); a second time limit ends it)")
                     }
                     try await clock.sleep(after)
                 }

@@ -18,6 +18,10 @@ struct RetryTests {
         #expect(policy.decide(.lost, attempt: 1, isWrite: true, random: 0.5) == .giveUp)
         #expect(policy.decide(.lost, attempt: 1, isWrite: false, random: 0.5) == .retry(after: 0.05), "a read is retried after half the first ceiling")
         #expect(policy.decide(.notSent, attempt: 2, isWrite: true, random: 0.5) == .retry(after: 0.1), "nothing reached the server")
+        // A read that ended at the time limit is tried once more, not for six time limits.
+        #expect(policy.decide(.lost, attempt: 1, timeouts: 1, isWrite: false, random: 0.5) == .retry(after: 0.05))
+        #expect(policy.decide(.lost, attempt: 2, timeouts: 2, isWrite: false, random: 0.5) == .giveUp)
+        #expect(policy.decide(.notSent, attempt: 2, timeouts: 2, isWrite: false, random: 0.5) == .giveUp)
         #expect(policy.decide(.answered(status: 429, retryAfter: 0), attempt: 1, isWrite: true, random: 0.5) == .retry(after: 0.0025),
                 "Retry-After: 0 costs only a few milliseconds of jitter")
         #expect(policy.decide(.answered(status: 429, retryAfter: 10), attempt: 1, isWrite: true, random: 1) == .retry(after: 10.1), "longer waits spread by up to baseDelay")
