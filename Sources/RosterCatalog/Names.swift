@@ -179,14 +179,15 @@ extension Catalog {
             return matches[0].id
         }
         if matches.count > 1 {
-            let listed = matches.prefix(10).map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+            // (Names and ids are the server's: one line, nothing that drives a terminal.)
+            let listed = matches.prefix(10).map { "\(Sanitize.visible($0.name)) (\(Sanitize.visible($0.id)))" }.joined(separator: ", ")
             throw ErrorValue(code: "ambiguous_name", message: "\(matches.count) \(lookup.noun)s are named '\(Sanitize.visible(text))': \(listed)\(matches.count > 10 ? ", ..." : ""); give the id instead")
         }
         // Nothing by that name: the names nearest to it, from what the filter found or, when it
         // found nothing (a typo early in the name), from the listing's first page.
         let pool = found.isEmpty ? try Blocking.run { try await self.readNames(lookup, "", prefix: false, instance: instance, target: target, pages: 1).found } : found
         let close = Suggest.close(to: text, in: pool.map(\.name), limit: 5)
-        let shown = close.compactMap { name in pool.first { $0.name == name }.map { "\($0.name) (\($0.id))" } }
+        let shown = close.compactMap { name in pool.first { $0.name == name }.map { "\(Sanitize.visible($0.name)) (\(Sanitize.visible($0.id)))" } }
         throw ErrorValue(code: "unknown_name", message: "no \(lookup.noun) is named '\(Sanitize.visible(text))'"
                          + (shown.isEmpty ? "" : "; close: \(shown.joined(separator: ", "))")
                          + "; give its \(lookup.nameField) exactly, or its id")

@@ -64,7 +64,9 @@ public final class Session {
         interpreter.keepGoing = options.batch.keepGoing
         batch = options.batch
         self.err = err
-        options.catalog?.warn = { line in err.write(line + "\n") }
+        // Warnings and notices quote servers (a next link, a token's name): one line each,
+        // nothing that drives the terminal.
+        options.catalog?.warn = { line in err.write(Sanitize.visible(line) + "\n") }
         let interpreter = self.interpreter
         options.catalog?.showPlan = { line in interpreter.emit(line) }
         for (k, v) in options.variables { interpreter.define(k, Session.commandLineValue(v)) }
@@ -211,10 +213,10 @@ public final class Session {
             err.write("interrupted\n")
             return ExitCode.interrupted
         case let e as ErrorValue:
-            err.write("error: \(e.summary)\n")
+            err.write("error: \(Sanitize.visible(e.summary, keepNewlines: true))\n")
             return ExitCode.runtime
         default:
-            err.write("error: \(error)\n")
+            err.write("error: \(Sanitize.visible("\(error)", keepNewlines: true))\n")
             return ExitCode.runtime
         }
     }
