@@ -34,6 +34,8 @@ public final class Catalog: @unchecked Sendable {
     public var journal: Journal?
     /// The ids of this run's write results (see `claim`).
     let claimed = Mutex<Set<String>>([])
+    /// Creates with a lookup whose request is out now (see `Flights`).
+    let flights = Flights()
     /// A dry run's facts of whom LaunchDarkly refuses, read once per profile and target.
     let refusals = Mutex<[String: (caller: String?, owners: Set<String>)]>([:])
     /// Where a plan made for one command (`--dry-run` after it) shows its lines: stdout.
@@ -259,6 +261,33 @@ public final class Catalog: @unchecked Sendable {
         }
         if case .semanticPatch = op.body, let partial = semanticPatchFailure(body, op) { throw partial }
         return body
+    }
+
+    /// A write's own answer: decoded, and one that is not what the write makes is an answer
+    /// that cannot be read. Taken as done, it was replayed by every rerun (`id=null`); in
+    /// doubt (a 2xx), the next run settles it by looking.
+    static func decodeAnswer(_ reply: WireReply, _ op: Operation) throws -> Value {
+        let body = try decode(reply, op)
+        if let wrong = unfitAnswer(body, op) {
+            throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is \(wrong): the server took the write, but its answer cannot be read", status: reply.status, operation: op.name)
+        }
+        return body
+    }
+
+    /// Why a write's 2xx answer is not what the write makes, or nil: a create answers with the
+    /// object (an `id`), or with a list of `items` (LaunchDarkly's invites); a Box error body or
+    /// Losant's `success: false` is no success.
+    static func unfitAnswer(_ body: Value, _ op: Operation) -> String? {
+        guard op.isWrite else { return nil }
+        guard case .record(let r) = body else { return op.creates ? "\(body.typeName), not an object" : nil }
+        if case .string("error")? = r["type"] { return "an error body" }
+        if case .bool(false)? = r["success"] { return "success: false" }
+        guard op.creates else { return nil }
+        if case .lookUp(let lookup) = op.inDoubt, lookup.eachItem {
+            guard case .list? = r[lookup.itemsKey] else { return "an object without its list of \(lookup.itemsKey)" }
+            return nil
+        }
+        return Lookup.text(body, "id") == nil ? "an object without an id" : nil
     }
 
     /// The vendor's error body as an error value: LaunchDarkly {code, message}, Losant {type,

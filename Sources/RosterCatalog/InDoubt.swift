@@ -99,37 +99,57 @@ extension Lookup {
         }
     }
 
+    /// Whether a candidate was made since the write was first sent (a few seconds' margin, on
+    /// the server's clock): an object that was there before is not what the write made (a
+    /// create of an existing login, retried after a 5xx that applied nothing, took Ada's 2023
+    /// account as its result, and a membership's requested role was never set). `field` holds
+    /// an ISO time, or milliseconds since 1970 (`ms`); a candidate without it is not ruled out.
+    static func madeSince(_ c: Value, _ field: String, _ since: Double, ms: Bool = false) -> Bool {
+        guard case .record(let r) = c, let value = r[field], !value.isNull else { return true }
+        let made: Double?
+        switch value {
+        case .string(let s): made = ms ? Double(s).map { $0 / 1000 } : ISOTime.parse(s)
+        case .int(let n) where ms: made = Double(n) / 1000
+        case .double(let d) where ms: made = d / 1000
+        default: made = nil
+        }
+        guard let made else { return true }
+        return made >= since - 5
+    }
+
     static func same(_ a: Value, _ b: Value, _ path: String, caseInsensitive: Bool = false) -> Bool {
         guard let x = text(a, path), let y = text(b, path) else { return false }
         return caseInsensitive ? x.lowercased() == y.lowercased() : x == y
     }
 
-    /// Box: a user with this login (logins are unique; Box compares them without case).
-    static let boxUser = Lookup(itemsKey: "entries", target: { _, body in
+    /// Box: a user with this login (logins are unique; Box compares them without case), made
+    /// since the write was sent.
+    static let boxUser = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
         text(body, "login").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
-    }, matches: { c, body, _ in same(c, body, "login", caseInsensitive: true) })
+    }, matches: { c, body, since in same(c, body, "login", caseInsensitive: true) && madeSince(c, "created_at", since) })
 
-    /// Box: a group with this name (unique in the enterprise).
-    static let boxGroup = Lookup(itemsKey: "entries", target: { _, body in
+    /// Box: a group with this name (unique in the enterprise), made since the write was sent.
+    static let boxGroup = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
         text(body, "name").map { "/2.0/groups?filter_term=\(q($0))&limit=1000" }
-    }, matches: { c, body, _ in same(c, body, "name") })
+    }, matches: { c, body, since in same(c, body, "name") && madeSince(c, "created_at", since) })
 
-    /// Box: the user's membership of this group (a user has few memberships; a group may have many).
-    static let boxMembership = Lookup(itemsKey: "entries", target: { _, body in
+    /// Box: the user's membership of this group (a user has few memberships; a group may have
+    /// many), made since the write was sent.
+    static let boxMembership = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
         text(body, "user.id").map { "/2.0/users/\(q($0))/memberships?limit=1000" }
-    }, matches: { c, body, _ in same(c, body, "group.id", caseInsensitive: false) })
+    }, matches: { c, body, since in same(c, body, "group.id", caseInsensitive: false) && madeSince(c, "created_at", since) })
 
     /// LaunchDarkly: a member with this email, one invite at a time. By the exact `email:`
     /// filter (as typed and in lower case): `query:` matches any email containing it, and in a
     /// large account the member sought could be past the first page. An email the filter's
     /// syntax cannot carry (`,` or `|`) falls back to `query:`.
-    static let ldMember = Lookup(itemsKey: "items", eachItem: true, target: { _, form in
+    static let ldMember = Lookup(itemsKey: "items", eachItem: true, byTime: true, target: { _, form in
         text(form, "email").map { email in
             let exact = email.contains(",") || email.contains("|") ? "query:" + email
                 : "email:" + ([email] + (email.lowercased() == email ? [] : [email.lowercased()])).joined(separator: "|")
             return "/api/v2/members?filter=\(q(exact))&limit=100"
         }
-    }, matches: { c, form, _ in same(c, form, "email", caseInsensitive: true) })
+    }, matches: { c, form, since in same(c, form, "email", caseInsensitive: true) && madeSince(c, "creationDate", since, ms: true) })
 
     /// Losant: token names are not unique, so the match is a token of this name created since
     /// the write was first sent, by the server's clock (a few seconds' margin). Its value, shown only at

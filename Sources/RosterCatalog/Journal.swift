@@ -293,10 +293,11 @@ public final class Journal: @unchecked Sendable {
             let value = try send()
             try finished(entry, value)
             return value
-        } catch let e as ErrorValue where e.status.map({ !(200..<300).contains($0) }) ?? false || e.partial != nil {
+        } catch let e as ErrorValue where e.status.map({ (400..<500).contains($0) }) ?? false || e.partial != nil {
             // Refused, in whole or in part: a rerun sends it again (once the cause is fixed).
             // A 2xx is never a refusal, even with an answer that cannot be read: the write was
-            // applied, and it stays in doubt for the next run to settle by looking.
+            // applied, and it stays in doubt for the next run to settle by looking. Nor is a
+            // 3xx (`303 See Other` says it was done; it is not followed).
             try refused(entry, e)
             throw e
         } catch {

@@ -157,6 +157,13 @@ public final class AccessTokens: @unchecked Sendable {
                 throw ErrorValue(code: Sanitize.visible(SecretValues.scrub(code)), message: "profile '\(profile)': Box refused the app's token request: \(Sanitize.visible(SecretValues.scrub(detail))); \(grant.hint)",
                                  status: reply.status)
             }
+            // A bearer token is token68 text (RFC 6750), and one this short or plain would be
+            // scrubbed out of every text roster writes (`@example.com` turned the failures
+            // file's logins into `ada(redacted)`, and a retry sent them): refused, unsent.
+            guard AccessTokens.isBearerToken(token) else {
+                throw ErrorValue(code: "oauth_failed", message: "profile '\(profile)': Box's token endpoint answered an access_token that is not a bearer token (\(token.utf8.count) characters; one is at least \(AccessTokens.minimumTokenLength) of letters, digits and -._~+/, then any =); it was not used; \(grant.hint)",
+                                 status: reply.status)
+            }
             SecretValues.register(token)
             // The last 8 tokens issued stay scrubbed; one handed back again is not added twice,
             // and the token in use is never forgotten (it would then be shown).
@@ -175,5 +182,30 @@ public final class AccessTokens: @unchecked Sendable {
             return token
         }
         throw ErrorValue(code: "connection_failed", message: "profile '\(profile)': POST \(url)/oauth2/token for a Box access token: \(problem)")
+    }
+}
+
+extension AccessTokens {
+    /// Box's access tokens are 32 characters; shorter ones are refused (see `isBearerToken`).
+    static let minimumTokenLength = 16
+
+    /// RFC 6750's token68: letters, digits, `-._~+/`, then `=` padding, at least
+    /// `minimumTokenLength` long.
+    static func isBearerToken(_ token: String) -> Bool {
+        let bytes = Array(token.utf8)
+        guard bytes.count >= minimumTokenLength else { return false }
+        var i = 0
+        while i < bytes.count, isToken68(bytes[i]) { i += 1 }
+        guard i > 0 else { return false }
+        while i < bytes.count, bytes[i] == UInt8(ascii: "=") { i += 1 }
+        return i == bytes.count
+    }
+
+    private static func isToken68(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"): true
+        default: false
+        }
     }
 }

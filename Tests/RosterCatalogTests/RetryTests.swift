@@ -194,13 +194,22 @@ struct RetryTests {
             Catalog(targets: try SessionTargets(profiles: profiles, environment: ["SECRET": "s"], defaultProfile: "app") { "http://127.0.0.1:9" },
                     transport: Transport(sender: sender, clock: clock))
         }
-        let token = RetryTests.reply(200, [], #"{"access_token": "t", "expires_in": 3600}"#)
+        let token = RetryTests.reply(200, [], #"{"access_token": "t0123456789abcdef", "expires_in": 3600}"#)
         let sender = Scripted([RetryTests.reply(429, [("Retry-After", "3")]), token, RetryTests.reply(200, [], #"{"type": "user", "id": "1"}"#)])
         let clock = FakeClock()
         let r = await run("print (box users me).id", catalog: try app(sender, clock))
         #expect(r.output == ["1"], "\(r.error ?? "")")
         #expect(sender.urls.map { $0.hasSuffix("/oauth2/token") } == [true, true, false])
         #expect(clock.slept.count == 1 && clock.slept[0] >= 3 && clock.slept[0] < 3.2, "\(clock.slept)")
+
+        // An access token that is no bearer token (too short, or a word of ordinary text) is
+        // refused unused: registered as a secret, `@example.com` was scrubbed out of every
+        // login roster wrote, the failures file's inputs too.
+        for bad in ["@example.com", "has space token 0123456789", "short"] {
+            let odd = Scripted([RetryTests.reply(200, [], #"{"access_token": "\#(bad)", "expires_in": 3600}"#)])
+            let refused = await run("print \"ada@example.com\"\nprint (box users me).id", catalog: try app(odd, FakeClock()))
+            #expect(refused.output == ["ada@example.com"] && refused.error?.contains("not a bearer token") == true && odd.count == 1, "\(bad): \(refused.output) \(refused.error ?? "")")
+        }
 
         let far = Scripted([RetryTests.reply(429, [("Retry-After", "3600")])])
         let farClock = FakeClock()
@@ -270,6 +279,8 @@ struct RetryTests {
         let r = await run("box memberships add user=1 group=2", catalog: try catalog(sender, FakeClock()))
         #expect(r.error?.contains("may have been applied") == true, "\(r.error ?? "")")
         #expect(sender.methods.filter { $0 == "POST" }.count == 7, "the first try and six bounded rounds")
+        // How often it was sent is said (it read as if sent once).
+        #expect(r.error?.contains("it was sent 7 times, none answered") == true, "\(r.error ?? "")")
     }
 
     @Test func readsRideThroughFaults() async throws {

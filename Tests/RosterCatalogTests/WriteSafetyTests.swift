@@ -41,6 +41,29 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
     }
 }
 
+/// The first create goes through and its answer is held back half a second (out, its object
+/// made); the second is lost before it reaches the server.
+final class TwinSender: HTTPSender, @unchecked Sendable {
+    let inner = Recorder()
+    private let lock = NSLock()
+    private var posts = 0
+
+    func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+        guard request.method == "POST" else { return try await inner.send(request) }
+        let n = lock.withLock { posts += 1; return posts }
+        switch n {
+        case 1:
+            let reply = try await inner.send(request)
+            try? await Task.sleep(nanoseconds: 500_000_000)
+            return reply
+        case 2:
+            throw SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering")
+        default:
+            return try await inner.send(request)
+        }
+    }
+}
+
 @Suite(.serialized) struct WriteSafetyTests {
     func count(_ sandbox: LiveSandbox, _ sql: String) throws -> Int {
         try sandbox.store.db.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
@@ -52,6 +75,36 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
         let c = Catalog(targets: sandbox.targets, transport: Transport(sender: sender, policy: policy))
         c.journal = journal
         return c
+    }
+
+    /// A create retried after a loss that applied nothing, where the object already existed
+    /// before the write (Ada's account since 2023): not taken for the write's result (it was,
+    /// and the run said "created"), but sent again, and the 409 is what the user hears.
+    @Test func aCreateInDoubtIsNeverSettledByAnObjectMadeBeforeIt() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = LosingSender(lose: 1, deliver: false)
+        let r = await run("print (box users create name=Ada login=ada@example.com).id", catalog: catalog(sandbox, sender))
+        #expect(r.output.isEmpty && r.error?.contains("409") == true, "\(r.output) \(r.error ?? "")")
+        #expect(sender.methods == ["GET", "POST"], "(the lost POST never reached the server) looked, found only the old account, sent again: \(sender.methods)")
+        // A membership the user already had, with another role: the same.
+        let membership = LosingSender(lose: 1, deliver: false)
+        let m = await run("print (box memberships add user=20000002 group=57001 role=admin).role", catalog: catalog(sandbox, membership))
+        #expect(m.output.isEmpty && m.error?.contains("409") == true, "\(m.output) \(m.error ?? "")")
+    }
+
+    /// Two identical creates at once (two Losant tokens of one name, a parallel loop): one's
+    /// request is lost unsent while the other's is still out, its token made. The lost one's
+    /// lookup waits for its twin to land, and does not take the twin's token for its own
+    /// (both were recorded done with one token, and one write was never applied).
+    @Test func aTwinStillInFlightIsNotTakenForALostCreate() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = TwinSender()
+        let r = await run("""
+            for i in range(2) --parallel 2 { let t = losant tokens create name=twin scope=["all.Instance.read"]; print $t.id }
+            """, catalog: catalog(sandbox, sender))
+        #expect(r.error == nil, "\(r.error ?? "")")
+        #expect(Set(r.output).count == 2, "two writes, two tokens: \(r.output)")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'twin'") == 2)
     }
 
     @Test func aCreateWhoseAnswerWasLostIsFoundNotMadeTwice() async throws {

@@ -736,6 +736,22 @@ struct TrustTests {
         #expect(!once.err.contains("raised here first"), "\(once.err)")
     }
 
+    /// A filter-based role change an earlier run left in doubt, whose filters select nobody on
+    /// the rerun (its change applied: the writers are readers now), is recorded as done, and the
+    /// run says that who changed is not known (it was passed off as "no member changed").
+    @Test func aFilteredChangeInDoubtThatNowSelectsNobodyIsSaid() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let args = ["--sandbox-db", "sb.sqlite", "--journal", "j.jsonl", "-c", "print (ld members replace-all-roles role=reader filter_roles=writer).members"]
+        let first = try RosterProcess.run(args, directory: dir)
+        #expect(first.status == 0, "\(first.err)")
+        // As if killed before the answer was journaled: the intent stays, its outcome does not.
+        let journal = dir.appendingPathComponent("j.jsonl")
+        let lines = try String(contentsOf: journal, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix(#"{"done":"#) }
+        try (lines.joined(separator: "\n") + "\n").write(to: journal, atomically: true, encoding: .utf8)
+        let again = try RosterProcess.run(args, directory: dir)
+        #expect(again.status == 0 && again.err.contains("never learnt the outcome") && again.err.contains("which ones is not known"), "\(again.out) \(again.err)")
+    }
+
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
         let p = Process()
         p.executableURL = RosterProcess.binary
