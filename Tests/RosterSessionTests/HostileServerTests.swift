@@ -70,6 +70,24 @@ struct HostileServerTests {
         #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
     }
 
+    /// A next link holding terminal control text, whose page then fails: the error, printed
+    /// outside any script line, escapes it (it reached the terminal raw: a retitled window, a
+    /// cleared screen).
+    @Test func anErrorQuotingAServersLinkCannotDriveTheTerminal() throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                if "offset=1" in h.path:
+                    h.close_connection = True
+                    return
+                reply(h, 200, {"items": [{"_id": "a", "email": "a@example.com", "role": "reader"}], "totalCount": 2,
+                               "_links": {"next": {"href": "/api/v2/members?offset=1&x=\\u001b]0;PWNED\\u0007\\u001b[31m"}}})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let r = try RosterProcess.run(["-c", "ld members list"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status != 0 && !r.err.contains("\u{1B}") && !r.err.contains("\u{07}") && r.err.contains("\\u{1B}"), "\(r.status) \(r.err)")
+    }
+
     /// A 5xx to a JSON Patch: replacing a value is sent again, appending to a list is not (it
     /// would append twice).
     @Test func aPatchThatCouldApplyTwiceIsNotSentAgain() throws {
