@@ -8,17 +8,46 @@ import RosterScript
 /// warning per failed item on stderr.
 extension Catalog {
     /// A semantic patch's answer with per-member errors, as the error it is (nil: none failed).
-    static func semanticPatchFailure(_ answer: Value, _ op: Operation) -> ErrorValue? {
-        guard case .record(var r) = answer, case .list(let errors)? = r["errors"], !errors.isEmpty else { return nil }
+    /// Each member the request named (`requested`) must be in the answer, changed or failed; an
+    /// error the answer does not tie to a member, or `errors` that is no list, is a failure too
+    /// (each passed as success, exit 0).
+    static func semanticPatchFailure(_ answer: Value, _ op: Operation, requested: [String] = []) -> ErrorValue? {
+        guard case .record(var r) = answer else { return nil }
         var failed: [Value] = []
-        for case .record(let e) in errors {
-            for (id, message) in e {
-                failed.append(.record(["id": .string(id), "message": .string((try? message.text()) ?? "")]))
+        var named = Set<String>()
+        func fail(_ id: String, _ message: String) { failed.append(.record(["id": .string(id), "message": .string(message)])) }
+        if case .list(let members)? = r["members"] { for case .string(let id) in members { named.insert(id) } }
+        switch r["errors"] {
+        case nil, .null?: break
+        case .list(let errors)?:
+            for e in errors {
+                guard case .record(let byMember) = e, !byMember.isEmpty else {
+                    fail("?", "an error the answer ties to no member: \(Sanitize.visible((try? e.json()) ?? "?"))")
+                    continue
+                }
+                for (id, message) in byMember {
+                    named.insert(id)
+                    fail(id, (try? message.text()) ?? ((try? message.json()) ?? ""))
+                }
             }
+        case let other?:
+            fail("?", "the answer's errors are not a list: \(Sanitize.visible((try? other.json()) ?? "?"))")
         }
+        for id in requested where !named.contains(id) { fail(id, "the answer names it neither as changed nor as failed") }
+        guard !failed.isEmpty else { return nil }
         r["failed"] = .list(failed)
         let ids = failed.compactMap { Lookup.text($0, "id") }
         return ErrorValue(code: "partial_failure", message: "\(ids.count) members not changed: \(ids.joined(separator: ", "))", operation: op.name, body: answer, partial: .record(r))
+    }
+
+    /// The members a semantic patch's instructions name (`memberIDs`).
+    static func requestedMembers(_ body: Value?) -> [String] {
+        guard case .record(let b)? = body, case .list(let instructions)? = b["instructions"] else { return [] }
+        var ids: [String] = []
+        for case .record(let i) in instructions {
+            if case .list(let members)? = i["memberIDs"] { for case .string(let id) in members where !ids.contains(id) { ids.append(id) } }
+        }
+        return ids
     }
 
     /// Invites in chunks where some chunks were refused: what was made, and each refused form.

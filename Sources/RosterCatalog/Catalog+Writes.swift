@@ -59,7 +59,7 @@ extension Catalog {
     func send(_ request: PreparedRequest, body: Value?, to target: ServiceTarget, since: Double) throws -> Value {
         let result: Value
         do {
-            result = try flown(request, body) { try Catalog.decodeAnswer(try Blocking.run { try await self.transport.perform(request, body: body, to: target) }, request.operation) }
+            result = try flown(request, body) { try Catalog.decodeAnswer(try Blocking.run { try await self.transport.perform(request, body: body, to: target) }, request.operation, sent: body) }
         } catch let doubt as WriteInDoubt {
             result = try settle(request, body: body, to: target, since: since, cause: doubt.message)
             if request.operation.creates { claim(result) }
@@ -146,7 +146,7 @@ extension Catalog {
                     let reply = try Blocking.run { try await transport.perform(request, body: again, to: target) }
                     // The first DELETE did it: the second finds nothing to delete.
                     if op.method == "DELETE", reply.status == 404 { return .null }
-                    return try Catalog.decodeAnswer(reply, op)
+                    return try Catalog.decodeAnswer(reply, op, sent: again)
                 }
             } catch let doubt as WriteInDoubt {
                 cause = doubt.message

@@ -189,7 +189,8 @@ public final class Catalog: @unchecked Sendable {
                 } catch let e as ErrorValue where e.partial != nil {
                     let total: Int
                     if case .record(let p)? = e.partial, case .list(let done)? = p["members"], case .list(let failed)? = p["failed"] {
-                        total = done.count + failed.count
+                        // (A member the answer lists as changed and as failed counts once.)
+                        total = Set((done + failed.compactMap { if case .record(let f) = $0 { f["id"] } else { nil } }).compactMap { try? $0.text() }).count
                     } else { total = 0 }
                     throw reportPartial(e, op, at: site, total: total)
                 } catch let e as ErrorValue where bodies.count > 1 && e.status != nil {
@@ -266,8 +267,10 @@ public final class Catalog: @unchecked Sendable {
     /// A write's own answer: decoded, and one that is not what the write makes is an answer
     /// that cannot be read. Taken as done, it was replayed by every rerun (`id=null`); in
     /// doubt (a 2xx), the next run settles it by looking.
-    static func decodeAnswer(_ reply: WireReply, _ op: Operation) throws -> Value {
+    static func decodeAnswer(_ reply: WireReply, _ op: Operation, sent: Value?) throws -> Value {
         let body = try decode(reply, op)
+        // Every member the patch named is accounted for (decode saw only the answer).
+        if case .semanticPatch = op.body, let partial = semanticPatchFailure(body, op, requested: requestedMembers(sent)) { throw partial }
         if let wrong = unfitAnswer(body, op) {
             throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is \(wrong): the server took the write, but its answer cannot be read", status: reply.status, operation: op.name)
         }
@@ -279,9 +282,13 @@ public final class Catalog: @unchecked Sendable {
     /// Losant's `success: false` is no success.
     static func unfitAnswer(_ body: Value, _ op: Operation) -> String? {
         guard op.isWrite else { return nil }
-        guard case .record(let r) = body else { return op.creates ? "\(body.typeName), not an object" : nil }
+        guard case .record(let r) = body else {
+            if case .semanticPatch = op.body { return "\(body.typeName), not an object" }
+            return op.creates ? "\(body.typeName), not an object" : nil
+        }
         if case .string("error")? = r["type"] { return "an error body" }
         if case .bool(false)? = r["success"] { return "success: false" }
+        if case .semanticPatch = op.body, !(r["members"].map { if case .list = $0 { true } else { false } } ?? false) { return "an object without its list of members" }
         guard op.creates else { return nil }
         if case .lookUp(let lookup) = op.inDoubt, lookup.eachItem {
             guard case .list? = r[lookup.itemsKey] else { return "an object without its list of \(lookup.itemsKey)" }

@@ -88,6 +88,33 @@ struct HostileServerTests {
         #expect(r.status != 0 && !r.err.contains("\u{1B}") && !r.err.contains("\u{07}") && r.err.contains("\\u{1B}"), "\(r.status) \(r.err)")
     }
 
+    /// A semantic patch's answer must account for every member it named: `errors` that is no
+    /// list, an error tied to no member, or a member named neither as changed nor as failed is
+    /// a failure (each exited 0), and a member listed both ways counts once.
+    @Test(arguments: [
+        (#"{"members": ["64b000000000000000000001"], "errors": "boom"}"#, "2 members not changed"),
+        (#"{"members": ["64b000000000000000000001"]}"#, "1 of 2 members not changed"),
+        (#"{"members": [], "errors": []}"#, "2 of 2 members not changed"),
+        (#"{"members": ["64b000000000000000000001", "64b000000000000000000002"], "errors": [{"64b000000000000000000002": "no"}]}"#, "1 of 2 members not changed"),
+        (#""x""#, "cannot be read"),
+        (#"{"members": ["64b000000000000000000001", "64b000000000000000000002"], "errors": []}"#, ""),
+    ])
+    func aSemanticPatchAnswerAccountsForEveryMember(answer: String, said: String) throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 200, json.loads('\(answer)'))
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let r = try RosterProcess.run(["-c", "ld members replace-roles role=reader ids=[\"64b000000000000000000001\", \"64b000000000000000000002\"]"],
+                                      environment: env, directory: dir, killAfter: 60)
+        if said.isEmpty {
+            #expect(r.status == 0, "\(r.err)")
+        } else {
+            #expect(r.status == 70 && r.err.contains(said), "\(answer): \(r.status) \(r.err)")
+        }
+    }
+
     /// A 5xx to a JSON Patch: replacing a value is sent again, appending to a list is not (it
     /// would append twice).
     @Test func aPatchThatCouldApplyTwiceIsNotSentAgain() throws {
