@@ -117,26 +117,38 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         return nil
     }
 
-    /// The path and query of the page after this one, or nil at the end.
-    static func nextTarget(_ operation: Operation, _ target: String, _ body: Record, count: Int) -> String? {
+    /// The path and query of the page after this one, or nil at the end. Paging fields that
+    /// cannot be read, or that cannot move forward, are an error, never the end: a listing
+    /// that stopped there passed for whole (`limit: "1"` listed 1 of 3 members, exit 0).
+    static func nextTarget(_ operation: Operation, _ target: String, _ body: Record, count: Int) throws -> String? {
         func int(_ key: String) -> Int? { if case .int(let n)? = body[key] { n } else { nil } }
+        func unreadable(_ why: String) -> ErrorValue {
+            ErrorValue(code: "unexpected_response", message: "the \(operation.service.displayName) answer's paging cannot be followed (\(why)), so the listing stopped here rather than pass for whole", operation: operation.name)
+        }
+        func shown(_ key: String) -> String { Sanitize.quoted((try? body[key]?.json()) ?? "missing", limit: 40) }
         switch operation.pagination {
         case .none:
             return nil
         case .launchDarklyLinks:
-            guard case .record(let links)? = body["_links"], case .record(let next)? = links["next"], case .string(let href)? = next["href"] else { return nil }
+            guard case .record(let links)? = body["_links"], let next = links["next"], !next.isNull else { return nil }
+            guard case .record(let link) = next, case .string(let href)? = link["href"] else { throw unreadable("_links.next has no href text") }
             return href
         // The numbers are the server's: a page is followed only if it moves forward and the
-        // arithmetic fits (a hostile or broken reply ends the listing, never traps or loops).
+        // arithmetic fits (a hostile or broken reply never traps or loops).
         case .losantPages:
-            guard let page = int("page"), let perPage = int("perPage"), let total = int("totalCount"), page >= 0, perPage > 0, count > 0 else { return nil }
+            guard let page = int("page"), let perPage = int("perPage"), let total = int("totalCount"), page >= 0, perPage > 0 else {
+                throw unreadable("page \(shown("page")), perPage \(shown("perPage")), totalCount \(shown("totalCount"))")
+            }
             let (next, o1) = page.addingReportingOverflow(1)
             let (seen, o2) = next.multipliedReportingOverflow(by: perPage)
             guard !o1, !o2, seen < total else { return nil }
+            guard count > 0 else { throw unreadable("an empty page \(page) while totalCount \(total) says more remain") }
             return replacing(target, "page", with: String(next))
         case .boxOffset:
             // Followed while the total says more remain, even past an empty page.
-            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset >= 0, limit > 0 else { return nil }
+            guard let offset = int("offset"), let limit = int("limit"), let total = int("total_count"), offset >= 0, limit > 0 else {
+                throw unreadable("offset \(shown("offset")), limit \(shown("limit")), total_count \(shown("total_count"))")
+            }
             let (next, overflow) = offset.addingReportingOverflow(limit)
             guard !overflow, next < total else { return nil }
             return replacing(target, "offset", with: String(next))

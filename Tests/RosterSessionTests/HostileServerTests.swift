@@ -115,6 +115,25 @@ struct HostileServerTests {
         }
     }
 
+    /// Paging fields that cannot be read or cannot move forward end a listing with an error,
+    /// never silently: `limit: "1"` listed 1 of 3 memberships, exit 0.
+    @Test(arguments: [
+        ("box", "box memberships list group=57001", #"{"total_count": 3, "limit": "1", "offset": 0, "entries": [{"type": "group_membership", "id": "1"}]}"#),
+        ("launchdarkly", "ld members list", #"{"totalCount": 99, "items": [{"_id": "a", "email": "a@x"}], "_links": {"next": {"href": 12345}}}"#),
+        ("losant", "losant tokens list", #"{"totalCount": 5, "perPage": 0, "page": 0, "items": [{"id": "t", "name": "t"}]}"#),
+        ("losant", "losant tokens list", #"{"totalCount": 5, "perPage": 1, "page": 0, "items": []}"#),
+    ])
+    func pagingThatCannotBeFollowedIsAnError(service: String, command: String, page: String) throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                reply(h, 200, json.loads('\(page)'))
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, service, extra: service == "losant" ? ", instance = \"5f0000000000000000000001\"" : "")
+        let r = try RosterProcess.run(["-c", "for x in (\(command)) { print 1 }"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70 && r.err.contains("paging cannot be followed"), "\(command): \(r.status) \(r.out) \(r.err)")
+    }
+
     /// A 5xx to a JSON Patch: replacing a value is sent again, appending to a list is not (it
     /// would append twice).
     @Test func aPatchThatCouldApplyTwiceIsNotSentAgain() throws {
