@@ -354,6 +354,9 @@ public final class Transport: Sendable {
                 } else {
                     if let failure, failure.timedOut, gate.shouldNotice(now: clock.now()) {
                         notice("roster: \(method) \(service.url)\(target ?? request.path): \(failure.message); trying once more (attempt \(attempt + 1); a second time limit ends it)")
+                    } else if after >= Transport.noticeAfter, case .answered(let status, _) = outcome, gate.shouldNotice(now: clock.now()) {
+                        // A 503 asking a minute's wait was a minute of silence.
+                        notice("roster: \(request.operation.service.displayName) answered \(status) and asked to wait \(Int(after.rounded())) s; waiting (attempt \(attempt + 1) of \(policy.maxAttempts))")
                     }
                     try await clock.sleep(after)
                 }
