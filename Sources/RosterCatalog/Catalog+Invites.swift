@@ -40,7 +40,8 @@ extension Catalog {
                     members[i] = member
                     try journal.finished(entry, .record(["items": .list(member.map { [$0] } ?? [])]))
                 }
-            } catch let e as ErrorValue where e.status != nil {
+            } catch let e as ErrorValue where e.status.map({ (400..<500).contains($0) }) ?? false {
+                // Only a 4xx refuses a chunk: a 2xx it cannot read, or a 3xx, leaves it in doubt.
                 for (_, entry) in chunk { try journal.refused(entry, e) }
                 refused.append((body, e))
             }

@@ -157,10 +157,19 @@ extension Catalog {
     }
 
     /// What the lookup finds: (found, missing) where missing is the body still to send (nil: all found).
+    /// A lookup runs alone for its keys: no twin's request is out (it may be what the server
+    /// made; answered, its result is claimed), none starts, and no other lookup of the keys
+    /// runs, until what it found is claimed. Two twins in doubt took one token between them.
     private func look(_ lookup: Lookup, _ request: PreparedRequest, body: Value, to target: ServiceTarget, since: Double, cause: String) throws -> (Value?, Value?) {
+        try flights.lookingUp(flightKeys(request, body)) {
+            let (found, missing) = try lookAlone(lookup, request, body: body, to: target, since: since, cause: cause)
+            if !lookup.eachItem, let found { claim(found) }
+            return (found, missing)
+        }
+    }
+
+    private func lookAlone(_ lookup: Lookup, _ request: PreparedRequest, body: Value, to target: ServiceTarget, since: Double, cause: String) throws -> (Value?, Value?) {
         let transport = self.transport
-        // A twin still out may be what the server made; once it is answered, its result is claimed.
-        flights.wait(untilLanded: flightKeys(request, body))
         let claimed = self.claimed.withLock { $0 }.union(journal?.resultIDs ?? [])
         func read(_ one: Value) throws -> Value? {
             guard let path = lookup.target(request.path, one) else { return nil }
@@ -202,18 +211,21 @@ extension Catalog {
     }
 }
 
-/// The creates with a lookup whose requests are out, by what their lookup reads. A create in
-/// doubt looks only once its twins (the same name, sent at once by a parallel loop) have their
-/// answers: a twin's token, made while the lookup read, was taken as the lost one's, and one
-/// write was never applied while both were recorded done. Only requests wait here, never
-/// settlements, so two twins in doubt do not wait for each other.
+/// The creates with a lookup whose requests are out, and the lookups running, by what their
+/// lookup reads. A create in doubt looks only once its twins (the same name, sent at once by a
+/// parallel loop) have their answers, and while it looks no twin starts and no other lookup of
+/// the name runs: a twin's token, made while the lookup read, was taken as the lost one's, and
+/// one write was never applied while both were recorded done. Keys are taken all at once, and
+/// nothing waits while holding any (a lookup only reads), so nothing can wait in a circle.
 final class Flights: @unchecked Sendable {
     private let condition = NSCondition()
     private var out: [String: Int] = [:]
+    private var looking: Set<String> = []
 
     func begin(_ keys: [String]) {
         guard !keys.isEmpty else { return }
         condition.lock()
+        while keys.contains(where: looking.contains) { condition.wait() }
         for k in keys { out[k, default: 0] += 1 }
         condition.unlock()
     }
@@ -229,11 +241,20 @@ final class Flights: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Returns when no request of these keys is out (each has its own time limit).
-    func wait(untilLanded keys: [String]) {
-        guard !keys.isEmpty else { return }
+    /// Runs `body` once no request of these keys is out (each has its own time limit) and no
+    /// other lookup of them runs; new requests of the keys wait until it returns.
+    func lookingUp<T>(_ keys: [String], _ body: () throws -> T) throws -> T {
+        guard !keys.isEmpty else { return try body() }
         condition.lock()
-        while keys.contains(where: { out[$0] != nil }) { condition.wait() }
+        while keys.contains(where: { out[$0] != nil || looking.contains($0) }) { condition.wait() }
+        looking.formUnion(keys)
         condition.unlock()
+        defer {
+            condition.lock()
+            looking.subtract(keys)
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body()
     }
 }

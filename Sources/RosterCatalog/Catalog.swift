@@ -193,7 +193,7 @@ public final class Catalog: @unchecked Sendable {
                         total = Set((done + failed.compactMap { if case .record(let f) = $0 { f["id"] } else { nil } }).compactMap { try? $0.text() }).count
                     } else { total = 0 }
                     throw reportPartial(e, op, at: site, total: total)
-                } catch let e as ErrorValue where bodies.count > 1 && e.status != nil {
+                } catch let e as ErrorValue where bodies.count > 1 && e.status.map({ (400..<500).contains($0) }) ?? false {
                     refused.append((body, e))
                 }
             }
@@ -260,7 +260,6 @@ public final class Catalog: @unchecked Sendable {
             let applied = op.isWrite ? ": the server took the write, but its answer cannot be read" : ""
             throw ErrorValue(code: "unexpected_response", message: "\(reply.status) answer is not JSON\(applied)", status: reply.status, operation: op.name)
         }
-        if case .semanticPatch = op.body, let partial = semanticPatchFailure(body, op) { throw partial }
         return body
     }
 

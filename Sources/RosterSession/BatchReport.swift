@@ -80,8 +80,13 @@ final class BatchReport {
             guard fd >= 0 else {
                 throw ErrorValue(code: "write_failed", message: "cannot write the failures file '\(failures)' (beside it, \(pending)): \(String(cString: strerror(errno)))")
             }
-            // Held until the process ends: other runs tell a live run's pending file by it.
-            _ = flock(fd, LOCK_EX | LOCK_NB)
+            // Held until the file is in place: other runs tell a live run's pending file by it.
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Foundation.close(fd)
+                unlink(pending)
+                throw ErrorValue(code: "write_failed", message: "cannot lock the failures file '\(failures)' (beside it, \(pending)): \(reason)")
+            }
             failuresFile = fd
             failuresPaths = (pending, full)
             do { try BatchReport.sweep(beside: full, shown: failures, own: pending, err: err) } catch {
@@ -112,6 +117,9 @@ final class BatchReport {
                 let pid = entry.dropFirst(name.count + 1).prefix { $0.isNumber }
                 throw ErrorValue(code: "failures_busy", message: "another run\(pid.isEmpty ? "" : " (pid \(pid))") is writing the failures file '\(shown)'; wait for it to end, or name another file")
             }
+            // Still the file that was locked (not one renamed into its place meanwhile).
+            var held = stat(), named = stat()
+            guard fstat(fd, &held) == 0, lstat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev else { continue }
             if unlink(path) == 0 {
                 err.write("roster: removed \(entry), the unfinished failures file of a run that was killed (its inputs are still in the file it read)\n")
             }
@@ -241,26 +249,32 @@ final class BatchReport {
     /// setup loop, then the service down before the loop that reads the file) does not, and
     /// the file it was given stays.
     func close(stoppedByError: Bool) {
-        if failuresFile >= 0 { Foundation.close(failuresFile) }
+        // The descriptor (and its lock) goes only once the file is where it stays: closed
+        // first, a run starting in between took it for a killed run's and removed it.
+        let fd = failuresFile
         failuresFile = -1
+        defer { if fd >= 0 { Foundation.close(fd) } }
         guard let (pending, full) = failuresPaths else { return }
         failuresPaths = nil
         let known = loopsBegun > 0 && (!stoppedByError || loopStopped)
         // With no earlier file to keep, what the loops recorded is all there is: written, and
         // said to be perhaps short.
         let earlier = FileManager.default.fileExists(atPath: full)
-        if failuresLost == nil, loopsBegun > 0, known || !earlier, let cut = listCut, earlier {
-            // This run's list lacks inputs its loop never began, which the earlier file may
-            // hold (it may be this run's input): a file that lacks rows never replaces one.
-            let shown = BatchReport.beside(failuresPath ?? full, tag: tag)
-            if rename(pending, BatchReport.beside(full, tag: tag)) == 0 {
-                failuresWrittenTo = shown
-                err.write("roster: \(failuresPath ?? full) is left as it was: this run's list of inputs not known to have succeeded lacks some (\(cut)), and replacing the file could lose rows; this run's failures are in \(shown)\n")
+        if failuresLost == nil, loopsBegun > 0, known || !earlier {
+            // A list that lacks inputs its loop never began goes beside an earlier file, which
+            // may hold them (it may be this run's input): a file that lacks rows never replaces one.
+            let aside = listCut != nil && earlier
+            let shown = aside ? BatchReport.beside(failuresPath ?? full, tag: tag) : failuresPath ?? full
+            guard rename(pending, aside ? BatchReport.beside(full, tag: tag) : full) == 0 else {
+                // Kept where it is, and said: removed, the run's failures were lost unsaid.
+                failuresWrittenTo = pending
+                err.write("roster: cannot move this run's failures to \(shown) (\(String(cString: strerror(errno)))); they are in \(pending)\n")
                 return
             }
-        } else if failuresLost == nil, loopsBegun > 0, known || !earlier, rename(pending, full) == 0 {
-            failuresWrittenTo = failuresPath ?? full
-            if !known {
+            failuresWrittenTo = shown
+            if let cut = listCut, aside {
+                err.write("roster: \(failuresPath ?? full) is left as it was: this run's list of inputs not known to have succeeded lacks some (\(cut)), and replacing the file could lose rows; this run's failures are in \(shown)\n")
+            } else if !known {
                 err.write("roster: warning: \(failuresPath ?? full) may not hold every input not known to have succeeded: the run ended with an error outside its loops\n")
             }
             return

@@ -97,6 +97,17 @@ public final class Session {
     /// Opens what the batch flags name: the journal, the plan, the failures file. A usage
     /// error (exit 64) when one cannot be opened; nil when all is ready.
     func startBatch() -> Int32? {
+        // Into a file or a pipe, what a run printed goes out within a second, even while it
+        // then waits (a sleep, a slow request): a kill loses at most that second.
+        if !host.out.isTerminal {
+            let out = host.out
+            Thread.detachNewThread {
+                while true {
+                    Thread.sleep(forTimeInterval: 1)
+                    out.flush()
+                }
+            }
+        }
         do {
             // The journal first: a run refused because another holds it touches nothing else.
             if let catalog = host.catalog {

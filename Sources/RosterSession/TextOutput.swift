@@ -7,14 +7,11 @@ import RosterCatalog
 
 /// A buffered writer on a file descriptor. Results go to stdout, diagnostics to stderr. A
 /// terminal gets each line as it is written (a batch's rows show as they finish, not at its
-/// end); a file or a pipe gets the buffer when it fills, when a second has passed since the
-/// last write(2), when a journaled write is about to leave (`Journal.beforeIntent`) and at the
-/// end.
+/// end); a file or a pipe gets the buffer when it fills, when a journaled write is about to
+/// leave (`Journal.beforeIntent`), every second (a script run's flushing thread) and at the end.
 public final class TextOutput: @unchecked Sendable {
     public let fd: Int32
     private var buffer: [UInt8] = []
-    /// When the buffer last went out (CLOCK_MONOTONIC seconds).
-    private var lastFlush = TextOutput.now()
     private let lock = NSLockLike()
     public let isTerminal: Bool
     /// Whether the reader has gone (a pager quit, a closed pipe): what is written is dropped.
@@ -51,20 +48,13 @@ public final class TextOutput: @unchecked Sendable {
                 return
             }
             buffer.append(contentsOf: SecretValues.scrub(text).utf8)
-            if fd == 2 || isTerminal || buffer.count >= 1 << 16 || TextOutput.now() - lastFlush >= 1 { flushLocked() }
+            if fd == 2 || isTerminal || buffer.count >= 1 << 16 { flushLocked() }
         }
     }
 
     public func flush() { lock.locked { flushLocked() } }
 
-    private static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
-
     private func flushLocked() {
-        lastFlush = TextOutput.now()
         guard !buffer.isEmpty else { return }
         var offset = 0
         while offset < buffer.count {

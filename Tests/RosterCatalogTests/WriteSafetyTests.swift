@@ -48,6 +48,9 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
     private let lock = NSLock()
     private var posts = 0
     private var made = false
+    /// The first one's answer is lost too (it was made): both are in doubt.
+    let firstAnswerLost: Bool
+    init(firstAnswerLost: Bool = false) { self.firstAnswerLost = firstAnswerLost }
 
     func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
         guard request.method == "POST" else { return try await inner.send(request) }
@@ -56,6 +59,7 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
         case 1:
             let reply = try await inner.send(request)
             lock.withLock { made = true }
+            if firstAnswerLost { throw SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering") }
             try? await Task.sleep(nanoseconds: 500_000_000)
             return reply
         case 2:
@@ -109,6 +113,19 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
         #expect(r.error == nil, "\(r.error ?? "")")
         #expect(Set(r.output).count == 2, "two writes, two tokens: \(r.output)")
         #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'twin'") == 2)
+    }
+
+    /// Two twins both in doubt, only the first made: their lookups run one at a time and the
+    /// first claims what it found, so the second sends again (both took the one token).
+    @Test func twinsBothInDoubtDoNotShareOneResult() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = TwinSender(firstAnswerLost: true)
+        let r = await run("""
+            for i in range(2) --parallel 2 { let t = losant tokens create name=pair scope=["all.Instance.read"]; print $t.id }
+            """, catalog: catalog(sandbox, sender))
+        #expect(r.error == nil, "\(r.error ?? "")")
+        #expect(Set(r.output).count == 2, "two writes, two tokens: \(r.output)")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM losant_token WHERE name = 'pair'") == 2)
     }
 
     @Test func aCreateWhoseAnswerWasLostIsFoundNotMadeTwice() async throws {

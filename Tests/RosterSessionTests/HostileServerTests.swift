@@ -92,9 +92,10 @@ struct HostileServerTests {
     /// list, an error tied to no member, or a member named neither as changed nor as failed is
     /// a failure (each exited 0), and a member listed both ways counts once.
     @Test(arguments: [
-        (#"{"members": ["64b000000000000000000001"], "errors": "boom"}"#, "2 members not changed"),
+        (#"{"members": ["64b000000000000000000001"], "errors": "boom"}"#, "the answer's errors are not a list"),
         (#"{"members": ["64b000000000000000000001"]}"#, "1 of 2 members not changed"),
         (#"{"members": [], "errors": []}"#, "2 of 2 members not changed"),
+        (#"{"members": [], "errors": [{"64b000000000000000000001": "nope"}]}"#, "2 of 2 members not changed"),
         (#"{"members": ["64b000000000000000000001", "64b000000000000000000002"], "errors": [{"64b000000000000000000002": "no"}]}"#, "1 of 2 members not changed"),
         (#""x""#, "cannot be read"),
         (#"{"members": ["64b000000000000000000001", "64b000000000000000000002"], "errors": []}"#, ""),
@@ -132,6 +133,24 @@ struct HostileServerTests {
         let (dir, env) = try HostileServerTests.config(server, service, extra: service == "losant" ? ", instance = \"5f0000000000000000000001\"" : "")
         let r = try RosterProcess.run(["-c", "for x in (\(command)) { print 1 }"], environment: env, directory: dir, killAfter: 60)
         #expect(r.status == 70 && r.err.contains("paging cannot be followed"), "\(command): \(r.status) \(r.out) \(r.err)")
+    }
+
+    /// An invite answered with a 2xx that cannot be read, or a 3xx, is in doubt, not refused:
+    /// the journal held it as failed, and a rerun sent it again.
+    @Test(arguments: [#"reply(h, 201, {})"#, #"reply(h, 303, b"", [("Location", "/api/v2/members")])"#])
+    func anInviteAnsweredOddlyIsInDoubtNotRefused(answer: String) throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                if h.command == "POST":
+                    return \(answer)
+                reply(h, 200, {"items": [], "totalCount": 0, "_links": {}})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "launchdarkly")
+        let r = try RosterProcess.run(["--journal", "j.jsonl", "-c", "ld members invite email=odd@example.com role=reader"], environment: env, directory: dir, killAfter: 60)
+        #expect(r.status == 70, "\(r.err)")
+        let journal = try String(contentsOf: dir.appendingPathComponent("j.jsonl"), encoding: .utf8)
+        #expect(journal.contains(#""intent""#) && !journal.contains(#""failed""#), "\(journal)")
     }
 
     /// A 5xx to a JSON Patch: replacing a value is sent again, appending to a list is not (it

@@ -752,6 +752,26 @@ struct TrustTests {
         #expect(again.status == 0 && again.err.contains("never learnt the outcome") && again.err.contains("which ones is not known"), "\(again.out) \(again.err)")
     }
 
+    /// Another file's unreadable row, met by a pipeline stage's own code, is that stage's error:
+    /// it was taken for a row of the loop's stream, and every row of it was written as the other
+    /// file's text.
+    @Test func anotherFilesUnreadableRowIsNotTheLoopsRow() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "email\na@x\nb@x\n".write(to: dir.appendingPathComponent("a.csv"), atomically: true, encoding: .utf8)
+        try "email\nz@x,extra\n".write(to: dir.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        let r = try RosterProcess.run(["--keep-going", "--failures", "f.jsonl", "-c",
+                                       "for r in (open \"a.csv\" | where .email != list(open(\"b.csv\"))[0].email) { print $r.email }"], directory: dir)
+        let kept = (try? String(contentsOf: dir.appendingPathComponent("f.jsonl"), encoding: .utf8)) ?? ""
+        #expect(r.status != 0 && !kept.contains("z@x,extra") && !kept.contains("unreadable"), "\(r.status) \(kept) \(r.err)")
+    }
+
+    /// A run that prints and then waits shows the line within a second, even killed while it
+    /// waits without a journal (only a later line, or the end, sent it).
+    @Test func aLinePrintedBeforeAWaitSurvivesAKill() throws {
+        let r = try RosterProcess.run(["-c", "print \"a\"; sleep(5); print \"b\""], killAfter: 2.5)
+        #expect(r.out == "a\n", "\(r.status) \(r.out)")
+    }
+
     @Test func theServersTemporaryDatabaseIsPrivateAndGoesWithIt() throws {
         let p = Process()
         p.executableURL = RosterProcess.binary

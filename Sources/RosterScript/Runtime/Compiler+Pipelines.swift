@@ -246,7 +246,17 @@ extension Compiler {
                     return StreamCursor(runsScript: true, origin: { input.origin }) {
                         while let item = try Compiler.pull(input, range) {
                             try Interrupt.check()
-                            if let r = try transform(frame, item) { return r }
+                            do {
+                                if let r = try transform(frame, item) { return r }
+                            } catch var e as RuntimeError where e.error.unreadableRow != nil {
+                                // Another file's unreadable row, met by the stage's own code: not
+                                // a row of this stream (the loop over it would take it for one).
+                                e.error.unreadableRow = nil
+                                throw e
+                            } catch var e as ErrorValue where e.unreadableRow != nil {
+                                e.unreadableRow = nil
+                                throw e
+                            }
                         }
                         return nil
                     }
