@@ -4,7 +4,8 @@
 # stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; the
 # parallel suites under ThreadSanitizer; then the sandbox through the vendors' Python SDKs
 # (installed into a venv); last, the mutants (scripts/mutants/run.sh): each breaks the code that
-# keeps a promise, and the test that guards it must fail (ROSTER_SKIP_MUTANTS=1 skips them).
+# keeps a promise, and the test that guards it must fail (ROSTER_SKIP_MUTANTS=1 skips them;
+# under CI, on a fresh clone, they are applied in place and reuse the build above).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -17,5 +18,8 @@ TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=th
     --filter 'ParallelLoopTests|GoldenTests|WriteSafetyTests'
 scripts/conformance/run.sh .build/debug/roster
 if [ "${ROSTER_SKIP_MUTANTS:-}" != 1 ]; then
+    if [ "${CI:-}" = true ]; then
+        export ROSTER_MUTANTS_IN_PLACE=1
+    fi
     scripts/mutants/run.sh
 fi

@@ -11,23 +11,40 @@
 # The scratch copy keeps its own build between runs (the sources are copied with their times,
 # so an unchanged file is not rebuilt); each mutant then rebuilds only what it touches. (A copy
 # of the repository's .build does not serve: its module cache names the repository's path.)
+# With ROSTER_MUTANTS_IN_PLACE=1 (scripts/test.sh sets it under CI, on a fresh clone that has
+# just been built) the mutants are applied to the repository itself and its build is reused,
+# which saves a whole build; each file is put back after its mutant, also when the run is
+# stopped, and the run fails if the work tree is not clean before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-scratch=${ROSTER_MUTANTS_DIR:-${TMPDIR:-/tmp}/roster-mutants}
-mkdir -p "$scratch"
-find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
 cd "$root"
-git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -p -t "$scratch"
+if [ "${ROSTER_MUTANTS_IN_PLACE:-}" = 1 ]; then
+    if ! git diff --quiet HEAD --; then
+        echo "mutants: in place needs a work tree without changes (git status)" >&2
+        exit 1
+    fi
+    scratch=$root
+else
+    scratch=${ROSTER_MUTANTS_DIR:-${TMPDIR:-/tmp}/roster-mutants}
+    mkdir -p "$scratch"
+    find "$scratch" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
+    git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -p -t "$scratch"
+fi
 cd "$scratch"
-echo "mutants: building the scratch copy in $scratch"
+echo "mutants: building $scratch"
 if ! swift build --build-tests > .build-mutants.log 2>&1; then
     tail -30 .build-mutants.log
     exit 1
 fi
-exec python3 - "$root/scripts/mutants/mutants.tsv" "${1:-}" <<'PY'
+# The test bundle is run directly (what `swift test --skip-build` runs, without its start-up).
+bundle=$(swift build --build-tests --show-bin-path)/rosterPackageTests.xctest
+python3 - "$root/scripts/mutants/mutants.tsv" "${1:-}" "$bundle" <<'PY' || status=$?
 import os, signal, subprocess, sys, time
 
-listing, only = sys.argv[1], sys.argv[2]
+# A stop (CI's time limit, Ctrl-C) still puts the mutated file back (the `finally` below).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+listing, only, bundle = sys.argv[1], sys.argv[2], sys.argv[3]
 mutants = []
 for number, line in enumerate(open(listing, encoding="utf-8"), 1):
     line = line.rstrip("\n")
@@ -62,7 +79,7 @@ for number, path, find, replace, test in mutants:
             continue
         # In a session of its own, so that a test that hangs under a mutant can be stopped with
         # everything it started (the test bundle, servers).
-        child = subprocess.Popen(["swift", "test", "--skip-build", "--filter", test], stdout=subprocess.PIPE,
+        child = subprocess.Popen([bundle, "--testing-library", "swift-testing", "--filter", test], stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True, start_new_session=True)
         try:
             output, _ = child.communicate(timeout=600)
@@ -89,3 +106,9 @@ for number, path, find, replace, test in mutants:
 print(f"mutants: {results['killed']} killed, {results['survived']} survived, {results['broken']} broken, of {len(mutants)}")
 sys.exit(0 if results["survived"] == 0 and results["broken"] == 0 and mutants else 1)
 PY
+if [ "${ROSTER_MUTANTS_IN_PLACE:-}" = 1 ] && ! git diff --quiet HEAD --; then
+    echo "mutants: a source file was not put back:" >&2
+    git diff --stat HEAD -- >&2
+    exit 1
+fi
+exit "${status:-0}"
