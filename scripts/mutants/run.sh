@@ -32,8 +32,9 @@ else
 fi
 cd "$scratch"
 echo "mutants: building $scratch"
-if ! swift build --build-tests > .build-mutants.log 2>&1; then
-    tail -30 .build-mutants.log
+mkdir -p .build
+if ! swift build --build-tests > .build/mutants-build.log 2>&1; then
+    tail -30 .build/mutants-build.log
     exit 1
 fi
 # The test bundle is run directly (what `swift test --skip-build` runs, without its start-up).
