@@ -61,8 +61,9 @@ extension Catalog {
         do {
             result = try flown(request, body) { try Catalog.decodeAnswer(try Blocking.run { try await self.transport.perform(request, body: body, to: target) }, request.operation, sent: body) }
         } catch let doubt as WriteInDoubt {
+            // Claimed where it was settled: by the lookup that found it, before any twin's
+            // lookup runs, or as the answer to the write sent again (`flown`).
             result = try settle(request, body: body, to: target, since: since, cause: doubt.message)
-            if request.operation.creates { claim(result) }
         }
         return result
     }
