@@ -410,6 +410,9 @@ public final class Journal: @unchecked Sendable {
                 if creates.contains(key), let result = r["result"], let id = Lookup.text(result, "id") { ids.insert(id) }
             } else if case .string(let k)? = r["failed"], let key = Journal.key(k) {
                 states[key] = .failed
+            } else if case .string(let k)? = r["forgot"], let key = Journal.key(k) {
+                // Checked by hand and forgotten (`roster journal --forget-in-doubt`): as if never sent.
+                states[key] = nil
             }
         }
         size = Int64(lseek(fd, 0, SEEK_END))
@@ -517,25 +520,35 @@ enum FNV {
 }
 
 extension Journal {
-    /// `roster journal FILE`: runs, writes by operation and outcome, and the writes in doubt.
-    public static func summary(of path: String) throws -> String {
-        let full = LocalFile.expand(path)
-        let fd = open(full, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
-        defer { Foundation.close(fd) }
-        var st = stat()
-        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
-            throw ErrorValue(code: "invalid_journal", message: "'\(path)' is a directory, not a journal")
-        }
+    /// What a journal file holds, write by write (for `roster journal`).
+    struct Listing {
         struct Write { let op: String; let line: String; var outcome: String? }
         var runs: [String] = []
         var writes: [UInt128: Write] = [:]
         var order: [UInt128] = []
         var torn = false
+        /// Writes whose last intent has no outcome.
+        var inDoubt: [UInt128] { order.filter { writes[$0]!.outcome == nil } }
+    }
+
+    /// Opens a journal to list it, refusing what is not one.
+    private static func openJournal(_ path: String, flags: Int32) throws -> Int32 {
+        let fd = open(LocalFile.expand(path), flags | O_CLOEXEC)
+        guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
+            Foundation.close(fd)
+            throw ErrorValue(code: "invalid_journal", message: "'\(path)' is a directory, not a journal")
+        }
+        return fd
+    }
+
+    static func listing(fd: Int32, path: String) throws -> Listing {
+        var l = Listing()
         var number = 0
         try lines(fd: fd) { bytes, complete in
             number += 1
-            guard complete else { torn = true; return }
+            guard complete else { l.torn = true; return }
             guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v else {
                 throw ErrorValue(code: "invalid_journal", message: "\(path):\(number): not a journal line")
             }
@@ -543,45 +556,58 @@ extension Journal {
             if number == 1, !{ if case .string("roster")? = r["journal"] { true } else { false } }() {
                 throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
             }
-            if case .string(let t)? = r["run"] { runs.append(t) }
+            if case .string(let t)? = r["run"] { l.runs.append(t) }
             if case .string(let k)? = r["intent"], let key = key(k) {
-                if writes[key] == nil { order.append(key) }
+                if l.writes[key] == nil { l.order.append(key) }
                 let op = (try? r["op"]?.text()) ?? "?"
                 let what = "\((try? r["method"]?.text()) ?? "?") \((try? r["path"]?.text()) ?? "?")"
                 let at = (try? r["at"]?.text()) ?? "?"
                 let iterations = (try? r["iterations"]?.json()).map { " " + $0 } ?? ""
-                writes[key] = Write(op: op, line: "\(at)\(iterations): \(what)", outcome: nil)
+                // Paths hold ids a server gave: shown escaped, as every listing from a server is.
+                l.writes[key] = Listing.Write(op: op, line: Sanitize.visible("\(at)\(iterations): \(what)"), outcome: nil)
             } else if case .string(let k)? = r["done"], let key = key(k) {
-                writes[key]?.outcome = "done"
+                l.writes[key]?.outcome = "done"
             } else if case .string(let k)? = r["failed"], let key = key(k) {
-                writes[key]?.outcome = "refused"
+                l.writes[key]?.outcome = "refused"
+            } else if case .string(let k)? = r["forgot"], let key = key(k) {
+                l.writes[key]?.outcome = "forgotten"
             }
         }
+        return l
+    }
+
+    /// `roster journal FILE`: runs, writes by operation and outcome, and the writes in doubt.
+    public static func summary(of path: String) throws -> String {
+        let fd = try openJournal(path, flags: O_RDONLY)
+        defer { Foundation.close(fd) }
+        let l = try listing(fd: fd, path: path)
         var ops: [String] = []
-        var tally: [String: (done: Int, refused: Int, doubt: Int)] = [:]
+        var tally: [String: (done: Int, refused: Int, doubt: Int, forgotten: Int)] = [:]
         var doubts: [String] = []
-        for key in order {
-            let w = writes[key]!
-            if tally[w.op] == nil { ops.append(w.op); tally[w.op] = (0, 0, 0) }
+        for key in l.order {
+            let w = l.writes[key]!
+            if tally[w.op] == nil { ops.append(w.op); tally[w.op] = (0, 0, 0, 0) }
             switch w.outcome {
             case "done": tally[w.op]!.done += 1
             case "refused": tally[w.op]!.refused += 1
+            case "forgotten": tally[w.op]!.forgotten += 1
             default:
                 tally[w.op]!.doubt += 1
                 doubts.append(w.line)
             }
         }
+        let forgotten = tally.values.contains { $0.forgotten > 0 }
         let width = max(9, ops.map(\.count).max() ?? 0)
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-        func num(_ i: Int) -> String { let s = String(i); return String(repeating: " ", count: max(0, 8 - s.count)) + s }
-        var out = "\(path): \(runs.count) run\(runs.count == 1 ? "" : "s")"
-        if let first = runs.first, let last = runs.last { out += " (\(first)\(runs.count > 1 ? " to " + last : ""))" }
-        out += ", \(order.count) write\(order.count == 1 ? "" : "s")\n"
+        func num(_ i: Int, _ w: Int = 8) -> String { let s = String(i); return String(repeating: " ", count: max(0, w - s.count)) + s }
+        var out = "\(path): \(l.runs.count) run\(l.runs.count == 1 ? "" : "s")"
+        if let first = l.runs.first, let last = l.runs.last { out += " (\(first)\(l.runs.count > 1 ? " to " + last : ""))" }
+        out += ", \(l.order.count) write\(l.order.count == 1 ? "" : "s")\n"
         if !ops.isEmpty {
-            out += pad("operation", width) + "    done refused in doubt\n"
+            out += pad("operation", width) + "    done refused in doubt" + (forgotten ? " forgotten" : "") + "\n"
             for op in ops {
                 let t = tally[op]!
-                out += pad(op, width) + num(t.done) + num(t.refused) + num(t.doubt) + "\n"
+                out += pad(op, width) + num(t.done) + num(t.refused) + num(t.doubt) + (forgotten ? num(t.forgotten, 10) : "") + "\n"
             }
         }
         if !doubts.isEmpty {
@@ -589,7 +615,53 @@ extension Journal {
             for d in doubts.prefix(20) { out += "  \(d)\n" }
             if doubts.count > 20 { out += "  ... and \(doubts.count - 20) more\n" }
         }
-        if torn { out += "the last line was cut short by a crash; the next run removes it\n" }
+        if forgotten {
+            out += "forgotten: writes left in doubt that were checked by hand and forgotten (--forget-in-doubt); a run that reaches one sends it as a new write\n"
+        }
+        if l.torn { out += "the last line was cut short by a crash; the next run removes it\n" }
         return out
+    }
+
+    /// `roster journal FILE --forget-in-doubt`: the writes in doubt are forgotten, once someone
+    /// has checked them by hand (a state-driven script whose earlier run's writes changed what
+    /// it selects never reaches them again, and every rerun would exit 1 for them). A run that
+    /// reaches a forgotten write sends it as a new one, so a create that had been applied gets
+    /// its 409. Taken under the journal's lock (a run using it: `journal_locked`), in one
+    /// line per write, synced. Returns the writes forgotten, as the listing names them.
+    public static func forgetInDoubt(_ path: String) throws -> [String] {
+        let fd = try openJournal(path, flags: O_RDWR | O_APPEND)
+        defer { Foundation.close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let busy = errno == EWOULDBLOCK
+            let holder = busy ? lastRunPID(fd: fd).map { " (process \($0))" } ?? "" : ""
+            throw ErrorValue(code: busy ? "journal_locked" : "journal_unavailable",
+                             message: busy ? "the journal '\(path)' is in use by a run\(holder); forget its writes in doubt once it has ended"
+                                 : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let l = try listing(fd: fd, path: path)
+        if l.torn {
+            throw ErrorValue(code: "invalid_journal", message: "the last line of '\(path)' was cut short by a crash; run a script with the journal first (it removes the line), then forget")
+        }
+        let doubts = l.inDoubt
+        guard !doubts.isEmpty else { return [] }
+        let now = ISOTime.format(Date().timeIntervalSince1970)
+        var text = ""
+        for key in doubts {
+            text += try Value.record(["forgot": .string(hex(key)), "time": .string(now)]).json() + "\n"
+        }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(String(cString: strerror(n < 0 ? errno : EIO)))")
+            }
+            done += n
+        }
+        guard fdatasync(fd) == 0 else {
+            throw ErrorValue(code: "journal_write_failed", message: "cannot sync the journal '\(path)' to disk: \(String(cString: strerror(errno)))")
+        }
+        return doubts.map { l.writes[$0]!.line }
     }
 }

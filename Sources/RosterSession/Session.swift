@@ -174,7 +174,7 @@ public final class Session {
                 err.write("journal \(journal.path): \(c.applied) applied, \(c.skipped) skipped (done by an earlier run), \(c.settled) settled, \(c.refused) refused, \(c.inDoubt) in doubt (checked before sending again by the next run)\n")
             }
             if unreached > 0 {
-                err.write("journal \(journal.path): \(unreached) write\(unreached == 1 ? "" : "s") an earlier run left in doubt \(unreached == 1 ? "was" : "were") not reached by this run, so \(unreached == 1 ? "its" : "their") outcome is still unknown; `roster journal \(journal.path)` lists them\n")
+                err.write("journal \(journal.path): \(unreached) write\(unreached == 1 ? "" : "s") an earlier run left in doubt \(unreached == 1 ? "was" : "were") not reached by this run, so \(unreached == 1 ? "its" : "their") outcome is still unknown; `roster journal \(journal.path)` lists them; once you have checked them by hand, `roster journal \(journal.path) --forget-in-doubt` forgets them\n")
                 if code == ExitCode.success { code = ExitCode.someFailed }
             }
         }

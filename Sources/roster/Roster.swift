@@ -301,11 +301,32 @@ struct JournalCommand: ParsableCommand {
     @ArgumentParser.Argument(help: "The journal file.", completion: .file())
     var file: String
 
+    @Flag(help: """
+        Forget the writes in doubt, once you have checked them by hand (a script that selects by \
+        what its earlier run changed never reaches them again, and each rerun exits 1 for them): \
+        a run that reaches a forgotten write sends it as a new one.
+        """)
+    var forgetInDoubt = false
+
     func run() throws {
         do {
-            TextOutput.standardOutput.write(try Journal.summary(of: file))
+            if forgetInDoubt {
+                let forgotten = try Journal.forgetInDoubt(file)
+                var out = forgotten.isEmpty ? "\(file): no write is in doubt; nothing forgotten\n"
+                    : "\(file): forgot \(forgotten.count) write\(forgotten.count == 1 ? "" : "s") in doubt (a run that reaches one sends it as a new write):\n"
+                for line in forgotten.prefix(20) { out += "  \(line)\n" }
+                if forgotten.count > 20 { out += "  ... and \(forgotten.count - 20) more\n" }
+                TextOutput.standardOutput.write(out)
+            } else {
+                TextOutput.standardOutput.write(try Journal.summary(of: file))
+            }
             TextOutput.standardOutput.flush()
         } catch let e as ErrorValue {
+            if e.code == "journal_locked" {
+                TextOutput.standardError.write("roster: \(e.message)\n")
+                TextOutput.standardError.flush()
+                throw ArgumentParser.ExitCode(RosterSession.ExitCode.busy)
+            }
             throw usage(e.message)
         }
     }

@@ -392,6 +392,45 @@ struct TrustTests {
         try journal.write(to: dir.appendingPathComponent("j.journal"), atomically: true, encoding: .utf8)
         let r = try RosterProcess.run(["--sandbox-db", ":memory:", "--journal", "j.journal", "-c", "print 1"], directory: dir)
         #expect(r.status == 1 && r.out == "1\n" && r.err.contains("1 write an earlier run left in doubt was not reached by this run"), "\(r.status) \(r.err)")
+        #expect(r.err.contains("--forget-in-doubt"), "the way out is named: \(r.err)")
+    }
+
+    /// Writes in doubt a script never reaches again are forgotten once checked by hand: the
+    /// next run exits 0, the listing counts them as forgotten, and a run that does reach one
+    /// sends it as a new write (here a second token: the first was made before the "crash",
+    /// and forgetting said not to look for it). A journal a run holds is not touched (75).
+    @Test func writesInDoubtCanBeForgottenOnceChecked() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let db = dir.appendingPathComponent("sandbox.db").path
+        let script = #"losant tokens create name=forgotten scope=["all.Instance.read"]"#
+        let made = try RosterProcess.run(["--sandbox-db", db, "--journal", "j.journal", "-c", script], directory: dir)
+        #expect(made.status == 0, "\(made.err)")
+        // The run "crashed" between sending and hearing back: its outcome line is gone.
+        let path = dir.appendingPathComponent("j.journal")
+        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").filter { !$0.contains(#""done":"#) }
+        try (lines.joined(separator: "\n") + "\n").write(to: path, atomically: true, encoding: .utf8)
+        let before = try RosterProcess.run(["journal", "j.journal"], directory: dir)
+        #expect(before.out.contains("in doubt (checked"), "\(before.out)")
+
+        // A run holds the journal: nothing is forgotten.
+        let held = open(path.path, O_RDONLY)
+        #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
+        let busy = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
+        close(held)
+        #expect(busy.status == 75 && busy.err.contains("in use by a run"), "\(busy.status) \(busy.err)")
+
+        let forget = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
+        #expect(forget.status == 0 && forget.out.contains("forgot 1 write in doubt") && forget.out.contains("POST /instances/"), "\(forget.out) \(forget.err)")
+        let again = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
+        #expect(again.status == 0 && again.out.contains("no write is in doubt"), "\(again.out)")
+        let listing = try RosterProcess.run(["journal", "j.journal"], directory: dir)
+        #expect(listing.out.contains("forgotten") && !listing.out.contains("in doubt (checked"), "\(listing.out)")
+
+        // Not reached: the run is clean. Reached: sent as new, not looked up.
+        let clean = try RosterProcess.run(["--sandbox-db", db, "--journal", "j.journal", "-c", "print 1"], directory: dir)
+        #expect(clean.status == 0 && !clean.err.contains("not reached"), "\(clean.status) \(clean.err)")
+        let reached = try RosterProcess.run(["--sandbox-db", db, "--journal", "j.journal", "-c", script + "\nprint len(losant tokens list | where .name == \"forgotten\")"], directory: dir)
+        #expect(reached.status == 0 && reached.out.hasSuffix("2\n"), "\(reached.out) \(reached.err)")
     }
 
     /// $HOME is the home, as shells and Python take it (under sudo, in CI, in a container):
