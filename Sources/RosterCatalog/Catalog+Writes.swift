@@ -181,8 +181,14 @@ extension Catalog {
                     // When the write was sent, by the server's clock (its Date has whole seconds).
                     since += serverNow - transport.clock.now() - 1
                 }
-                switch lookup.found(in: try Catalog.decode(reply, request.operation), for: one, since: since, claimed: claimed) {
-                case .none: return nil
+                let answer = try Catalog.decode(reply, request.operation)
+                switch lookup.found(in: answer, for: one, since: since, claimed: claimed) {
+                case .none:
+                    if let total = lookup.unread(in: answer) {
+                        throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking read only the first page of \(total) candidates, where it was not, so it was not sent again",
+                                         operation: request.operation.name)
+                    }
+                    return nil
                 case .one(let value): return value
                 case .several(let n):
                     throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking finds \(n) that it could have made, which cannot be told apart, so it was not sent again",

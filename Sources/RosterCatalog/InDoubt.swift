@@ -80,6 +80,17 @@ public struct Lookup: Sendable {
     }
 
     enum Found { case none, one(Value), several(Int) }
+
+    /// How many candidates the listing says there are, when the page read holds fewer (Box's
+    /// `total_count`, LaunchDarkly's and Losant's `totalCount`): finding none on it proves
+    /// nothing.
+    func unread(in answer: Value) -> Int? {
+        guard case .record(let r) = answer, case .list(let items)? = r[itemsKey] else { return nil }
+        for key in ["total_count", "totalCount"] {
+            if case .int(let total)? = r[key], total > items.count { return total }
+        }
+        return nil
+    }
 }
 
 extension Lookup {
@@ -104,8 +115,9 @@ extension Lookup {
     /// create of an existing login, retried after a 5xx that applied nothing, took Ada's 2023
     /// account as its result, and a membership's requested role was never set). `field` holds
     /// an ISO time, or milliseconds since 1970 (`ms`); a candidate without it is not ruled out.
-    static func madeSince(_ c: Value, _ field: String, _ since: Double, ms: Bool = false) -> Bool {
-        guard case .record(let r) = c, let value = r[field], !value.isNull else { return true }
+    /// With `required`, a candidate without the time is ruled out (its key is not unique).
+    static func madeSince(_ c: Value, _ field: String, _ since: Double, ms: Bool = false, required: Bool = false) -> Bool {
+        guard case .record(let r) = c, let value = r[field], !value.isNull else { return !required }
         let made: Double?
         switch value {
         case .string(let s): made = ms ? Double(s).map { $0 / 1000 } : ISOTime.parse(s)
@@ -113,7 +125,7 @@ extension Lookup {
         case .double(let d) where ms: made = d / 1000
         default: made = nil
         }
-        guard let made else { return true }
+        guard let made else { return !required }
         return made >= since - 5
     }
 
@@ -123,10 +135,17 @@ extension Lookup {
     }
 
     /// Box: a user with this login (logins are unique; Box compares them without case), made
-    /// since the write was sent.
+    /// since the write was sent. An app user has no login: it is one of this name (names are
+    /// not unique) made since the write was sent, as a Losant token is, read by its
+    /// `external_app_user_id` when it has one (an app user had no lookup, and was sent again).
     static let boxUser = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
-        text(body, "login").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
-    }, matches: { c, body, since in same(c, body, "login", caseInsensitive: true) && madeSince(c, "created_at", since) })
+        if let login = text(body, "login") { return "/2.0/users?filter_term=\(q(login))&limit=1000" }
+        if let external = text(body, "external_app_user_id") { return "/2.0/users?external_app_user_id=\(q(external))&limit=1000" }
+        return text(body, "name").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
+    }, matches: { c, body, since in
+        if text(body, "login") != nil { return same(c, body, "login", caseInsensitive: true) && madeSince(c, "created_at", since) }
+        return same(c, body, "name") && madeSince(c, "created_at", since, required: true)
+    })
 
     /// Box: a group with this name (unique in the enterprise), made since the write was sent.
     static let boxGroup = Lookup(itemsKey: "entries", byTime: true, target: { _, body in

@@ -41,6 +41,20 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
     }
 }
 
+/// Loses the first write unsent, and answers every read with an empty first page of 5,000.
+final class PartialPageSender: HTTPSender, @unchecked Sendable {
+    private let lock = NSLock()
+    private var sent: [String] = []
+    var methods: [String] { lock.withLock { sent } }
+
+    func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
+        lock.withLock { sent.append(request.method) }
+        if request.method != "GET" { throw SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering") }
+        return WireReply(status: 200, headers: [("Content-Type", "application/json")],
+                         body: Array(#"{"entries": [], "total_count": 5000, "offset": 0, "limit": 1000}"#.utf8))
+    }
+}
+
 /// The first create goes through and its answer is held back half a second (out, its object
 /// made); the second is lost before it reaches the server.
 final class TwinSender: HTTPSender, @unchecked Sendable {
@@ -124,6 +138,40 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
         #expect(r.output == ["lost@example.com"], "\(r.error ?? "")")
         #expect(sender.methods == ["POST", "GET"], "the lookup found it: no second POST")
         #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'lost@example.com'") == 1)
+    }
+
+    /// An app user has no login: in doubt, it is found by its name among the users made since
+    /// the write was sent (it was sent again blindly, making a second one), and an older app
+    /// user of that name is not taken for it.
+    @Test func anAppUserInDoubtIsFoundByNameAndTime() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let create = #"box users create name="Build Bot" is_platform_access_only=true"#
+        let old = await run("print (\(create)).name", catalog: catalog(sandbox, Recorder()))
+        #expect(old.output == ["Build Bot"], "\(old.error ?? "")")
+        // Made long ago (by a day at least, whatever the column's unit).
+        try await sandbox.store.db.write { db in try db.execute(sql: "UPDATE box_user SET created_at = created_at - 86400000 WHERE name = 'Build Bot'") }
+        let arrived = LosingSender()
+        let r = await run("print (\(create)).name", catalog: catalog(sandbox, arrived))
+        #expect(r.output == ["Build Bot"], "\(r.error ?? "")")
+        #expect(arrived.methods == ["POST", "GET"], "found by looking: not made twice: \(arrived.methods)")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE name = 'Build Bot'") == 2)
+        // Lost before it arrived: the old ones are not it, so it is made.
+        try await sandbox.store.db.write { db in try db.execute(sql: "UPDATE box_user SET created_at = created_at - 86400000 WHERE name = 'Build Bot'") }
+        let lost = LosingSender(deliver: false)
+        let again = await run("print (\(create)).name", catalog: catalog(sandbox, lost))
+        #expect(again.output == ["Build Bot"] && lost.methods == ["GET", "POST"], "\(lost.methods) \(again.error ?? "")")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE name = 'Build Bot'") == 3)
+    }
+
+    /// A lookup that reads one page of many candidates and finds nothing there proves nothing:
+    /// the write stays in doubt rather than being sent again.
+    @Test func aLookupThatSeesOnlyPartOfTheCandidatesDoesNotSendAgain() async throws {
+        let sandbox = try await LiveSandbox.start()
+        let sender = PartialPageSender()
+        let r = await run("print (box users create name=Someone login=someone@example.com).id", catalog: catalog(sandbox, sender))
+        #expect(r.output.isEmpty && r.error?.contains("first page of 5000 candidates") == true, "\(r.output) \(r.error ?? "")")
+        #expect(sender.methods == ["POST", "GET"], "\(sender.methods)")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'someone@example.com'") == 0)
     }
 
     @Test func aCreateThatNeverArrivedIsSentAgain() async throws {
