@@ -182,13 +182,19 @@ extension Catalog {
                     since += serverNow - transport.clock.now() - 1
                 }
                 let answer = try Catalog.decode(reply, request.operation)
-                switch lookup.found(in: answer, for: one, since: since, claimed: claimed) {
-                case .none:
-                    if let total = lookup.unread(in: answer) {
-                        throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking read only the first page of \(total) candidates, where it was not, so it was not sent again",
+                let found = lookup.found(in: answer, for: one, since: since, claimed: claimed)
+                if let total = lookup.unread(in: answer) {
+                    // A first page of more: finding none there proves nothing, nor does finding
+                    // one where the name may repeat (the newest come last).
+                    switch found {
+                    case .none, .one where !lookup.unique(one):
+                        throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking could read only the first page of \(total) candidates, so it was not sent again",
                                          operation: request.operation.name)
+                    default: break
                     }
-                    return nil
+                }
+                switch found {
+                case .none: return nil
                 case .one(let value): return value
                 case .several(let n):
                     throw ErrorValue(code: "write_in_doubt", message: "\(cause); it may have been applied, and looking finds \(n) that it could have made, which cannot be told apart, so it was not sent again",

@@ -54,8 +54,13 @@ public struct Lookup: Sendable {
     /// Fields only the create's own answer carries (a Losant token's value): when the write is
     /// found by looking, they are gone, and the user is told.
     public let onlyInAnswer: [String]
+    /// Whether what the body is looked up by names one object at most (a login, an email):
+    /// then a match on a first page of many is the one. A name that may repeat (a Losant
+    /// token's, an app user's) needs every candidate read.
+    public let unique: @Sendable (_ body: Value) -> Bool
 
     public init(itemsKey: String, eachItem: Bool = false, byTime: Bool = false, onlyInAnswer: [String] = [],
+                unique: @escaping @Sendable (_ body: Value) -> Bool = { _ in true },
                 target: @escaping @Sendable (_ path: String, _ body: Value) -> String?,
                 matches: @escaping @Sendable (_ candidate: Value, _ body: Value, _ since: Double) -> Bool) {
         self.target = target
@@ -64,6 +69,7 @@ public struct Lookup: Sendable {
         self.eachItem = eachItem
         self.byTime = byTime
         self.onlyInAnswer = onlyInAnswer
+        self.unique = unique
     }
 
     /// What a read's answer says of the write: the one candidate that matches and is no other
@@ -135,17 +141,25 @@ extension Lookup {
     }
 
     /// Box: a user with this login (logins are unique; Box compares them without case), made
-    /// since the write was sent. An app user has no login: it is one of this name (names are
-    /// not unique) made since the write was sent, as a Losant token is, read by its
-    /// `external_app_user_id` when it has one (an app user had no lookup, and was sent again).
-    static let boxUser = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
-        if let login = text(body, "login") { return "/2.0/users?filter_term=\(q(login))&limit=1000" }
-        if let external = text(body, "external_app_user_id") { return "/2.0/users?external_app_user_id=\(q(external))&limit=1000" }
-        return text(body, "name").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
+    /// since the write was sent. An app user's login is Box's own (a login in its body is
+    /// ignored): it is an app user of this name (names are not unique) and external id made
+    /// since the write was sent, as a Losant token is. It had no lookup, and was sent again.
+    static let boxUser = Lookup(itemsKey: "entries", byTime: true, unique: { !isAppUser($0) }, target: { _, body in
+        if isAppUser(body) {
+            // Every app user of a name is read the same way, so twins share their flight.
+            return text(body, "name").map { "/2.0/users?filter_term=\(q($0))&fields=name,login,created_at,is_platform_access_only,external_app_user_id&limit=1000" }
+        }
+        return text(body, "login").map { "/2.0/users?filter_term=\(q($0))&limit=1000" }
     }, matches: { c, body, since in
-        if text(body, "login") != nil { return same(c, body, "login", caseInsensitive: true) && madeSince(c, "created_at", since) }
-        return same(c, body, "name") && madeSince(c, "created_at", since, required: true)
+        guard isAppUser(body) else { return same(c, body, "login", caseInsensitive: true) && madeSince(c, "created_at", since) }
+        // A managed user of the name is not it (is_platform_access_only comes only when asked for).
+        guard isAppUser(c), same(c, body, "name"), text(c, "external_app_user_id") == text(body, "external_app_user_id") else { return false }
+        return madeSince(c, "created_at", since, required: true)
     })
+
+    static func isAppUser(_ v: Value) -> Bool {
+        if case .record(let r) = v, case .bool(true)? = r["is_platform_access_only"] { true } else { false }
+    }
 
     /// Box: a group with this name (unique in the enterprise), made since the write was sent.
     static let boxGroup = Lookup(itemsKey: "entries", byTime: true, target: { _, body in
@@ -173,7 +187,7 @@ extension Lookup {
     /// Losant: token names are not unique, so the match is a token of this name created since
     /// the write was first sent, by the server's clock (a few seconds' margin). Its value, shown only at
     /// creation, is lost with the answer.
-    static let losantToken = Lookup(itemsKey: "items", byTime: true, onlyInAnswer: ["token"], target: { path, body in
+    static let losantToken = Lookup(itemsKey: "items", byTime: true, onlyInAnswer: ["token"], unique: { _ in false }, target: { path, body in
         text(body, "name").map { "\(path)?filterField=name&filter=\(q($0))&perPage=1000&sortField=creationDate&sortDirection=desc" }
     }, matches: { c, body, since in
         guard same(c, body, "name"), let created = text(c, "creationDate"), let date = ISOTime.parse(created) else { return false }

@@ -41,17 +41,20 @@ final class LosingSender: HTTPSender, @unchecked Sendable {
     }
 }
 
-/// Loses the first write unsent, and answers every read with an empty first page of 5,000.
+/// Loses the first write unsent, and answers every read with a first page of 5,000 holding
+/// `entries` (none by default).
 final class PartialPageSender: HTTPSender, @unchecked Sendable {
     private let lock = NSLock()
     private var sent: [String] = []
     var methods: [String] { lock.withLock { sent } }
+    let entries: String
+    init(entries: String = "") { self.entries = entries }
 
     func send(_ request: WireRequest) async throws(SendFailure) -> WireReply {
         lock.withLock { sent.append(request.method) }
         if request.method != "GET" { throw SendFailure(mayHaveArrived: true, message: "the server closed the connection without answering") }
         return WireReply(status: 200, headers: [("Content-Type", "application/json")],
-                         body: Array(#"{"entries": [], "total_count": 5000, "offset": 0, "limit": 1000}"#.utf8))
+                         body: Array(#"{"entries": [\#(entries)], "total_count": 5000, "offset": 0, "limit": 1000}"#.utf8))
     }
 }
 
@@ -161,6 +164,19 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
         let again = await run("print (\(create)).name", catalog: catalog(sandbox, lost))
         #expect(again.output == ["Build Bot"] && lost.methods == ["GET", "POST"], "\(lost.methods) \(again.error ?? "")")
         #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE name = 'Build Bot'") == 3)
+        // A managed user of the name, made just now, is not it either; and a login typed for an
+        // app user (Box ignores it) does not stop it being found.
+        try await sandbox.store.db.write { db in try db.execute(sql: "UPDATE box_user SET created_at = created_at - 86400000 WHERE name = 'Build Bot'") }
+        let managed = await run(#"print (box users create name="Build Bot" login=bot@example.com).name"#, catalog: catalog(sandbox, Recorder()))
+        #expect(managed.output == ["Build Bot"], "\(managed.error ?? "")")
+        let unsent = LosingSender(deliver: false)
+        let third = await run("print (\(create) login=ignored@example.com).login", catalog: catalog(sandbox, unsent))
+        #expect(unsent.methods == ["GET", "POST"] && third.output.first?.hasPrefix("AppUser_") == true, "\(unsent.methods) \(third.output) \(third.error ?? "")")
+        try await sandbox.store.db.write { db in try db.execute(sql: "UPDATE box_user SET created_at = created_at - 86400000 WHERE name = 'Build Bot'") }
+        let delivered = LosingSender()
+        let fourth = await run("print (\(create) login=ignored@example.com).login", catalog: catalog(sandbox, delivered))
+        #expect(delivered.methods == ["POST", "GET"] && fourth.output.first?.hasPrefix("AppUser_") == true, "\(delivered.methods) \(fourth.output) \(fourth.error ?? "")")
+        #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE name = 'Build Bot'") == 6)
     }
 
     /// A lookup that reads one page of many candidates and finds nothing there proves nothing:
@@ -172,6 +188,18 @@ final class TwinSender: HTTPSender, @unchecked Sendable {
         #expect(r.output.isEmpty && r.error?.contains("first page of 5000 candidates") == true, "\(r.output) \(r.error ?? "")")
         #expect(sender.methods == ["POST", "GET"], "\(sender.methods)")
         #expect(try count(sandbox, "SELECT COUNT(*) FROM box_user WHERE login = 'someone@example.com'") == 0)
+        // An app user of the name on that page, made just now: names repeat, and the newest come
+        // last, so it may not be the one.
+        let now = ISOTime.format(Date().timeIntervalSince1970)
+        let appUser = #"{"type": "user", "id": "77", "name": "Bot", "login": "AppUser_77@boxdevedition.com", "is_platform_access_only": true, "created_at": "\#(now)"}"#
+        let repeated = PartialPageSender(entries: appUser)
+        let a = await run(#"print (box users create name=Bot is_platform_access_only=true).id"#, catalog: catalog(sandbox, repeated))
+        #expect(a.output.isEmpty && a.error?.contains("first page of 5000 candidates") == true, "\(a.output) \(a.error ?? "")")
+        // A login is unique: found on the first page, it is the one.
+        let login = #"{"type": "user", "id": "78", "name": "Someone", "login": "someone@example.com", "created_at": "\#(now)"}"#
+        let unique = PartialPageSender(entries: login)
+        let u = await run("print (box users create name=Someone login=someone@example.com).id", catalog: catalog(sandbox, unique))
+        #expect(u.output == ["78"], "\(u.output) \(u.error ?? "")")
     }
 
     @Test func aCreateThatNeverArrivedIsSentAgain() async throws {
