@@ -372,6 +372,12 @@ public final class Journal: @unchecked Sendable {
             defer { offset += Int64(bytes.count) + (complete ? 1 : 0) }
             guard complete else {
                 // A line cut short by a crash: it never took effect, and the next append must start clean.
+                // Only a journal's: a file of one line without a newline that is no journal
+                // header (or the start of one) is someone's file, and is left whole.
+                let header = Array(#"{"journal":"roster""#.utf8)
+                guard sawHeader || bytes.starts(with: header) || header.starts(with: bytes) else {
+                    throw ErrorValue(code: "invalid_journal", message: "\(path) is not a roster journal (its first line should be a roster run header); name a new file or a journal roster wrote")
+                }
                 guard ftruncate(fd, off_t(offset)) == 0 else {
                     throw ErrorValue(code: "journal_write_failed", message: "cannot repair the journal '\(path)': \(String(cString: strerror(errno)))")
                 }
@@ -527,6 +533,8 @@ extension Journal {
         var writes: [UInt128: Write] = [:]
         var order: [UInt128] = []
         var torn = false
+        /// The journal versions its run headers name.
+        var versions: Set<Int> = []
         /// Writes whose last intent has no outcome.
         var inDoubt: [UInt128] { order.filter { writes[$0]!.outcome == nil } }
     }
@@ -534,7 +542,11 @@ extension Journal {
     /// Opens a journal to list it, refusing what is not one.
     private static func openJournal(_ path: String, flags: Int32) throws -> Int32 {
         let fd = open(LocalFile.expand(path), flags | O_CLOEXEC)
-        guard fd >= 0 else { throw ErrorValue(code: "file_not_found", message: "cannot read the journal '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            if errno == EISDIR { throw ErrorValue(code: "invalid_journal", message: "'\(path)' is a directory, not a journal") }
+            let verb = flags & O_RDWR != 0 ? "open the journal '\(path)' to write in it" : "read the journal '\(path)'"
+            throw ErrorValue(code: errno == ENOENT ? "file_not_found" : "journal_unavailable", message: "cannot \(verb): \(String(cString: strerror(errno)))")
+        }
         var st = stat()
         if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
             Foundation.close(fd)
@@ -548,7 +560,14 @@ extension Journal {
         var number = 0
         try lines(fd: fd) { bytes, complete in
             number += 1
-            guard complete else { l.torn = true; return }
+            guard complete else {
+                let header = Array(#"{"journal":"roster""#.utf8)
+                if number == 1, !bytes.starts(with: header), !header.starts(with: bytes) {
+                    throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
+                }
+                l.torn = true
+                return
+            }
             guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v else {
                 throw ErrorValue(code: "invalid_journal", message: "\(path):\(number): not a journal line")
             }
@@ -557,6 +576,7 @@ extension Journal {
                 throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
             }
             if case .string(let t)? = r["run"] { l.runs.append(t) }
+            if case .string("roster")? = r["journal"] { l.versions.insert({ if case .int(let v)? = r["version"] { v } else { 1 } }()) }
             if case .string(let k)? = r["intent"], let key = key(k) {
                 if l.writes[key] == nil { l.order.append(key) }
                 let op = (try? r["op"]?.text()) ?? "?"
@@ -633,12 +653,17 @@ extension Journal {
         defer { Foundation.close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let busy = errno == EWOULDBLOCK
-            let holder = busy ? lastRunPID(fd: fd).map { " (process \($0))" } ?? "" : ""
             throw ErrorValue(code: busy ? "journal_locked" : "journal_unavailable",
-                             message: busy ? "the journal '\(path)' is in use by a run\(holder); forget its writes in doubt once it has ended"
+                             message: busy ? "the journal '\(path)' is in use by another process (a run, or another forget); forget its writes in doubt once it has ended"
                                  : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
         }
         let l = try listing(fd: fd, path: path)
+        if let other = l.versions.first(where: { $0 != version }) {
+            // Another version's lines may mean what this roster cannot read (a finished write
+            // forgotten); runs refuse such a journal too.
+            throw ErrorValue(code: other < version ? "old_journal" : "new_journal",
+                             message: "\(path) was written by \(other < version ? "an older" : "a newer") roster (journal version \(other)); forget its writes in doubt with that roster")
+        }
         if l.torn {
             throw ErrorValue(code: "invalid_journal", message: "the last line of '\(path)' was cut short by a crash; run a script with the journal first (it removes the line), then forget")
         }
@@ -650,12 +675,18 @@ extension Journal {
             text += try Value.record(["forgot": .string(hex(key)), "time": .string(now)]).json() + "\n"
         }
         let bytes = Array(text.utf8)
+        let size = lseek(fd, 0, SEEK_END)
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
-                throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(String(cString: strerror(n < 0 ? errno : EIO)))")
+                // All or nothing: the lines written so far are taken back (a full disk left some
+                // writes forgotten, a torn line, and a message that said none were).
+                let reason = String(cString: strerror(n < 0 ? errno : EIO))
+                let back = size >= 0 && ftruncate(fd, size) == 0 && fdatasync(fd) == 0
+                throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(reason); " +
+                                 (back ? "nothing was forgotten" : "it may hold a line cut short, which the next run with it removes"))
             }
             done += n
         }

@@ -322,10 +322,10 @@ struct JournalCommand: ParsableCommand {
             }
             TextOutput.standardOutput.flush()
         } catch let e as ErrorValue {
-            if e.code == "journal_locked" {
+            if e.code == "journal_locked" || e.code == "journal_write_failed" {
                 TextOutput.standardError.write("roster: \(e.message)\n")
                 TextOutput.standardError.flush()
-                throw ArgumentParser.ExitCode(RosterSession.ExitCode.busy)
+                throw ArgumentParser.ExitCode(e.code == "journal_locked" ? RosterSession.ExitCode.busy : RosterSession.ExitCode.ioError)
             }
             throw usage(e.message)
         }

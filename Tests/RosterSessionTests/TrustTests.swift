@@ -399,6 +399,48 @@ struct TrustTests {
     /// next run exits 0, the listing counts them as forgotten, and a run that does reach one
     /// sends it as a new write (here a second token: the first was made before the "crash",
     /// and forgetting said not to look for it). A journal a run holds is not touched (75).
+    /// What forgetting refuses, and what it never leaves half done: a journal of another
+    /// version (its lines may mean what this roster cannot read), and a full disk part way
+    /// through (the lines written are taken back). A file of one line without a newline that is
+    /// no journal is neither listed as one nor cut off by a run (it was emptied).
+    @Test func forgettingIsAllOrNothingAndOnlyOfThisVersionsJournals() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        var journal = #"{"journal":"roster","version":2,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
+        for i in 0..<50 {
+            journal += #"{"intent":"\#(String(format: "%032x", 0x1000 + i))","op":"losant tokens create","profile":"sandbox","method":"POST","path":"/instances/x/tokens","time":1}"# + "\n"
+        }
+        let path = dir.appendingPathComponent("j.journal")
+        try journal.write(to: path, atomically: true, encoding: .utf8)
+        // A file size limit a few hundred bytes past the journal's end: the first lines go, then none.
+        let blocks = journal.utf8.count / 512 + 1
+        let full = Process()
+        full.executableURL = URL(fileURLWithPath: "/bin/sh")
+        full.arguments = ["-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" journal j.journal --forget-in-doubt", RosterProcess.binary.path]
+        full.currentDirectoryURL = dir
+        let err = Pipe()
+        full.standardError = err
+        full.standardOutput = FileHandle.nullDevice
+        try full.run()
+        full.waitUntilExit()
+        let said = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(full.terminationStatus == 74 && said.contains("nothing was forgotten"), "\(full.terminationStatus) \(said)")
+        #expect(try String(contentsOf: path, encoding: .utf8) == journal, "the journal is as it was")
+
+        let newer = journal.replacingOccurrences(of: #""version":2"#, with: #""version":3"#)
+        try newer.write(to: path, atomically: true, encoding: .utf8)
+        let refused = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
+        #expect(refused.status == 64 && refused.err.contains("a newer roster"), "\(refused.status) \(refused.err)")
+        #expect(try String(contentsOf: path, encoding: .utf8) == newer)
+
+        let notes = dir.appendingPathComponent("notes.txt")
+        try "my notes, no newline".write(to: notes, atomically: true, encoding: .utf8)
+        let listed = try RosterProcess.run(["journal", "notes.txt"], directory: dir)
+        #expect(listed.status == 64 && listed.err.contains("not a roster journal"), "\(listed.status) \(listed.out) \(listed.err)")
+        let run = try RosterProcess.run(["--sandbox-db", ":memory:", "--journal", "notes.txt", "-c", "print 1"], directory: dir)
+        #expect(run.status != 0 && run.err.contains("not a roster journal"), "\(run.status) \(run.err)")
+        #expect(try String(contentsOf: notes, encoding: .utf8) == "my notes, no newline")
+    }
+
     @Test func writesInDoubtCanBeForgottenOnceChecked() throws {
         let dir = try RosterProcess.temporaryDirectory()
         let db = dir.appendingPathComponent("sandbox.db").path
@@ -417,7 +459,7 @@ struct TrustTests {
         #expect(flock(held, LOCK_EX | LOCK_NB) == 0)
         let busy = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
         close(held)
-        #expect(busy.status == 75 && busy.err.contains("in use by a run"), "\(busy.status) \(busy.err)")
+        #expect(busy.status == 75 && busy.err.contains("in use by another process"), "\(busy.status) \(busy.err)")
 
         let forget = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
         #expect(forget.status == 0 && forget.out.contains("forgot 1 write in doubt") && forget.out.contains("POST /instances/"), "\(forget.out) \(forget.err)")
