@@ -42,8 +42,28 @@ bundle=$(swift build --build-tests --show-bin-path)/rosterPackageTests.xctest
 python3 - "$root/scripts/mutants/mutants.tsv" "${1:-}" "$bundle" <<'PY' || status=$?
 import os, signal, subprocess, sys, time
 
-# A stop (CI's time limit, Ctrl-C) still puts the mutated file back (the `finally` below).
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+# A stop (CI's time limit, Ctrl-C, a closed terminal) still puts the mutated file back (the
+# `finally` below) and stops the test it started, which runs in a session of its own.
+child = None
+def stop(signum, _frame):
+    if child is not None and child.poll() is None:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    sys.exit(128 + signum)
+for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(s, stop)
+
+def restore(path, text):
+    """Puts the file back whole: written beside it and renamed over it, with stops held off."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
+    try:
+        with open(path + ".mutant-restore", "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(path + ".mutant-restore", path)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 listing, only, bundle = sys.argv[1], sys.argv[2], sys.argv[3]
 mutants = []
@@ -92,7 +112,7 @@ for number, path, find, replace, test in mutants:
             continue
         tests = subprocess.CompletedProcess(child.args, child.returncode, output)
     finally:
-        open(path, "w", encoding="utf-8").write(original)
+        restore(path, original)
     seconds = time.time() - started
     if "with 0 tests" in tests.stdout or "No matching test cases" in tests.stdout:
         print(f"NO TEST   {label}: --filter {test} runs nothing", flush=True)
