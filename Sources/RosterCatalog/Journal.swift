@@ -337,28 +337,38 @@ public final class Journal: @unchecked Sendable {
             guard !closed else { throw ErrorValue(code: "journal_closed", message: "the journal '\(path)' was closed at the end of its run") }
             if let torn { throw torn }
             let offset = size
-            var done = 0
-            while done < bytes.count {
-                let n = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress! + done, $0.count - done) }
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else {
-                    // A line cut short (a full disk) is cut off again, so that the lines written
-                    // after it, once there is room, start clean; if even that fails, nothing more
-                    // is written to this journal in this run.
-                    let reason = String(cString: strerror(n < 0 ? errno : EIO))
-                    let failure = ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(reason)")
-                    if done > 0, ftruncate(fd, off_t(offset)) != 0 {
-                        torn = ErrorValue(code: "journal_write_failed", message: "the journal '\(path)' holds a line cut short at byte \(offset) (\(reason)); nothing more is written to it in this run")
-                    }
-                    throw failure
+            let (done, failed) = Journal.writeAll(fd, bytes, writeBytes)
+            if let failed {
+                // A line cut short (a full disk) is cut off again, so that the lines written
+                // after it, once there is room, start clean; if even that fails, nothing more
+                // is written to this journal in this run.
+                let reason = String(cString: strerror(failed))
+                let failure = ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(reason)")
+                if done > 0, ftruncate(fd, off_t(offset)) != 0 {
+                    torn = ErrorValue(code: "journal_write_failed", message: "the journal '\(path)' holds a line cut short at byte \(offset) (\(reason)); nothing more is written to it in this run")
                 }
-                done += n
+                throw failure
             }
             size += Int64(bytes.count)
             appended += 1
             return offset
         }
     }
+
+    /// Writes all of `bytes` (retrying after signals); on failure, how many went out and errno.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ write: (Int32, UnsafeRawPointer, Int) -> Int) -> (done: Int, failed: Int32?) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return (done, n < 0 ? errno : EIO) }
+            done += n
+        }
+        return (done, nil)
+    }
+
+    /// How every journal's first line begins (a torn one may hold only part of it).
+    static let headerStart = Array(#"{"journal":"roster""#.utf8)
 
     private func load() throws {
         /// The intents of creates (POST): their results' ids are claimed.
@@ -374,8 +384,7 @@ public final class Journal: @unchecked Sendable {
                 // A line cut short by a crash: it never took effect, and the next append must start clean.
                 // Only a journal's: a file of one line without a newline that is no journal
                 // header (or the start of one) is someone's file, and is left whole.
-                let header = Array(#"{"journal":"roster""#.utf8)
-                guard sawHeader || bytes.starts(with: header) || header.starts(with: bytes) else {
+                guard sawHeader || bytes.starts(with: Journal.headerStart) || Journal.headerStart.starts(with: bytes) else {
                     throw ErrorValue(code: "invalid_journal", message: "\(path) is not a roster journal (its first line should be a roster run header); name a new file or a journal roster wrote")
                 }
                 guard ftruncate(fd, off_t(offset)) == 0 else {
@@ -561,8 +570,7 @@ extension Journal {
         try lines(fd: fd) { bytes, complete in
             number += 1
             guard complete else {
-                let header = Array(#"{"journal":"roster""#.utf8)
-                if number == 1, !bytes.starts(with: header), !header.starts(with: bytes) {
+                if number == 1, !bytes.starts(with: headerStart), !headerStart.starts(with: bytes) {
                     throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
                 }
                 l.torn = true
@@ -676,19 +684,12 @@ extension Journal {
         }
         let bytes = Array(text.utf8)
         let size = lseek(fd, 0, SEEK_END)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                // All or nothing: the lines written so far are taken back (a full disk left some
-                // writes forgotten, a torn line, and a message that said none were).
-                let reason = String(cString: strerror(n < 0 ? errno : EIO))
-                let back = size >= 0 && ftruncate(fd, size) == 0 && fdatasync(fd) == 0
-                throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(reason); " +
-                                 (back ? "nothing was forgotten" : "it may hold a line cut short, which the next run with it removes"))
-            }
-            done += n
+        if let failed = writeAll(fd, bytes, { Foundation.write($0, $1, $2) }).failed {
+            // All or nothing: the lines written so far are taken back (a full disk left some
+            // writes forgotten, a torn line, and a message that said none were).
+            let back = size >= 0 && ftruncate(fd, size) == 0 && fdatasync(fd) == 0
+            throw ErrorValue(code: "journal_write_failed", message: "cannot write to the journal '\(path)': \(String(cString: strerror(failed))); " +
+                             (back ? "nothing was forgotten" : "it may hold a line cut short, which the next run with it removes"))
         }
         guard fdatasync(fd) == 0 else {
             throw ErrorValue(code: "journal_write_failed", message: "cannot sync the journal '\(path)' to disk: \(String(cString: strerror(errno)))")
