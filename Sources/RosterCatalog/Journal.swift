@@ -105,9 +105,11 @@ public final class Journal: @unchecked Sendable {
         do {
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 let busy = errno == EWOULDBLOCK
-                let holder = busy ? Journal.lastRunPID(fd: fd).map { " (process \($0))" } ?? "" : ""
+                // The last run header names the holder only while that process lives: a forget
+                // (`roster journal --forget-in-doubt`) holds the lock without writing a header.
+                let holder = busy ? Journal.lastRunPID(fd: fd).flatMap { kill(pid_t($0), 0) == 0 || errno == EPERM ? $0 : nil } : nil
                 throw ErrorValue(code: busy ? "journal_locked" : "journal_unavailable",
-                                 message: busy ? "the journal '\(path)' is in use by another run\(holder); wait for it to end, or name another journal"
+                                 message: busy ? "the journal '\(path)' is in use by \(holder.map { "another run (process \($0))" } ?? "another process"); wait for it to end, or name another journal"
                                      : "cannot lock the journal '\(path)': \(String(cString: strerror(errno)))")
             }
             try load()
