@@ -543,7 +543,9 @@ extension Journal {
         var runs: [String] = []
         var writes: [UInt128: Write] = [:]
         var order: [UInt128] = []
-        var torn = false
+        /// Where a last line cut short by a crash begins (nil: none is).
+        var tornAt: Int64?
+        var torn: Bool { tornAt != nil }
         /// The journal versions its run headers name.
         var versions: Set<Int> = []
         /// Writes whose last intent has no outcome.
@@ -569,13 +571,15 @@ extension Journal {
     static func listing(fd: Int32, path: String) throws -> Listing {
         var l = Listing()
         var number = 0
+        var offset: Int64 = 0
         try lines(fd: fd) { bytes, complete in
             number += 1
+            defer { offset += Int64(bytes.count) + 1 }
             guard complete else {
                 if number == 1, !bytes.starts(with: headerStart), !headerStart.starts(with: bytes) {
                     throw ErrorValue(code: "invalid_journal", message: "'\(path)' is not a roster journal (its first line is no journal header)")
                 }
-                l.torn = true
+                l.tornAt = offset
                 return
             }
             guard let v = try? JSONReader.parse(bytes: bytes), case .record(let r) = v else {
@@ -674,11 +678,13 @@ extension Journal {
             throw ErrorValue(code: other < version ? "old_journal" : "new_journal",
                              message: "\(path) was written by \(other < version ? "an older" : "a newer") roster (journal version \(other)); forget its writes in doubt with that roster")
         }
-        if l.torn {
-            throw ErrorValue(code: "invalid_journal", message: "the last line of '\(path)' was cut short by a crash; run a script with the journal first (it removes the line), then forget")
-        }
         let doubts = l.inDoubt
         guard !doubts.isEmpty else { return [] }
+        // A last line cut short by a crash never took effect: cut off, as a run would, so the
+        // lines below start clean.
+        if let tornAt = l.tornAt, ftruncate(fd, off_t(tornAt)) != 0 {
+            throw ErrorValue(code: "journal_write_failed", message: "cannot repair the journal '\(path)' (its last line was cut short by a crash): \(String(cString: strerror(errno)))")
+        }
         let now = ISOTime.format(Date().timeIntervalSince1970)
         var text = ""
         for key in doubts {

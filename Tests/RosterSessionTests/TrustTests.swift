@@ -441,6 +441,21 @@ struct TrustTests {
         #expect(try String(contentsOf: notes, encoding: .utf8) == "my notes, no newline")
     }
 
+    /// A last line cut short by a crash is cut off by a forget, as a run would (it told the
+    /// user to run a script first, which could send writes just to repair the file).
+    @Test func aForgetCutsOffATornLastLine() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let whole = #"{"journal":"roster","version":2,"run":"2026-01-01T00:00:00.000Z"}"# + "\n"
+            + #"{"intent":"00ff","op":"losant tokens create","profile":"sandbox","method":"POST","path":"/instances/x/tokens","time":1}"# + "\n"
+        try (whole + #"{"intent":"01ff","op":"los"#).write(to: dir.appendingPathComponent("j.journal"), atomically: true, encoding: .utf8)
+        let forget = try RosterProcess.run(["journal", "j.journal", "--forget-in-doubt"], directory: dir)
+        #expect(forget.status == 0 && forget.out.contains("forgot 1 write in doubt"), "\(forget.out) \(forget.err)")
+        let text = try String(contentsOf: dir.appendingPathComponent("j.journal"), encoding: .utf8)
+        #expect(text.hasPrefix(whole) && text.dropFirst(whole.count).hasPrefix(#"{"forgot":"#) && text.hasSuffix("\n"), "\(text)")
+        let listing = try RosterProcess.run(["journal", "j.journal"], directory: dir)
+        #expect(listing.status == 0 && !listing.out.contains("cut short"), "\(listing.out)")
+    }
+
     @Test func writesInDoubtCanBeForgottenOnceChecked() throws {
         let dir = try RosterProcess.temporaryDirectory()
         let db = dir.appendingPathComponent("sandbox.db").path
