@@ -718,8 +718,11 @@ struct TrustTests {
             // (Two workers: the other may have taken row 3 before the stop.)
             let third = #""row":"h.csv:4","error":{"code":"unfinished""#
             #expect(stopped.status == 70 && (stopped.out == "1\n" || (width != "" && stopped.out == "1\n3\n")), "\(width): \(stopped.out) \(stopped.err)")
-            #expect(rest.count == (stopped.out == "1\n" ? 3 : 2) && rest[0].hasSuffix(#""input":"2,b,x"}"#) && rest.last!.contains(#""row":"h.csv:5""#)
-                    && rest.last!.contains(#""unreadable":true"#) && rest.contains { $0.contains(third) } == (stopped.out == "1\n"), "\(width): \(rest)")
+            // In the order they ended: with two workers, row 5 may end before row 3 (seen on CI).
+            #expect(rest.count == (stopped.out == "1\n" ? 3 : 2) && rest.contains { $0.contains(#""row":"h.csv:3""#) && $0.hasSuffix(#""input":"2,b,x"}"#) }
+                    && rest.contains { $0.contains(#""row":"h.csv:5""#) && $0.contains(#""unreadable":true"#) }
+                    && rest.contains { $0.contains(third) } == (stopped.out == "1\n"), "\(width): \(rest)")
+            if width == "" { #expect(rest.first?.hasSuffix(#""input":"2,b,x"}"#) == true && rest.last?.contains(#""row":"h.csv:5""#) == true, "\(rest)") }
             #expect(!stopped.err.contains("does not hold"), "\(stopped.err)")
         }
         // A retry from the failures file fails them again, with the rows they came from.
