@@ -15,6 +15,17 @@ public enum ExitCode {
     /// The results could not be written (EX_IOERR): a full disk, a closed output.
     public static let ioError: Int32 = 74
     public static let interrupted: Int32 = 130
+
+    /// For an error that stops a run before it starts, or a `roster journal` command: a file
+    /// another process holds is busy, one that cannot be written is an I/O error, the rest are
+    /// usage.
+    public static func refusing(_ e: ErrorValue) -> Int32 {
+        switch e.code {
+        case "journal_locked", "failures_busy": busy
+        case "journal_write_failed": ioError
+        default: usage
+        }
+    }
 }
 
 public struct SessionOptions: Sendable {
@@ -128,7 +139,7 @@ public final class Session {
         } catch let e as ErrorValue {
             host.catalog?.journal?.withdraw()
             err.write("roster: \(e.message)\n")
-            return e.code == "journal_locked" || e.code == "failures_busy" ? ExitCode.busy : ExitCode.usage
+            return ExitCode.refusing(e)
         } catch {
             host.catalog?.journal?.withdraw()
             err.write("roster: \(error)\n")

@@ -322,12 +322,9 @@ struct JournalCommand: ParsableCommand {
             }
             TextOutput.standardOutput.flush()
         } catch let e as ErrorValue {
-            if e.code == "journal_locked" || e.code == "journal_write_failed" {
-                TextOutput.standardError.write("roster: \(e.message)\n")
-                TextOutput.standardError.flush()
-                throw ArgumentParser.ExitCode(e.code == "journal_locked" ? RosterSession.ExitCode.busy : RosterSession.ExitCode.ioError)
-            }
-            throw usage(e.message)
+            TextOutput.standardError.write("roster: \(e.message)\n")
+            TextOutput.standardError.flush()
+            throw ArgumentParser.ExitCode(RosterSession.ExitCode.refusing(e))
         }
     }
 }
