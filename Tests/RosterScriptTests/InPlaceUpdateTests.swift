@@ -8,6 +8,12 @@ import Testing
 struct InPlaceUpdateTests {
     let range = SourceRange(file: SourceFile(name: "t", text: "x"), start: 0, end: 1)
 
+    /// Sets the value at `steps` inside `v`, as `$v<steps> = value` does.
+    func assign(_ v: inout Value, _ steps: [Compiler.Step], _ value: Value) throws {
+        let ranges = steps.map { _ in range }
+        try steps.withUnsafeBufferPointer { try Compiler.update(&v, $0, 0, ranges, range: range) { $0 = value } }
+    }
+
     static func valuesBuffer(_ v: Value) -> UnsafeRawPointer? {
         guard case .record(let r) = v else { return nil }
         return r.values.elements.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
@@ -28,9 +34,9 @@ struct InPlaceUpdateTests {
     func anExistingFieldIsSetInPlace(key: String) throws {
         var v = Self.record(1000)
         let before = Self.valuesBuffer(v)
-        try Compiler.assign(&v, [.index(.string(key), range)][...], .string("new"), range: range)
+        try assign(&v, [.index(.string(key))], .string("new"))
         #expect(Self.valuesBuffer(v) == before)
-        try Compiler.assign(&v, [.field(key)][...], .int(7), range: range)
+        try assign(&v, [.field(key)], .int(7))
         #expect(Self.valuesBuffer(v) == before)
         guard case .record(let r) = v else { Issue.record("not a record"); return }
         #expect(try r[key]?.json() == "7" && r.count == 1000)
@@ -43,7 +49,7 @@ struct InPlaceUpdateTests {
         let list = { () -> Value in if case .record(let r) = v { r["a"]! } else { .null } }
         let outerBefore = Self.valuesBuffer(v), listBefore = Self.listBuffer(list())
         let innerBefore = { () -> UnsafeRawPointer? in if case .list(let l) = list() { Self.valuesBuffer(l[1]) } else { nil } }()
-        try Compiler.assign(&v, [.field("a"), .index(.int(1), range), .field("k50")][...], .int(-1), range: range)
+        try assign(&v, [.field("a"), .index(.int(1)), .field("k50")], .int(-1))
         #expect(Self.valuesBuffer(v) == outerBefore)
         #expect(Self.listBuffer(list()) == listBefore)
         if case .list(let l) = list() {
@@ -56,7 +62,7 @@ struct InPlaceUpdateTests {
     @Test func aSharedRecordIsCopiedAndTheOtherHolderKeepsItsValue() throws {
         var a = Self.record(10)
         let b = a
-        try Compiler.assign(&a, [.field("k1")][...], .string("changed"), range: range)
+        try assign(&a, [.field("k1")], .string("changed"))
         #expect(Self.valuesBuffer(a) != Self.valuesBuffer(b))
         if case .record(let r) = b { #expect(try r["k1"]?.json() == "1") }
         if case .record(let r) = a { #expect(try r["k1"]?.json() == #""changed""#) }
@@ -65,7 +71,7 @@ struct InPlaceUpdateTests {
     @Test func aFailedUpdateLeavesTheRecordAsItWas() throws {
         var v = Self.record(10)
         #expect(throws: RuntimeError.self) {
-            try Compiler.assign(&v, [.field("k3"), .field("x")][...], .int(1), range: range)
+            try assign(&v, [.field("k3"), .field("x")], .int(1))
         }
         if case .record(let r) = v { #expect(try r["k3"]?.json() == "3" && r.count == 10) }
     }

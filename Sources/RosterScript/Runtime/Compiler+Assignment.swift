@@ -4,21 +4,30 @@
 /// loop of N updates costs O(N), not O(N²). Shared values are copied first (copy on write), so
 /// `let b = $a; $b.x = 1` leaves `$a` as it was.
 extension Compiler {
-    /// One step of an assignment's path, its index already evaluated.
+    /// One step of an assignment's path, its index already evaluated. (Its source range is
+    /// kept apart, in the path's compiled `ranges`: a range holds a reference to its file,
+    /// which each step made would retain.)
     enum Step {
         case field(String)
-        case index(Value, SourceRange)
+        case index(Value)
     }
+
+    struct CompiledStep { let run: (Frame) throws -> Step }
+
+    /// A path's steps evaluated onto the stack, left to right, and handed to `body`: an
+    /// update allocates nothing for its path.
+    typealias EvaluatedPath = (Frame, (UnsafeBufferPointer<Step>) throws -> Void) throws -> Void
 
     /// `$x.path = value`. The value and then the indexes are evaluated before the variable is
     /// touched (an index may read the variable itself).
     func assigning(_ name: String, _ path: [PathStep], _ eval: @escaping Eval, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
-        let steps = self.steps(path, scope)
+        let (steps, ranges) = self.steps(path, scope, range)
         return { f in
             let value = try eval(f)
-            let concrete = try steps(f)
-            try modify(f) { v in try Compiler.assign(&v, concrete[...], value, range: range) }
+            try steps(f) { concrete in
+                try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { $0 = value } }
+            }
             return .normal
         }
     }
@@ -28,43 +37,77 @@ extension Compiler {
     func appending(_ name: String, _ path: [PathStep], _ e: Expr, _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
         let eval = expression(e, scope)
+        // `$n += 1`, `$total += $x`, `$users[$i].logins += 1`: most often an int, added to in place.
+        let add = { (target: inout Value, value: Value) throws in
+            if case .int(let x) = target, case .int(let y) = value {
+                let (s, o) = x.addingReportingOverflow(y)
+                if !o { target = .int(s); return }
+            }
+            do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
+        }
         if path.isEmpty {
-            // `$n += 1`, `$total += $x`: a variable itself, most often an int, added to in its slot.
             return { f in
                 let value = try eval(f)
-                try modify(f) { target in
-                    if case .int(let x) = target, case .int(let y) = value {
-                        let (s, o) = x.addingReportingOverflow(y)
-                        if !o { target = .int(s); return }
-                    }
-                    do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
-                }
+                try modify(f) { target in try add(&target, value) }
                 return .normal
             }
         }
-        let steps = self.steps(path, scope)
+        let (steps, ranges) = self.steps(path, scope, range)
         return { f in
             let value = try eval(f)
-            let concrete = try steps(f)
-            try modify(f) { v in
-                try Compiler.update(&v, concrete[...], range: range) { target in
-                    do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
-                }
+            try steps(f) { concrete in
+                try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { try add(&$0, value) } }
             }
             return .normal
         }
     }
 
-    func steps(_ path: [PathStep], _ scope: Scope) -> (Frame) throws -> [Step] {
-        let compiled = path.map { step -> (Frame) throws -> Step in
+    /// Evaluates a path's indexes, onto the stack; `ranges` are the steps' source ranges.
+    func steps(_ path: [PathStep], _ scope: Scope, _ range: SourceRange) -> (EvaluatedPath, ranges: [SourceRange]) {
+        let compiled = path.map { step -> CompiledStep in
             switch step {
-            case .field(let n): return { _ in .field(n) }
+            case .field(let n): return CompiledStep { _ in .field(n) }
             case .index(let ie):
                 let e = expression(ie, scope)
-                return { f in .index(try e(f), ie.range) }
+                return CompiledStep { f in .index(try e(f)) }
             }
         }
-        return { f in try compiled.map { try $0(f) } }
+        let ranges = path.map { step -> SourceRange in
+            switch step {
+            // A field step has no index to blame: its failures name the whole assignment.
+            case .field: range
+            case .index(let ie): ie.range
+            }
+        }
+        switch compiled.count {
+        case 1:
+            let s0 = compiled[0]
+            return ({ f, body in
+                var step = try s0.run(f)
+                try withUnsafePointer(to: &step) { try body(UnsafeBufferPointer(start: $0, count: 1)) }
+            }, ranges)
+        case 2:
+            let s0 = compiled[0], s1 = compiled[1]
+            return ({ f, body in
+                // A homogeneous tuple's elements lie in memory as an array's would.
+                var pair = (try s0.run(f), try s1.run(f))
+                try withUnsafePointer(to: &pair) {
+                    try $0.withMemoryRebound(to: Step.self, capacity: 2) { try body(UnsafeBufferPointer(start: $0, count: 2)) }
+                }
+            }, ranges)
+        default:
+            return ({ f, body in
+                try withUnsafeTemporaryAllocation(of: Step.self, capacity: compiled.count) { buffer in
+                    var n = 0
+                    defer { for i in 0..<n { _ = buffer.moveElement(from: i) } }
+                    for c in compiled {
+                        buffer.initializeElement(at: n, to: try c.run(f))
+                        n += 1
+                    }
+                    try body(UnsafeBufferPointer(buffer))
+                }
+            }, ranges)
+        }
     }
 
     /// Runs `body` on an existing variable's value in its slot, with the checks `write` makes.
@@ -100,53 +143,37 @@ extension Compiler {
         }
     }
 
-    /// Sets the value at `path` inside `base`; a missing field or a null on the way becomes a
-    /// record. On failure `base` is as it was.
-    static func assign(_ base: inout Value, _ path: ArraySlice<Step>, _ value: Value, range: SourceRange) throws {
-        try update(&base, path, range: range) { $0 = value }
-    }
-
-    /// Runs `body` on the value at `path` inside `base`, each container on the way taken out
-    /// of its parent while it changes (so it is not shared with it, and is changed in place).
-    /// (No `switch` over a tuple holding `base`: the tuple would be a second reference.)
-    static func update(_ base: inout Value, _ path: ArraySlice<Step>, range: SourceRange, _ body: (inout Value) throws -> Void) throws {
-        guard let step = path.first else { return try body(&base) }
-        let rest = path.dropFirst()
-        switch step {
+    /// Runs `body` on the value at `path[k...]` inside `base`, each container on the way
+    /// taken out of its parent while it changes (so it is not shared with it, and is changed
+    /// in place: a list's item or a record's value is updated where it lies, never copied
+    /// out). On failure `base` is as it was. A missing field or a null on the way becomes a
+    /// record. (No `switch` over a tuple holding `base`: the tuple would be a second reference.)
+    static func update(_ base: inout Value, _ path: UnsafeBufferPointer<Step>, _ k: Int, _ ranges: [SourceRange], range: SourceRange, _ body: (inout Value) throws -> Void) throws {
+        guard k < path.count else { return try body(&base) }
+        switch path[k] {
         case .field(let key):
             guard base.isNull || base.isRecord else {
                 throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot set field '\(key)' of \(base.typeName)"), at: range)
             }
-            try updateField(&base, key, rest, range: range, body)
-        case .index(.string(let key), _) where base.isRecord:
-            try updateField(&base, key, rest, range: range, body)
-        case .index(.int(let i), let indexRange) where base.isList:
+            try updateField(&base, key, path, k, ranges, range: range, body)
+        case .index(.string(let key)) where base.isRecord:
+            try updateField(&base, key, path, k, ranges, range: range, body)
+        case .index(.int(let i)) where base.isList:
             guard case .list(var list) = base else { return }
             base = .null
+            defer { base = .list(list) }
             let j = i < 0 ? list.count + i : i
             guard j >= 0, j < list.count else {
-                let count = list.count
-                base = .list(list)
-                throw RuntimeError(ErrorValue(code: "index_out_of_range", message: "index \(i) is out of range for a list of \(count)"), at: indexRange)
+                throw RuntimeError(ErrorValue(code: "index_out_of_range", message: "index \(i) is out of range for a list of \(list.count)"), at: ranges[k])
             }
-            var child = list[j]
-            list[j] = .null
-            do {
-                try update(&child, rest, range: range, body)
-            } catch {
-                list[j] = child
-                base = .list(list)
-                throw error
-            }
-            list[j] = child
-            base = .list(list)
-        case .index(let index, let indexRange):
-            throw RuntimeError(ErrorValue(code: "invalid_index", message: "cannot index \(base.typeName) with \(index.typeName)"), at: indexRange)
+            try list.withUnsafeMutableBufferPointer { try update(&$0[j], path, k + 1, ranges, range: range, body) }
+        case .index(let index):
+            throw RuntimeError(ErrorValue(code: "invalid_index", message: "cannot index \(base.typeName) with \(index.typeName)"), at: ranges[k])
         }
     }
 
     /// A record's field (a null becomes a record), changed in place.
-    private static func updateField(_ base: inout Value, _ key: String, _ rest: ArraySlice<Step>, range: SourceRange, _ body: (inout Value) throws -> Void) throws {
+    private static func updateField(_ base: inout Value, _ key: String, _ path: UnsafeBufferPointer<Step>, _ k: Int, _ ranges: [SourceRange], range: SourceRange, _ body: (inout Value) throws -> Void) throws {
         var record: Record = [:]
         let wasNull = base.isNull
         if case .record(let r) = base { record = r }
@@ -156,7 +183,7 @@ extension Compiler {
         guard let index = record.index(forKey: key) else {
             var child = Value.null
             do {
-                try update(&child, rest, range: range, body)
+                try update(&child, path, k + 1, ranges, range: range, body)
             } catch {
                 base = wasNull ? .null : .record(record)
                 throw error
@@ -167,17 +194,8 @@ extension Compiler {
             base = .record(record)
             return
         }
-        var child = record.values[index]
-        record.values[index] = .null
-        do {
-            try update(&child, rest, range: range, body)
-        } catch {
-            record.values[index] = child
-            base = .record(record)
-            throw error
-        }
-        record.values[index] = child
-        base = .record(record)
+        defer { base = .record(record) }
+        try record.values.withUnsafeMutableBufferPointer { try update(&$0[index], path, k + 1, ranges, range: range, body) }
     }
 
     /// Whether evaluating `e` can run code that changes variables (a call or a command can).
