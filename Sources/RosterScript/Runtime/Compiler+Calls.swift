@@ -35,14 +35,12 @@ extension Compiler {
                 }
             default: break
             }
+            let fill = Compiler.fill(args[...], initializing: true), count = args.count
             return { [unowned(unsafe) interpreter] f in
-                try withUnsafeTemporaryAllocation(of: Value.self, capacity: args.count) { buffer in
+                try withUnsafeTemporaryAllocation(of: Value.self, capacity: count) { buffer in
                     var n = 0
-                    defer { for i in 0..<n { _ = buffer.moveElement(from: i) } }
-                    for a in args {
-                        buffer.initializeElement(at: n, to: try a.run(f))
-                        n += 1
-                    }
+                    defer { buffer.baseAddress!.deinitialize(count: n) }
+                    try fill.run(f, buffer.baseAddress!, &n)
                     return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [String: Value](), range, interpreter)
                 }
             }
@@ -80,9 +78,10 @@ extension Compiler {
                 return try fallback(f, fn)
             }
         }
+        let fill = Compiler.fill(args[...], initializing: false), count = args.count
         return { [unowned(unsafe) interpreter] f in
             let fn = try lookup(f)
-            if let fn, fn.arity == args.count { return try interpreter.call(fn, evaluating: args, in: f, at: range) }
+            if let fn, fn.arity == count { return try interpreter.call(fn, evaluating: fill, in: f, at: range) }
             return try fallback(f, fn)
         }
     }

@@ -28,11 +28,16 @@ extension Compiler {
             let b = expression(base, scope), i = expression(index, scope)
             return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
         case .list(let items, _):
-            let evals = items.map { CompiledEval(run: expression($0, scope)) }
+            let count = items.count
+            guard count > 0 else { return { _ in .list([]) } }
+            let append = Compiler.appendAll(items.map { CompiledEval(run: expression($0, scope)) }[...])
             return { f in
+                // Appended rather than written into `init(unsafeUninitializedCapacity:)` or
+                // `init(repeating:count:)`: neither is specialized, and each looks up the
+                // array's type at every call.
                 var out: [Value] = []
-                out.reserveCapacity(evals.count)
-                for e in evals { out.append(try e.run(f)) }
+                out.reserveCapacity(count)
+                try append.run(f, &out)
                 return .list(out)
             }
         case .record(let entries, _):
@@ -49,10 +54,14 @@ extension Compiler {
             // The literal's shape is made once: each record made from it shares its keys (and
             // their hash table) until one of them gains a key; only the values are new.
             let shape = Record(uniqueKeys: keys, values: Array(repeating: Value.null, count: keys.count))
-            let evals = entries.map { CompiledEval(run: expression($0.value, scope)) }
+            guard !keys.isEmpty else { return { _ in .record(shape) } }
+            let fill = Compiler.fill(entries.map { CompiledEval(run: expression($0.value, scope)) }[...], initializing: false)
             return { f in
                 var out = shape
-                for i in evals.indices { out.values[i] = try evals[i].run(f) }
+                try out.values.withUnsafeMutableBufferPointer { buffer in
+                    var n = 0
+                    try fill.run(f, buffer.baseAddress!, &n)
+                }
                 return .record(out)
             }
         case .unary(.not, let operand, _):

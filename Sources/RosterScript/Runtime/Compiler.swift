@@ -230,6 +230,50 @@ final class Compiler {
         }
     }
 
+    /// `evals` run in order into memory from `out`: into uninitialized memory when
+    /// `initializing`, else over values already there (a frame's null slots).
+    static func fill(_ evals: ArraySlice<CompiledEval>, initializing: Bool) -> CompiledFill {
+        switch evals.count {
+        case 0: return CompiledFill { _, _, _ in }
+        case 1:
+            let e = evals.first!
+            if initializing {
+                return CompiledFill { f, out, n in
+                    (out + n).initialize(to: try e.run(f))
+                    n += 1
+                }
+            }
+            return CompiledFill { f, out, n in
+                out[n] = try e.run(f)
+                n += 1
+            }
+        default:
+            let middle = evals.startIndex + evals.count / 2
+            let a = fill(evals[..<middle], initializing: initializing), c = fill(evals[middle...], initializing: initializing)
+            return CompiledFill { f, out, n in
+                try a.run(f, out, &n)
+                try c.run(f, out, &n)
+            }
+        }
+    }
+
+    /// `evals` run in order, each value appended to the array.
+    static func appendAll(_ evals: ArraySlice<CompiledEval>) -> CompiledAppend {
+        switch evals.count {
+        case 0: return CompiledAppend { _, _ in }
+        case 1:
+            let e = evals.first!
+            return CompiledAppend { f, out in out.append(try e.run(f)) }
+        default:
+            let middle = evals.startIndex + evals.count / 2
+            let a = appendAll(evals[..<middle]), c = appendAll(evals[middle...])
+            return CompiledAppend { f, out in
+                try a.run(f, &out)
+                try c.run(f, &out)
+            }
+        }
+    }
+
     func statement(_ stmt: Stmt, _ scope: Scope) -> Exec {
         switch stmt {
         case .expression(let e):

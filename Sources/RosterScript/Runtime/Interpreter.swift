@@ -288,11 +288,11 @@ public final class Interpreter: @unchecked Sendable {
     /// The common call, `name(a, b)` with one argument for each parameter: each is evaluated
     /// in the caller's frame straight into the new frame's slot.
     @inline(__always)
-    func call(_ function: Function, evaluating arguments: [CompiledEval], in caller: Frame, at range: SourceRange) throws -> Value {
+    func call(_ function: Function, evaluating arguments: CompiledFill, in caller: Frame, at range: SourceRange) throws -> Value {
         try Strand.withCurrent { strand in
             let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-            let slots = frame.slots
-            for i in arguments.indices { slots[i] = try arguments[i].run(caller) }
+            var n = 0
+            try arguments.run(caller, frame.slots, &n)
             let value = try run(function, in: frame, strand: strand, given: nil, at: range)
             // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
             strand.recycle(consume frame)
