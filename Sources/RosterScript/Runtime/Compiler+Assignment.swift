@@ -36,7 +36,6 @@ extension Compiler {
     /// fields, numbers add). The right side is evaluated first.
     func appending(_ name: String, _ path: [PathStep], _ e: Expr, _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
-        let eval = expression(e, scope)
         // `$n += 1`, `$total += $x`, `$users[$i].logins += 1`: most often an int, added to in place.
         let add = { (target: inout Value, value: Value) throws in
             if case .int(let x) = target, case .int(let y) = value {
@@ -45,6 +44,10 @@ extension Compiler {
             }
             do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
         }
+        if case .list(let items, _) = e, items.count == 1 {
+            return appendingOne(modify, expression(items[0], scope), path, opRange, range, scope, add)
+        }
+        let eval = expression(e, scope)
         if path.isEmpty {
             return { f in
                 let value = try eval(f)
@@ -57,6 +60,34 @@ extension Compiler {
             let value = try eval(f)
             try steps(f) { concrete in
                 try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { try add(&$0, value) } }
+            }
+            return .normal
+        }
+    }
+
+    /// `$xs += [v]`, the commonest append: the item goes straight onto the list, with no list
+    /// of one made for it and appended. Anything but a list adds `[v]` as `+` would.
+    private func appendingOne(_ modify: @escaping (Frame, (inout Value) throws -> Void) throws -> Void, _ item: @escaping Eval, _ path: [PathStep],
+                              _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope, _ add: @escaping (inout Value, Value) throws -> Void) -> Exec {
+        let push = { (target: inout Value, v: Value) throws in
+            guard case .list(var list) = target else { return try add(&target, .list([v])) }
+            do throws(ErrorValue) { try ValueLimits.checkList(list.count, plus: 1) } catch { throw RuntimeError(error, at: opRange) }
+            target = .null
+            list.append(v)
+            target = .list(list)
+        }
+        if path.isEmpty {
+            return { f in
+                let v = try item(f)
+                try modify(f) { target in try push(&target, v) }
+                return .normal
+            }
+        }
+        let (steps, ranges) = self.steps(path, scope, range)
+        return { f in
+            let v = try item(f)
+            try steps(f) { concrete in
+                try modify(f) { target in try Compiler.update(&target, concrete, 0, ranges, range: range) { try push(&$0, v) } }
             }
             return .normal
         }
