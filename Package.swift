@@ -26,8 +26,10 @@ let package = Package(
         // The language: lexer, parser, interpreter, values. No I/O beyond ScriptHost.
         .target(
             name: "RosterScript",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+            dependencies: ["CThreadLocal", .product(name: "OrderedCollections", package: "swift-collections")]
         ),
+        // The calling thread's script strand, in C thread-local storage (Swift has none).
+        .target(name: "CThreadLocal"),
         // The emulator of the three services: Hummingbird routes over a GRDB (SQLite) store.
         .target(
             name: "RosterSandbox",

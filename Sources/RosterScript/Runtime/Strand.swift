@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
+import CThreadLocal
 
 /// What one thread running script code carries of its own: how deep its calls go, which loop
 /// iterations it is inside, and, in an iteration of a parallel loop, the output it holds back
@@ -95,10 +96,14 @@ final class Strand {
         return frame.epoch >= parallelEpoch
     }
 
+    /// Owns each thread's strand (one retain), releasing it when the thread ends; reads go
+    /// through the C thread-local copy of the pointer.
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { pointer in
             guard let pointer else { return }
+            // The exiting thread's copy goes first: nothing may read a released strand.
+            roster_strand_set(nil)
             Unmanaged<Strand>.fromOpaque(pointer).release()
         }
         return key
@@ -106,7 +111,7 @@ final class Strand {
 
     /// This thread's strand (made on first use).
     static var current: Strand {
-        if let p = pthread_getspecific(key) { return Unmanaged<Strand>.fromOpaque(p).takeUnretainedValue() }
+        if let p = roster_strand_get() { return Unmanaged<Strand>.fromOpaque(p).takeUnretainedValue() }
         let s = Strand()
         _ = adopt(s)
         return s
@@ -116,7 +121,7 @@ final class Strand {
     /// retain and release, a fifth of a call's reference counting). The thread keeps its strand
     /// until `adopt` replaces it, and whoever replaces one holds it until putting it back.
     @inline(__always) static func withCurrent<R>(_ body: (Strand) throws -> R) rethrows -> R {
-        guard let p = pthread_getspecific(key) else { return try body(current) }
+        guard let p = roster_strand_get() else { return try body(current) }
         return try Unmanaged<Strand>.fromOpaque(p)._withUnsafeGuaranteedRef(body)
     }
 
@@ -125,7 +130,9 @@ final class Strand {
     @discardableResult
     static func adopt(_ strand: Strand?) -> Strand? {
         let old = pthread_getspecific(key).map { Unmanaged<Strand>.fromOpaque($0).takeRetainedValue() }
-        pthread_setspecific(key, strand.map { Unmanaged.passRetained($0).toOpaque() })
+        let p = strand.map { Unmanaged.passRetained($0).toOpaque() }
+        pthread_setspecific(key, p)
+        roster_strand_set(p)
         return old
     }
 }

@@ -1,0 +1,3 @@
+#include "CThreadLocal.h"
+
+__thread void *roster_current_strand = 0;
