@@ -51,7 +51,14 @@ extension Compiler {
         if path.isEmpty {
             return { f in
                 let value = try eval(f)
-                try modify(f) { target in try add(&target, value) }
+                try modify(f) { target in
+                    // The int case written out here too: through `add` it cost a closure call.
+                    if case .int(let x) = target, case .int(let y) = value {
+                        let (sum, overflow) = x.addingReportingOverflow(y)
+                        if !overflow { target = .int(sum); return }
+                    }
+                    try add(&target, value)
+                }
                 return .normal
             }
         }
