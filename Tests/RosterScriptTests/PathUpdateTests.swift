@@ -80,7 +80,8 @@ struct PathUpdateTests {
         /// A path that exists in `base`, one to three steps (a random one when `base` has none).
         mutating func path(into base: Value) -> [Step] {
             var steps: [Step] = [], cur = base
-            while steps.count < 3 {
+            // It may stop at a container, so `+=` meets lists and records with items too.
+            while steps.count < 3, steps.isEmpty || rng.next() % 3 != 0 {
                 if case .record(let r) = cur, !r.isEmpty {
                     let key = pick(Array(r.keys))
                     steps.append(rng.next() % 2 == 0 ? .field(key) : .index(.string(key), "[\"\(key)\"]"))
@@ -132,7 +133,9 @@ struct PathUpdateTests {
             let (base, baseText) = gen.value(depth: 3)
             let path = gen.rng.next() % 2 == 0 ? gen.path() : gen.path(into: base)
             let adding = gen.rng.next() % 2 == 0
-            let (operand, operandText) = gen.value(depth: 1)
+            // `$v... += [x]` has a path of its own in the compiler: a list of one, often.
+            let (item, itemText) = gen.value(depth: 1)
+            let (operand, operandText) = adding && gen.rng.next() % 3 == 0 ? (Value.list([item]), "[\(itemText)]") : gen.value(depth: 1)
             let leaf: (Value) throws(ErrorValue) -> Value = adding ? { old throws(ErrorValue) in try Value.add(old, operand) } : { _ in operand }
             let outcome = Self.model(base, path[...], leaf)
             let after = (try? outcome.get()) ?? base
