@@ -128,7 +128,7 @@ struct PathUpdateTests {
         var gen = Gen()
         var program = ""
         var expected: [String] = []
-        let cases = 1500
+        let cases = 3000
         for c in 0..<cases {
             let (base, baseText) = gen.value(depth: 3)
             let path = gen.rng.next() % 2 == 0 ? gen.path() : gen.path(into: base)
