@@ -78,7 +78,8 @@ extension Compiler {
                 return try fallback(f, fn)
             }
         }
-        let fill = Compiler.fill(args[...], initializing: false), count = args.count
+        // The new frame's slots hold null, which needs no destroying: initialized over.
+        let fill = Compiler.fill(args[...], initializing: true), count = args.count
         return { [unowned(unsafe) interpreter] f in
             let fn = try lookup(f)
             if let fn, fn.arity == count { return try interpreter.call(fn, evaluating: fill, in: f, at: range) }

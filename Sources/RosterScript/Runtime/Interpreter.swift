@@ -292,6 +292,7 @@ public final class Interpreter: @unchecked Sendable {
         try Strand.withCurrent { strand in
             let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
             var n = 0
+            // Into null slots (a frame's are), so initialized over rather than assigned.
             try arguments.run(caller, frame.slots, &n)
             let value = try run(function, in: frame, strand: strand, given: nil, at: range)
             // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
@@ -305,7 +306,9 @@ public final class Interpreter: @unchecked Sendable {
     func call(_ function: Function, evaluating argument: CompiledEval, in caller: Frame, at range: SourceRange) throws -> Value {
         try Strand.withCurrent { strand in
             let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
-            frame.slots[0] = try argument.run(caller)
+            // Slot 0 holds null (a frame's slots all do): initialized over, not assigned, which
+            // would first destroy the null.
+            frame.slots.initialize(to: try argument.run(caller))
             let value = try run(function, in: frame, strand: strand, given: nil, at: range)
             strand.recycle(consume frame)
             return value

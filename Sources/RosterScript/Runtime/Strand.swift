@@ -47,7 +47,9 @@ final class Strand {
         // A frame has at least one slot (Frame.make), and is kept by the slots it has.
         let size = max(capacity, 1)
         if size < Strand.spareSizes, let frame = spares[size].take() {
-            spares[size] = frame.reuse(parent: parent)
+            // The slot is nil after `take`: initialized over, not assigned (an assignment
+            // releases the nil it replaces, a call).
+            (spares + size).initialize(to: frame.reuse(parent: parent))
             spareCounts[size] -= 1
             return frame
         }
@@ -62,7 +64,7 @@ final class Strand {
         let c = frame.slotCount
         guard c < Strand.spareSizes, spareCounts[c] < Strand.sparesPerSize else { return }
         frame.clear(linkingTo: spares[c].take())
-        spares[c] = consume frame
+        (spares + c).initialize(to: consume frame)
         spareCounts[c] += 1
     }
 
