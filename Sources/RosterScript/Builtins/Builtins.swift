@@ -17,9 +17,7 @@ public struct Builtin: Sendable {
 /// caller's stack): a builtin must not keep them, nor the call, past its return.
 struct BuiltinCall {
     let arguments: UnsafeBufferPointer<Value>
-    let named: [String: Value]
     unowned(unsafe) let interpreter: Interpreter
-    let range: SourceRange
 
     subscript(_ i: Int) -> Value { i < arguments.count ? arguments[i] : .null }
     var host: ScriptHost { interpreter.host }

@@ -19,7 +19,7 @@ extension Compiler {
                 return { [unowned(unsafe) interpreter] f in
                     var v = try a0.run(f)
                     return try withUnsafePointer(to: &v) {
-                        try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), [String: Value](), range, interpreter)
+                        try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), range, interpreter)
                     }
                 }
             case 2:
@@ -29,7 +29,7 @@ extension Compiler {
                     var pair = (try a0.run(f), try a1.run(f))
                     return try withUnsafePointer(to: &pair) {
                         try $0.withMemoryRebound(to: Value.self, capacity: 2) {
-                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 2), [String: Value](), range, interpreter)
+                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 2), range, interpreter)
                         }
                     }
                 }
@@ -41,7 +41,7 @@ extension Compiler {
                     var n = 0
                     defer { buffer.baseAddress!.deinitialize(count: n) }
                     try fill.run(f, buffer.baseAddress!, &n)
-                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), [String: Value](), range, interpreter)
+                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), range, interpreter)
                 }
             }
         }
@@ -61,7 +61,7 @@ extension Compiler {
             values.reserveCapacity(args.count)
             for a in args { values.append(try a.run(f)) }
             if let fn { return try interpreter.call(fn, values, at: range) }
-            if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, [:], range, interpreter) } }
+            if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, interpreter) } }
             if let value = try held(f) {
                 throw RuntimeError(ErrorValue(code: "not_a_function", message: "'$\(name)' holds \(value.typeName), not a function"), at: range)
             }
@@ -129,12 +129,12 @@ extension Compiler {
         }
     }
 
-    static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ named: [String: Value], _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
+    static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
         guard builtin.arity.contains(values.count) else {
             throw RuntimeError(ErrorValue(code: "wrong_argument_count", message: arityMessage(builtin, values.count)), at: range)
         }
         do {
-            return try builtin.run(BuiltinCall(arguments: values, named: named, interpreter: interpreter, range: range))
+            return try builtin.run(BuiltinCall(arguments: values, interpreter: interpreter))
         } catch let e as ErrorValue {
             throw RuntimeError(e, at: range)
         }
@@ -144,6 +144,12 @@ extension Compiler {
     /// program has declared (`roster check` runs nothing, so none is assigned yet).
     static func unknownFunctionMessage(_ name: String, _ interpreter: Interpreter) -> String {
         "unknown function '\(name)'\(Suggest.hint(name, Set(Builtins.table.keys).union(interpreter.globalScope.names.keys)))"
+    }
+
+    /// A builtin given `name=value` or `--name` (no builtin has named parameters: they were
+    /// once passed along and ignored, so `len "abc" --foo` printed 3).
+    static func builtinParameterMessage(_ builtin: Builtin, _ name: String) -> String {
+        "'\(builtin.name)' has no parameter '\(name)'; it takes its arguments in order: \(builtin.signature)"
     }
 
     static func arityMessage(_ builtin: Builtin, _ count: Int) -> String {
@@ -208,15 +214,14 @@ extension Compiler {
             }
             if let builtin {
                 var values: [Value] = []
-                var named: [String: Value] = [:]
                 for a in args {
                     switch a {
                     case .positional(let v, _, _): values.append(v)
-                    case .named(let n, let v, _, _): named[n] = v
-                    case .flag(let n, _): named[n] = .bool(true)
+                    case .named(let n, _, let r, _), .flag(let n, let r):
+                        throw RuntimeError(ErrorValue(code: "unknown_parameter", message: Compiler.builtinParameterMessage(builtin, n)), at: r)
                     }
                 }
-                return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, named, range, interpreter) }
+                return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, interpreter) }
             }
             return try Compiler.invokeHost(name, args, c, interpreter)
         }

@@ -83,9 +83,12 @@ public final class Interpreter: @unchecked Sendable {
             // Command-form calls: a builtin's count of arguments (when no `def` takes its name),
             // and a function's parameters (when one `def` binds it, as for `f(a, b)` below).
             for call in compiler.globalCommandCalls {
-                if compiler.globalBindings[call.name] == nil, scratch.globalScope.names[call.name] == nil, let builtin = Builtins.table[call.name],
-                   call.named.isEmpty, !builtin.arity.contains(call.count) {
-                    found.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, call.count), at: call.range))
+                if compiler.globalBindings[call.name] == nil, scratch.globalScope.names[call.name] == nil, let builtin = Builtins.table[call.name] {
+                    if let named = call.named.first {
+                        found.append(Diagnostic("unknown_parameter", Compiler.builtinParameterMessage(builtin, named.0), at: named.1))
+                    } else if !builtin.arity.contains(call.count) {
+                        found.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, call.count), at: call.range))
+                    }
                 }
                 guard compiler.globalBindings[call.name] == 1, !compiler.assignedNames.contains(call.name),
                       let defs = compiler.globalDefs[call.name], defs.count == 1 else { continue }
