@@ -23,6 +23,8 @@ extension Compiler {
     func assigning(_ name: String, _ path: [PathStep], _ eval: @escaping Eval, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
         let (steps, ranges) = self.steps(path, scope, range)
+        // Not through `updating`: its `apply` is a closure `update` cannot see into, and a
+        // plain set is the commonest update (the set, written here, is specialized into it).
         return { f in
             let value = try eval(f)
             try steps(f) { concrete in
@@ -45,7 +47,15 @@ extension Compiler {
             do throws(ErrorValue) { try Value.addInPlace(&target, value) } catch { throw RuntimeError(error, at: opRange) }
         }
         if case .list(let items, _) = e, items.count == 1 {
-            return appendingOne(modify, expression(items[0], scope), path, opRange, range, scope, add)
+            // `$xs += [v]`, the commonest append: the item goes straight onto the list, with no
+            // list of one made for it and appended. Anything but a list adds `[v]` as `+` would.
+            return updating(modify, path, expression(items[0], scope), range, scope) { target, v in
+                guard case .list(var list) = target else { return try add(&target, .list([v])) }
+                do throws(ErrorValue) { try ValueLimits.checkList(list.count, plus: 1) } catch { throw RuntimeError(error, at: opRange) }
+                target = .null
+                list.append(v)
+                target = .list(list)
+            }
         }
         let eval = expression(e, scope)
         if path.isEmpty {
@@ -62,39 +72,25 @@ extension Compiler {
                 return .normal
             }
         }
-        let (steps, ranges) = self.steps(path, scope, range)
-        return { f in
-            let value = try eval(f)
-            try steps(f) { concrete in
-                try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { try add(&$0, value) } }
-            }
-            return .normal
-        }
+        return updating(modify, path, eval, range, scope, add)
     }
 
-    /// `$xs += [v]`, the commonest append: the item goes straight onto the list, with no list
-    /// of one made for it and appended. Anything but a list adds `[v]` as `+` would.
-    private func appendingOne(_ modify: @escaping (Frame, (inout Value) throws -> Void) throws -> Void, _ item: @escaping Eval, _ path: [PathStep],
-                              _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope, _ add: @escaping (inout Value, Value) throws -> Void) -> Exec {
-        let push = { (target: inout Value, v: Value) throws in
-            guard case .list(var list) = target else { return try add(&target, .list([v])) }
-            do throws(ErrorValue) { try ValueLimits.checkList(list.count, plus: 1) } catch { throw RuntimeError(error, at: opRange) }
-            target = .null
-            list.append(v)
-            target = .list(list)
-        }
+    /// `$x<path> = v` and its kin: `eval` first, then the path's indexes, then `apply` changes
+    /// what the path reaches (the variable itself for an empty path) in place.
+    private func updating(_ modify: @escaping (Frame, (inout Value) throws -> Void) throws -> Void, _ path: [PathStep], _ eval: @escaping Eval,
+                          _ range: SourceRange, _ scope: Scope, _ apply: @escaping (inout Value, Value) throws -> Void) -> Exec {
         if path.isEmpty {
             return { f in
-                let v = try item(f)
-                try modify(f) { target in try push(&target, v) }
+                let v = try eval(f)
+                try modify(f) { target in try apply(&target, v) }
                 return .normal
             }
         }
         let (steps, ranges) = self.steps(path, scope, range)
         return { f in
-            let v = try item(f)
+            let v = try eval(f)
             try steps(f) { concrete in
-                try modify(f) { target in try Compiler.update(&target, concrete, 0, ranges, range: range) { try push(&$0, v) } }
+                try modify(f) { target in try Compiler.update(&target, concrete, 0, ranges, range: range) { try apply(&$0, v) } }
             }
             return .normal
         }
