@@ -213,44 +213,48 @@ final class Compiler {
         return Compiler.sequence(b.statements.map { CompiledExec(run: statement($0, inner)) }[...])
     }
 
-    /// Statements run in order until one ends otherwise than normally, as a balanced tree of
-    /// pairs: walking an array of closures costs a retain and a release of each per run.
-    static func sequence(_ steps: ArraySlice<CompiledExec>) -> Exec {
-        switch steps.count {
-        case 0: return { _ in .normal }
-        case 1: return steps.first!.run
+    /// Compiled pieces run in order, as a balanced tree of pairs, each pair a closure holding
+    /// its two halves: walking an array of closures costs a retain and a release of each per
+    /// run. `leaf` makes one piece's closure, `pair` runs two halves in turn.
+    static func balanced<Piece, Run>(_ pieces: ArraySlice<Piece>, empty: Run, leaf: (Piece) -> Run, pair: (Run, Run) -> Run) -> Run {
+        switch pieces.count {
+        case 0: return empty
+        case 1: return leaf(pieces.first!)
         default:
-            let middle = steps.startIndex + steps.count / 2
-            let a = sequence(steps[..<middle]), c = sequence(steps[middle...])
-            return { f in
-                let r = try a(f)
-                guard case .normal = r else { return r }
-                return try c(f)
-            }
+            let middle = pieces.startIndex + pieces.count / 2
+            return pair(balanced(pieces[..<middle], empty: empty, leaf: leaf, pair: pair),
+                        balanced(pieces[middle...], empty: empty, leaf: leaf, pair: pair))
         }
+    }
+
+    /// Statements run in order until one ends otherwise than normally.
+    static func sequence(_ steps: ArraySlice<CompiledExec>) -> Exec {
+        // Built of CompiledExec, not bare closures: a closure passed through a generic
+        // function comes back behind a reabstraction thunk, a call more per statement.
+        balanced(steps, empty: CompiledExec { _ in .normal }, leaf: { $0 }) { a, c in
+            CompiledExec { f in
+                let r = try a.run(f)
+                guard case .normal = r else { return r }
+                return try c.run(f)
+            }
+        }.run
     }
 
     /// `evals` run in order into memory from `out`: into uninitialized memory when
     /// `initializing`, else over values already there (a frame's null slots).
     static func fill(_ evals: ArraySlice<CompiledEval>, initializing: Bool) -> CompiledFill {
-        switch evals.count {
-        case 0: return CompiledFill { _, _, _ in }
-        case 1:
-            let e = evals.first!
-            if initializing {
-                return CompiledFill { f, out, n in
+        balanced(evals, empty: CompiledFill { _, _, _ in }, leaf: { e in
+            initializing
+                ? CompiledFill { f, out, n in
                     (out + n).initialize(to: try e.run(f))
                     n += 1
                 }
-            }
-            return CompiledFill { f, out, n in
-                out[n] = try e.run(f)
-                n += 1
-            }
-        default:
-            let middle = evals.startIndex + evals.count / 2
-            let a = fill(evals[..<middle], initializing: initializing), c = fill(evals[middle...], initializing: initializing)
-            return CompiledFill { f, out, n in
+                : CompiledFill { f, out, n in
+                    out[n] = try e.run(f)
+                    n += 1
+                }
+        }) { a, c in
+            CompiledFill { f, out, n in
                 try a.run(f, out, &n)
                 try c.run(f, out, &n)
             }
@@ -259,15 +263,8 @@ final class Compiler {
 
     /// `evals` run in order, each value appended to the array.
     static func appendAll(_ evals: ArraySlice<CompiledEval>) -> CompiledAppend {
-        switch evals.count {
-        case 0: return CompiledAppend { _, _ in }
-        case 1:
-            let e = evals.first!
-            return CompiledAppend { f, out in out.append(try e.run(f)) }
-        default:
-            let middle = evals.startIndex + evals.count / 2
-            let a = appendAll(evals[..<middle]), c = appendAll(evals[middle...])
-            return CompiledAppend { f, out in
+        balanced(evals, empty: CompiledAppend { _, _ in }, leaf: { e in CompiledAppend { f, out in out.append(try e.run(f)) } }) { a, c in
+            CompiledAppend { f, out in
                 try a.run(f, &out)
                 try c.run(f, &out)
             }

@@ -88,10 +88,10 @@ typealias Exec = (Frame) throws -> Flow
 /// taken out of one stays wrapped in it); a non-generic struct's field keeps the closure's own.
 struct CompiledEval { let run: Eval }
 
-/// Expressions evaluated in order into consecutive values from `out` (a list literal's items, a
-/// call's arguments), counting in `n` the values written so far: on a throw, the first `n` are
-/// the ones written. Made by `Compiler.fill` as a balanced tree of closures, since walking an
-/// array of closures costs a retain and a release of each per run.
+/// Expressions evaluated in order into consecutive values from `out` (a record literal's values,
+/// a call's arguments), counting in `n` the values written so far: on a throw, the first `n`
+/// are the ones written. Made by `Compiler.fill` as a balanced tree of closures
+/// (`Compiler.balanced`).
 struct CompiledFill { let run: (Frame, UnsafeMutablePointer<Value>, inout Int) throws -> Void }
 /// The same, appending to an array (`Compiler.appendAll`).
 struct CompiledAppend { let run: (Frame, inout [Value]) throws -> Void }
