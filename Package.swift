@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
+        // AsyncHTTPClient's HTTP/2, named for the guard on each stream (ResponseGuard).
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
@@ -51,6 +53,7 @@ let package = Package(
                 "RosterScript",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 // Box JWT apps: the encrypted private key, the RS256 assertion.
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +88,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "RosterScriptTests", dependencies: ["RosterScript", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "RosterSessionTests", dependencies: ["RosterSession", "RosterScript", "CPty", "TestSupport", .product(name: "CSV", package: "CSV.swift")]),
-        .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RosterCatalogTests", dependencies: ["RosterCatalog", "RosterScript", "RosterSandbox", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                                                                     .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                                                                     .product(name: "NIOHPACK", package: "swift-nio-http2")]),
         .testTarget(
             name: "RosterSandboxTests",
             dependencies: [

@@ -131,6 +131,7 @@ public struct AsyncHTTPSender: HTTPSender {
             // No tracing: the default (a no-op tracer) still cost a span and an existential cast
             // per request.
             configuration.tracing.tracer = nil
+            configuration.guardResponses()
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             all[milliseconds] = client
             return client
