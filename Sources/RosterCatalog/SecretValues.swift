@@ -26,14 +26,52 @@ public enum SecretValues {
     }
 
     /// The secret as it is written, and as the wire and error texts spell it: percent-encoded
-    /// (a form body, a query, a Location), JSON- and Swift-escaped (a value quoted in an error).
+    /// (a form body, a query, a Location; with upper- or lower-case hex, and encoded twice),
+    /// JSON- and Swift-escaped (a value quoted in an error), and inside base64 (a Basic
+    /// credential, a cookie, a token's payload echoed back).
     public static func variants(of secret: String) -> [String] {
-        var forms = [secret, PreparedRequest.escape(secret), String(reflecting: secret).dropFirst().dropLast().description]
+        let percent = PreparedRequest.escape(secret)
+        var forms = [secret, percent, lowerHex(percent), PreparedRequest.escape(percent),
+                     String(reflecting: secret).dropFirst().dropLast().description]
         if let json = try? Value.string(secret).json() { forms.append(String(json.dropFirst().dropLast())) }
+        forms += base64Cores(of: secret)
         var seen = Set<String>()
         forms = forms.filter { !$0.isEmpty && seen.insert($0).inserted }
         // The longest first: a form that contains another is replaced whole.
         return forms.sorted { $0.utf8.count > $1.utf8.count }
+    }
+
+    /// `%2B` as `%2b`: the same bytes, as some servers write them back.
+    private static func lowerHex(_ percentEncoded: String) -> String {
+        var bytes = Array(percentEncoded.utf8), i = 0
+        while i + 2 < bytes.count {
+            if bytes[i] == UInt8(ascii: "%") {
+                for j in i + 1...i + 2 where (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(bytes[j]) { bytes[j] += 32 }
+                i += 3
+            } else {
+                i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The secret inside any base64 text, whatever comes before and after it: base64 writes
+    /// three bytes as four characters, so the secret can start at three alignments. At each,
+    /// the characters that depend on the secret's bytes alone (those that mix in a byte before
+    /// or after it, or the padding, are left out), in the standard and the URL-safe alphabet.
+    static func base64Cores(of secret: String) -> [String] {
+        let bytes = Array(secret.utf8)
+        var cores: [String] = []
+        for shift in 0..<3 {
+            let encoded = Array((Data(count: shift) + Data(bytes)).base64EncodedString().utf8)
+            // Character i holds bits 6i..<6i+6 of the bytes.
+            let first = (shift * 8 + 5) / 6, end = (shift + bytes.count) * 8 / 6
+            guard end - first >= 8 else { continue }
+            let core = String(decoding: encoded[first..<end], as: UTF8.self)
+            cores.append(core)
+            cores.append(String(core.map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 }))
+        }
+        return cores
     }
 
     static var all: [String] { known.withLock { $0 } }

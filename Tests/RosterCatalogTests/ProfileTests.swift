@@ -138,5 +138,39 @@ struct ProfileTests {
         }
         #expect(SecretValues.variants(of: secret).contains("CLIENT%2B%2F%3D%26%20x%25%2298765%0D"))
         #expect(SecretValues.variants(of: secret).contains(#"CLIENT+/=& x%\"98765\r"#))
+        #expect(SecretValues.variants(of: secret).contains("CLIENT%2b%2f%3d%26%20x%25%2298765%0d"))
+        #expect(SecretValues.variants(of: secret).contains("CLIENT%252B%252F%253D%2526%2520x%2525%252298765%250D"))
+    }
+
+    /// A secret inside base64, at any offset and with anything around it (a Basic credential
+    /// echoed back, a value inside a token), is scrubbed: no character that depends on the
+    /// secret alone is left. Random texts without it are left alone.
+    @Test func aSecretInsideBase64IsScrubbedAtEveryOffset() {
+        var rng = SplitMix64(state: 14)
+        for _ in 0..<60 {
+            let secret = String((0..<Int.random(in: 8...40, using: &rng)).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/="
+                .randomElement(using: &rng)! })
+            SecretValues.register(secret)
+            defer { SecretValues.forget(secret) }
+            for before in 0..<7 {
+                for after in [0, 1, 2, 5] {
+                    let around = (0..<before + after).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                    let whole = Data(around[..<before]) + Data(secret.utf8) + Data(around[before...])
+                    for urlSafe in [false, true] {
+                        var encoded = whole.base64EncodedString()
+                        if urlSafe { encoded = encoded.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_") }
+                        let scrubbed = SecretValues.scrub("Authorization: Basic \(encoded)")
+                        #expect(scrubbed.contains(SecretValues.replacement), "\(secret) at \(before)")
+                        // What is left decodes to at most the secret's first and last two bytes.
+                        let shift = before % 3
+                        let first = (shift * 8 + 5) / 6, end = (shift + secret.utf8.count) * 8 / 6
+                        let core = String(Array(encoded.utf8)[(before / 3 * 4 + first)..<(before / 3 * 4 + end)].map { Character(UnicodeScalar($0)) })
+                        #expect(!scrubbed.contains(core), "\(secret) at \(before), \(urlSafe ? "url-safe" : "standard")")
+                    }
+                }
+            }
+            let unrelated = Data((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) }).base64EncodedString()
+            #expect(SecretValues.scrub(unrelated) == unrelated)
+        }
     }
 }
