@@ -70,6 +70,34 @@ struct HostileServerTests {
         #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
     }
 
+    /// A status line under 100 with a body (AsyncHTTPClient trapped on it: exit 132), on a read
+    /// and on a write: the read is an error, and the write is in doubt, settled by looking it
+    /// up, never sent again, and journaled as done.
+    @Test(arguments: ["000", "050", "099"])
+    func aStatusUnder100IsAnErrorNotACrash(status: String) throws {
+        let server = try ScriptedServer("""
+            def answer(h, body):
+                if h.command == "POST":
+                    STATE["name"] = json.loads(body)["name"]
+                if h.command == "POST" or h.path.startswith("/2.0/users/me"):
+                    h.wfile.write(b"HTTP/1.1 \(status) X\\r\\nContent-Length: 2\\r\\n\\r\\n{}")
+                    h.close_connection = True
+                    return
+                entries = [{"type": "group", "id": "77", "name": STATE["name"]}] if "name" in STATE else []
+                reply(h, 200, {"entries": entries, "total_count": len(entries), "limit": 1000, "offset": 0})
+            """)
+        defer { server.stop() }
+        let (dir, env) = try HostileServerTests.config(server, "box")
+        let read = try RosterProcess.run(["-c", "box users me"], environment: env, directory: dir, killAfter: 60)
+        #expect(read.status == 70 && read.err.contains("broke HTTP"), "\(read.status) \(read.err)")
+        let write = try RosterProcess.run(["--journal", "j.jsonl", "-c", "box groups create name=odd"], environment: env, directory: dir, killAfter: 60)
+        // The lookup finds the group the lost answer would have named, so the create is done.
+        #expect(write.status == 0, "\(write.status) \(write.err)")
+        let again = try RosterProcess.run(["--journal", "j.jsonl", "-c", "print (box groups create name=odd).id"], environment: env, directory: dir, killAfter: 60)
+        #expect(again.status == 0 && again.out == "77\n", "\(again.status) \(again.out) \(again.err)")
+        #expect(server.requests.filter { $0.hasPrefix("POST ") }.count == 1, "\(server.requests)")
+    }
+
     /// A next link holding terminal control text, whose page then fails: the error, printed
     /// outside any script line, escapes it (it reached the terminal raw: a retitled window, a
     /// cleared screen).
