@@ -8,10 +8,8 @@ extension Compiler {
             let stageScope = scope.child()
             let it = declare("it", stageScope, range)
             let test = self.condition(condition, stageScope)
-            return mapping("where", input, range) { f, item in
-                f.slots[it] = item
-                return try test(f) ? item : nil
-            }
+            // A kept item is moved on from its slot, not copied.
+            return mapping("where", input, range, item: it) { f in try test(f) ? Compiler.take(f.slots + it) : nil }
 
         case .select(let paths, let range):
             // A column is named by its path's last field, or by the whole path where two last
@@ -34,10 +32,11 @@ extension Compiler {
                 }
                 return .record(out)
             }
+            let slot = declare(" item", scope.child(), range)
             return { f in
                 let v = try input(f)
                 if case .record = v { return try project(v) }
-                return try Compiler.map(v, "select", range) { _, item in try project(item) }(f)
+                return try Compiler.map(v, "select", range, item: slot) { f in try project(Compiler.take(f.slots + slot)) }(f)
             }
 
         case .sort(let path, let descending, let range):
@@ -127,9 +126,11 @@ extension Compiler {
             let (statements, result) = Compiler.valueTail(body.statements)
             let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, blockScope)) }[...])
             let last: Eval? = if let result { expression(result, blockScope) } else { nil }
-            return mapping("each", input, range) { f, item in
+            // The item comes in a slot of the stage's own frame, and moves on to the new one.
+            let carrier = declare(" item", scope.child(), range)
+            return mapping("each", input, range, item: carrier) { f in
                 let frame = Frame.make(capacity: context.slotCount, parent: f)
-                frame.slots[it] = item
+                frame.slots[it] = Compiler.take(f.slots + carrier)
                 _ = try steps(frame)
                 guard let last else { return nil }
                 let v = try last(frame)
@@ -148,8 +149,7 @@ extension Compiler {
             // The statements first: a `let` among them is declared before the value reads it.
             let steps = Compiler.sequence(statements.map { CompiledExec(run: statement($0, blockScope)) }[...])
             let last: Eval? = if let result { expression(result, blockScope) } else { nil }
-            return mapping("each", input, range) { f, item in
-                f.slots[it] = item
+            return mapping("each", input, range, item: it) { f in
                 _ = try steps(f)
                 guard let last else { return nil }
                 let v = try last(f)
@@ -218,21 +218,29 @@ extension Compiler {
     }
 
     /// A stage that maps each item to zero or one output: eager over lists, lazy over streams and ranges.
-    private func mapping(_ name: String, _ input: @escaping Eval, _ range: SourceRange,
-                         _ transform: @escaping (Frame, Value) throws -> Value?) -> Eval {
-        { f in try Compiler.map(try input(f), name, range, transform)(f) }
+    private func mapping(_ name: String, _ input: @escaping Eval, _ range: SourceRange, item: Int,
+                         _ transform: @escaping (Frame) throws -> Value?) -> Eval {
+        { f in try Compiler.map(try input(f), name, range, item: item, transform)(f) }
     }
 
-    static func map(_ v: Value, _ name: String, _ range: SourceRange,
-                    _ transform: @escaping (Frame, Value) throws -> Value?) -> Eval {
+    /// Each item of `v` put in the slot `item` of the frame, then `transform` run on that frame:
+    /// its output, or nil for none. The transform may move the item out of its slot (`take`).
+    /// An item is copied once, into its slot: handed to the transform as an argument it was
+    /// copied there and again into the slot (a record's three buffers retained each time).
+    static func map(_ v: Value, _ name: String, _ range: SourceRange, item: Int,
+                    _ transform: @escaping (Frame) throws -> Value?) -> Eval {
         { f in
             switch v {
             case .list(let items):
                 var out: [Value] = []
                 out.reserveCapacity(items.count)
-                for item in items {
-                    try Interrupt.check()
-                    if let r = try transform(f, item) { out.append(r) }
+                let slot = f.slots + item
+                try items.withUnsafeBufferPointer { items in
+                    for i in items.indices {
+                        try Interrupt.check()
+                        slot.pointee = items[i]
+                        if let r = try transform(f) { out.append(r) }
+                    }
                 }
                 return .list(out)
             // A lazy stage is a recipe too: each reading pulls its own cursor of the input. Its
@@ -244,10 +252,11 @@ extension Compiler {
                     let frame = Strand.mayWrite(f) ? f : f.copy()
                     // A row that passes a stage keeps the place it came from.
                     return StreamCursor(runsScript: true, origin: { input.origin }) {
-                        while let item = try Compiler.pull(input, range) {
+                        while let next = try Compiler.pull(input, range) {
                             try Interrupt.check()
+                            frame.slots[item] = next
                             do {
-                                if let r = try transform(frame, item) { return r }
+                                if let r = try transform(frame) { return r }
                             } catch var e as RuntimeError where e.error.unreadableRow != nil {
                                 // Another file's unreadable row, met by the stage's own code: not
                                 // a row of this stream (the loop over it would take it for one).
@@ -267,10 +276,10 @@ extension Compiler {
                     let frame = Strand.mayWrite(f) ? f : f.copy()
                     return StreamCursor(runsScript: true) {
                         while i < b {
-                            let item = Value.int(i)
+                            frame.slots[item] = .int(i)
                             i += 1
                             try Interrupt.check()
-                            if let r = try transform(frame, item) { return r }
+                            if let r = try transform(frame) { return r }
                         }
                         return nil
                     }
@@ -279,6 +288,13 @@ extension Compiler {
                 throw RuntimeError(ErrorValue(code: "not_iterable", message: "'\(name)' needs a list or a command's result, got \(v.typeName)"), at: range)
             }
         }
+    }
+
+    /// The value in `slot`, moved out, leaving null.
+    @inline(__always) static func take(_ slot: UnsafeMutablePointer<Value>) -> Value {
+        let v = slot.move()
+        slot.initialize(to: .null)
+        return v
     }
 
     /// Feeds every item to `body` until it returns false.
