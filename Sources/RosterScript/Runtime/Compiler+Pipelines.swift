@@ -40,28 +40,44 @@ extension Compiler {
             }
 
         case .sort(let path, let descending, let range):
+            let fields = path?.fields ?? []
+            func notARecord(_ v: Value) -> RuntimeError {
+                RuntimeError(ErrorValue(code: "not_a_record", message: "cannot sort by '.\(fields.joined(separator: "."))' of \(v.typeName)"), at: path!.range)
+            }
+            // The first field read from the item where it lies (not from a copy of it).
+            func key(_ item: Value) throws -> Value {
+                guard let first = fields.first else { return item }
+                guard var key = item.field(first) else { throw notARecord(item) }
+                for p in fields.dropFirst() {
+                    guard let next = key.field(p) else { throw notARecord(key) }
+                    key = next
+                }
+                return key
+            }
             return { f in
-                var items: [(key: Value, item: Value)] = []
-                try Compiler.consumeAll(try input(f), "sort", range) { item in
-                    var key = item
-                    for p in path?.fields ?? [] {
-                        guard let next = key.field(p) else {
-                            throw RuntimeError(ErrorValue(code: "not_a_record", message: "cannot sort by '.\(path!.fields.joined(separator: "."))' of \(key.typeName)"), at: path!.range)
+                // The items as they come (a list is not copied item by item), and their keys.
+                var items: [Value] = []
+                let v = try input(f)
+                if case .list(let list) = v {
+                    items = list
+                } else {
+                    try Compiler.consumeAll(v, "sort", range) { item in
+                        items.append(item)
+                        if items.count > ValueLimits.listItems {
+                            do throws(ErrorValue) { try ValueLimits.checkList(items.count) } catch { throw RuntimeError(error, at: range) }
                         }
-                        key = next
-                    }
-                    items.append((key, item))
-                    if items.count > ValueLimits.listItems {
-                        do throws(ErrorValue) { try ValueLimits.checkList(items.count) } catch { throw RuntimeError(error, at: range) }
                     }
                 }
-                if let order = Compiler.sortedByPlainKeys(items.map(\.key), descending: descending, limit: limit) {
-                    return .list(order.map { items[$0].item })
+                var keys: [Value] = []
+                keys.reserveCapacity(items.count)
+                for i in items.indices { keys.append(try key(items[i])) }
+                if let order = Compiler.sortedByPlainKeys(keys, descending: descending, limit: limit) {
+                    return .list(order.map { items[$0] })
                 }
                 var failure: RuntimeError?
                 // Stable, nulls last; mixed types are an error rather than an arbitrary order.
-                let order = items.enumerated().sorted { a, b in
-                    let (x, y) = (a.element.key, b.element.key)
+                let order = zip(keys, items).enumerated().sorted { a, b in
+                    let (x, y) = (a.element.0, b.element.0)
                     if x.isNull || y.isNull { return x.isNull == y.isNull ? a.offset < b.offset : y.isNull }
                     guard let c = Value.compare(x, y) else {
                         failure = failure ?? RuntimeError(ErrorValue(code: "type_mismatch", message: "cannot sort: compares \(x.typeName) with \(y.typeName)"), at: range)
@@ -71,7 +87,7 @@ extension Compiler {
                     return descending ? c > 0 : c < 0
                 }
                 if let failure { throw failure }
-                return .list(order.map(\.element.item))
+                return .list(order.map(\.element.1))
             }
 
         case .first(let count, let range):
