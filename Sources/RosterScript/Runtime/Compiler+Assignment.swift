@@ -26,9 +26,10 @@ extension Compiler {
         // Not through `updating`: its `apply` is a closure `update` cannot see into, and a
         // plain set is the commonest update (the set, written here, is specialized into it).
         return { f in
-            let value = try eval(f)
+            // Moved into place, not copied there (a record's copy retains its three buffers).
+            var value: Value? = try eval(f)
             try steps(f) { concrete in
-                try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { $0 = value } }
+                try modify(f) { v in try Compiler.update(&v, concrete, 0, ranges, range: range) { $0 = value.take()! } }
             }
             return .normal
         }
@@ -39,7 +40,7 @@ extension Compiler {
     func appending(_ name: String, _ path: [PathStep], _ e: Expr, _ opRange: SourceRange, _ range: SourceRange, _ scope: Scope) -> Exec {
         let modify = self.modify(name, scope, range)
         // `$n += 1`, `$total += $x`, `$users[$i].logins += 1`: most often an int, added to in place.
-        let add = { (target: inout Value, value: Value) throws in
+        let add = { (target: inout Value, value: consuming Value) throws in
             if case .int(let x) = target, case .int(let y) = value {
                 let (s, o) = x.addingReportingOverflow(y)
                 if !o { target = .int(s); return }
@@ -53,7 +54,7 @@ extension Compiler {
                 guard case .list(var list) = target else { return try add(&target, .list([v])) }
                 do throws(ErrorValue) { try ValueLimits.checkList(list.count, plus: 1) } catch { throw RuntimeError(error, at: opRange) }
                 target = .null
-                list.append(v)
+                list.append(consume v)
                 target = .list(list)
             }
         }
@@ -78,19 +79,20 @@ extension Compiler {
     /// `$x<path> = v` and its kin: `eval` first, then the path's indexes, then `apply` changes
     /// what the path reaches (the variable itself for an empty path) in place.
     private func updating(_ modify: @escaping (Frame, (inout Value) throws -> Void) throws -> Void, _ path: [PathStep], _ eval: @escaping Eval,
-                          _ range: SourceRange, _ scope: Scope, _ apply: @escaping (inout Value, Value) throws -> Void) -> Exec {
+                          _ range: SourceRange, _ scope: Scope, _ apply: @escaping (inout Value, consuming Value) throws -> Void) -> Exec {
+        // The value is handed on, not copied: `apply` is reached once, and takes it.
         if path.isEmpty {
             return { f in
-                let v = try eval(f)
-                try modify(f) { target in try apply(&target, v) }
+                var v: Value? = try eval(f)
+                try modify(f) { target in try apply(&target, v.take()!) }
                 return .normal
             }
         }
         let (steps, ranges) = self.steps(path, scope, range)
         return { f in
-            let v = try eval(f)
+            var v: Value? = try eval(f)
             try steps(f) { concrete in
-                try modify(f) { target in try Compiler.update(&target, concrete, 0, ranges, range: range) { try apply(&$0, v) } }
+                try modify(f) { target in try Compiler.update(&target, concrete, 0, ranges, range: range) { try apply(&$0, v.take()!) } }
             }
             return .normal
         }

@@ -142,7 +142,8 @@ final class Compiler {
     }
 
     /// A setter for an existing variable.
-    func write(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) throws -> Void {
+    /// The value is consumed: moved into the slot, not copied there and released by the caller.
+    func write(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, consuming Value) throws -> Void {
         let interpreter = self.interpreter
         if crossesParallelBody(name, scope) {
             error("assign_in_parallel_loop", "cannot assign '$\(name)' inside a parallel loop: its iterations run at once, so they may not change variables declared outside the loop (declare one inside with 'let', or gather results with a sequential loop or '| each')", range)
@@ -190,7 +191,8 @@ final class Compiler {
     }
 
     /// A `let`: a new slot in this scope (re-declaring makes a new binding).
-    func bind(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, Value) -> Void {
+    /// The value is consumed, as `write`'s is.
+    func bind(_ name: String, _ scope: Scope, _ range: SourceRange) -> (Frame, consuming Value) -> Void {
         if scope === interpreter.globalScope {
             globalBindings[name, default: 0] += 1
             let slot = scope.names[name] ?? declare(name, scope, range)
