@@ -113,6 +113,19 @@ enum ASCIIText {
         return true
     }
 
+    /// A String of bytes that are valid UTF-8 (ASCII, or a String's bytes cut between its
+    /// characters). One of 15 bytes or fewer (kept inside the String itself) is made through
+    /// `init(unsafeUninitializedCapacity:)`, about a third cheaper there than `init(decoding:)`,
+    /// which is the cheaper for longer ones.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.count <= 15 else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            guard let from = bytes.baseAddress, let to = out.baseAddress else { return 0 }
+            to.initialize(from: from, count: bytes.count)
+            return bytes.count
+        }
+    }
+
     /// The number of characters, as `String.count` gives it.
     static func count(_ text: String) -> Int {
         let simple = text.utf8.withContiguousStorageIfAvailable { isSimple($0) ? $0.count : nil }
@@ -161,10 +174,10 @@ enum ASCIIText {
                 pieces.reserveCapacity(count)
                 var start = 0
                 scan(b, sep) { i in
-                    pieces.append(.string(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)))
+                    pieces.append(.string(string(UnsafeBufferPointer(rebasing: b[start..<i]))))
                     start = i + sep.count
                 }
-                pieces.append(.string(String(decoding: UnsafeBufferPointer(rebasing: b[start...]), as: UTF8.self)))
+                pieces.append(.string(string(UnsafeBufferPointer(rebasing: b[start...]))))
                 return pieces
             }
         }

@@ -49,7 +49,7 @@ struct TextBuilder {
     }
 
     func finish() -> String {
-        spill ?? String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        spill ?? ASCIIText.string(UnsafeBufferPointer(rebasing: buffer[..<count]))
     }
 
     /// The room a builder gets on the stack.
