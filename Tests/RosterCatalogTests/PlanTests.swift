@@ -105,7 +105,7 @@ import RosterSandbox
     /// dry run said "no such name" where the real run would succeed).
     @Test func aDryRunKnowsTheNamesItsPlannedWritesGive() async throws {
         let sandbox = try await LiveSandbox.start()
-        let (dry, lines) = planning(sandbox)
+        let (dry, _) = planning(sandbox)
         let r = await run("box groups create name=\"Night Shift\"\nbox memberships add group=\"Night Shift\" user=hedy@example.com", catalog: dry)
         #expect(r.error?.contains("no Box user is named 'hedy@example.com'") == true, "a name planned later is not known yet: \(r.error ?? "")")
         let fresh = Lines()

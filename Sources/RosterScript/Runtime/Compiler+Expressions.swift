@@ -226,7 +226,8 @@ extension Compiler {
             let previous = chain
             switch part {
             case .text(let t):
-                chain = { f, out in try previous(f, &out); try out.append(t) }
+                let literal = LiteralText(t)
+                chain = { f, out in try previous(f, &out); try out.append(literal) }
             case .expression(let e):
                 // Not `??`: a closure passed through a generic function comes back behind a thunk.
                 let eval: Eval = if let bare = bareNameInInterpolation(e, scope) { bare } else { expression(e, scope) }

@@ -29,6 +29,17 @@ struct TextBuilder {
         spill!.append(text)
     }
 
+    /// A literal part's bytes (valid UTF-8, prepared once when the script was compiled).
+    mutating func append(_ literal: LiteralText) throws(ErrorValue) {
+        let n = literal.bytes.count
+        if spill == nil, n <= buffer.count - count, let to = buffer.baseAddress, let from = literal.bytes.baseAddress {
+            (to + count).initialize(from: from, count: n)
+            count += n
+            return
+        }
+        try append(literal.text)
+    }
+
     /// An integer's decimal digits, as `String(n)` writes them.
     mutating func append(_ n: Int) throws(ErrorValue) {
         guard spill == nil, buffer.count - count >= 20 else { return try append(String(n)) }
@@ -54,4 +65,21 @@ struct TextBuilder {
 
     /// The room a builder gets on the stack.
     static let stackCapacity = 256
+}
+
+/// A literal part of an interpolated text, as UTF-8 bytes kept for the compiled script's life:
+/// copied with one memcpy, where appending the String went through its contiguous-storage
+/// check and a closure (a few dozen instructions a part).
+final class LiteralText {
+    let text: String
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    init(_ text: String) {
+        self.text = text
+        let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(text.utf8.count, 1))
+        _ = storage.initialize(from: text.utf8)
+        bytes = UnsafeBufferPointer(rebasing: storage[..<text.utf8.count])
+    }
+
+    deinit { UnsafeMutableBufferPointer(mutating: bytes).baseAddress.map { $0.deallocate() } }
 }
