@@ -55,22 +55,23 @@ extension Compiler {
                 return key
             }
             return { f in
-                // The items as they come (a list is not copied item by item), and their keys.
-                var items: [Value] = []
+                // The items as they come (a list is not copied item by item), and their keys; a
+                // stream's key is read as each item arrives, so a bad one stops the reading there.
+                var items: [Value] = [], keys: [Value] = []
                 let v = try input(f)
                 if case .list(let list) = v {
                     items = list
+                    keys.reserveCapacity(items.count)
+                    for i in items.indices { keys.append(try key(items[i])) }
                 } else {
                     try Compiler.consumeAll(v, "sort", range) { item in
+                        keys.append(try key(item))
                         items.append(item)
                         if items.count > ValueLimits.listItems {
                             do throws(ErrorValue) { try ValueLimits.checkList(items.count) } catch { throw RuntimeError(error, at: range) }
                         }
                     }
                 }
-                var keys: [Value] = []
-                keys.reserveCapacity(items.count)
-                for i in items.indices { keys.append(try key(items[i])) }
                 if let order = Compiler.sortedByPlainKeys(keys, descending: descending, limit: limit) {
                     return .list(order.map { items[$0] })
                 }
