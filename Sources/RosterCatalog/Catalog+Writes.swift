@@ -128,8 +128,11 @@ extension Catalog {
                 guard let body else { break }
                 let (found, missing) = try look(lookup, request, body: body, to: target, since: since, cause: cause)
                 if missing == nil {
+                    // Said either way: the run succeeds, but its answer was lost on the way.
                     if !lookup.onlyInAnswer.isEmpty {
                         warn("warning: \(op.name): \(cause); it had been applied, and was found by looking it up, but its \(lookup.onlyInAnswer.joined(separator: ", ")) came only in the answer that was lost, and cannot be had again")
+                    } else {
+                        warn("roster: \(op.name): \(cause); it had been applied, and was found by looking it up (not sent again)")
                     }
                     return found!
                 }
