@@ -170,11 +170,28 @@ final class BatchReport {
             if loopFailed > 0 {
                 var line = "\(loopAt): done \(loopDone), failed \(loopFailed)"
                 if !failedRows.isEmpty {
-                    line += " (" + failedRows.prefix(10).joined(separator: ", ") + (failedRows.count > 10 ? ", and \(failedRows.count - 10) more" : "") + ")"
+                    let rows = BatchReport.inInputOrder(failedRows)
+                    line += " (" + rows.prefix(10).joined(separator: ", ") + (rows.count > 10 ? ", and \(rows.count - 10) more" : "") + ")"
                 }
                 err.write(line + "\n")
             }
         }
+    }
+
+    /// Rows named `file:line`, in input order: by the first appearance of their file, then by
+    /// line (a parallel loop's rows end in any order, and its summary named the first ten to
+    /// end). A row named otherwise keeps its place among its file's, after them.
+    static func inInputOrder(_ rows: [String]) -> [String] {
+        var files: [Substring: Int] = [:]
+        let keyed = rows.enumerated().map { i, row -> (file: Int, line: Int, i: Int, row: String) in
+            let colon = row.lastIndex(of: ":")
+            let file = colon.map { row[..<$0] } ?? row[...]
+            let line = colon.flatMap { Int(row[row.index(after: $0)...]) } ?? Int.max
+            let order = files[file] ?? files.count
+            files[file] = order
+            return (order, line, i, row)
+        }
+        return keyed.sorted { ($0.file, $0.line, $0.i) < ($1.file, $1.line, $1.i) }.map(\.row)
     }
 
     /// The failure on stderr as a diagnostic naming the row it came from, and as a JSON line:

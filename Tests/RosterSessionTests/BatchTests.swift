@@ -192,6 +192,9 @@ extension EndToEndTests {
             // Each failure names its row: the file and line, and the loop's --key field.
             let summary = first.err.split(separator: "\n").first { $0.contains("onboard-from-csv.roster:19:1: done 8, failed 4 (") }
             #expect(summary.map { line in [3, 6, 9, 12].allSatisfy { line.contains("\(csv.path):\($0)") } } == true, "\(first.err)")
+            // In input order, however the parallel rows ended.
+            let places = summary.map { line in [3, 6, 9, 12].compactMap { line.range(of: "\(csv.path):\($0)")?.lowerBound } } ?? []
+            #expect(places.count == 4 && places == places.sorted(), "\(summary ?? "")")
             #expect(first.err.contains("\n4 failed in all"), "\(first.err)")
             #expect(first.err.contains("error: no Box group named 'Design'"))
             for (line, person) in [(3, 1), (6, 4), (9, 7), (12, 10)] {

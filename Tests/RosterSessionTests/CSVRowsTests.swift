@@ -124,3 +124,13 @@ struct CSVRowsTests {
         }
     }
 }
+
+/// A loop's summary names its failed rows in input order, whatever order they ended in.
+struct FailedRowOrderTests {
+    @Test func rowsAreListedByFileThenLine() {
+        let ended = ["a.csv:12", "a.csv:3", "b.csv:2", "a.csv:100", "a.csv:9", "b.csv:1", "loop.roster:4:1", "a.csv:x"]
+        #expect(BatchReport.inInputOrder(ended) == ["a.csv:3", "a.csv:9", "a.csv:12", "a.csv:100", "a.csv:x", "b.csv:1", "b.csv:2", "loop.roster:4:1"])
+        #expect(BatchReport.inInputOrder([]) == [])
+        #expect(BatchReport.inInputOrder(["only"]) == ["only"])
+    }
+}
