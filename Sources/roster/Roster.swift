@@ -123,6 +123,7 @@ func usage(_ message: String) -> ArgumentParser.ExitCode {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a script, a snippet (-c), stdin (-), or the REPL when none is given (the default subcommand).",
         version: Launch.version)
 
@@ -200,6 +201,7 @@ struct Run: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Parse, compile and bind a script without running anything: every problem, each at its place (exit 65 if any).",
         version: Launch.version)
 
@@ -223,7 +225,7 @@ struct Check: ParsableCommand {
 }
 
 struct Verbs: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the service verbs.", version: Launch.version)
+    static let configuration = CommandConfiguration(commandName: "verbs", abstract: "List the service verbs.", version: Launch.version)
     @OptionGroup var options: CommonOptions
 
     func run() throws {
@@ -344,6 +346,7 @@ struct Completions: ParsableCommand {
     }
 
     static let configuration = CommandConfiguration(
+        commandName: "completions",
         abstract: "Print a completion script for bash, zsh or fish (e.g. roster completions bash > /etc/bash_completion.d/roster).",
         version: Launch.version)
     @ArgumentParser.Argument(help: "bash, zsh or fish.")

@@ -11,7 +11,7 @@ set -euo pipefail
 if [[ -n "${ROSTER_BIN:-}" ]]; then roster=$(realpath "$ROSTER_BIN"); fi
 cd "$(dirname "$0")/../.."
 if [[ -z "${roster:-}" ]]; then
-    swift build -c release --product roster >/dev/null
+    swift build -c release --static-swift-stdlib --product roster >/dev/null
     roster=.build/release/roster
 fi
 runs="${LANG_RUNS:-5}"

@@ -4,7 +4,7 @@
 # DESIGN's target: roster no slower than python3 (ratio <= 1.0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 n="${1:-10000}"
 venv="${ROSTER_VENV:-.build-venv}"
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q -r scripts/conformance/requirements.txt
 

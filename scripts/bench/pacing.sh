@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-3000}"
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 roster=.build/release/roster
 work=$(mktemp -d)
 server=""

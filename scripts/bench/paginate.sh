@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 n="${1:-100000}"
 sizes="${2:-100 1000}"
 venv="${ROSTER_VENV:-.build-venv}"
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q -r scripts/conformance/requirements.txt
 

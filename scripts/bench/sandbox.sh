@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 seed="${1:-10000}"
 duration="${2:-10s}"
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk"; exit 1; }
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 
 work=$(mktemp -d)
 server=""

@@ -3,7 +3,7 @@
 # DESIGN's target: roster faster (ratio < 1.0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 python3 - <<'PY'
 import subprocess, time
 def best(cmd):

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 n="${1:-1000000}"
-swift build -c release --product roster >/dev/null
+swift build -c release --static-swift-stdlib --product roster >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
