@@ -37,8 +37,15 @@ enum DataFiles {
         }
         switch format {
         case .csv:
-            _ = try csvRows(path, full)   // the header's problems show at once
-            return .stream(ValueStream(label: "open \(path)") { try csvRows(path, full) })
+            // The header's problems show at once; the reading made here (the file checked
+            // whole and opened) serves the stream's first use, and each later use reads again.
+            let unread = Locked<StreamCursor?>(try csvRows(path, full))
+            return .stream(ValueStream(label: "open \(path)") {
+                try unread.withLock { cursor -> StreamCursor? in
+                    defer { cursor = nil }
+                    return cursor
+                } ?? csvRows(path, full)
+            })
         case .json:
             var data = try readData(path, full)
             while data.starts(with: DataFiles.byteOrderMark) { data.removeFirst(3) }
@@ -186,7 +193,7 @@ enum DataFiles {
             guard n >= 0, let buffer else { return }
             line += 1
             let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
-            if bytes.allSatisfy({ $0 < 0x80 }) { continue }
+            if ASCIIText.isASCII(bytes) { continue }
             if String(validating: bytes, as: UTF8.self) == nil {
                 throw ErrorValue(code: code, message: "\(path):\(line): invalid UTF-8; save the file as UTF-8 (nothing was read from it)")
             }

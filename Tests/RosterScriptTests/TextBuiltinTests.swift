@@ -45,4 +45,43 @@ struct TextBuiltinTests {
         }
         #expect(taken > 1_000, "the byte-wise path was taken \(taken) times")
     }
+
+    /// `trim`, `int` and `float` cut blanks byte by byte at ASCII edges; over random texts of
+    /// blanks, combining marks, Unicode spaces and other characters, the cut must be the one
+    /// Character by Character gives (the way it was made before).
+    @Test func blanksAreTrimmedAsCharacterByCharacter() {
+        func byCharacter(_ s: String) -> String {
+            let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0.isWhitespace }
+            guard let start = s.firstIndex(where: { !isBlank($0) }) else { return "" }
+            return String(s[start...s.lastIndex(where: { !isBlank($0) })!])
+        }
+        var rng = SplitMix64(state: 29)
+        let pieces: [String] = [" ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{85}", "\u{A0}", "\u{3000}", "\u{2028}",
+                                "\u{301}", "\u{200D}", "\u{600}", "a", "7", "-", "é", "e\u{301}", "👍", "\u{1F1E9}\u{1F1EA}"]
+        var cutBytewise = 0
+        for _ in 0..<30_000 {
+            let text = (0..<Int.random(in: 0...7, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let trimmed = String(text.trimmingBlanks())
+            #expect(trimmed == byCharacter(text), "\(text.debugDescription)")
+            if trimmed != text, text.unicodeScalars.allSatisfy(\.isASCII) { cutBytewise += 1 }
+        }
+        #expect(cutBytewise > 1_000, "ASCII blanks were cut \(cutBytewise) times")
+    }
+
+    /// `isASCII` reads eight bytes a step and then the rest one by one: a byte of 0x80 or more
+    /// anywhere in either part is found, in texts of every length up to 40.
+    @Test func aHighByteIsFoundAtEveryPlace() {
+        for length in 0...40 {
+            var bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 % 128) }
+            #expect(bytes.withUnsafeBytes { ASCIIText.isASCII($0) }, "\(length) ASCII bytes")
+            for place in 0..<length {
+                for high: UInt8 in [0x80, 0xC3, 0xFF] {
+                    let kept = bytes[place]
+                    bytes[place] = high
+                    #expect(!bytes.withUnsafeBytes { ASCIIText.isASCII($0) }, "0x\(String(high, radix: 16)) at \(place) of \(length)")
+                    bytes[place] = kept
+                }
+            }
+        }
+    }
 }

@@ -93,7 +93,7 @@ extension Builtins {
 /// the separator are ASCII without CR, every character is one byte (CR LF is the only ASCII
 /// pair that makes one character). The standard library's generic split and replace cost
 /// about 4 µs a call on a short line, and `count` walks grapheme clusters.
-enum ASCIIText {
+public enum ASCIIText {
     static func isSimple(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         // Eight bytes at a time: none may have its high bit set, nor equal CR (a byte of
@@ -117,13 +117,28 @@ enum ASCIIText {
     /// characters). One of 15 bytes or fewer (kept inside the String itself) is made through
     /// `init(unsafeUninitializedCapacity:)`, about a third cheaper there than `init(decoding:)`,
     /// which is the cheaper for longer ones.
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.count <= 15 else { return String(decoding: bytes, as: UTF8.self) }
         return String(unsafeUninitializedCapacity: bytes.count) { out in
             guard let from = bytes.baseAddress, let to = out.baseAddress else { return 0 }
             to.initialize(from: from, count: bytes.count)
             return bytes.count
         }
+    }
+
+    /// Whether every byte is below 0x80, checked eight at a time.
+    public static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var i = 0
+        while i + 8 <= bytes.count {
+            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < bytes.count {
+            if base.load(fromByteOffset: i, as: UInt8.self) >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The number of characters, as `String.count` gives it.
@@ -281,13 +296,37 @@ private extension UnsafeMutableBufferPointer<UInt8> {
     }
 }
 
-extension StringProtocol {
-    func trimmingBlanks() -> SubSequence {
-        // "\r\n" is one Character: a line from a Windows file ends in it.
-        // And Unicode's spaces (a no-break space pasted from a web page, an ideographic space).
+extension String {
+    /// The text without the blanks at its ends: ASCII spaces, tabs and line ends ("\r\n" is one
+    /// Character: a line from a Windows file ends in it), and Unicode's spaces (a no-break
+    /// space pasted from a web page, an ideographic space).
+    func trimmingBlanks() -> Substring {
+        // ASCII blanks go a byte at a time: asking Unicode's tables about a Character costs
+        // hundreds of instructions, and `int($row.logins)` asks for every row. A blank byte
+        // next to ASCII is a Character of its own (or half of "\r\n"); beside a non-ASCII
+        // byte it may not be (a space takes a combining mark after it, and ends a Character
+        // that U+0600 begins), and the Character test decides there.
+        let bytes = utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, Self.isASCIIBlank(bytes[start]) {
+            let next = bytes.index(after: start)
+            if next < end, bytes[next] >= 0x80 { break }
+            start = next
+        }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard Self.isASCIIBlank(bytes[last]) else { break }
+            if last > start, bytes[bytes.index(before: last)] >= 0x80 { break }
+            end = last
+        }
+        let rest = self[start..<end]
+        guard start < end else { return rest }
+        let first = bytes[start], last = bytes[bytes.index(before: end)]
+        if first < 0x80, !Self.isASCIIBlank(first), last < 0x80, !Self.isASCIIBlank(last) { return rest }
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0.isWhitespace }
-        guard let start = firstIndex(where: { !isBlank($0) }) else { return self[endIndex...] }
-        let end = lastIndex(where: { !isBlank($0) })!
-        return self[start...end]
+        guard let from = rest.firstIndex(where: { !isBlank($0) }) else { return rest[rest.endIndex...] }
+        return rest[from...rest.lastIndex(where: { !isBlank($0) })!]
     }
+
+    private static func isASCIIBlank(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 }

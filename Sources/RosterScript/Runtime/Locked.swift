@@ -25,13 +25,13 @@ final class Lock: @unchecked Sendable {
 }
 
 /// A value only reached under its lock.
-final class Locked<State>: @unchecked Sendable {
+public final class Locked<State>: @unchecked Sendable {
     private let lock = Lock()
     private var state: State
 
-    init(_ state: State) { self.state = state }
+    public init(_ state: State) { self.state = state }
 
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         try lock.withLock { try body(&state) }
     }
 }
