@@ -92,6 +92,21 @@ struct CSVRowsTests {
         while let row = try plain.next() { got.append(row.fields) }
         #expect(got == (try Self.oracle(url)))
         #expect(got == [["id", "name"], ["1", "b"], ["2", "c"]])
+
+        // A lone CR or a quote at every place of a line (the scan reads eight bytes a step,
+        // then the rest one by one).
+        for mark in ["\r", "\""] {
+            for place in 0..<20 {
+                var line = Array("ab,cd,ef,gh,ij,kl,mn".utf8)
+                line.insert(contentsOf: Array(mark.utf8), at: place)
+                if mark == "\"" { line += Array("\"".utf8) }
+                try Data(Array("h1,h2,h3,h4,h5,h6,h7\n".utf8) + line + [0x0A]).write(to: url)
+                let marked = try #require(CSVRows(path: url.path))
+                got = []
+                while let row = try marked.next() { got.append(row.fields) }
+                #expect(got == (try Self.oracle(url)), "\(mark.debugDescription) at \(place)")
+            }
+        }
     }
 
     /// A quote that never closes is an error naming the line it opened on: once the record
