@@ -28,15 +28,15 @@ extension Value {
 
     /// Compact JSON, keys in order. Integers stay integers; doubles always show a fraction or exponent.
     public func json() throws -> String {
-        var out = ""
+        var out = JSONWriter()
         try writeJSON(to: &out, indent: nil, level: 0)
-        return out
+        return out.text()
     }
 
     public func prettyJSON() throws -> String {
-        var out = ""
+        var out = JSONWriter()
         try writeJSON(to: &out, indent: "  ", level: 0)
-        return out
+        return out.text()
     }
 
     public static func format(_ d: Double) -> String {
@@ -45,51 +45,52 @@ extension Value {
         return d.description
     }
 
-    func writeJSON(to out: inout String, indent: String?, level: Int) throws {
+    func writeJSON(to out: inout JSONWriter, indent: String?, level: Int) throws {
         try ValueLimits.checkDepth(level)
         func newline(_ level: Int) {
             guard let indent else { return }
-            out += "\n" + String(repeating: indent, count: level)
+            out.append(UInt8(ascii: "\n"))
+            for _ in 0..<level { out.append(indent) }
         }
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let n): out += String(n)
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .int(let n): out.append(n)
         // JSON has no infinity or NaN (a reply's 1e999 reads as one): null keeps every line
         // written (the journal's, NDJSON's) valid JSON.
-        case .double(let d): out += d.isFinite ? Value.format(d) : "null"
-        case .string(let s): Value.writeJSONString(s, to: &out)
-        case .function(let f): Value.writeJSONString("<function \(f.name)>", to: &out)
+        case .double(let d): if d.isFinite { out.append(Value.format(d)) } else { out.append("null") }
+        case .string(let s): out.appendQuoted(s)
+        case .function(let f): out.appendQuoted("<function \(f.name)>")
         case .error(let e): try Value.record(e.record).writeJSON(to: &out, indent: indent, level: level)
         case .record(let r):
-            if r.isEmpty { out += "{}"; return }
-            out += "{"
+            if r.isEmpty { out.append("{}"); return }
+            out.append(UInt8(ascii: "{"))
             var first = true
             for (k, v) in r {
-                if !first { out += "," }
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                try ValueLimits.checkText(out.utf8.count)
+                try ValueLimits.checkText(out.count)
                 newline(level + 1)
-                Value.writeJSONString(k, to: &out)
-                out += indent == nil ? ":" : ": "
+                out.appendQuoted(k)
+                out.append(indent == nil ? ":" : ": ")
                 try v.writeJSON(to: &out, indent: indent, level: level + 1)
             }
             newline(level)
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         case .list, .range, .stream:
-            out += "["
+            out.append(UInt8(ascii: "["))
             var first = true
             try forEachElement { v in
-                if !first { out += "," }
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 // A long range, or a deep value written with indentation, can ask for more
                 // text than one value may hold.
-                try ValueLimits.checkText(out.utf8.count)
+                try ValueLimits.checkText(out.count)
                 newline(level + 1)
                 try v.writeJSON(to: &out, indent: indent, level: level + 1)
             }
             if !first { newline(level) }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
     }
 
@@ -105,33 +106,10 @@ extension Value {
         }
     }
 
-    static func writeJSONString(_ s: String, to out: inout String) {
-        out += "\""
-        // Most texts need no escape: one scan of their bytes, then one append.
-        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        }
-        if plain == true {
-            out += s
-            out += "\""
-            return
-        }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+    /// A text as a JSON string, quoted and escaped.
+    static func quotedJSON(_ s: String) -> String {
+        var out = JSONWriter()
+        out.appendQuoted(s)
+        return out.text()
     }
 }

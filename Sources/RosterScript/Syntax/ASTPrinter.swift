@@ -55,11 +55,7 @@ public enum ASTPrinter {
         }
     }
 
-    static func quoted(_ s: String) -> String {
-        var out = ""
-        Value.writeJSONString(s, to: &out)
-        return out
-    }
+    static func quoted(_ s: String) -> String { Value.quotedJSON(s) }
 
     public static func expression(_ e: Expr) -> String {
         switch e {
