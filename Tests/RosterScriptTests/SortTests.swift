@@ -36,6 +36,26 @@ struct SortTests {
         }
     }
 
+    /// A list of ints sorted as itself gives the general order's items (the first `limit` of
+    /// them), and any other item (a null, a double, a text) leaves the list to the other paths.
+    @Test func intsSortAsThemselves() {
+        var rng = SplitMix64(state: 44)
+        for _ in 0..<2_000 {
+            let n = Int.random(in: 0...60, using: &rng)
+            var items: [Value] = (0..<n).map { _ in .int([Int.min, Int.max, -1, 0, 1].randomElement(using: &rng)! &+ Int.random(in: -3...3, using: &rng)) }
+            let limit: Int? = Bool.random(using: &rng) ? nil : Int.random(in: 0...(n + 2), using: &rng)
+            for descending in [false, true] {
+                let expected = Self.reference(items, descending: descending).prefix(limit ?? n).map { items[$0] }
+                let ints = { (values: [Value]) in values.map { v -> Int? in if case .int(let n) = v { n } else { nil } } }
+                #expect(Compiler.sortedInts(items, descending: descending, limit: limit).map(ints) == ints(expected))
+            }
+            if n > 0 {
+                items[Int.random(in: 0..<n, using: &rng)] = [.null, .double(1), .string("1")].randomElement(using: &rng)!
+                #expect(Compiler.sortedInts(items, descending: false, limit: limit) == nil)
+            }
+        }
+    }
+
     /// `sort | first N` orders only the first N: through a heap when N is a small part of the
     /// keys. The first N must be the full order's first N, ties and nulls included.
     @Test func aLimitGivesTheFullOrdersFirstItems() {

@@ -72,6 +72,9 @@ extension Compiler {
                         }
                     }
                 }
+                if fields.isEmpty, let sorted = Compiler.sortedInts(keys, descending: descending, limit: limit) {
+                    return .list(sorted)
+                }
                 if let order = Compiler.sortedByPlainKeys(keys, descending: descending, limit: limit) {
                     return .list(order.map { items[$0] })
                 }
@@ -343,6 +346,20 @@ extension Compiler {
 }
 
 extension Compiler {
+    /// Items that are all ints, sorted as themselves (the first `limit` of them): equal ints
+    /// cannot be told apart, so no order among them needs keeping, and the plain integers sort
+    /// several times faster than indexes compared through their keys. Nil for anything else.
+    static func sortedInts(_ items: [Value], descending: Bool, limit: Int?) -> [Value]? {
+        var ints: [Int] = []
+        ints.reserveCapacity(items.count)
+        for item in items {
+            guard case .int(let n) = item else { return nil }
+            ints.append(n)
+        }
+        if descending { ints.sort(by: >) } else { ints.sort() }
+        return ints.prefix(limit ?? ints.count).map { .int($0) }
+    }
+
     /// The order `sort` gives when every key is an int, or every key a string (nulls last, ties
     /// in input order): indexes sorted over a plain array of keys, where sorting the
     /// (offset, key, item) entries themselves spent most of its time counting references.
