@@ -163,10 +163,11 @@ extension Compiler {
                 try body(&target.slots[i])
             }
         case .known(let i):
-            let globals = interpreter.globalFrame
-            return { [unowned(unsafe) globals] _, body in
-                guard Strand.mayWrite(globals) else { throw Compiler.sharedAssignment(name, function, range) }
-                try body(&globals.slots[i])
+            // As `write` does: the slot's address and the frame's epoch, taken now.
+            let slot = interpreter.globalFrame.slots + i, epoch = interpreter.globalFrame.epoch
+            return { _, body in
+                guard Strand.mayWrite(epoch: epoch) else { throw Compiler.sharedAssignment(name, function, range) }
+                try body(&slot.pointee)
             }
         case .global:
             return { [unowned(unsafe) interpreter] _, body in

@@ -161,10 +161,12 @@ final class Compiler {
                 target.slots[i] = v
             }
         case .known(let i):
-            let globals = interpreter.globalFrame
-            return { [unowned(unsafe) globals] _, v in
-                guard Strand.mayWrite(globals) else { throw Compiler.sharedAssignment(name, function, range) }
-                globals.slots[i] = v
+            // The slot's address and the frame's epoch, taken now: handing the frame itself to
+            // the check, through an unowned reference, cost a retain and a release each time.
+            let slot = interpreter.globalFrame.slots + i, epoch = interpreter.globalFrame.epoch
+            return { _, v in
+                guard Strand.mayWrite(epoch: epoch) else { throw Compiler.sharedAssignment(name, function, range) }
+                slot.pointee = v
             }
         case .global:
             if interpreter.globalScope.names[name] == nil { unresolvedWrites.append((name, scope, range)) }
@@ -456,7 +458,13 @@ final class Compiler {
             defer { loop.end() }
             var index = 0
             @inline(__always) func run(_ item: Value, from origin: @autoclosure () -> String? = nil) throws -> Flow? {
-                let frame = fresh.map { Frame.make(capacity: $0.slotCount, parent: f) } ?? f
+                // The loop's own frame only when its body defines a function (a closure may keep
+                // the iteration's variables); else the body runs in `f`, used as it is (a copy of
+                // the reference would be a retain and a release each iteration).
+                guard let fresh else { return try run(item, in: f, from: origin()) }
+                return try run(item, in: Frame.make(capacity: fresh.slotCount, parent: f), from: origin())
+            }
+            @inline(__always) func run(_ item: Value, in frame: Frame, from origin: @autoclosure () -> String?) throws -> Flow? {
                 frame.slots[slot] = item
                 loop.begin(index)
                 index += 1

@@ -87,15 +87,18 @@ final class Strand {
     static let parallelLoops = Atomic<Int>(0)
 
     /// Whether a variable of `frame` may be assigned on this thread now.
-    @inline(__always) static func mayWrite(_ frame: Frame) -> Bool {
-        parallelLoops.load(ordering: .relaxed) == 0 || current.mayWrite(frame)
+    @inline(__always) static func mayWrite(_ frame: Frame) -> Bool { mayWrite(epoch: frame.epoch) }
+
+    /// Whether a variable of a frame made in `epoch` may be assigned on this thread now.
+    @inline(__always) static func mayWrite(epoch: Int) -> Bool {
+        parallelLoops.load(ordering: .relaxed) == 0 || current.mayWrite(epoch: epoch)
     }
 
-    /// Whether a variable of `frame` may be assigned here: anywhere outside a parallel loop,
-    /// and inside one only in the iteration's own frames.
-    @inline(__always) func mayWrite(_ frame: Frame) -> Bool {
+    /// Whether a variable of a frame made in `epoch` may be assigned here: anywhere outside a
+    /// parallel loop, and inside one only in the iteration's own frames.
+    @inline(__always) func mayWrite(epoch: Int) -> Bool {
         guard let parallelEpoch else { return true }
-        return frame.epoch >= parallelEpoch
+        return epoch >= parallelEpoch
     }
 
     /// Owns each thread's strand (one retain), releasing it when the thread ends; reads go
