@@ -17,7 +17,10 @@ public struct Builtin: Sendable {
 /// caller's stack): a builtin must not keep them, nor the call, past its return.
 struct BuiltinCall {
     let arguments: UnsafeBufferPointer<Value>
-    unowned(unsafe) let interpreter: Interpreter
+    /// Held as a plain pointer (the interpreter outlives every call): a reference would be
+    /// retained and released by each builtin call.
+    let owner: Unmanaged<Interpreter>
+    var interpreter: Interpreter { owner.takeUnretainedValue() }
 
     subscript(_ i: Int) -> Value { i < arguments.count ? arguments[i] : .null }
     var host: ScriptHost { interpreter.host }

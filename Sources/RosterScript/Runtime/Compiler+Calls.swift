@@ -6,6 +6,9 @@ extension Compiler {
         let interpreter = self.interpreter
         let resolution = resolve(name, scope)
         if case .global = resolution, let builtin {
+            // The interpreter as a plain pointer: handing an unowned reference to a function
+            // retains it for the call (a retain and a release a builtin call).
+            let owner = Unmanaged.passUnretained(interpreter)
             // A builtin is bound here for good, so a wrong count is known before anything runs.
             if !builtin.arity.contains(args.count) {
                 diagnostics.append(Diagnostic("wrong_argument_count", Compiler.arityMessage(builtin, args.count), at: range))
@@ -16,32 +19,32 @@ extension Compiler {
             switch args.count {
             case 1:
                 let a0 = args[0]
-                return { [unowned(unsafe) interpreter] f in
+                return { f in
                     var v = try a0.run(f)
                     return try withUnsafePointer(to: &v) {
-                        try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), range, interpreter)
+                        try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), range, owner)
                     }
                 }
             case 2:
                 let a0 = args[0], a1 = args[1]
-                return { [unowned(unsafe) interpreter] f in
+                return { f in
                     // A homogeneous tuple's elements lie in memory as an array's would.
                     var pair = (try a0.run(f), try a1.run(f))
                     return try withUnsafePointer(to: &pair) {
                         try $0.withMemoryRebound(to: Value.self, capacity: 2) {
-                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 2), range, interpreter)
+                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 2), range, owner)
                         }
                     }
                 }
             default: break
             }
             let fill = Compiler.fill(args[...], initializing: true), count = args.count
-            return { [unowned(unsafe) interpreter] f in
+            return { f in
                 try withUnsafeTemporaryAllocation(of: Value.self, capacity: count) { buffer in
                     var n = 0
                     defer { buffer.baseAddress!.deinitialize(count: n) }
                     try fill.run(f, buffer.baseAddress!, &n)
-                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), range, interpreter)
+                    return try Compiler.run(builtin, UnsafeBufferPointer(buffer), range, owner)
                 }
             }
         }
@@ -61,7 +64,7 @@ extension Compiler {
             values.reserveCapacity(args.count)
             for a in args { values.append(try a.run(f)) }
             if let fn { return try interpreter.call(fn, values, at: range) }
-            if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, interpreter) } }
+            if let builtin { return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, .passUnretained(interpreter)) } }
             if let value = try held(f) {
                 throw RuntimeError(ErrorValue(code: "not_a_function", message: "'$\(name)' holds \(value.typeName), not a function"), at: range)
             }
@@ -72,17 +75,17 @@ extension Compiler {
         // argument (the commonest) has its own closure, holding the argument's closure itself.
         if args.count == 1 {
             let a0 = args[0]
-            return { [unowned(unsafe) interpreter] f in
+            return { f in
                 let fn = try lookup(f)
-                if let fn, fn.arity == 1 { return try interpreter.call(fn, evaluating: a0, in: f, at: range) }
+                if let fn, fn.arity == 1 { return try Interpreter.call(fn, evaluating: a0, in: f, at: range) }
                 return try fallback(f, fn)
             }
         }
         // The new frame's slots hold null, which needs no destroying: initialized over.
         let fill = Compiler.fill(args[...], initializing: true), count = args.count
-        return { [unowned(unsafe) interpreter] f in
+        return { f in
             let fn = try lookup(f)
-            if let fn, fn.arity == count { return try interpreter.call(fn, evaluating: fill, in: f, at: range) }
+            if let fn, fn.arity == count { return try Interpreter.call(fn, evaluating: fill, in: f, at: range) }
             return try fallback(f, fn)
         }
     }
@@ -129,12 +132,12 @@ extension Compiler {
         }
     }
 
-    static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ range: SourceRange, _ interpreter: Interpreter) throws -> Value {
+    static func run(_ builtin: Builtin, _ values: UnsafeBufferPointer<Value>, _ range: SourceRange, _ interpreter: Unmanaged<Interpreter>) throws -> Value {
         guard builtin.arity.contains(values.count) else {
             throw RuntimeError(ErrorValue(code: "wrong_argument_count", message: arityMessage(builtin, values.count)), at: range)
         }
         do {
-            return try builtin.run(BuiltinCall(arguments: values, interpreter: interpreter))
+            return try builtin.run(BuiltinCall(arguments: values, owner: interpreter))
         } catch let e as ErrorValue {
             throw RuntimeError(e, at: range)
         }
@@ -221,7 +224,7 @@ extension Compiler {
                         throw RuntimeError(ErrorValue(code: "unknown_parameter", message: Compiler.builtinParameterMessage(builtin, n)), at: r)
                     }
                 }
-                return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, interpreter) }
+                return try values.withUnsafeBufferPointer { try Compiler.run(builtin, $0, range, .passUnretained(interpreter)) }
             }
             return try Compiler.invokeHost(name, args, c, interpreter)
         }

@@ -260,7 +260,7 @@ public final class Interpreter: @unchecked Sendable {
         let parameters = function.parameterNames
         if named.isEmpty, arguments.count == parameters.count {
             for (i, a) in arguments.enumerated() { frame.slots[i] = a }
-            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            let value = try Interpreter.run(function, in: frame, strand: strand, given: nil, at: range)
             strand.recycle(consume frame)
             return value
         }
@@ -283,21 +283,23 @@ public final class Interpreter: @unchecked Sendable {
             frame.slots[i] = value
             given[i] = true
         }
-        let value = try run(function, in: frame, strand: strand, given: given, at: range)
+        let value = try Interpreter.run(function, in: frame, strand: strand, given: given, at: range)
         strand.recycle(consume frame)
         return value
     }
 
     /// The common call, `name(a, b)` with one argument for each parameter: each is evaluated
     /// in the caller's frame straight into the new frame's slot.
+    /// (Static, as `run` is: a call needs nothing of the interpreter, and a method called
+    /// through the compiled closure's unowned reference would retain it.)
     @inline(__always)
-    func call(_ function: Function, evaluating arguments: CompiledFill, in caller: Frame, at range: SourceRange) throws -> Value {
+    static func call(_ function: Function, evaluating arguments: CompiledFill, in caller: Frame, at range: SourceRange) throws -> Value {
         try Strand.withCurrent { strand in
             let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
             var n = 0
             // Into null slots (a frame's are), so initialized over rather than assigned.
             try arguments.run(caller, frame.slots, &n)
-            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            let value = try Interpreter.run(function, in: frame, strand: strand, given: nil, at: range)
             // A call that throws lets its frame go (rare, and a frame on an error's way is no spare).
             strand.recycle(consume frame)
             return value
@@ -306,13 +308,13 @@ public final class Interpreter: @unchecked Sendable {
 
     /// `call(_:evaluating:in:at:)` with one argument.
     @inline(__always)
-    func call(_ function: Function, evaluating argument: CompiledEval, in caller: Frame, at range: SourceRange) throws -> Value {
+    static func call(_ function: Function, evaluating argument: CompiledEval, in caller: Frame, at range: SourceRange) throws -> Value {
         try Strand.withCurrent { strand in
             let frame = strand.takeFrame(capacity: function.frameSize, parent: function.closure)
             // Slot 0 holds null (a frame's slots all do): initialized over, not assigned, which
             // would first destroy the null.
             frame.slots.initialize(to: try argument.run(caller))
-            let value = try run(function, in: frame, strand: strand, given: nil, at: range)
+            let value = try Interpreter.run(function, in: frame, strand: strand, given: nil, at: range)
             strand.recycle(consume frame)
             return value
         }
@@ -328,7 +330,7 @@ public final class Interpreter: @unchecked Sendable {
 
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
     /// them when it is nil); the others take their defaults.
-    private func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
+    private static func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
         strand.callDepth += 1
         defer { strand.callDepth -= 1 }
         if strand.callDepth > Interpreter.maxCallDepth {
