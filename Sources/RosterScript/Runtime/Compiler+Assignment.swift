@@ -156,6 +156,11 @@ extension Compiler {
         switch resolve(name, scope) {
         case .slot(0, let i):
             return { f, body in try body(&f.slots[i]) }
+        case .slot(1, let i):
+            return { f, body in
+                guard Strand.mayWriteParent(of: f) else { throw Compiler.sharedAssignment(name, function, range) }
+                try body(&f.parentSlots.unsafelyUnwrapped[i])
+            }
         case .slot(let d, let i):
             return { f, body in
                 let target = f.ancestor(d)

@@ -111,7 +111,7 @@ final class Compiler {
     func read(_ name: String, _ scope: Scope, _ range: SourceRange) -> Eval {
         switch resolve(name, scope) {
         case .slot(0, let i): return { f in f.slots[i] }
-        case .slot(1, let i): return { f in f.parent!.slots[i] }
+        case .slot(1, let i): return { f in f.parentSlots.unsafelyUnwrapped[i] }
         case .slot(let d, let i): return { f in f.ancestor(d).slots[i] }
         case .known(let i):
             let globals = interpreter.globalFrame
@@ -154,6 +154,12 @@ final class Compiler {
         switch resolve(name, scope) {
         case .slot(0, let i):
             return { f, v in f.slots[i] = v }
+        case .slot(1, let i):
+            // A closure's captured variable, through its frame's address of them.
+            return { f, v in
+                guard Strand.mayWriteParent(of: f) else { throw Compiler.sharedAssignment(name, function, range) }
+                f.parentSlots.unsafelyUnwrapped[i] = v
+            }
         case .slot(let d, let i):
             return { f, v in
                 let target = f.ancestor(d)
@@ -328,7 +334,9 @@ final class Compiler {
             return { f in
                 while try c(f) {
                     try Interrupt.check()
-                    switch try b(fresh.map { Frame.make(capacity: $0.slotCount, parent: f) } ?? f) {
+                    // (Not `fresh.map { ... } ?? f`: that copies `f`, a retain and a release each time.)
+                    let flow = if let fresh { try b(Frame.make(capacity: fresh.slotCount, parent: f)) } else { try b(f) }
+                    switch flow {
                     case .normal, .continueLoop: continue
                     case .breakLoop: return .normal
                     case .returned(let v): return .returned(v)

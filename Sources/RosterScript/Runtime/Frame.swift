@@ -5,6 +5,10 @@ struct FrameHeader {
     let capacity: Int
     /// The enclosing function's frame; for a spare frame (Strand.takeFrame), the next spare.
     var parent: Frame?
+    /// The enclosing frame's slots (nil for a spare): a closure reads its captured variables
+    /// through this address, without the retain and release a reference to the frame costs.
+    /// Valid while `parent` holds that frame; set with it.
+    var parentSlots: UnsafeMutablePointer<Value>?
     /// The epoch it was made (or taken from the spares) in: a parallel loop starts a new one,
     /// so the frames its iterations may write (made since) are told from those they share
     /// (older). See Strand.mayWrite.
@@ -25,7 +29,7 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     static func make(capacity: Int, parent: Frame?) -> Frame {
         let n = max(capacity, 1)
         let frame = unsafeDowncast(Frame.create(minimumCapacity: n) { _ in
-            FrameHeader(capacity: n, parent: parent, epoch: Frame.clock.load(ordering: .relaxed))
+            FrameHeader(capacity: n, parent: parent, parentSlots: parent?.slots, epoch: Frame.clock.load(ordering: .relaxed))
         }, to: Frame.self)
         frame.withUnsafeMutablePointerToElements { $0.initialize(repeating: .null, count: n) }
         return frame
@@ -36,6 +40,7 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     // Through the header's pointer: `header` itself is a class's stored property, whose every
     // access pays Swift's run-time exclusivity check.
     @inline(__always) var parent: Frame? { withUnsafeMutablePointerToHeader { $0.pointee.parent } }
+    @inline(__always) var parentSlots: UnsafeMutablePointer<Value>? { withUnsafeMutablePointerToHeader { $0.pointee.parentSlots } }
     var epoch: Int { withUnsafeMutablePointerToHeader { $0.pointee.epoch } }
     @inline(__always) var slotCount: Int { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
 
@@ -45,6 +50,7 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
         withUnsafeMutablePointers { h, e in
             for i in 0..<h.pointee.capacity { e[i] = .null }
             h.pointee.parent = next
+            h.pointee.parentSlots = nil
         }
     }
 
@@ -53,6 +59,7 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
         withUnsafeMutablePointerToHeader { h in
             let next = h.pointee.parent.take()
             h.pointee.parent = parent
+            h.pointee.parentSlots = parent?.slots
             h.pointee.epoch = Frame.clock.load(ordering: .relaxed)
             return next
         }

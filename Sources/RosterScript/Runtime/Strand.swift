@@ -89,6 +89,12 @@ final class Strand {
     /// Whether a variable of `frame` may be assigned on this thread now.
     @inline(__always) static func mayWrite(_ frame: Frame) -> Bool { mayWrite(epoch: frame.epoch) }
 
+    /// Whether a variable of `frame`'s parent may be assigned on this thread now (the parent
+    /// is only looked at while a parallel loop runs: taking it costs a retain and a release).
+    @inline(__always) static func mayWriteParent(of frame: Frame) -> Bool {
+        parallelLoops.load(ordering: .relaxed) == 0 || current.mayWrite(epoch: frame.parent.unsafelyUnwrapped.epoch)
+    }
+
     /// Whether a variable of a frame made in `epoch` may be assigned on this thread now.
     @inline(__always) static func mayWrite(epoch: Int) -> Bool {
         parallelLoops.load(ordering: .relaxed) == 0 || current.mayWrite(epoch: epoch)
