@@ -24,8 +24,9 @@ final class CSVRows {
     /// with the line their record began on.
     private var queued: [[String]] = []
     private var queuedLine = 0
-    /// The most fields a row has had: room for the next row's, made at once.
-    private var widest = 1
+    /// The last row's number of fields: room for the next row's, made at once (not the most
+    /// any row had: one line of a million commas would size every later row).
+    private var lastWidth = 1
     static let maxRecordBytes = 1 << 20
 
     init?(path: String) {
@@ -67,7 +68,7 @@ final class CSVRows {
         let content = UnsafeRawBufferPointer(rebasing: bytes[..<end])
         guard CSVRows.isPlain(content) else { return try gathered(from: bytes) }
         let fields = split(content)
-        widest = max(widest, fields.count)
+        lastWidth = fields.count
         return (fields, line)
     }
 
@@ -95,7 +96,7 @@ final class CSVRows {
     /// A plain line's fields: the text between its commas (found by memchr, many bytes a step).
     private func split(_ content: UnsafeRawBufferPointer) -> [String] {
         var fields: [String] = []
-        fields.reserveCapacity(widest)
+        fields.reserveCapacity(lastWidth)
         guard let base = content.baseAddress else { return [""] }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         var start = 0

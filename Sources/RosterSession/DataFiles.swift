@@ -37,15 +37,11 @@ enum DataFiles {
         }
         switch format {
         case .csv:
-            // The header's problems show at once; the reading made here (the file checked
-            // whole and opened) serves the stream's first use, and each later use reads again.
-            let unread = Locked<StreamCursor?>(try csvRows(path, full))
-            return .stream(ValueStream(label: "open \(path)") {
-                try unread.withLock { cursor -> StreamCursor? in
-                    defer { cursor = nil }
-                    return cursor
-                } ?? csvRows(path, full)
-            })
+            // The header's problems show at once. The reading made for that is let go (each use
+            // reads again, the file checked again): kept for the first use, every stream not yet
+            // read would hold a file open, and a script holding a thousand would fail to open more.
+            _ = try csvRows(path, full)
+            return .stream(ValueStream(label: "open \(path)") { try csvRows(path, full) })
         case .json:
             var data = try readData(path, full)
             while data.starts(with: DataFiles.byteOrderMark) { data.removeFirst(3) }

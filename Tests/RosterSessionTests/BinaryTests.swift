@@ -294,6 +294,29 @@ struct BinaryTests {
         #expect(r.status == 70 && r.err.contains("cannot write 'no/such/out.csv': the folder 'no/such' does not exist"), "\(r.err)")
     }
 
+    /// A stream from `open` holds no file open until it is read: a script may hold more of them
+    /// than it may have files open (here 64, set for the child alone).
+    @Test func unreadFilesHoldNothingOpen() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        try "id\n1\n2\n".write(to: dir.appendingPathComponent("a.csv"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", RosterProcess.binary.path, "-c", """
+            let files = []
+            for i in range(500) { $files += [open("a.csv")] }
+            print len($files) len(list($files[499]))
+            """]
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problems = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && text == "500 2\n", "\(text) \(problems)")
+    }
+
     @Test func csvJsonAndNdjsonFiles() throws {
         let dir = try RosterProcess.temporaryDirectory()
         try "name,email,id\nAda,ada@example.com,007\n\"Lovelace, A\",al@example.com,8\n".write(to: dir.appendingPathComponent("hires.csv"), atomically: true, encoding: .utf8)

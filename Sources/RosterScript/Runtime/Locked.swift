@@ -25,13 +25,13 @@ final class Lock: @unchecked Sendable {
 }
 
 /// A value only reached under its lock.
-public final class Locked<State>: @unchecked Sendable {
+final class Locked<State>: @unchecked Sendable {
     private let lock = Lock()
     private var state: State
 
-    public init(_ state: State) { self.state = state }
+    init(_ state: State) { self.state = state }
 
-    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         try lock.withLock { try body(&state) }
     }
 }
