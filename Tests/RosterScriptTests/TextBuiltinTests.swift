@@ -68,17 +68,22 @@ struct TextBuiltinTests {
         #expect(cutBytewise > 1_000, "ASCII blanks were cut \(cutBytewise) times")
     }
 
-    /// `isASCII` reads eight bytes a step and then the rest one by one: a byte of 0x80 or more
-    /// anywhere in either part is found, in texts of every length up to 40.
+    /// `isASCII` and `isSimple` read eight bytes a step, then the rest (one by one, or as a
+    /// last word overlapping the one before): a byte of 0x80 or more, or for `isSimple` a CR,
+    /// is found anywhere in texts of every length up to 40.
     @Test func aHighByteIsFoundAtEveryPlace() {
         for length in 0...40 {
-            var bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 % 128) }
+            var bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 % 128 == 13 ? 14 : $0 * 37 % 128) }
             #expect(bytes.withUnsafeBytes { ASCIIText.isASCII($0) }, "\(length) ASCII bytes")
+            #expect(bytes.withUnsafeBufferPointer { ASCIIText.isSimple($0) }, "\(length) ASCII bytes without CR")
             for place in 0..<length {
-                for high: UInt8 in [0x80, 0xC3, 0xFF] {
+                for odd: UInt8 in [0x80, 0xC3, 0xFF, 0x0D] {
                     let kept = bytes[place]
-                    bytes[place] = high
-                    #expect(!bytes.withUnsafeBytes { ASCIIText.isASCII($0) }, "0x\(String(high, radix: 16)) at \(place) of \(length)")
+                    bytes[place] = odd
+                    if odd != 0x0D {
+                        #expect(!bytes.withUnsafeBytes { ASCIIText.isASCII($0) }, "0x\(String(odd, radix: 16)) at \(place) of \(length)")
+                    }
+                    #expect(!bytes.withUnsafeBufferPointer { ASCIIText.isSimple($0) }, "0x\(String(odd, radix: 16)) at \(place) of \(length)")
                     bytes[place] = kept
                 }
             }

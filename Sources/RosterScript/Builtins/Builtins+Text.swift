@@ -99,18 +99,23 @@ public enum ASCIIText {
         // Eight bytes at a time: none may have its high bit set, nor equal CR (a byte of
         // w ^ CRs is zero exactly where w holds a CR; the classic has-zero-byte test finds one).
         let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101, crs: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
-        var i = 0
-        while i + 8 <= bytes.count {
-            let w = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        func simple(_ at: Int) -> Bool {
+            let w = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: at, as: UInt64.self)
             let x = w ^ crs
-            if (w | ((x &- ones) & ~x)) & high != 0 { return false }
+            return (w | ((x &- ones) & ~x)) & high == 0
+        }
+        let n = bytes.count
+        guard n >= 8 else {
+            for i in 0..<n where base[i] >= 0x80 || base[i] == 0x0D { return false }
+            return true
+        }
+        var i = 0
+        while i + 8 <= n {
+            if !simple(i) { return false }
             i += 8
         }
-        while i < bytes.count {
-            if base[i] >= 0x80 || base[i] == 0x0D { return false }
-            i += 1
-        }
-        return true
+        // The last bytes as one word ending at the end (overlapping bytes already checked).
+        return i == n || simple(n - 8)
     }
 
     /// A String of bytes that are valid UTF-8 (ASCII, or a String's bytes cut between its
