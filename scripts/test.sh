@@ -17,6 +17,10 @@ swift test
 TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --sanitize=thread \
     --filter 'ParallelLoopTests|GoldenTests|WriteSafetyTests'
 scripts/conformance/run.sh .build/debug/roster
+# The README's first command builds the release binary with the Swift runtime linked in: it
+# must link on a fresh machine, and run.
+swift build -c release --static-swift-stdlib --product roster
+test "$(.build/release/roster -c 'print 1 + 1')" = 2
 if [ "${ROSTER_SKIP_MUTANTS:-}" != 1 ]; then
     if [ "${CI:-}" = true ]; then
         export ROSTER_MUTANTS_IN_PLACE=1
