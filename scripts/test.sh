@@ -3,7 +3,7 @@
 # fuzz property test (20,000 inputs; scripts/fuzz/run.sh runs 1,000,000), the binary on
 # stdin and files, the REPL on a pseudo-terminal, the sandbox's routes in router mode; the
 # parallel suites under ThreadSanitizer; then the sandbox through the vendors' Python SDKs
-# (installed into a venv); last, the mutants (scripts/mutants/run.sh): each breaks the code that
+# (installed into a venv); the README's release build, which must link and run; last, the mutants (scripts/mutants/run.sh): each breaks the code that
 # keeps a promise, and the test that guards it must fail (ROSTER_SKIP_MUTANTS=1 skips them;
 # under CI, on a fresh clone, they are applied in place and reuse the build above).
 set -euo pipefail
