@@ -20,7 +20,7 @@ scripts/conformance/run.sh .build/debug/roster
 # The README's first command builds the release binary with the Swift runtime linked in: it
 # must link on a fresh machine, and run.
 swift build -c release --static-swift-stdlib --product roster
-test "$(.build/release/roster -c 'print 1 + 1')" = 2
+test "$(.build/release/roster -c 'print (1 + 1)')" = 2
 if [ "${ROSTER_SKIP_MUTANTS:-}" != 1 ]; then
     if [ "${CI:-}" = true ]; then
         export ROSTER_MUTANTS_IN_PLACE=1
