@@ -21,16 +21,9 @@ struct JSONWriter {
 
     /// An integer's decimal digits, as `String(n)` writes them.
     mutating func append(_ n: Int) {
-        var magnitude = n.magnitude
-        if n < 0 { bytes.append(UInt8(ascii: "-")) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = digits.count
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+            let written = TextBuilder.writeDecimal(n, to: digits.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: digits.baseAddress, count: written))
         }
     }
 

@@ -43,11 +43,16 @@ struct TextBuilder {
     /// An integer's decimal digits, as `String(n)` writes them.
     mutating func append(_ n: Int) throws(ErrorValue) {
         guard spill == nil, buffer.count - count >= 20 else { return try append(String(n)) }
+        count += TextBuilder.writeDecimal(n, to: buffer.baseAddress! + count)
+    }
+
+    /// Writes `n`'s decimal digits (and sign) at `start`, which has room for 20 bytes (the
+    /// longest, Int.min's); returns how many it wrote. JSONWriter writes integers with it too.
+    static func writeDecimal(_ n: Int, to start: UnsafeMutablePointer<UInt8>) -> Int {
         var magnitude = n.magnitude
         var digits = 1
         var rest = magnitude / 10
         while rest > 0 { digits += 1; rest /= 10 }
-        let start = buffer.baseAddress! + count
         var at = start
         if n < 0 { at.pointee = UInt8(ascii: "-"); at += 1 }
         var i = digits - 1
@@ -56,7 +61,7 @@ struct TextBuilder {
             magnitude /= 10
             i -= 1
         } while i >= 0
-        count += (at - start) + digits
+        return (at - start) + digits
     }
 
     func finish() -> String {
