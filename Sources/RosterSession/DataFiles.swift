@@ -142,7 +142,7 @@ enum DataFiles {
             throw ErrorValue(code: "invalid_csv", message: "\(path):1: the header names '\(name)' twice")
         }
         // Every row's record shares the header's keys (and their hash table): only the values are new.
-        let shape = Record(uniqueKeys: header, values: Array(repeating: Value.null, count: header.count))
+        let shape = Record(uniqueKeys: header, values: header.map { _ in Value.null })
         var start = rows.line
         var broken: ErrorValue?
         return StreamCursor(origin: { "\(path):\(start)" }) {
@@ -168,9 +168,7 @@ enum DataFiles {
                     e.unreadableRow = fields.map(CSVText.field).joined(separator: ",")
                     throw e
                 }
-                var record = shape
-                for (i, v) in fields.enumerated() { record.values[i] = .string(v) }
-                return .record(record)
+                return .record(Record(keysOf: shape) { .string(fields[$0]) })
             }
         }
     }

@@ -16,7 +16,7 @@ struct InPlaceUpdateTests {
 
     static func valuesBuffer(_ v: Value) -> UnsafeRawPointer? {
         guard case .record(let r) = v else { return nil }
-        return r.values.elements.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        return r.valuesAddress
     }
 
     static func listBuffer(_ v: Value) -> UnsafeRawPointer? {

@@ -237,7 +237,7 @@ extension Compiler {
             return
         }
         defer { base = .record(record) }
-        try record.values.withUnsafeMutableBufferPointer { try update(&$0[index], path, k + 1, ranges, range: range, body) }
+        try record.withUnsafeMutableValues { try update(&$0[index], path, k + 1, ranges, range: range, body) }
     }
 
     /// Whether evaluating `e` can run code that changes variables (a call or a command can).

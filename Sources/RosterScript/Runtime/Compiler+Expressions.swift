@@ -51,19 +51,12 @@ extension Compiler {
                     return .record(out)
                 }
             }
-            // The literal's shape is made once: each record made from it shares its keys (and
-            // their hash table) until one of them gains a key; only the values are new.
-            let shape = Record(uniqueKeys: keys, values: Array(repeating: Value.null, count: keys.count))
-            guard !keys.isEmpty else { return { _ in .record(shape) } }
-            let fill = Compiler.fill(entries.map { CompiledEval(run: expression($0.value, scope)) }[...], initializing: false)
-            return { f in
-                var out = shape
-                try out.values.withUnsafeMutableBufferPointer { buffer in
-                    var n = 0
-                    try fill.run(f, buffer.baseAddress!, &n)
-                }
-                return .record(out)
-            }
+            // The literal's keys are made once: each record made from it shares them (and their
+            // hash table) until one of them gains a key; only the values are new.
+            guard !keys.isEmpty else { return { _ in .record(Record()) } }
+            let shape = Record(uniqueKeys: keys, values: keys.map { _ in Value.null }).keys
+            let fill = Compiler.fill(entries.map { CompiledEval(run: expression($0.value, scope)) }[...], initializing: true)
+            return { f in .record(try Record(keys: shape, initializingWith: { try fill.run(f, $0, &$1) })) }
         case .unary(.not, let operand, _):
             let o = expression(operand, scope)
             return { f in .bool(!(try o(f).isTruthy)) }

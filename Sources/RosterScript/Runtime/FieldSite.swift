@@ -17,9 +17,9 @@ final class FieldSite: Sendable {
 
     @inline(__always) func read(_ record: Record, _ key: String) -> Value {
         let i = position.load(ordering: .relaxed)
-        if i < record.count, record.keys[i] == key { return record.values[i] }
+        if i < record.count, record.key(at: i) == key { return record.value(at: i) }
         guard let j = record.index(forKey: key) else { return .null }
         position.store(j, ordering: .relaxed)
-        return record.values[j]
+        return record.value(at: j)
     }
 }

@@ -16,7 +16,7 @@ public struct JSONReader: ~Copyable {
     /// The last object built with each number of keys. The objects in a list usually share
     /// their keys, so the next one with the same keys is a copy of it with new values: no
     /// hashing, and all of them share one copy of the keys.
-    private var shapes: [Record?] = Array(repeating: nil, count: 32)
+    private var shapes: [OrderedSet<String>?] = Array(repeating: nil, count: 32)
 
     public static func parse(_ text: String) throws(Failure) -> Value {
         try parse(bytes: Array(text.utf8))
@@ -96,9 +96,8 @@ public struct JSONReader: ~Copyable {
             if bytes[i] == UInt8(ascii: "}") { i += 1; break }
             throw failure("expected ',' or '}'")
         }
-        if keys.count < shapes.count, var r = shapes[keys.count], r.keys.elementsEqual(keys) {
-            for (n, v) in values.enumerated() { r.values[n] = v }
-            return .record(r)
+        if keys.count < shapes.count, let shape = shapes[keys.count], shape.elementsEqual(keys) {
+            return .record(Record(keys: shape, values: values))
         }
         // Building the record once from unique keys skips a lookup per entry; a repeated key
         // (legal but rare) keeps its first place and its last value, as assignment would.
@@ -106,7 +105,7 @@ public struct JSONReader: ~Copyable {
         var r: Record
         if unique.count == keys.count {
             r = Record(uncheckedUniqueKeys: unique, values: values)
-            if keys.count < shapes.count { shapes[keys.count] = r }
+            if keys.count < shapes.count { shapes[keys.count] = unique }
         } else {
             r = Record()
             for (k, v) in zip(keys, values) { r[k] = v }

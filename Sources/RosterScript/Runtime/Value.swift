@@ -1,8 +1,3 @@
-import OrderedCollections
-
-/// Records keep their keys in insertion order.
-public typealias Record = OrderedDictionary<String, Value>
-
 /// A value of the language.
 public enum Value: Sendable {
     case null
