@@ -74,6 +74,26 @@ struct RecordTests {
         }
     }
 
+    /// A key is found whether the string asked with is the record's own (the same bits) or
+    /// one made apart: long keys of one length in their own buffers, short ones, and
+    /// canonically equivalent ones, which Swift's strings hold equal.
+    @Test func keysAreFoundByTheirTextNotOnlyTheirIdentity() {
+        func made(_ s: String) -> String { String(decoding: Array(s.utf8), as: UTF8.self) }
+        let keys = ["a-long-key-number-one-xx", "a-long-key-number-two-xx", "id", "caf\u{E9}", "another-long-key-of-its-own"]
+        var r = Record()
+        for (i, k) in keys.enumerated() { r[made(k)] = .int(i) }
+        for (i, k) in keys.enumerated() {
+            #expect(r.index(forKey: k) == i, "\(k)")
+            #expect(r.index(forKey: made(k)) == i, "\(k) made apart")
+            #expect(r[made(k)].map(t) == "\(i)")
+        }
+        #expect(r.index(forKey: "cafe\u{301}") == 3)
+        #expect(r.index(forKey: "a-long-key-number-six-xx") == nil)
+        // Past 16 keys the set's hash table answers.
+        for i in 0..<40 { r["key-number-\(i)-with-a-long-tail"] = .int(i) }
+        #expect(r.index(forKey: made("key-number-33-with-a-long-tail")) == keys.count + 33)
+    }
+
     /// Records made from one literal share its keys and not their values.
     @Test func recordsOfOneLiteralAreApart() throws {
         let host = FakeHost()

@@ -96,7 +96,26 @@ public struct Record: Sendable {
 
     // The keys are read where they lie: `storage.keys` would copy the set (two retains).
     public func index(forKey key: String) -> Int? {
-        storage.withUnsafeMutablePointerToHeader { $0.pointee.keys.firstIndex(of: key) }
+        storage.withUnsafeMutablePointerToHeader { h in
+            if let i = h.pointee.keys.withContiguousStorageIfAvailable({ Record.identical(key, in: $0) }) ?? nil { return i }
+            return h.pointee.keys.firstIndex(of: key)
+        }
+    }
+
+    /// The position of a key that is the very same string as `key` (the same bits: the same
+    /// short text held inline, or the same buffer), among a few keys. A record's keys and the
+    /// names a script reads them by are mostly such copies of one another, and telling two
+    /// different short strings apart otherwise takes a call into the String comparison.
+    /// Nil says nothing: the key may still be there as a string made apart.
+    private static func identical(_ key: String, in keys: UnsafeBufferPointer<String>) -> Int? {
+        guard keys.count <= 16, MemoryLayout<String>.size == 16, let base = keys.baseAddress else { return nil }
+        let k = withUnsafeBytes(of: key) { $0.loadUnaligned(as: (UInt64, UInt64).self) }
+        let raw = UnsafeRawPointer(base)
+        for i in 0..<keys.count {
+            let b = raw.loadUnaligned(fromByteOffset: 16 * i, as: (UInt64, UInt64).self)
+            if b.0 == k.0 && b.1 == k.1 { return i }
+        }
+        return nil
     }
 
     /// The key and the value at position `i` (below `count`).
