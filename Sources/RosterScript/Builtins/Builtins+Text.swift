@@ -187,11 +187,17 @@ public enum ASCIIText {
         return try text.withUTF8 { b throws -> [Value]? in
             try separator.withUTF8 { sep throws -> [Value]? in
                 guard !sep.isEmpty, isSimple(b), isSimple(sep) else { return nil }
-                var count = 1
-                scan(b, sep) { _ in count += 1 }
-                try ValueLimits.checkList(count)
                 var pieces: [Value] = []
-                pieces.reserveCapacity(count)
+                if b.count < ValueLimits.listItems {
+                    // Fewer pieces than the limit, however many separators: one pass, and
+                    // room for a short line's few pieces made at once.
+                    pieces.reserveCapacity(Swift.min(b.count + 1, 8))
+                } else {
+                    var count = 1
+                    scan(b, sep) { _ in count += 1 }
+                    try ValueLimits.checkList(count)
+                    pieces.reserveCapacity(count)
+                }
                 var start = 0
                 scan(b, sep) { i in
                     pieces.append(.string(string(UnsafeBufferPointer(rebasing: b[start..<i]))))
