@@ -8,7 +8,7 @@ import RosterScript
 extension Catalog {
     func journaledInvites(_ request: PreparedRequest, to target: ServiceTarget, site: CallSite, journal: Journal)
         throws -> (made: [Value], refused: [(body: Value?, error: ErrorValue)]) {
-        let forms: [Value] = request.bodies.flatMap { body -> [Value] in if case .list(let l) = body { l } else { [body] } }
+        let forms: [Value] = request.bodies.flatMap { body -> [Value] in if case .list(let l) = body { l.array } else { [body] } }
         var members = [Value?](repeating: nil, count: forms.count)
         var pending: [(index: Int, entry: Journal.Entry)] = []
         for (i, form) in forms.enumerated() {

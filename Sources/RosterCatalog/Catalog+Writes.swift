@@ -83,7 +83,7 @@ extension Catalog {
     /// What a create's lookup would read, per item: twins read the same.
     func flightKeys(_ request: PreparedRequest, _ body: Value?) -> [String] {
         guard request.operation.creates, case .lookUp(let lookup) = request.operation.inDoubt, let body else { return [] }
-        let items: [Value] = if lookup.eachItem, case .list(let forms) = body { forms } else { [body] }
+        let items: [Value] = if lookup.eachItem, case .list(let forms) = body { forms.array } else { [body] }
         return items.compactMap { lookup.target(request.path, $0).map { request.operation.name + " " + $0 } }
     }
 

@@ -200,7 +200,7 @@ public final class Catalog: @unchecked Sendable {
         }
         if let first = refused.first {
             let made = results.flatMap { result -> [Value] in
-                if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
+                if case .record(let r) = result, case .list(let items)? = r["items"] { return items.array }
                 return []
             }
             guard !made.isEmpty else { throw first.error }
@@ -210,7 +210,7 @@ public final class Catalog: @unchecked Sendable {
         if case .invites = op.body {
             // Invites answer with a page of members: one invite gives the member, a list the list.
             let members = results.flatMap { result -> [Value] in
-                if case .record(let r) = result, case .list(let items)? = r["items"] { return items }
+                if case .record(let r) = result, case .list(let items)? = r["items"] { return items.array }
                 return []
             }
             let oneByFields = !arguments.contains { if case .named("members", _) = $0.kind { true } else { false } }

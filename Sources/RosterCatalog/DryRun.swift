@@ -80,7 +80,7 @@ public final class Plan: @unchecked Sendable {
     /// Remembers the names a planned write's stand-in gives its objects.
     func rememberNames(in answer: Value, kind: NameLookup, profile: String) {
         var objects: [Value] = [answer]
-        if case .list(let items)? = answer.field("items") { objects = items }
+        if case .list(let items)? = answer.field("items") { objects = items.array }
         lock.withLock {
             for object in objects {
                 guard let name = Lookup.text(object, kind.nameField), let id = Lookup.text(object, kind.idField) else { continue }

@@ -6,7 +6,7 @@ import RosterScript
 /// with the next one prefetched while the current one is used.
 final class HTTPPages: PageSource, @unchecked Sendable {
     typealias Fetch = @Sendable (String) async throws -> WireReply
-    typealias Learn = @Sendable ([Value]) -> Void
+    typealias Learn = @Sendable (List) -> Void
 
     let operation: Operation
     /// The service's base URL: a next-page link must stay on it.
@@ -15,7 +15,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     /// Sees every page's items (the catalog learns who each id is).
     let learn: Learn
     let totalCount: Int?
-    private var pending: [Value]?
+    private var pending: List?
     private var prefetch: Task<Page, Error>?
     /// Every page asked for so far (hashes of the path and query): a server whose next page is
     /// one already read (the same link, marker, offset or page number again) would make the
@@ -29,7 +29,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     static let mostEmptyInARow = 10
 
     struct Page: Sendable {
-        let items: [Value]
+        let items: List
         let next: String?
         let total: Int?
     }
@@ -57,7 +57,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
     }
 
     /// Starts on the page after this one, unless it was read already.
-    private func follow(_ next: String?, after items: [Value]) {
+    private func follow(_ next: String?, after items: List) {
         guard let next else { return }
         emptyInARow = items.isEmpty ? emptyInARow + 1 : 0
         guard emptyInARow < HTTPPages.mostEmptyInARow else {
@@ -73,7 +73,7 @@ final class HTTPPages: PageSource, @unchecked Sendable {
         prefetch = HTTPPages.start(operation, origin, next, fetch)
     }
 
-    func nextPage() throws -> [Value]? {
+    func nextPage() throws -> List? {
         if let page = pending {
             pending = nil
             return page

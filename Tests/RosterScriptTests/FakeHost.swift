@@ -124,11 +124,11 @@ final class FakePages: PageSource, @unchecked Sendable {
         self.size = size
     }
 
-    func nextPage() throws -> [Value]? {
+    func nextPage() throws -> List? {
         guard next < pages else { return nil }
         host.countFetch()
         let start = next * size
         next += 1
-        return (start..<start + size).map { .record(["n": .int($0), "even": .bool($0 % 2 == 0)]) }
+        return List((start..<start + size).map { .record(["n": .int($0), "even": .bool($0 % 2 == 0)]) })
     }
 }

@@ -108,6 +108,62 @@ struct RecordTests {
         #expect(host.output.prefix(1) == [#"[{"id":0,"tags":["x"]},{"id":1,"tags":[],"extra":true},{"id":9,"tags":[]}]"#])
     }
 
+    /// `List` replaced `[Value]`: over random changes it gives what an array gives, and copies
+    /// taken along the way keep what they held.
+    @Test func randomChangesMatchAnArrayAndCopiesKeepTheirValues() {
+        var rng = SplitMix64(state: 33)
+        for round in 0..<60 {
+            var l = round % 2 == 0 ? List() : List(minimumCapacity: Int.random(in: 0...6, using: &rng))
+            var model: [Value] = []
+            var copies: [(List, [Value])] = []
+            for step in 0..<80 {
+                let value: Value = step % 3 == 0 ? .string("item \(step) with a text too long to be held inline") : .list([.int(step)])
+                let note = "round \(round) step \(step)"
+                switch Int.random(in: 0..<7, using: &rng) {
+                case 0, 1:
+                    l.append(value)
+                    model.append(value)
+                case 2:
+                    let more = (0..<Int.random(in: 0...5, using: &rng)).map { Value.int($0) }
+                    if Bool.random(using: &rng) { l.append(contentsOf: List(more)) } else { l.append(contentsOf: more) }
+                    model.append(contentsOf: more)
+                case 3:
+                    if !l.isEmpty {
+                        let i = Int.random(in: 0..<l.count, using: &rng)
+                        l[i] = value
+                        model[i] = value
+                    }
+                case 4:
+                    if !l.isEmpty { #expect(t(l.removeLast()) == t(model.removeLast()), "\(note)") }
+                case 5:
+                    let a = Int.random(in: 0...l.count, using: &rng), b = Int.random(in: a...l.count, using: &rng)
+                    let with = (0..<Int.random(in: 0...3, using: &rng)).map { Value.int(-$0) }
+                    l.replaceSubrange(a..<b, with: with)
+                    model.replaceSubrange(a..<b, with: with)
+                default:
+                    if l.count < 64 {
+                        l = l + l
+                        model = model + model
+                    }
+                }
+                #expect(l.map(t) == model.map(t), "\(note)")
+                if Int.random(in: 0..<4, using: &rng) == 0 { copies.append((l, model)) }
+            }
+            for (i, (copy, then)) in copies.enumerated() { #expect(copy.map(t) == then.map(t), "round \(round), copy \(i)") }
+        }
+    }
+
+    /// Lists and records nested a level deep each are released without recursing once a level:
+    /// more levels than the thread's stack could hold frames for (the unfixed code crashes).
+    @Test func longChainsOfListsAndRecordsAreReleasedWithoutRecursing() {
+        var x = Value.null
+        for _ in 0..<300_000 { x = .list(List(CollectionOfOne(x))) }
+        x = .null
+        for i in 0..<300_000 { x = i % 2 == 0 ? .list(List(CollectionOfOne(x))) : .record(Record(uniqueKeys: ["next"], values: [x])) }
+        x = .null
+        #expect(x.isNull)
+    }
+
     /// A chain of records a level deep each is released without recursing once a level: more
     /// levels than the thread's stack could hold frames for.
     @Test func aLongChainOfRecordsIsReleasedWithoutRecursing() {

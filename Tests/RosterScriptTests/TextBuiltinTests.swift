@@ -28,8 +28,8 @@ struct TextBuiltinTests {
                 #expect(indexed.flatMap { (try? $0.text()) } == expected, "\(text.debugDescription)[\(k)]")
             }
             #expect(try ASCIIText.join(expected, replacement) == expected.joined(separator: replacement))
-            #expect(try ASCIIText.join(strings: expected.map { .string($0) }, replacement) == expected.joined(separator: replacement))
-            #expect(try ASCIIText.join(strings: expected.map { .string($0) } + [.int(1)], replacement) == nil, "not all texts: the general way")
+            #expect(try ASCIIText.join(strings: List(expected.map { .string($0) }), replacement) == expected.joined(separator: replacement))
+            #expect(try ASCIIText.join(strings: List(expected.map { .string($0) } + [.int(1)]), replacement) == nil, "not all texts: the general way")
             if let pieces = try ASCIIText.split(text, sep)?.map({ (try? $0.text()) ?? "?" }) {
                 taken += 1
                 #expect(pieces == expected, "split(\(text.debugDescription), \(sep.debugDescription))")

@@ -182,12 +182,12 @@ public enum ASCIIText {
 
     /// The pieces of `text` between non-overlapping occurrences of `separator`, left to right
     /// (empty pieces kept), as string values; nil when the byte-wise reading could differ.
-    static func split(_ text: String, _ separator: String) throws -> [Value]? {
+    static func split(_ text: String, _ separator: String) throws -> List? {
         var text = text, separator = separator
-        return try text.withUTF8 { b throws -> [Value]? in
-            try separator.withUTF8 { sep throws -> [Value]? in
+        return try text.withUTF8 { b throws -> List? in
+            try separator.withUTF8 { sep throws -> List? in
                 guard !sep.isEmpty, isSimple(b), isSimple(sep) else { return nil }
-                var pieces: [Value] = []
+                var pieces = List()
                 if b.count < ValueLimits.listItems {
                     // Fewer pieces than the limit, however many separators: one pass, and
                     // room for a short line's few pieces made at once.
@@ -260,7 +260,7 @@ public enum ASCIIText {
 
     /// A list of texts joined straight from the values (no array of their texts, the common
     /// case); nil when an item is not a string.
-    static func join(strings items: [Value], _ separator: String) throws(ErrorValue) -> String? {
+    static func join(strings items: List, _ separator: String) throws(ErrorValue) -> String? {
         // Each text and the list are within the limits, so this sum cannot overflow.
         var length = separator.utf8.count * max(items.count - 1, 0)
         for item in items {

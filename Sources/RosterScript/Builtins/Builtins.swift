@@ -94,7 +94,7 @@ public enum Builtins {
         b("list", "list(value)", "collect a stream or range into a list", 1...1) { c in
             if case .list = c[0] { return c[0] }
             if case .range(let a, let b) = c[0] { try ValueLimits.checkList(b - a) }
-            var out: [Value] = []
+            var out = List()
             try c[0].forEachElement {
                 out.append($0)
                 if out.count > ValueLimits.listItems { try ValueLimits.checkList(out.count) }

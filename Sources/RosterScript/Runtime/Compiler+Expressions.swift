@@ -29,14 +29,10 @@ extension Compiler {
             return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
         case .list(let items, _):
             let count = items.count
-            guard count > 0 else { return { _ in .list([]) } }
+            guard count > 0 else { return { _ in .list(List()) } }
             let append = Compiler.appendAll(items.map { CompiledEval(run: expression($0, scope)) }[...])
             return { f in
-                // Appended rather than written into `init(unsafeUninitializedCapacity:)` or
-                // `init(repeating:count:)`: neither is specialized, and each looks up the
-                // array's type at every call.
-                var out: [Value] = []
-                out.reserveCapacity(count)
+                var out = List(minimumCapacity: count)
                 try append.run(f, &out)
                 return .list(out)
             }

@@ -57,7 +57,7 @@ extension Compiler {
             return { f in
                 // The items as they come (a list is not copied item by item), and their keys; a
                 // stream's key is read as each item arrives, so a bad one stops the reading there.
-                var items: [Value] = [], keys: [Value] = []
+                var items = List(), keys: [Value] = []
                 let v = try input(f)
                 if case .list(let list) = v {
                     items = list
@@ -76,7 +76,7 @@ extension Compiler {
                     return .list(sorted)
                 }
                 if let order = Compiler.sortedByPlainKeys(keys, descending: descending, limit: limit) {
-                    return .list(order.map { items[$0] })
+                    return .list(List(order.lazy.map { items[$0] }))
                 }
                 var failure: RuntimeError?
                 // Stable, nulls last; mixed types are an error rather than an arbitrary order.
@@ -91,7 +91,7 @@ extension Compiler {
                     return descending ? c > 0 : c < 0
                 }
                 if let failure { throw failure }
-                return .list(order.map(\.element.1))
+                return .list(List(order.lazy.map(\.element.1)))
             }
 
         case .first(let count, let range):
@@ -106,7 +106,7 @@ extension Compiler {
                     }
                     limit = k
                 }
-                var out: [Value] = []
+                var out = List()
                 if limit > 0 {
                     try Compiler.consume(v, "first", range) { item in
                         out.append(item)
@@ -252,8 +252,7 @@ extension Compiler {
         { f in
             switch v {
             case .list(let items):
-                var out: [Value] = []
-                out.reserveCapacity(items.count)
+                var out = List(minimumCapacity: items.count)
                 let slot = f.slots + item
                 try items.withUnsafeBufferPointer { items in
                     for i in items.indices {
@@ -349,7 +348,7 @@ extension Compiler {
     /// Items that are all ints, sorted as themselves (the first `limit` of them): equal ints
     /// cannot be told apart, so no order among them needs keeping, and the plain integers sort
     /// several times faster than indexes compared through their keys. Nil for anything else.
-    static func sortedInts(_ items: [Value], descending: Bool, limit: Int?) -> [Value]? {
+    static func sortedInts(_ items: [Value], descending: Bool, limit: Int?) -> List? {
         var ints: [Int] = []
         ints.reserveCapacity(items.count)
         for item in items {
@@ -357,7 +356,7 @@ extension Compiler {
             ints.append(n)
         }
         if descending { ints.sort(by: >) } else { ints.sort() }
-        return ints.prefix(limit ?? ints.count).map { .int($0) }
+        return List(ints.prefix(limit ?? ints.count).lazy.map { .int($0) })
     }
 
     /// The order `sort` gives when every key is an int, or every key a string (nulls last, ties

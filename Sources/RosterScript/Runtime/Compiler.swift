@@ -509,7 +509,7 @@ final class Compiler {
                 }
             case .list, .record, .string:
                 // A record's keys and a string's characters are looped over as a list.
-                let items: [Value] = if case .list(let l) = v { l } else if v.isRecord { v.recordKeys } else { v.characters }
+                let items: List = if case .list(let l) = v { l } else if v.isRecord { List(v.recordKeys) } else { List(v.characters) }
                 var i = 0
                 do {
                     while i < items.count {

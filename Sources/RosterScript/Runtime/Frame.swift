@@ -100,8 +100,8 @@ struct CompiledEval { let run: Eval }
 /// are the ones written. Made by `Compiler.fill` as a balanced tree of closures
 /// (`Compiler.balanced`).
 struct CompiledFill { let run: (Frame, UnsafeMutablePointer<Value>, inout Int) throws -> Void }
-/// The same, appending to an array (`Compiler.appendAll`).
-struct CompiledAppend { let run: (Frame, inout [Value]) throws -> Void }
+/// The same, appending to a list (`Compiler.appendAll`).
+struct CompiledAppend { let run: (Frame, inout List) throws -> Void }
 struct CompiledExec { let run: Exec }
 struct CompiledTest { let run: (Frame) throws -> Bool }
 

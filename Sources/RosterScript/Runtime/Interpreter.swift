@@ -39,9 +39,7 @@ public final class Interpreter: @unchecked Sendable {
         return true
     }
 
-    /// Lets go of every global's value. A session calls it at its end on its large stack:
-    /// releasing a deeply nested value recurses once a level, more than a main thread's stack
-    /// holds (`$x = [$x]` 200,000 times).
+    /// Lets go of every global's value (a session does at its end).
     public func releaseGlobals() {
         for i in 0..<Interpreter.globalCapacity { globalFrame.slots[i] = .null }
         for i in defined.indices { defined[i] = false }

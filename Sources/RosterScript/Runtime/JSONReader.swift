@@ -53,7 +53,7 @@ public struct JSONReader: ~Copyable {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["):
             i += 1
-            var l: [Value] = []
+            var l = List()
             skipBlanks()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .list(l) }
             while true {

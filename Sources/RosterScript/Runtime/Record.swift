@@ -17,7 +17,7 @@ import OrderedCollections
 public struct Record: Sendable {
     // Unsafe as to Sendable only because ManagedBuffer disowns it: the storage is changed only
     // while one record alone holds it, and is read-only once shared.
-    nonisolated(unsafe) fileprivate var storage: RecordStorage
+    nonisolated(unsafe) var storage: RecordStorage
 
     public init() { storage = RecordStorage.empty }
 
@@ -192,7 +192,14 @@ public struct Record: Sendable {
     public mutating func reserveCapacity(_ n: Int) { makeUnique(capacity: n) }
 
     /// Makes the storage this record's alone, with room for `capacity` values.
+    @inline(__always)
     private mutating func makeUnique(capacity: Int) {
+        if isKnownUniquelyReferenced(&storage) && storage.room >= capacity { return }
+        copyOrGrow(capacity: capacity)
+    }
+
+    @inline(never)
+    private mutating func copyOrGrow(capacity: Int) {
         let unique = isKnownUniquelyReferenced(&storage)
         let room = storage.room
         if unique && room >= capacity { return }
@@ -269,26 +276,5 @@ final class RecordStorage: ManagedBuffer<RecordHeader, Value> {
     /// The values, valid while the storage lives (they are part of it).
     @inline(__always) var values: UnsafeMutablePointer<Value> { withUnsafeMutablePointerToElements { $0 } }
 
-    /// Releasing a record releases its values, and each record among them in turn: one level
-    /// of the thread's stack each, which a long chain (`$head = {next: $head}`) overflowed.
-    /// So the nested records are taken out first and released here one after another, each
-    /// having had its own nested records taken out before it goes (one another value still
-    /// holds is merely released: it lives on).
-    deinit {
-        let n = count
-        var pending: [RecordStorage] = []
-        RecordStorage.takeNested(values, n, into: &pending)
-        values.deinitialize(count: n)
-        while var storage = pending.popLast() {
-            if isKnownUniquelyReferenced(&storage) { RecordStorage.takeNested(storage.values, storage.count, into: &pending) }
-        }
-    }
-
-    private static func takeNested(_ values: UnsafeMutablePointer<Value>, _ n: Int, into pending: inout [RecordStorage]) {
-        for i in 0..<n {
-            guard case .record(let r) = values[i] else { continue }
-            values[i] = .null
-            pending.append(r.storage)
-        }
-    }
+    deinit { Teardown.release(values, count) }
 }

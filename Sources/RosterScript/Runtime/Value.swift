@@ -5,7 +5,7 @@ public enum Value: Sendable {
     case int(Int)
     case double(Double)
     case string(String)
-    case list([Value])
+    case list(List)
     case record(Record)
     /// A lazy integer range, `lower..<upper` (already normalised to exclude the end).
     case range(Int, Int)
@@ -45,6 +45,9 @@ public enum Value: Sendable {
     }
 
     public var isNull: Bool { if case .null = self { true } else { false } }
+
+    /// A list of an array's items (copied into the list's own storage).
+    public static func list(_ items: [Value]) -> Value { .list(List(items)) }
 
     /// A bare word as the language reads one in argument position: a number if it reads as one,
     /// `true`/`false`/`null` if it is one, and a string otherwise (`--var k=v` uses this too).
@@ -144,7 +147,7 @@ public struct ErrorValue: Sendable, Error {
 /// A host-provided reading of a listing, page by page, pulled only when the consumer needs more.
 public protocol PageSource: AnyObject, Sendable {
     /// The next page, or nil when there is none.
-    func nextPage() throws -> [Value]?
+    func nextPage() throws -> List?
 }
 
 /// A lazy sequence of values, held as a recipe: each use (a loop, a pipeline stage, `list`, the
@@ -230,7 +233,7 @@ public final class StreamCursor {
 
     /// Items of the pages in order, holding one page at a time.
     public convenience init(pages: PageSource) {
-        var page: [Value] = []
+        var page = List()
         var index = 0
         self.init {
             while index >= page.count {
