@@ -83,8 +83,8 @@ public struct List: Sendable {
         return (storage.items + storage.count).move()
     }
 
-    /// Makes the storage this list's alone, with room for `capacity` items (growing by half
-    /// again, at least, so appends cost O(1) amortized).
+    /// Makes the storage this list's alone, with room for `capacity` items (doubling, at
+    /// least, as an array does, so appends cost O(1) amortized).
     @inline(__always)
     private mutating func makeUnique(capacity: Int) {
         if isKnownUniquelyReferenced(&storage) && storage.room >= capacity { return }
@@ -97,7 +97,7 @@ public struct List: Sendable {
         let room = storage.room
         if unique && room >= capacity { return }
         let n = count
-        let fresh = ListStorage.make(capacity: room >= capacity ? room : Swift.max(capacity, room + room / 2, 4))
+        let fresh = ListStorage.make(capacity: room >= capacity ? room : Swift.max(capacity, 2 * room, 4))
         if unique {
             // Moved, not copied: the old storage is left with nothing to release.
             fresh.items.moveInitialize(from: storage.items, count: n)
