@@ -187,23 +187,27 @@ public enum ASCIIText {
         return try text.withUTF8 { b throws -> List? in
             try separator.withUTF8 { sep throws -> List? in
                 guard !sep.isEmpty, isSimple(b), isSimple(sep) else { return nil }
-                var pieces = List()
+                var pieces: List
                 if b.count < ValueLimits.listItems {
                     // Fewer pieces than the limit, however many separators: one pass, and
                     // room for a short line's few pieces made at once.
-                    pieces.reserveCapacity(Swift.min(b.count + 1, 8))
+                    pieces = List(minimumCapacity: Swift.min(b.count + 1, 8))
                 } else {
                     var count = 1
                     scan(b, sep) { _ in count += 1 }
                     try ValueLimits.checkList(count)
-                    pieces.reserveCapacity(count)
+                    pieces = List(minimumCapacity: count)
                 }
+                // The list is this function's own: only its room needs checking. (Written out
+                // twice: a nested function capturing it paid run-time exclusivity checks.)
                 var start = 0
                 scan(b, sep) { i in
-                    pieces.append(.string(string(UnsafeBufferPointer(rebasing: b[start..<i]))))
+                    let value = Value.string(string(UnsafeBufferPointer(rebasing: b[start..<i])))
+                    if pieces.count < pieces.capacity { pieces.appendInRoom(value) } else { pieces.append(value) }
                     start = i + sep.count
                 }
-                pieces.append(.string(string(UnsafeBufferPointer(rebasing: b[start...]))))
+                let value = Value.string(string(UnsafeBufferPointer(rebasing: b[start...])))
+                if pieces.count < pieces.capacity { pieces.appendInRoom(value) } else { pieces.append(value) }
                 return pieces
             }
         }
@@ -262,21 +266,24 @@ public enum ASCIIText {
     /// case); nil when an item is not a string.
     static func join(strings items: List, _ separator: String) throws(ErrorValue) -> String? {
         // Each text and the list are within the limits, so this sum cannot overflow.
-        var length = separator.utf8.count * max(items.count - 1, 0)
-        for item in items {
-            guard case .string(let s) = item else { return nil }
-            length += s.utf8.count
-        }
-        try ValueLimits.checkText(length)
-        if items.count == 1, case .string(let s) = items[0] { return s }
-        return String(unsafeUninitializedCapacity: length) { out in
-            guard var at = out.baseAddress else { return 0 }
-            let start = at
-            for (i, item) in items.enumerated() {
-                if i > 0 { at = copy(separator, to: at) }
-                if case .string(let s) = item { at = copy(s, to: at) }
+        // Read in place: iterating the list itself holds a reference to it.
+        try items.withUnsafeBufferPointer { (items) throws(ErrorValue) -> String? in
+            var length = separator.utf8.count * max(items.count - 1, 0)
+            for item in items {
+                guard case .string(let s) = item else { return nil }
+                length += s.utf8.count
             }
-            return at - start
+            try ValueLimits.checkText(length)
+            if items.count == 1, case .string(let s) = items[0] { return s }
+            return String(unsafeUninitializedCapacity: length) { out in
+                guard var at = out.baseAddress else { return 0 }
+                let start = at
+                for i in items.indices {
+                    if i > 0 { at = copy(separator, to: at) }
+                    if case .string(let s) = items[i] { at = copy(s, to: at) }
+                }
+                return at - start
+            }
         }
     }
 

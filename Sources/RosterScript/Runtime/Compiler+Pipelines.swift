@@ -258,7 +258,7 @@ extension Compiler {
                     for i in items.indices {
                         try Interrupt.check()
                         slot.pointee = items[i]
-                        if let r = try transform(f) { out.append(r) }
+                        if let r = try transform(f) { out.appendInRoom(r) }
                     }
                 }
                 return .list(out)

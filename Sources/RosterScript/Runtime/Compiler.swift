@@ -271,9 +271,10 @@ final class Compiler {
         }
     }
 
-    /// `evals` run in order, each value appended to the array.
+    /// `evals` run in order, each value appended to the list, which has room for them all and
+    /// is the caller's own (a list literal's, just made).
     static func appendAll(_ evals: ArraySlice<CompiledEval>) -> CompiledAppend {
-        balanced(evals, empty: CompiledAppend { _, _ in }, leaf: { e in CompiledAppend { f, out in out.append(try e.run(f)) } }) { a, c in
+        balanced(evals, empty: CompiledAppend { _, _ in }, leaf: { e in CompiledAppend { f, out in out.appendInRoom(try e.run(f)) } }) { a, c in
             CompiledAppend { f, out in
                 try a.run(f, &out)
                 try c.run(f, &out)

@@ -40,12 +40,12 @@ public struct List: Sendable {
     public var isEmpty: Bool { storage.count == 0 }
     public var capacity: Int { storage.room }
 
-    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Value>) throws -> R) rethrows -> R {
+    public func withUnsafeBufferPointer<R, E: Error>(_ body: (UnsafeBufferPointer<Value>) throws(E) -> R) throws(E) -> R {
         try body(UnsafeBufferPointer(start: storage.items, count: storage.count))
     }
 
     /// The items, to change in place (this list's own: copied first if another shares them).
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (inout UnsafeMutableBufferPointer<Value>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R, E: Error>(_ body: (inout UnsafeMutableBufferPointer<Value>) throws(E) -> R) throws(E) -> R {
         makeUnique(capacity: count)
         var buffer = UnsafeMutableBufferPointer(start: storage.items, count: storage.count)
         return try body(&buffer)
@@ -57,6 +57,17 @@ public struct List: Sendable {
     public mutating func append(_ item: Value) {
         let n = count
         makeUnique(capacity: n + 1)
+        (storage.items + n).initialize(to: item)
+        storage.count = n + 1
+    }
+
+    /// Appends to a list the caller made and has not copied since, which has room left
+    /// (`capacity`): no check that no other value shares it. The optimizer takes that check out
+    /// of an array's appends in a loop, but not out of this type's, where it is a call.
+    @inline(__always)
+    mutating func appendInRoom(_ item: Value) {
+        let n = count
+        precondition(n < storage.room, "appendInRoom past the list's room")
         (storage.items + n).initialize(to: item)
         storage.count = n + 1
     }
