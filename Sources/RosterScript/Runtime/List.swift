@@ -126,9 +126,6 @@ public struct List: Sendable {
         out.append(contentsOf: b)
         return out
     }
-
-    /// Whether both are the same object (then they are equal, without looking).
-    func isIdentical(to other: List) -> Bool { storage === other.storage }
 }
 
 extension List: RandomAccessCollection, MutableCollection {

@@ -140,9 +140,6 @@ public struct Record: Sendable {
     /// Where the values lie (for tests that an update changed them in place).
     var valuesAddress: UnsafeRawPointer { UnsafeRawPointer(storage.values) }
 
-    /// Whether both are the same object (then they are equal, without looking).
-    func isIdentical(to other: Record) -> Bool { storage === other.storage }
-
     // MARK: changing
 
     /// The values, to change in place (this record's own: copied first if another shares them).
