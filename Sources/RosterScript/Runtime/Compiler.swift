@@ -358,13 +358,7 @@ final class Compiler {
             return function(decl, scope)
 
         case .returnValue(let e, let range):
-            if scope.function.enclosingFunction.isGlobal {
-                error("return_outside_function", "'return' outside a function", range)
-            } else if scope.function.enclosingFunction.isParallelBody {
-                error("return_in_parallel_loop", "'return' cannot leave a parallel loop (its iterations run at once); use 'break' to stop it", range)
-            } else if isInsideEach(scope) {
-                error("return_in_each", "'return' cannot leave an 'each' block; its last expression is its value", range)
-            }
+            checkReturn(scope, range)
             guard let e else { return { _ in .returned(.null) } }
             let eval = expression(e, scope)
             return { f in .returned(try eval(f)) }
@@ -423,7 +417,7 @@ final class Compiler {
         return false
     }
 
-    private func isInsideEach(_ scope: Scope) -> Bool {
+    func isInsideEach(_ scope: Scope) -> Bool {
         var s: Scope? = scope
         while let cur = s {
             if cur.isEachBody { return true }
@@ -441,7 +435,7 @@ final class Compiler {
         let top = Scope(parent: nil, function: context)
         for p in decl.parameters { _ = top.declare(p.name) }
         let defaults = decl.parameters.map { p in p.defaultValue.map { expression($0, top) } }
-        let body = block(decl.body, top)
+        let body = functionBody(decl.body, top)
         let frameSize = context.slotCount
         let names = decl.parameters.map(\.name)
         let flags = Set(decl.parameters.compactMap { p -> String? in

@@ -328,30 +328,46 @@ public final class Interpreter: @unchecked Sendable {
 
     /// Runs `function`'s body in `frame`, whose parameters are set where `given` says (all of
     /// them when it is nil); the others take their defaults.
+    /// Inlined into each call: what a call must do besides running the body is here, and what
+    /// only a failing or defaulted call needs is in functions of its own.
+    @inline(__always)
     private static func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
         strand.callDepth += 1
         defer { strand.callDepth -= 1 }
-        if strand.callDepth > Interpreter.maxCallDepth {
-            throw RuntimeError(ErrorValue(code: "stack_overflow", message: "too many nested calls (more than \(Interpreter.maxCallDepth)); is '\(function.name)' recursing without end?"), at: range)
-        }
+        if strand.callDepth > Interpreter.maxCallDepth { throw tooDeep(function, at: range) }
         do {
-            if let given {
-                for i in given.indices where !given[i] {
-                    guard let d = function.defaults[i] else {
-                        throw RuntimeError(ErrorValue(code: "missing_argument", message: Interpreter.missingArgument(function.name, function.parameterNames[i])), at: range)
-                    }
-                    frame.slots[i] = try d(frame)
-                }
-            }
+            if let given { try setDefaults(function, in: frame, given: given, at: range) }
             try Interrupt.check()
-            if case .returned(let v) = try function.body(frame) { return v }
-            return .null
-        } catch var error as RuntimeError {
-            if error.range.start != range.start || error.range.file !== range.file {
-                error.notes.append(.init(message: "in '\(function.name)', called from here", range: range))
-            }
-            throw error
+            return try function.body(frame)
+        } catch {
+            throw noted(error, function, at: range)
         }
+    }
+
+    @inline(never)
+    private static func tooDeep(_ function: Function, at range: SourceRange) -> RuntimeError {
+        RuntimeError(ErrorValue(code: "stack_overflow", message: "too many nested calls (more than \(Interpreter.maxCallDepth)); is '\(function.name)' recursing without end?"), at: range)
+    }
+
+    /// The parameters `given` says no argument set take their defaults.
+    @inline(never)
+    private static func setDefaults(_ function: Function, in frame: Frame, given: [Bool], at range: SourceRange) throws {
+        for i in given.indices where !given[i] {
+            guard let d = function.defaults[i] else {
+                throw RuntimeError(ErrorValue(code: "missing_argument", message: Interpreter.missingArgument(function.name, function.parameterNames[i])), at: range)
+            }
+            frame.slots[i] = try d(frame)
+        }
+    }
+
+    /// A run-time error leaving a call names the call, unless the call is where it happened.
+    @inline(never)
+    private static func noted(_ error: any Error, _ function: Function, at range: SourceRange) -> any Error {
+        guard var error = error as? RuntimeError else { return error }
+        if error.range.start != range.start || error.range.file !== range.file {
+            error.notes.append(.init(message: "in '\(function.name)', called from here", range: range))
+        }
+        return error
     }
 }
 

@@ -269,12 +269,13 @@ public final class Function: @unchecked Sendable {
     /// Parameters whose default is `true` or `false`: `--name` alone sets them.
     let flagParameters: Set<String>
     let defaults: [Eval?]
-    let body: Exec
+    /// Runs the body in a call's frame, giving the call's value.
+    let body: Eval
     let frameSize: Int
     let closure: Frame?
     let range: SourceRange
 
-    init(name: String, parameterNames: [String], flagParameters: Set<String>, defaults: [Eval?], body: @escaping Exec, frameSize: Int, closure: Frame?, range: SourceRange) {
+    init(name: String, parameterNames: [String], flagParameters: Set<String>, defaults: [Eval?], body: @escaping Eval, frameSize: Int, closure: Frame?, range: SourceRange) {
         self.name = name
         self.parameterNames = parameterNames
         self.arity = parameterNames.count
