@@ -25,39 +25,63 @@ struct FunctionBodyTests {
             ["$a < \(below(4))", "$b == \(below(3))", "$a > $b", "len($log) > \(below(3))"][below(4)]
         }
 
+        /// Statements, half the time ending in a return (so that many branches return on
+        /// every path, and many do not).
         mutating func block(depth: Int) -> String {
-            (0..<(1 + below(3))).map { _ in statement(depth: depth) }.joined(separator: "; ")
+            var statements = (0..<(1 + below(3))).map { _ in statement(depth: depth) }
+            if below(2) == 0 { statements.append(returning()) }
+            return statements.joined(separator: "; ")
+        }
+
+        mutating func returning() -> String {
+            switch below(6) {
+            case 0: "return"
+            case 1: "return [$a, $b]"
+            default: "return \(expression())"
+            }
         }
 
         mutating func statement(depth: Int) -> String {
             names += 1
-            switch below(depth > 0 ? 9 : 6) {
+            switch below(depth > 0 ? 10 : 6) {
             case 0, 1: return "$log += [\"\(names)\"]"
             case 2: return "$a = \(expression())"
             case 3: return "let t\(names) = \(expression()); $b += len(to_json($t\(names)))"
-            case 4: return below(3) == 0 ? "return [$a, $b]" : "return \(expression())"
-            case 5: return below(2) == 0 ? "return" : "$b += 1"
-            case 6: return "for i in range(2) { $log += [\"\(names):$i\"]; \(block(depth: depth - 1)) }"
-            default:
-                var s = "if \(condition()) { \(block(depth: depth - 1)) }"
-                for _ in 0..<below(3) { s += " else if \(condition()) { \(block(depth: depth - 1)) }" }
-                if below(2) == 0 { s += " else { \(block(depth: depth - 1)) }" }
-                return s
+            case 4: return below(4) == 0 ? returning() : "$b += 1"   // sometimes before other statements
+            case 5: return "$b += $a"
+            case 6: return "for i in range(2) { $log += [\"\(names):$i\"]; \(statement(depth: depth - 1)) }"
+            default: return ifStatement(depth: depth)
             }
+        }
+
+        mutating func ifStatement(depth: Int) -> String {
+            var s = "if \(condition()) { \(block(depth: depth - 1)) }"
+            for _ in 0..<below(3) { s += " else if \(condition()) { \(block(depth: depth - 1)) }" }
+            if below(2) == 0 { s += " else { \(block(depth: depth - 1)) }" }
+            return s
+        }
+
+        /// A function's body: half of them an `if` between other statements.
+        mutating func body() -> String {
+            below(2) == 0 ? block(depth: 3) : "\(statement(depth: 0)); \(ifStatement(depth: 3)); \(block(depth: 2))"
         }
     }
 
     @Test func bodiesGiveWhatTheirStatementsWould() throws {
         var gen = Gen()
         var program = "let log = []\n"
-        var valued = 0
+        var valued = 0, branching = 0
         let bodies = 300
         for k in 0..<bodies {
-            let body = gen.block(depth: 3)
+            let body = gen.body()
             // Which way the body compiles (the test must reach both).
             let (parsed, problems) = Parser.parse(SourceFile(name: "body", text: "def f(a, b) { \(body) }"))
             #expect(problems.isEmpty, "\(body)")
-            if case .function(let decl)? = parsed.first, Compiler.returnsAtEnds(decl.body.statements[...]) { valued += 1 }
+            if case .function(let decl)? = parsed.first, Compiler.returnsAtEnds(decl.body.statements[...]) {
+                valued += 1
+                // An `if` some branch of which returns: the shape the value is chosen in.
+                if decl.body.statements.contains(where: { if case .ifElse = $0 { Compiler.returns($0) } else { false } }) { branching += 1 }
+            }
             program += "def f\(k)(a, b) { \(body) }\n"
             program += "def g\(k)(a, b) { try { \(body) } catch e { return \"error \" + $e.code } }\n"
             program += """
@@ -80,6 +104,7 @@ struct FunctionBodyTests {
             #expect(parts.count == 3 && parts[0] == parts[1], "\(line)")
         }
         #expect(valued > bodies / 4 && valued < bodies * 3 / 4, "\(valued) of \(bodies) bodies compiled to their value")
+        #expect(branching > bodies / 10, "\(branching) of \(bodies) bodies choose their value in an if")
     }
 
     /// The shapes themselves: which bodies may run as their value.
