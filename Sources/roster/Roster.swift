@@ -90,7 +90,9 @@ struct CommonOptions: ParsableArguments {
     }
 
     /// The session's options and a catalog over the configured targets.
-    func session() throws -> SessionOptions {
+    func session() throws -> SessionOptions { try CommonOptions.session(settings) }
+
+    static func session(_ settings: LaunchSettings) throws -> SessionOptions {
         do {
             var options = try Launch.options(settings)
             let targets = try Launch.targets(settings, environment: ProcessInfo.processInfo.environment) { database in
@@ -180,7 +182,23 @@ struct Run: ParsableCommand {
             s.host.pager = nil
             throw ArgumentParser.ExitCode(s.run(file, leavingValuesToExit: true))
         }
-        session.arguments = try Run.scriptWords(Array(script.dropFirst()), explicit: false)
+        try Run.script(path, Array(script.dropFirst()), session)
+    }
+
+    /// `roster FILE ARG...` with no option before FILE: the whole command line is the script's
+    /// path and words, so roster runs it without swift-argument-parser, whose reflection over
+    /// the commands' options is half of a run's start-up (4 ms here). Nil for any other command
+    /// line: an option, a subcommand, `-` (stdin), or none (the REPL).
+    static func plainScript(_ arguments: [String]) -> (path: String, words: [String])? {
+        guard let path = arguments.first, !path.hasPrefix("-"),
+              !Roster.configuration.subcommands.contains(where: { $0.configuration.commandName == path }) else { return nil }
+        return (path, Array(arguments.dropFirst()))
+    }
+
+    /// Runs the script at `path` with `words` as its arguments; throws the exit code.
+    static func script(_ path: String, _ words: [String], _ options: SessionOptions) throws {
+        var session = options
+        session.arguments = try Run.scriptWords(words, explicit: false)
         // `roster chek x`: a misspelt subcommand reads as a script that is not there.
         if path != "-", !path.contains("/"), !FileManager.default.fileExists(atPath: path) {
             let names = Roster.configuration.subcommands.map { $0._commandName }
@@ -188,8 +206,8 @@ struct Run: ParsableCommand {
             if !hint.isEmpty { throw usage("cannot read '\(path)': no such file\(hint.replacingOccurrences(of: "?", with: " (a subcommand)?"))") }
             // `roster ld members list`: a verb typed as a command line.
             if ["ld", "launchdarkly", "box", "losant"].contains(path.lowercased()) {
-                let words = ([path] + script.dropFirst()).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
-                throw usage("cannot read '\(path)': no such file; to run a verb, give it with -c: roster -c '\(Sanitize.visible(words))' (or type it at the prompt: roster)")
+                let line = ([path] + words).map { $0.contains(" ") ? "\"\($0)\"" : $0 }.joined(separator: " ")
+                throw usage("cannot read '\(path)': no such file; to run a verb, give it with -c: roster -c '\(Sanitize.visible(line))' (or type it at the prompt: roster)")
             }
         }
         // A script runs through unattended: only the prompt and -c page their results.

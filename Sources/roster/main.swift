@@ -1,4 +1,5 @@
 import Foundation
+import ArgumentParser
 import RosterSession
 
 // Every file roster makes is its user's alone (0600; folders 0700): journals, plans, failures
@@ -42,4 +43,15 @@ func subcommandFirst(_ arguments: [String]) -> [String] {
     return arguments
 }
 
-Roster.main(subcommandFirst(Array(CommandLine.arguments.dropFirst())))
+let arguments = subcommandFirst(Array(CommandLine.arguments.dropFirst()))
+if let (path, words) = Run.plainScript(arguments) {
+    do {
+        try Run.script(path, words, try CommonOptions.session(LaunchSettings()))
+    } catch let code as ArgumentParser.ExitCode {
+        exit(code.rawValue)
+    } catch {
+        Roster.exit(withError: error)
+    }
+    exit(0)
+}
+Roster.main(arguments)
