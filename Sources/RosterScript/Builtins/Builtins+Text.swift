@@ -158,24 +158,17 @@ public enum ASCIIText {
     @inline(__always) private static func scan(_ b: UnsafeBufferPointer<UInt8>, _ sep: UnsafeBufferPointer<UInt8>, _ found: (Int) -> Void) {
         let m = sep.count
         guard b.count >= m, let text = b.baseAddress, let pattern = sep.baseAddress else { return }
-        let first = pattern[0], last = b.count - m
-        if m == 1 {
-            // One byte (a comma, a colon): memchr looks at many bytes a step.
-            var i = 0
-            while i < b.count, let hit = memchr(text + i, Int32(first), b.count - i) {
-                let at = UnsafeRawPointer(hit) - UnsafeRawPointer(text)
-                found(at)
-                i = at + 1
-            }
-            return
-        }
+        let first = Int32(pattern[0]), last = b.count - m
+        // memchr finds each candidate's first byte (looking at many bytes a step), memcmp
+        // checks the rest of it.
         var i = 0
-        while i <= last {
-            if text[i] == first, m == 1 || memcmp(text + i + 1, pattern + 1, m - 1) == 0 {
-                found(i)
-                i += m
+        while i <= last, let hit = memchr(text + i, first, last - i + 1) {
+            let at = UnsafeRawPointer(hit) - UnsafeRawPointer(text)
+            if m == 1 || memcmp(text + at + 1, pattern + 1, m - 1) == 0 {
+                found(at)
+                i = at + m
             } else {
-                i += 1
+                i = at + 1
             }
         }
     }
