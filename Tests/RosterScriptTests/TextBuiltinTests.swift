@@ -44,6 +44,14 @@ struct TextBuiltinTests {
             }
         }
         #expect(taken > 1_000, "the byte-wise path was taken \(taken) times")
+        // Separators that overlap themselves ("aa" in "aaa"): occurrences are taken left to
+        // right without overlapping, as the standard library takes them.
+        for _ in 0..<3_000 {
+            let text = String((0..<Int.random(in: 0...10, using: &rng)).map { _ in Bool.random(using: &rng) ? "a" : "b" })
+            let sep = String((0..<Int.random(in: 1...3, using: &rng)).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? "b" : "a" })
+            #expect(try ASCIIText.split(text, sep)?.map { (try? $0.text()) ?? "?" } == text.split(separator: sep, omittingEmptySubsequences: false).map(String.init), "split(\(text), \(sep))")
+            #expect(try ASCIIText.replace(text, sep, "x") == text.replacing(sep, with: "x"), "replace(\(text), \(sep))")
+        }
     }
 
     /// `trim`, `int` and `float` cut blanks byte by byte at ASCII edges; over random texts of
