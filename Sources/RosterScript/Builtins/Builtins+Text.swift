@@ -281,19 +281,12 @@ public enum ASCIIText {
     }
 
     /// Writes `text`'s bytes at `to`, returning where they end.
+    /// (The UTF-8 view's own copy: it takes a short text's bytes from the String itself, where
+    /// lending them as a buffer first copied them to the stack.)
     private static func copy(_ text: String, to: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        let end = text.utf8.withContiguousStorageIfAvailable { source -> UnsafeMutablePointer<UInt8> in
-            guard let from = source.baseAddress else { return to }
-            to.initialize(from: from, count: source.count)
-            return to + source.count
-        }
-        if let end { return end }
-        var at = to
-        for byte in text.utf8 {
-            at.initialize(to: byte)
-            at += 1
-        }
-        return at
+        let n = text.utf8.count
+        _ = UnsafeMutableBufferPointer(start: to, count: n).initialize(from: text.utf8)
+        return to + n
     }
 }
 
