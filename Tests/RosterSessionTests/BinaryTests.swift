@@ -218,6 +218,27 @@ struct BinaryTests {
         #expect(runHelp.out.contains("--dry-run") && runHelp.out.contains("--journal <FILE>"), "\(runHelp.out)")
     }
 
+    /// `roster FILE ARG...` runs without the argument parser (start-up's larger half);
+    /// `roster run FILE ARG...` goes through it. Both must do the same for every such line:
+    /// the script's words, an option after the path refused, `--`, a misspelt subcommand, a
+    /// verb typed as a path, a missing file, a failing script.
+    @Test func aScriptRunsTheSameWithAndWithoutTheParser() throws {
+        let dir = try RosterProcess.temporaryDirectory()
+        let script = dir.appendingPathComponent("w.roster")
+        try "print len($args) $args\nif len($args) > 2 { print 1 / 0 }\n".write(to: script, atomically: true, encoding: .utf8)
+        let lines: [[String]] = [
+            [script.path], [script.path, "a", "b"], [script.path, "--dry-run"], [script.path, "--", "--dry-run"],
+            [script.path, "--help"], [script.path, "--version"], [script.path, "x", "y", "z"], [script.path, "--var=x"],
+            ["chek", script.path], ["ld", "members", "list"], [dir.appendingPathComponent("none.roster").path],
+        ]
+        for line in lines {
+            let plain = try RosterProcess.run(line)
+            let parsed = try RosterProcess.run(["run"] + line)
+            #expect(plain.status == parsed.status && plain.out == parsed.out && plain.err == parsed.err,
+                    "\(line): \(plain.status) \(plain.out) \(plain.err) | \(parsed.status) \(parsed.out) \(parsed.err)")
+        }
+    }
+
     @Test func optionsGoBeforeOrAfterTheSubcommandAndTheScriptKeepsTheRest() throws {
         let dir = try RosterProcess.temporaryDirectory()
         let script = dir.appendingPathComponent("v.roster")
