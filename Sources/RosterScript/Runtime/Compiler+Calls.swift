@@ -36,6 +36,17 @@ extension Compiler {
                         }
                     }
                 }
+            case 3:
+                // (`replace`, `range(a, b, step)`: without the fill's closures and the temporary buffer.)
+                let a0 = args[0], a1 = args[1], a2 = args[2]
+                return { f in
+                    var triple = (try a0.run(f), try a1.run(f), try a2.run(f))
+                    return try withUnsafePointer(to: &triple) {
+                        try $0.withMemoryRebound(to: Value.self, capacity: 3) {
+                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 3), range, owner)
+                        }
+                    }
+                }
             default: break
             }
             let fill = Compiler.fill(args[...], initializing: true), count = args.count
