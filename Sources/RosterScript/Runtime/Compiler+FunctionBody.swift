@@ -5,7 +5,7 @@ extension Compiler {
     /// `Flow` for the call to take apart again (`fib`'s body: one closure, not five).
     /// Any other body (a `return` inside a loop or a `try`) runs as statements, as before.
     func functionBody(_ body: Block, _ scope: Scope) -> Eval {
-        guard Compiler.returnsAtEnds(body.statements[...]) else {
+        guard Compiler.runsAsValue(body.statements) else {
             let exec = block(body, scope)
             return { f in
                 if case .returned(let v) = try exec(f) { return v }
@@ -82,6 +82,30 @@ extension Compiler {
                 if other.returns { return v }
             }
             return try next(f)
+        }
+    }
+
+    /// Whether a function body runs as its value: its returns are at its ends, and there are
+    /// few of them. Each `if` that returns hands on to what follows it, one call inside the
+    /// other, where statements run as a balanced tree: a generated body of thousands of
+    /// `if $n == k { return v }` keeps to the statements' way and to a shallow stack.
+    static func runsAsValue(_ statements: [Stmt]) -> Bool {
+        returnCount(statements) <= maxValuedReturns && returnsAtEnds(statements[...])
+    }
+
+    static let maxValuedReturns = 64
+
+    /// How many `return`s the statements hold (a nested `def`'s are its own).
+    static func returnCount(_ statements: [Stmt]) -> Int {
+        statements.reduce(0) { n, stmt in
+            switch stmt {
+            case .returnValue: n + 1
+            case .ifElse(let branches, let otherwise, _):
+                n + branches.reduce(0) { $0 + returnCount($1.1.statements) } + (otherwise.map { returnCount($0.statements) } ?? 0)
+            case .forIn(_, _, _, let body, _), .whileLoop(_, let body, _): n + returnCount(body.statements)
+            case .tryCatch(let body, _, let handler, _): n + returnCount(body.statements) + returnCount(handler.statements)
+            default: n
+            }
         }
     }
 
