@@ -47,19 +47,20 @@ extension Compiler {
     private func valuedIf(_ branches: [(Expr, Block)], _ otherwise: Block?, then rest: ArraySlice<Stmt>, _ scope: Scope) -> Eval {
         // A branch either returns on every path (its value is the call's) or never returns (it
         // runs, then `rest` gives the value); `returnsAtEnds` allows nothing in between.
-        func branch(_ b: Block) -> (Frame) throws -> Value {
-            if Compiler.returns(in: b.statements[...]) { return valued(b.statements[...], scope.child()) }
+        func branch(_ b: Block) -> (value: Eval, returns: Bool) {
+            if Compiler.returns(in: b.statements[...]) { return (valued(b.statements[...], scope.child()), true) }
             let run = block(b, scope)
-            return { f in _ = try run(f); return .null }
+            return ({ f in _ = try run(f); return .null }, false)
         }
         // Compiled in the order `statement` compiles an `if`, then what follows it.
         var compiled: [(test: CompiledTest, value: CompiledEval, returns: Bool)] = []
         for (test, body) in branches {
             let c = condition(test, scope)
-            compiled.append((CompiledTest(run: c), CompiledEval(run: branch(body)), Compiler.returns(in: body.statements[...])))
+            let (value, returns) = branch(body)
+            compiled.append((CompiledTest(run: c), CompiledEval(run: value), returns))
         }
         var other: (value: Eval, returns: Bool)?
-        if let otherwise { other = (branch(otherwise), Compiler.returns(in: otherwise.statements[...])) }
+        if let otherwise { other = branch(otherwise) }
         let next = valued(rest, scope)
         if compiled.count == 1, other == nil {
             let (c, v, returns) = compiled[0]
@@ -95,15 +96,14 @@ extension Compiler {
 
     static let maxValuedReturns = 64
 
-    /// How many `return`s the statements hold (a nested `def`'s are its own).
+    /// How many `return`s the statements and their `if`s hold: all of them, for a body
+    /// `returnsAtEnds` accepts (it refuses one with a return inside a loop or a `try`).
     static func returnCount(_ statements: [Stmt]) -> Int {
         statements.reduce(0) { n, stmt in
             switch stmt {
             case .returnValue: n + 1
             case .ifElse(let branches, let otherwise, _):
                 n + branches.reduce(0) { $0 + returnCount($1.1.statements) } + (otherwise.map { returnCount($0.statements) } ?? 0)
-            case .forIn(_, _, _, let body, _), .whileLoop(_, let body, _): n + returnCount(body.statements)
-            case .tryCatch(let body, _, let handler, _): n + returnCount(body.statements) + returnCount(handler.statements)
             default: n
             }
         }
