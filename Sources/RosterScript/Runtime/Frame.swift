@@ -13,6 +13,10 @@ struct FrameHeader {
     /// so the frames its iterations may write (made since) are told from those they share
     /// (older). See Strand.mayWrite.
     var epoch: Int
+    /// The function this frame is a call of, while that call runs (see Interpreter.run), else
+    /// nil. Unretained: the call holds the function. A call of the same function from its own
+    /// body (recursion) finds it here and need not hold it again (Compiler.recursion).
+    var running: UnsafeMutableRawPointer?
 }
 
 /// The slots of one activation: a function call, or the top level. Slots are resolved at
@@ -29,7 +33,7 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     static func make(capacity: Int, parent: Frame?) -> Frame {
         let n = max(capacity, 1)
         let frame = unsafeDowncast(Frame.create(minimumCapacity: n) { _ in
-            FrameHeader(capacity: n, parent: parent, parentSlots: parent?.slots, epoch: Frame.clock.load(ordering: .relaxed))
+            FrameHeader(capacity: n, parent: parent, parentSlots: parent?.slots, epoch: Frame.clock.load(ordering: .relaxed), running: nil)
         }, to: Frame.self)
         frame.withUnsafeMutablePointerToElements { $0.initialize(repeating: .null, count: n) }
         return frame
@@ -42,6 +46,10 @@ final class Frame: ManagedBuffer<FrameHeader, Value>, @unchecked Sendable {
     @inline(__always) var parent: Frame? { withUnsafeMutablePointerToHeader { $0.pointee.parent } }
     @inline(__always) var parentSlots: UnsafeMutablePointer<Value>? { withUnsafeMutablePointerToHeader { $0.pointee.parentSlots } }
     var epoch: Int { withUnsafeMutablePointerToHeader { $0.pointee.epoch } }
+    @inline(__always) var running: UnsafeMutableRawPointer? {
+        get { withUnsafeMutablePointerToHeader { $0.pointee.running } }
+        set { withUnsafeMutablePointerToHeader { $0.pointee.running = newValue } }
+    }
     @inline(__always) var slotCount: Int { withUnsafeMutablePointerToHeader { $0.pointee.capacity } }
 
     /// Lets go of every slot's value and of the parent, making the frame a spare linked to

@@ -333,7 +333,13 @@ public final class Interpreter: @unchecked Sendable {
     @inline(__always)
     private static func run(_ function: Function, in frame: Frame, strand: Strand, given: [Bool]?, at range: SourceRange) throws -> Value {
         strand.callDepth += 1
-        defer { strand.callDepth -= 1 }
+        frame.running = Unmanaged.passUnretained(function).toOpaque()
+        defer {
+            // Cleared also when the call throws: a frame a closure or a lazy stage keeps may
+            // run code after its call has ended, when nothing holds the function any more.
+            frame.running = nil
+            strand.callDepth -= 1
+        }
         if strand.callDepth > Interpreter.maxCallDepth { throw tooDeep(function, at: range) }
         do {
             if let given { try setDefaults(function, in: frame, given: given, at: range) }
