@@ -154,4 +154,53 @@ struct FastPathTests {
             #expect(parts.count == 3 && parts.allSatisfy { $0 == truths[i] }, "\(grid[i].2) \(grid[i].0.rawValue) \(grid[i].1): \(line), expected \(truths[i])")
         }
     }
+
+    /// `$x[i]`, `$x[i].f` and `$r[k]` read in place (a variable's list or record, an index
+    /// without effects) against the same reads of the same value through an expression, which
+    /// takes the general way: the same value or the same error, for a top-level variable and a
+    /// function's own, over indexes in and out of range, of every type, and containers that are
+    /// not lists or records.
+    @Test func readsInPlaceGiveWhatTheGeneralReadsGive() throws {
+        let containers = ["[{f: 1}, {f: \"x\", g: 2}, 2, null, [3], {}]", "{a: {f: 2}, b: 3, \"\": {f: [4]}, f: {f: 5}}",
+                          "\"abc\"", "\"ĂĉÉ\"", "null", "5", "[]", "{}", "true"]
+        let indexes = (-8...8).map(String.init) + ["\(Int.max)", "(\(Int.min + 1) - 1)", "\"a\"", "\"b\"", "\"f\"", "\"\"", "\"zz\"",
+                                                   "null", "1.5", "true", "[0]", "{}"]
+        // Each read's JSON, or its error, appended to $out.
+        let reads = ["$c[$i]", "[$c][0][$i]", "$c[$i].f", "[$c][0][$i].f"].map {
+            "try { $out += [to_json(\($0))] } catch e { $out += [\"error \" + $e.code + \": \" + $e.message] }"
+        }.joined(separator: "\n")
+        var program = """
+            def local(c, i) {
+                let out = []
+                \(reads)
+                return join($out, " | ")
+            }
+
+            """
+        for c in containers {
+            for i in indexes {
+                program += """
+                    let c = \(c)
+                    let i = \(i)
+                    let out = []
+                    \(reads)
+                    print join($out, " | ")
+                    print local($c, $i)
+
+                    """
+            }
+        }
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "reads.roster", text: program))
+        #expect(host.output.count == containers.count * indexes.count * 2)
+        var errors = 0
+        for (n, line) in host.output.enumerated() {
+            let parts = line.components(separatedBy: " | ")
+            let what = "\(containers[min(n / 2 / indexes.count, containers.count - 1)])[\(indexes[n / 2 % indexes.count])]"
+            #expect(parts.count == 4 && parts[0] == parts[1] && parts[2] == parts[3], "\(what): \(line)")
+            errors += parts.filter { $0.hasPrefix("\"error ") || $0.hasPrefix("error ") }.count
+        }
+        // Both ways are exercised: values found, and errors of every kind.
+        #expect(errors > 100 && errors < host.output.count * 4 - 100, "\(errors) errors")
+    }
 }

@@ -59,6 +59,42 @@ struct InPlaceUpdateTests {
         _ = inner
     }
 
+    /// `+=` on a list, a text or a record that nothing else holds grows it where it lies.
+    @Test func addingToAnUnsharedValueGrowsItInPlace() throws {
+        var items = List(minimumCapacity: 100)
+        items.append(.int(0))
+        var list: Value = .list(items)
+        items = List()
+        let listBefore = Self.listBuffer(list)
+        try Value.addInPlace(&list, .list([.int(1), .int(2)]))
+        #expect(Self.listBuffer(list) == listBefore)
+        #expect(try list.json() == "[0,1,2]")
+
+        var text = String()
+        text.reserveCapacity(100)
+        text += String(repeating: "a", count: 20)
+        var value: Value = .string(text)
+        text = ""
+        func textBuffer(_ v: Value) -> UnsafeRawPointer? {
+            guard case .string(let s) = v else { return nil }
+            return s.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        }
+        let textBefore = textBuffer(value)
+        try Value.addInPlace(&value, .string("bc"))
+        #expect(textBefore != nil && textBuffer(value) == textBefore)
+        #expect(try value.json() == "\"\(String(repeating: "a", count: 20))bc\"")
+
+        var fields = Record()
+        fields.reserveCapacity(100)
+        fields["a"] = .int(1)
+        var record: Value = .record(fields)
+        fields = Record()
+        let recordBefore = Self.valuesBuffer(record)
+        try Value.addInPlace(&record, .record(["b": .int(2)]))
+        #expect(Self.valuesBuffer(record) == recordBefore)
+        #expect(try record.json() == "{\"a\":1,\"b\":2}")
+    }
+
     @Test func aSharedRecordIsCopiedAndTheOtherHolderKeepsItsValue() throws {
         var a = Self.record(10)
         let b = a

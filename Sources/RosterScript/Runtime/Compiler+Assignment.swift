@@ -201,8 +201,7 @@ extension Compiler {
         case .index(.string(let key)) where base.isRecord:
             try updateField(&base, key, path, k, ranges, range: range, body)
         case .index(.int(let i)) where base.isList:
-            guard case .list(var list) = base else { return }
-            base = .null
+            guard case .list(var list) = base.take() else { return }
             defer { base = .list(list) }
             let j = i < 0 ? list.count + i : i
             guard j >= 0, j < list.count else {
@@ -216,10 +215,9 @@ extension Compiler {
 
     /// A record's field (a null becomes a record), changed in place.
     private static func updateField(_ base: inout Value, _ key: String, _ path: UnsafeBufferPointer<Step>, _ k: Int, _ ranges: [SourceRange], range: SourceRange, _ body: (inout Value) throws -> Void) throws {
-        var record: Record = [:]
         let wasNull = base.isNull
-        if case .record(let r) = base { record = r }
-        base = .null
+        var record: Record
+        if case .record(let r) = base.take() { record = r } else { record = [:] }
         // An existing field is changed through its index: assigning through the key
         // subscript copied the record's values every time (O(n) per update).
         guard let index = record.index(forKey: key) else {
@@ -273,18 +271,19 @@ extension Value {
 
     /// `a + b` into `a`: lists and strings grow in place when `a` holds the only reference.
     static func addInPlace(_ a: inout Value, _ b: Value) throws(ErrorValue) {
-        if case .list(var x) = a, case .list(let y) = b {
-            try ValueLimits.checkList(x.count, plus: y.count)
-            a = .null
+        // Each is moved out of `a` while it grows (Value.take), so `a` does not share it.
+        if a.isList, case .list(let y) = b {
+            guard case .list(var x) = a.take() else { return }
+            do { try ValueLimits.checkList(x.count, plus: y.count) } catch { a = .list(x); throw error }
             x.append(contentsOf: y)
             a = .list(x)
-        } else if case .string(var x) = a, case .string(let y) = b {
-            try ValueLimits.checkText(x.utf8.count, plus: y.utf8.count)
-            a = .null
+        } else if case .string = a, case .string(let y) = b {
+            guard case .string(var x) = a.take() else { return }
+            do { try ValueLimits.checkText(x.utf8.count, plus: y.utf8.count) } catch { a = .string(x); throw error }
             x += y
             a = .string(x)
-        } else if case .record(var x) = a, case .record(let y) = b {
-            a = .null
+        } else if a.isRecord, case .record(let y) = b {
+            guard case .record(var x) = a.take() else { return }
             for (k, v) in y { x[k] = v }
             a = .record(x)
         } else {

@@ -23,10 +23,17 @@ extension Compiler {
         case .field(let base, let name, let range):
             let general = fieldAccess(expression(base, scope), name, range)
             if case .variable = base { return fieldInPlace(operand(base, scope), name, otherwise: general) }
+            if case .index(let list, let index, _) = base, case .variable = list, Compiler.isPure(index) {
+                return fieldOfItemInPlace(operand(list, scope), expression(index, scope), name, otherwise: general)
+            }
             return general
         case .index(let base, let index, let range):
             let b = expression(base, scope), i = expression(index, scope)
-            return { f in try Compiler.index(try b(f), try i(f), range, index.range) }
+            let general: Eval = { f in try Compiler.index(try b(f), try i(f), range, index.range) }
+            if case .variable = base, Compiler.isPure(index) {
+                return itemInPlace(operand(base, scope), i, range, index.range, otherwise: general)
+            }
+            return general
         case .list(let items, _):
             let count = items.count
             guard count > 0 else { return { _ in .list(List()) } }
@@ -270,6 +277,66 @@ extension Compiler {
         return { f in
             if let v = site.read(in: slot.pointer(f), name) { return v }
             return try general(f)
+        }
+    }
+
+    /// `$xs[i]` and `$r[k]`, read where the variable holds the list or record rather than from
+    /// a copy of it (a retain and a release of it). Only for an index without effects, which
+    /// may then be evaluated before the variable is read.
+    private func itemInPlace(_ variable: Operand, _ index: @escaping Eval, _ range: SourceRange, _ indexRange: SourceRange,
+                             otherwise general: @escaping Eval) -> Eval {
+        switch variable {
+        case .local(let i): return itemInPlace(LocalSlot(index: i), index, range, indexRange)
+        case .global(let p): return itemInPlace(GlobalSlot(pointer: p), index, range, indexRange)
+        default: return general
+        }
+    }
+
+    private func itemInPlace<S: SlotAccess>(_ slot: S, _ index: @escaping Eval, _ range: SourceRange, _ indexRange: SourceRange) -> Eval {
+        { f in
+            let i = try index(f)
+            if let item = Compiler.item(in: slot.pointer(f), i) { return item.pointee }
+            if case .string = i, slot.pointer(f).pointee.isRecord { return .null }
+            return try Compiler.index(slot.pointer(f).pointee, i, range, indexRange)
+        }
+    }
+
+    /// `$xs[i].name`, as `itemInPlace` and `fieldInPlace` together: neither the list nor its
+    /// item (a record) is copied to read the field.
+    private func fieldOfItemInPlace(_ variable: Operand, _ index: @escaping Eval, _ name: String, otherwise general: @escaping Eval) -> Eval {
+        switch variable {
+        case .local(let i): return fieldOfItemInPlace(LocalSlot(index: i), index, name, general)
+        case .global(let p): return fieldOfItemInPlace(GlobalSlot(pointer: p), index, name, general)
+        default: return general
+        }
+    }
+
+    private func fieldOfItemInPlace<S: SlotAccess>(_ slot: S, _ index: @escaping Eval, _ name: String, _ general: @escaping Eval) -> Eval {
+        let site = FieldSite()
+        return { f in
+            if let item = Compiler.item(in: slot.pointer(f), try index(f)), let v = site.read(in: item, name) { return v }
+            return try general(f)
+        }
+    }
+
+    /// Where the item `index` names of the list or record in `value` lies, valid until that
+    /// changes: an int's place in a list (from its end if negative), a text's key in a record.
+    /// Nil for anything else, an index out of the list's range, or a key the record lacks.
+    @inline(__always)
+    static func item(in value: UnsafeMutablePointer<Value>, _ index: Value) -> UnsafeMutablePointer<Value>? {
+        // Not a switch over a tuple of the two: the tuple would hold a copy of the container.
+        switch value.pointee {
+        case .list(let l):
+            guard case .int(let i) = index else { return nil }
+            let n = l.storage.count
+            let j = i < 0 ? n &+ i : i
+            guard j >= 0, j < n else { return nil }
+            return l.storage.items + j
+        case .record(let r):
+            guard case .string(let k) = index, let j = r.index(forKey: k) else { return nil }
+            return r.storage.values + j
+        default:
+            return nil
         }
     }
 

@@ -46,6 +46,16 @@ public enum Value: Sendable {
 
     public var isNull: Bool { if case .null = self { true } else { false } }
 
+    /// The value, moved out, leaving null where it was: unlike a copy followed by an
+    /// assignment of null, no retain and release (see Compiler.update).
+    @inline(__always) mutating func take() -> Value {
+        withUnsafeMutablePointer(to: &self) { p in
+            let v = p.move()
+            p.initialize(to: .null)
+            return v
+        }
+    }
+
     /// A list of an array's items (copied into the list's own storage).
     public static func list(_ items: [Value]) -> Value { .list(List(items)) }
 
