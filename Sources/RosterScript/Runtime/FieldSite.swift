@@ -9,10 +9,19 @@ import Synchronization
 final class FieldSite: Sendable {
     private let position = Atomic<Int>(0)
 
-    /// The field, when `value` holds a record (read in place: no copy of the record).
+    /// The field, when `value` holds a record (read in place: no copy of the record). When the
+    /// key is where it was last time and the very same string, nothing is called between
+    /// looking at the record and copying the field out, so the record is not retained for it.
     @inline(__always) func read(in value: UnsafeMutablePointer<Value>, _ key: String) -> Value? {
+        let i = position.load(ordering: .relaxed)
         guard case .record(let record) = value.pointee else { return nil }
-        return read(record, key)
+        if record.keyIsIdentical(at: i, to: key) { return record.value(at: i) }
+        return readLooking(in: value, key)
+    }
+
+    @inline(never)
+    private func readLooking(in value: UnsafeMutablePointer<Value>, _ key: String) -> Value? {
+        if case .record(let r) = value.pointee { read(r, key) } else { nil }
     }
 
     @inline(__always) func read(_ record: Record, _ key: String) -> Value {

@@ -118,6 +118,15 @@ public struct Record: Sendable {
         return nil
     }
 
+    /// Whether the key at position `i` is the very same string as `key` (the same bits), told
+    /// without a call (so a caller reading a record where it lies need not hold it meanwhile).
+    /// False says nothing: the key may be there as a string made apart.
+    @inline(__always) func keyIsIdentical(at i: Int, to key: String) -> Bool {
+        storage.withUnsafeMutablePointerToHeader { h in
+            h.pointee.keys.withContiguousStorageIfAvailable { i >= 0 && i < $0.count && $0[i]._isIdentical(to: key) } ?? false
+        }
+    }
+
     /// The key and the value at position `i` (below `count`).
     func key(at i: Int) -> String { storage.withUnsafeMutablePointerToHeader { $0.pointee.keys[i] } }
     func value(at i: Int) -> Value { storage.values[i] }
