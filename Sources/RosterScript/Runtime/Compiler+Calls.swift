@@ -16,13 +16,50 @@ extension Compiler {
             // The arguments are evaluated onto the stack: a builtin call allocates nothing of its own.
             // One and two arguments (most calls) each have their own closure, holding the
             // argument closures themselves rather than an array of them.
+            let lent = arguments.map { lender($0, scope) }
             switch args.count {
             case 1:
                 let a0 = args[0]
+                if let l0 = lent[0] {
+                    return { f in
+                        if let p = l0.lendable(f) { return try Compiler.run(builtin, UnsafeBufferPointer(start: p, count: 1), range, owner) }
+                        var v = try a0.run(f)
+                        return try withUnsafePointer(to: &v) {
+                            try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), range, owner)
+                        }
+                    }
+                }
                 return { f in
                     var v = try a0.run(f)
                     return try withUnsafePointer(to: &v) {
                         try Compiler.run(builtin, UnsafeBufferPointer(start: $0, count: 1), range, owner)
+                    }
+                }
+            case 2 where Compiler.mayLend(lent, arguments):
+                let a0 = args[0], a1 = args[1], l0 = lent[0], l1 = lent[1]
+                return { f in
+                    try withUnsafeTemporaryAllocation(of: Value.self, capacity: 2) { buffer in
+                        let b = buffer.baseAddress!
+                        let p0 = l0?.lendable(f), p1 = l1?.lendable(f)
+                        var owned = 0
+                        defer { Lender.release(b, owned, p0, p1, nil) }
+                        try Lender.fill(b, p0, a0, f, &owned)
+                        try Lender.fill(b + 1, p1, a1, f, &owned)
+                        return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 2), range, owner)
+                    }
+                }
+            case 3 where Compiler.mayLend(lent, arguments):
+                let a0 = args[0], a1 = args[1], a2 = args[2], l0 = lent[0], l1 = lent[1], l2 = lent[2]
+                return { f in
+                    try withUnsafeTemporaryAllocation(of: Value.self, capacity: 3) { buffer in
+                        let b = buffer.baseAddress!
+                        let p0 = l0?.lendable(f), p1 = l1?.lendable(f), p2 = l2?.lendable(f)
+                        var owned = 0
+                        defer { Lender.release(b, owned, p0, p1, p2) }
+                        try Lender.fill(b, p0, a0, f, &owned)
+                        try Lender.fill(b + 1, p1, a1, f, &owned)
+                        try Lender.fill(b + 2, p2, a2, f, &owned)
+                        return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 3), range, owner)
                     }
                 }
             case 2:
@@ -123,6 +160,23 @@ extension Compiler {
             if let fn, fn.arity == count { return try Interpreter.call(fn, evaluating: fill, in: f, at: range) }
             return try fallback(f, fn)
         }
+    }
+
+    /// A variable read as a builtin's argument that can be lent to the call: a slot of the
+    /// frame at hand or a top-level one.
+    func lender(_ e: Expr, _ scope: Scope) -> Lender? {
+        guard case .variable = e else { return nil }
+        switch operand(e, scope) {
+        case .local(let i): return Lender(local: i, global: nil)
+        case .global(let p): return Lender(local: 0, global: p)
+        default: return nil
+        }
+    }
+
+    /// Whether a builtin call of several arguments lends some: when one is a variable, and
+    /// every other has no effects (nothing evaluated while one is lent can assign it).
+    static func mayLend(_ lent: [Lender?], _ arguments: [Expr]) -> Bool {
+        lent.contains { $0 != nil } && zip(lent, arguments).allSatisfy { l, e in l != nil || isPure(e) }
     }
 
     /// The function in `slot` when it is the one whose call `caller` is (a recursive call) and
@@ -421,5 +475,46 @@ extension Compiler {
         if let best { message += "; did you mean '\(best.0)'?" }
         else if !known.isEmpty { message += "; '\(words[0])' has: \(known.prefix(12).joined(separator: ", "))" }
         return message
+    }
+}
+
+/// A builtin's argument lent where a variable holds it rather than copied: the value's bits are
+/// placed among the call's arguments without a retain, and left without a release. Safe
+/// because a builtin runs no script code, so nothing assigns the variable during the call, and
+/// the call's other arguments have no effects (`Compiler.mayLend`). Only texts and scalars are
+/// lent: a stream runs its stages' code when read, and a list or a record may hold one.
+struct Lender {
+    let local: Int
+    let global: UnsafeMutablePointer<Value>?
+
+    /// Where the variable's value lies, if it may be lent.
+    @inline(__always) func lendable(_ f: Frame) -> UnsafeMutablePointer<Value>? {
+        let p = global ?? f.slots + local
+        switch p.pointee {
+        case .string, .int, .double, .bool, .null, .range: return p
+        case .list, .record, .stream, .error, .function: return nil
+        }
+    }
+
+    /// Puts argument `a` at `b`: the lent value's bits, or its value evaluated (counted in
+    /// `owned`, a bit for each position from `b`'s buffer's start).
+    @inline(__always)
+    static func fill(_ b: UnsafeMutablePointer<Value>, _ lent: UnsafeMutablePointer<Value>?, _ a: CompiledEval, _ f: Frame, _ owned: inout Int) throws {
+        if let lent {
+            UnsafeMutableRawPointer(b).copyMemory(from: lent, byteCount: MemoryLayout<Value>.size)
+        } else {
+            b.initialize(to: try a.run(f))
+            owned += 1
+        }
+    }
+
+    /// Destroys the evaluated arguments among the first `owned` of those not lent (`p0`...
+    /// say which were), and leaves the lent ones be.
+    @inline(__always)
+    static func release(_ b: UnsafeMutablePointer<Value>, _ owned: Int, _ p0: UnsafeMutablePointer<Value>?, _ p1: UnsafeMutablePointer<Value>?, _ p2: UnsafeMutablePointer<Value>?) {
+        var left = owned
+        if left > 0, p0 == nil { b.deinitialize(count: 1); left -= 1 }
+        if left > 0, p1 == nil { (b + 1).deinitialize(count: 1); left -= 1 }
+        if left > 0, p2 == nil { (b + 2).deinitialize(count: 1) }
     }
 }
