@@ -2,7 +2,7 @@
 # The language against python3 and lua5.4 (issue 14): eight programs in scripts/bench/lang/,
 # each written as NAME.roster, NAME.py and NAME.lua with byte-identical stdout (checked first;
 # any difference fails the run). Each is timed whole (start-up included) as the median of
-# LANG_RUNS runs (default 5). "vs" columns are the other language's time / roster's, so above
+# LANG_RUNS runs (default 5), the languages taking turns. "vs" columns are the other language's time / roster's, so above
 # 1.00x means roster is faster. DESIGN's target: a geometric mean >= 2x python3 and no program
 # slower than python3; lua5.4 is the next mark.
 #   ROSTER_BIN=path/to/roster  skips the build and times that binary
@@ -60,18 +60,25 @@ for name in programs:
 if bad:
     sys.exit(f"OUTPUTS DIFFER: {', '.join(sorted(set(bad)))}")
 
-def median_time(cmd):
-    times = []
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+# The three languages take turns, a run of each per round: on a shared machine whose speed
+# drifts by a third within minutes, runs made one after another of the same language would
+# measure the drift as much as the language.
+def median_times(name):
+    times = {lang: [] for lang in langs}
     for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for lang, cmd in langs.items():
+            times[lang].append(timed(cmd(name)))
+    return [statistics.median(times[lang]) for lang in langs]
 
 print(f"{'program':<10} {'roster s':>9} {'python3 s':>10} {'lua5.4 s':>9} {'vs python3':>11} {'vs lua5.4':>10}")
 vs_py, vs_lua = [], []
 for name in programs:
-    r, p, l = (median_time(cmd(name)) for cmd in langs.values())
+    r, p, l = median_times(name)
     vs_py.append(p / r)
     vs_lua.append(l / r)
     print(f"{name:<10} {r:>9.3f} {p:>10.3f} {l:>9.3f} {p / r:>10.2f}x {l / r:>9.2f}x", flush=True)
