@@ -201,7 +201,8 @@ extension Compiler {
         case .index(.string(let key)) where base.isRecord:
             try updateField(&base, key, path, k, ranges, range: range, body)
         case .index(.int(let i)) where base.isList:
-            guard case .list(var list) = base.take() else { return }
+            guard case .list(var list) = base else { return }
+            base = .null
             defer { base = .list(list) }
             let j = i < 0 ? list.count + i : i
             guard j >= 0, j < list.count else {
@@ -215,9 +216,10 @@ extension Compiler {
 
     /// A record's field (a null becomes a record), changed in place.
     private static func updateField(_ base: inout Value, _ key: String, _ path: UnsafeBufferPointer<Step>, _ k: Int, _ ranges: [SourceRange], range: SourceRange, _ body: (inout Value) throws -> Void) throws {
+        var record: Record = [:]
         let wasNull = base.isNull
-        var record: Record
-        if case .record(let r) = base.take() { record = r } else { record = [:] }
+        if case .record(let r) = base { record = r }
+        base = .null
         // An existing field is changed through its index: assigning through the key
         // subscript copied the record's values every time (O(n) per update).
         guard let index = record.index(forKey: key) else {

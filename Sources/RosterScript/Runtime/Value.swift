@@ -47,7 +47,9 @@ public enum Value: Sendable {
     public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// The value, moved out, leaving null where it was: unlike a copy followed by an
-    /// assignment of null, no retain and release (see Compiler.update).
+    /// assignment of null, no retain and release (`+=` grows a list, a text or a record so).
+    /// A path update (`Compiler.update`) still copies and nulls: taking there made the
+    /// optimizer compile the whole update worse (4% more instructions a record-key assignment).
     @inline(__always) mutating func take() -> Value {
         withUnsafeMutablePointer(to: &self) { p in
             let v = p.move()
