@@ -106,4 +106,31 @@ struct LentArgumentTests {
             """))
         #expect(host.output == ["another text, also longer than fifteen bytes same"])
     }
+
+    /// A stream beside a lent text: reading the stream runs its stages, and a stage here calls
+    /// a function that assigns the text's variable (then makes a text of the same size, which
+    /// would take the freed one's memory). The call sees the value the text had when the
+    /// arguments were evaluated. (The separator is made as the script runs: a literal's text
+    /// lives in the program and is never freed.) Today's builtins copy a text argument before
+    /// they read a stream, so this holds even without `Lender.settle`, which copies the lent
+    /// texts whenever another argument is not inert, for a builtin that would read late.
+    @Test func aTextBesideAStreamIsCopiedAfterAll() throws {
+        let host = FakeHost()
+        try Interpreter(host: host).run(SourceFile(name: "stream.roster", text: """
+            let n = "fifteen"
+            let sep = "a separator, longer than $n bytes"
+            let keep = []
+            def mark(item) {
+                let copy = upper($sep)
+                $sep = "changed, and also longer than fifteen bytes"
+                $keep += [replace($copy, "A", "X")]
+                return true
+            }
+            let s = fake items list | where mark($it) | select .id
+            let joined = join($s, $sep)
+            print len(split($joined, "a separator, longer than fifteen bytes")) $sep
+
+            """))
+        #expect(host.output == ["6 changed, and also longer than fifteen bytes"])
+    }
 }

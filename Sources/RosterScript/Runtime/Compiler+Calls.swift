@@ -40,11 +40,11 @@ extension Compiler {
                 return { f in
                     try withUnsafeTemporaryAllocation(of: Value.self, capacity: 2) { buffer in
                         let b = buffer.baseAddress!
-                        let p0 = l0?.lendable(f), p1 = l1?.lendable(f)
-                        var owned = 0
-                        defer { Lender.release(b, owned, p0, p1, nil) }
-                        try Lender.fill(b, p0, a0, f, &owned)
-                        try Lender.fill(b + 1, p1, a1, f, &owned)
+                        var owned: UInt8 = 0
+                        defer { Lender.release(b, owned) }
+                        try Lender.fill(b, 0, l0, a0, f, &owned)
+                        try Lender.fill(b, 1, l1, a1, f, &owned)
+                        Lender.settle(b, 2, &owned)
                         return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 2), range, owner)
                     }
                 }
@@ -53,12 +53,12 @@ extension Compiler {
                 return { f in
                     try withUnsafeTemporaryAllocation(of: Value.self, capacity: 3) { buffer in
                         let b = buffer.baseAddress!
-                        let p0 = l0?.lendable(f), p1 = l1?.lendable(f), p2 = l2?.lendable(f)
-                        var owned = 0
-                        defer { Lender.release(b, owned, p0, p1, p2) }
-                        try Lender.fill(b, p0, a0, f, &owned)
-                        try Lender.fill(b + 1, p1, a1, f, &owned)
-                        try Lender.fill(b + 2, p2, a2, f, &owned)
+                        var owned: UInt8 = 0
+                        defer { Lender.release(b, owned) }
+                        try Lender.fill(b, 0, l0, a0, f, &owned)
+                        try Lender.fill(b, 1, l1, a1, f, &owned)
+                        try Lender.fill(b, 2, l2, a2, f, &owned)
+                        Lender.settle(b, 3, &owned)
                         return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 3), range, owner)
                     }
                 }
@@ -480,9 +480,11 @@ extension Compiler {
 
 /// A builtin's argument lent where a variable holds it rather than copied: the value's bits are
 /// placed among the call's arguments without a retain, and left without a release. Safe
-/// because a builtin runs no script code, so nothing assigns the variable during the call, and
-/// the call's other arguments have no effects (`Compiler.mayLend`). Only texts and scalars are
-/// lent: a stream runs its stages' code when read, and a list or a record may hold one.
+/// because the call's other arguments have no effects (`Compiler.mayLend`), and a builtin given
+/// only texts and scalars runs no script code, so nothing assigns the variable during the
+/// call. A stream runs its stages' code when read (a `where` may call a function that assigns
+/// the variable), and a list or a record may hold one: such a value is never lent, and when
+/// another argument is one, the lent ones are copied after all (`settle`).
 struct Lender {
     let local: Int
     let global: UnsafeMutablePointer<Value>?
@@ -490,31 +492,49 @@ struct Lender {
     /// Where the variable's value lies, if it may be lent.
     @inline(__always) func lendable(_ f: Frame) -> UnsafeMutablePointer<Value>? {
         let p = global ?? f.slots + local
+        return Lender.isInert(p) ? p : nil
+    }
+
+    /// A text or a scalar: nothing that runs script code when a builtin reads it.
+    @inline(__always) static func isInert(_ p: UnsafeMutablePointer<Value>) -> Bool {
         switch p.pointee {
-        case .string, .int, .double, .bool, .null, .range: return p
-        case .list, .record, .stream, .error, .function: return nil
+        case .string, .int, .double, .bool, .null, .range: true
+        case .list, .record, .stream, .error, .function: false
         }
     }
 
-    /// Puts argument `a` at `b`: the lent value's bits, or its value evaluated (counted in
-    /// `owned`, a bit for each position from `b`'s buffer's start).
+    /// Puts argument `k` at `b + k`, in the arguments' order: the lent value's bits, or its
+    /// value evaluated, marked in `owned` (bit `k`).
     @inline(__always)
-    static func fill(_ b: UnsafeMutablePointer<Value>, _ lent: UnsafeMutablePointer<Value>?, _ a: CompiledEval, _ f: Frame, _ owned: inout Int) throws {
-        if let lent {
-            UnsafeMutableRawPointer(b).copyMemory(from: lent, byteCount: MemoryLayout<Value>.size)
+    static func fill(_ b: UnsafeMutablePointer<Value>, _ k: Int, _ lender: Lender?, _ a: CompiledEval, _ f: Frame, _ owned: inout UInt8) throws {
+        if let lent = lender?.lendable(f) {
+            UnsafeMutableRawPointer(b + k).copyMemory(from: lent, byteCount: MemoryLayout<Value>.size)
         } else {
-            b.initialize(to: try a.run(f))
-            owned += 1
+            (b + k).initialize(to: try a.run(f))
+            owned |= 1 << k
         }
     }
 
-    /// Destroys the evaluated arguments among the first `owned` of those not lent (`p0`...
-    /// say which were), and leaves the lent ones be.
+    /// When an evaluated argument is not inert (reading it may run script code), the lent
+    /// ones among the first `n` become copies of their own (retained), owned like the others.
     @inline(__always)
-    static func release(_ b: UnsafeMutablePointer<Value>, _ owned: Int, _ p0: UnsafeMutablePointer<Value>?, _ p1: UnsafeMutablePointer<Value>?, _ p2: UnsafeMutablePointer<Value>?) {
-        var left = owned
-        if left > 0, p0 == nil { b.deinitialize(count: 1); left -= 1 }
-        if left > 0, p1 == nil { (b + 1).deinitialize(count: 1); left -= 1 }
-        if left > 0, p2 == nil { (b + 2).deinitialize(count: 1) }
+    static func settle(_ b: UnsafeMutablePointer<Value>, _ n: Int, _ owned: inout UInt8) {
+        guard owned != 0 else { return }
+        for k in 0..<n where owned & (1 << k) != 0 && !isInert(b + k) {
+            // Reading the lent bits as a value copies it: the retain a lent value went without.
+            for j in 0..<n where owned & (1 << j) == 0 {
+                (b + j).initialize(to: b[j])
+                owned |= 1 << j
+            }
+            return
+        }
+    }
+
+    /// Destroys the evaluated arguments (`owned`'s bits), and leaves the lent ones be.
+    @inline(__always)
+    static func release(_ b: UnsafeMutablePointer<Value>, _ owned: UInt8) {
+        if owned & 1 != 0 { b.deinitialize(count: 1) }
+        if owned & 2 != 0 { (b + 1).deinitialize(count: 1) }
+        if owned & 4 != 0 { (b + 2).deinitialize(count: 1) }
     }
 }
