@@ -38,28 +38,18 @@ extension Compiler {
             case 2 where Compiler.mayLend(lent, arguments):
                 let a0 = args[0], a1 = args[1], l0 = lent[0], l1 = lent[1]
                 return { f in
-                    try withUnsafeTemporaryAllocation(of: Value.self, capacity: 2) { buffer in
-                        let b = buffer.baseAddress!
-                        var owned: UInt8 = 0
-                        defer { Lender.release(b, owned) }
+                    try Lender.call(builtin, 2, range, owner) { b, owned in
                         try Lender.fill(b, 0, l0, a0, f, &owned)
                         try Lender.fill(b, 1, l1, a1, f, &owned)
-                        Lender.settle(b, 2, &owned)
-                        return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 2), range, owner)
                     }
                 }
             case 3 where Compiler.mayLend(lent, arguments):
                 let a0 = args[0], a1 = args[1], a2 = args[2], l0 = lent[0], l1 = lent[1], l2 = lent[2]
                 return { f in
-                    try withUnsafeTemporaryAllocation(of: Value.self, capacity: 3) { buffer in
-                        let b = buffer.baseAddress!
-                        var owned: UInt8 = 0
-                        defer { Lender.release(b, owned) }
+                    try Lender.call(builtin, 3, range, owner) { b, owned in
                         try Lender.fill(b, 0, l0, a0, f, &owned)
                         try Lender.fill(b, 1, l1, a1, f, &owned)
                         try Lender.fill(b, 2, l2, a2, f, &owned)
-                        Lender.settle(b, 3, &owned)
-                        return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: 3), range, owner)
                     }
                 }
             case 2:
@@ -500,6 +490,22 @@ struct Lender {
         switch p.pointee {
         case .string, .int, .double, .bool, .null, .range: true
         case .list, .record, .stream, .error, .function: false
+        }
+    }
+
+    /// Calls `builtin` with `n` arguments that `fill` puts in place (lent or evaluated, marked
+    /// in `owned`), then lets go of the evaluated ones. Inlined into each call's closure, with
+    /// `n` a constant there.
+    @inline(__always)
+    static func call(_ builtin: Builtin, _ n: Int, _ range: SourceRange, _ owner: Unmanaged<Interpreter>,
+                     _ fill: (UnsafeMutablePointer<Value>, inout UInt8) throws -> Void) throws -> Value {
+        try withUnsafeTemporaryAllocation(of: Value.self, capacity: n) { buffer in
+            let b = buffer.baseAddress!
+            var owned: UInt8 = 0
+            defer { release(b, owned) }
+            try fill(b, &owned)
+            settle(b, n, &owned)
+            return try Compiler.run(builtin, UnsafeBufferPointer(start: b, count: n), range, owner)
         }
     }
 
